@@ -1,1 +1,14 @@
+//! The canonical event model every intake adapter produces and every store
+//! consumes, and the native wire format of the Fovea SDK.
+//!
+//! This crate never does IO: it is types, thresholds and pure conversions, so
+//! that the intake, the pipeline and the stores agree on one vocabulary.
 
+mod event;
+mod metric;
+pub mod wire;
+
+pub use event::{
+    ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, ViewEvent,
+};
+pub use metric::{Metric, Rating, Thresholds};

@@ -1,0 +1,313 @@
+//! The native wire format (`docs/intake.md`, v1): what the Fovea SDK sends.
+//!
+//! Every field is optional at the serde level so that one flat struct reads
+//! every event type fast; [`WireEvent::validate`] then enforces the rules per
+//! type and names the offending field.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+/// The batch header: a JSON body's top-level fields or an NDJSON body's first line.
+#[derive(Debug, Default, Deserialize)]
+pub struct WireHeader {
+    #[serde(default)]
+    pub sdk: Option<WireSdk>,
+    #[serde(default)]
+    pub session: Option<WireSession>,
+    #[serde(default)]
+    pub context: Option<WireContext>,
+    /// Client clock at send time, ms since the epoch.
+    #[serde(default)]
+    pub sent_at: Option<f64>,
+}
+
+/// A JSON body: the header's fields plus the events, kept raw so that each
+/// can be size-checked before it is parsed.
+#[derive(Debug, Deserialize)]
+pub struct WireBatch<'a> {
+    #[serde(default)]
+    pub sdk: Option<WireSdk>,
+    #[serde(default)]
+    pub session: Option<WireSession>,
+    #[serde(default)]
+    pub context: Option<WireContext>,
+    #[serde(default)]
+    pub sent_at: Option<f64>,
+    #[serde(borrow)]
+    pub events: Vec<&'a RawValue>,
+}
+
+impl<'a> WireBatch<'a> {
+    pub fn into_parts(self) -> (WireHeader, Vec<&'a RawValue>) {
+        let header = WireHeader {
+            sdk: self.sdk,
+            session: self.session,
+            context: self.context,
+            sent_at: self.sent_at,
+        };
+        (header, self.events)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WireSdk {
+    pub name: Option<String>,
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WireSession {
+    pub id: Option<String>,
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WireContext {
+    pub env: Option<String>,
+    pub release: Option<String>,
+    pub user_id: Option<String>,
+    pub connection: Option<String>,
+    pub viewport: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WireType {
+    View,
+    Action,
+    Error,
+    Resource,
+    LongTask,
+}
+
+/// One event of any type, as sent.
+#[derive(Debug, Default, Deserialize)]
+pub struct WireEvent {
+    #[serde(rename = "type")]
+    pub kind: Option<WireType>,
+    pub event_id: Option<String>,
+    pub ts: Option<f64>,
+    pub session_id: Option<String>,
+    pub view_id: Option<String>,
+    pub url: Option<String>,
+    pub route: Option<String>,
+    pub referrer: Option<String>,
+    pub env: Option<String>,
+    pub release: Option<String>,
+    pub user_id: Option<String>,
+    pub connection: Option<String>,
+    pub viewport: Option<String>,
+
+    // view
+    pub version: Option<u64>,
+    pub loading_type: Option<String>,
+    pub ttfb: Option<f64>,
+    pub fcp: Option<f64>,
+    pub lcp: Option<f64>,
+    pub inp: Option<f64>,
+    pub cls: Option<f64>,
+    pub dcl: Option<f64>,
+    pub load: Option<f64>,
+    pub tti: Option<f64>,
+    pub dns: Option<f64>,
+    pub connect: Option<f64>,
+    pub time_spent: Option<f64>,
+    pub error_count: Option<u32>,
+    pub action_count: Option<u32>,
+    pub resource_count: Option<u32>,
+    pub long_task_count: Option<u32>,
+    pub frustration_count: Option<u32>,
+    pub lcp_element: Option<String>,
+    pub lcp_resource_url: Option<String>,
+    pub inp_target: Option<String>,
+    pub inp_type: Option<String>,
+    pub cls_target: Option<String>,
+
+    // action
+    pub action_type: Option<String>,
+    pub name: Option<String>,
+    pub target: Option<String>,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    pub frustration: Option<Vec<String>>,
+    pub attrs: Option<Box<RawValue>>,
+
+    // error
+    pub source: Option<String>,
+    pub message: Option<String>,
+    pub stack: Option<String>,
+    pub handled: Option<bool>,
+    pub status: Option<u16>,
+
+    // resource (`kind` is shared with long_task)
+    pub resource_url: Option<String>,
+    #[serde(rename = "kind")]
+    pub subkind: Option<String>,
+    pub method: Option<String>,
+    pub duration: Option<f64>,
+    pub tls: Option<f64>,
+    pub download: Option<f64>,
+    pub transfer_size: Option<u64>,
+    pub encoded_size: Option<u64>,
+    pub decoded_size: Option<u64>,
+    pub trace_id: Option<String>,
+    pub span_id: Option<String>,
+
+    // long_task
+    pub blocking_duration: Option<f64>,
+    pub script_url: Option<String>,
+    pub script_function: Option<String>,
+    pub script_invoker: Option<String>,
+}
+
+/// A rule an event broke: `field` is relative to the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub problem: &'static str,
+}
+
+const MAX_ID_LEN: usize = 128;
+
+fn missing(field: &'static str) -> FieldError {
+    FieldError {
+        field,
+        problem: "is required",
+    }
+}
+
+impl WireEvent {
+    /// Checks the per-type rules of `docs/intake.md`. `has_session` says
+    /// whether the batch header gives a session id to fall back on.
+    pub fn validate(&self, has_session: bool) -> Result<WireType, FieldError> {
+        let kind = self.kind.ok_or_else(|| missing("type"))?;
+        let id = self.event_id.as_deref().ok_or_else(|| missing("event_id"))?;
+        if Uuid::parse_str(id).is_err() {
+            return Err(FieldError {
+                field: "event_id",
+                problem: "must be a UUID",
+            });
+        }
+        let ts = self.ts.ok_or_else(|| missing("ts"))?;
+        if !ts.is_finite() || ts < 0.0 {
+            return Err(FieldError {
+                field: "ts",
+                problem: "must be ms since the epoch",
+            });
+        }
+        match self.session_id.as_deref() {
+            Some(s) if s.is_empty() || s.len() > MAX_ID_LEN => {
+                return Err(FieldError {
+                    field: "session_id",
+                    problem: "must be 1 to 128 characters",
+                })
+            }
+            None if !has_session => return Err(missing("session_id")),
+            _ => {}
+        }
+        if let Some(v) = self.view_id.as_deref() {
+            if v.is_empty() || v.len() > MAX_ID_LEN {
+                return Err(FieldError {
+                    field: "view_id",
+                    problem: "must be 1 to 128 characters",
+                });
+            }
+        }
+        match kind {
+            WireType::View => {
+                self.view_id.as_ref().ok_or_else(|| missing("view_id"))?;
+                self.url.as_ref().ok_or_else(|| missing("url"))?;
+                self.version.ok_or_else(|| missing("version"))?;
+                for (field, v) in [
+                    ("ttfb", self.ttfb),
+                    ("fcp", self.fcp),
+                    ("lcp", self.lcp),
+                    ("inp", self.inp),
+                    ("cls", self.cls),
+                    ("dcl", self.dcl),
+                    ("load", self.load),
+                    ("tti", self.tti),
+                    ("dns", self.dns),
+                    ("connect", self.connect),
+                    ("time_spent", self.time_spent),
+                ] {
+                    if v.is_some_and(|v| !v.is_finite() || v < 0.0) {
+                        return Err(FieldError {
+                            field,
+                            problem: "must be a number >= 0",
+                        });
+                    }
+                }
+            }
+            WireType::Action => {
+                self.action_type
+                    .as_ref()
+                    .ok_or_else(|| missing("action_type"))?;
+            }
+            WireType::Error => {
+                self.message.as_ref().ok_or_else(|| missing("message"))?;
+            }
+            WireType::Resource => {
+                self.resource_url
+                    .as_ref()
+                    .ok_or_else(|| missing("resource_url"))?;
+            }
+            WireType::LongTask => {
+                self.duration.ok_or_else(|| missing("duration"))?;
+            }
+        }
+        Ok(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(json: &str) -> WireEvent {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_minimal_view_is_valid() {
+        let e = event(
+            r#"{"type":"view","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c10","ts":1,
+                "view_id":"v","url":"https://a/","version":0,"lcp":12.5}"#,
+        );
+        assert_eq!(e.validate(true), Ok(WireType::View));
+    }
+
+    #[test]
+    fn rules_name_the_field() {
+        let cases = [
+            (r#"{"event_id":"x"}"#, "type"),
+            (r#"{"type":"error","ts":1}"#, "event_id"),
+            (r#"{"type":"error","event_id":"nope","ts":1}"#, "event_id"),
+            (
+                r#"{"type":"error","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c10"}"#,
+                "ts",
+            ),
+            (
+                r#"{"type":"error","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c10","ts":1}"#,
+                "message",
+            ),
+            (
+                r#"{"type":"view","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c10","ts":1,"view_id":"v","url":"u","version":1,"lcp":-1}"#,
+                "lcp",
+            ),
+        ];
+        for (json, field) in cases {
+            assert_eq!(event(json).validate(true).unwrap_err().field, field, "{json}");
+        }
+    }
+
+    #[test]
+    fn session_id_falls_back_to_the_header() {
+        let e = event(
+            r#"{"type":"long_task","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c10","ts":1,"duration":80}"#,
+        );
+        assert!(e.validate(true).is_ok());
+        assert_eq!(e.validate(false).unwrap_err().field, "session_id");
+    }
+}

@@ -1,0 +1,75 @@
+import uPlot from 'uplot';
+import { COLORS, FONT, useUplot } from './useUplot';
+import type { Bucket } from '../lib/types';
+import { bucketRating, type Metric } from '../lib/thresholds';
+import { formatCount, formatMetric } from '../lib/format';
+
+/**
+ * The distribution of a vital: one bar per bucket, coloured by the rating of
+ * the bucket (the server puts the thresholds on bucket edges, so a bucket
+ * has one rating). Three uPlot series, one per rating, each null elsewhere.
+ */
+export function HistogramChart(props: { metric: Metric; buckets: Bucket[]; height?: number }) {
+  const { metric, buckets } = props;
+  const xs = buckets.map((_, i) => i);
+  const series = { good: [] as (number | null)[], ni: [] as (number | null)[], poor: [] as (number | null)[] };
+  for (const b of buckets) {
+    const r = bucketRating(metric, b.lo, b.hi);
+    series.good.push(r === 'good' ? b.count : null);
+    series.ni.push(r === 'ni' ? b.count : null);
+    series.poor.push(r === 'poor' ? b.count : null);
+  }
+  const label = (i: number) => {
+    const b = buckets[i];
+    if (b == null) return '';
+    return b.hi == null ? `≥ ${formatMetric(metric, b.lo)}` : `${formatMetric(metric, b.lo)}–${formatMetric(metric, b.hi)}`;
+  };
+  const key = `${metric}|${buckets.map((b) => `${b.lo}:${b.count}`).join(',')}`;
+  const bars = uPlot.paths.bars!({ size: [0.86, 64], align: 0 });
+  const mk = (name: string, fill: string, stroke: string): uPlot.Series => ({
+    label: name,
+    fill,
+    stroke,
+    width: 0,
+    paths: bars,
+    points: { show: false },
+    value: (_u, v) => (v == null ? '' : formatCount(v)),
+  });
+  const ref = useUplot(
+    (width): uPlot.Options => ({
+      width,
+      height: props.height ?? 220,
+      cursor: { drag: { x: false, y: false }, points: { show: false } },
+      legend: { show: true, live: true },
+      scales: { x: { time: false, range: [-0.5, buckets.length - 0.5] }, y: { range: (_u, _a, max) => [0, Math.max(1, (max ?? 1) * 1.1)] } },
+      axes: [
+        {
+          stroke: COLORS.axis,
+          font: FONT,
+          grid: { show: false },
+          ticks: { show: false },
+          space: 48,
+          incrs: [1, 2, 4, 5, 10, 20],
+          values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? formatMetric(metric, buckets[i]?.lo) : '')),
+        },
+        {
+          stroke: COLORS.axis,
+          font: FONT,
+          size: 56,
+          grid: { stroke: COLORS.grid, width: 1 },
+          ticks: { show: false },
+          values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatCount(v) : '')),
+        },
+      ],
+      series: [
+        { label: 'Range', value: (_u, i) => (i == null ? '' : label(i)) },
+        mk('Good', COLORS.goodFill, COLORS.good),
+        mk('Needs improvement', COLORS.niFill, COLORS.ni),
+        mk('Poor', COLORS.poorFill, COLORS.poor),
+      ],
+    }),
+    [xs, series.good, series.ni, series.poor],
+    key,
+  );
+  return <div class="chart" ref={ref} role="img" aria-label={`Distribution of ${metric}`} />;
+}

@@ -1,0 +1,30 @@
+import type uPlot from 'uplot';
+import { COLORS, useUplot } from './useUplot';
+import type { Point } from '../lib/types';
+
+/** A small trend line without axes, for cards. */
+export function Sparkline(props: { points: Point[]; color?: string; label: string }) {
+  const xs = props.points.map((p) => p.t / 1000);
+  const ys = props.points.map((p) => p.value);
+  const color = props.color ?? COLORS.line;
+  const key = `${color}|${xs.join(',')}|${ys.join(',')}`;
+  const ref = useUplot(
+    (width): uPlot.Options => ({
+      width,
+      height: 40,
+      pxAlign: false,
+      cursor: { show: false },
+      legend: { show: false },
+      select: { show: false, left: 0, top: 0, width: 0, height: 0 },
+      scales: { x: { time: true }, y: { auto: true } },
+      axes: [{ show: false }, { show: false }],
+      series: [{}, { stroke: color, width: 1.5, fill: `${color}1f`, spanGaps: true, points: { show: false } }],
+    }),
+    [xs, ys],
+    key,
+  );
+  if (props.points.filter((p) => p.value != null).length < 2) {
+    return <div class="sparkline empty-spark">not enough data for a trend</div>;
+  }
+  return <div class="sparkline" ref={ref} role="img" aria-label={props.label} />;
+}

@@ -1,0 +1,155 @@
+// Shapes of the query API's answers (docs/api.md). Fields the server may
+// leave out are optional; every string in here came from a browser unless
+// noted and must be rendered as text.
+
+import type { Metric } from './thresholds';
+
+export interface Me {
+  username: string;
+}
+
+export interface App {
+  id: string;
+  name: string;
+  ingest_key: string;
+  origins: string[];
+  sample_rate: number;
+  retention_days: number;
+  created_at: number | string;
+}
+
+export interface Shares {
+  value: number | null;
+  count: number;
+  good: number;
+  ni: number;
+  poor: number;
+}
+
+export interface VitalGroup extends Shares {
+  key: string | null;
+}
+
+export interface VitalsAnswer {
+  metric: Metric;
+  p: number;
+  groups: VitalGroup[];
+}
+
+export interface Summary {
+  views: number;
+  sessions: number;
+  errors: number;
+  error_rate: number;
+  vitals: Partial<Record<Metric, Shares>>;
+}
+
+export interface Point {
+  t: number;
+  value: number | null;
+  count?: number;
+}
+
+export interface TimeseriesAnswer {
+  metric: string;
+  p?: number;
+  interval: number;
+  points: Point[];
+}
+
+export interface Bucket {
+  lo: number;
+  hi: number | null;
+  count: number;
+}
+
+export interface HistogramAnswer {
+  metric: Metric;
+  buckets: Bucket[];
+}
+
+export interface ExampleView {
+  view_id: string;
+  session_id: string;
+  ts: number;
+  url: string | null;
+  route: string | null;
+  browser: string | null;
+  device: string | null;
+  country: string | null;
+  lcp: number | null;
+  inp: number | null;
+  cls: number | null;
+  fcp: number | null;
+  ttfb: number | null;
+  load: number | null;
+  tti: number | null;
+  lcp_element: string | null;
+  lcp_resource_url: string | null;
+  inp_target: string | null;
+  inp_type: string | null;
+  cls_target: string | null;
+}
+
+export interface SessionRow {
+  id: string;
+  start: number;
+  end: number;
+  user_id: string | null;
+  views: number;
+  actions: number;
+  errors: number;
+  frustrations: number;
+  first_url: string | null;
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+  country: string | null;
+}
+
+/** One event of a session; the type's fields from docs/intake.md. */
+export interface SessionEvent {
+  type: 'view' | 'action' | 'error' | 'resource' | 'long_task' | string;
+  event_id: string;
+  ts: number;
+  view_id?: string | null;
+  url?: string | null;
+  route?: string | null;
+  [field: string]: unknown;
+}
+
+export interface SessionAnswer {
+  session: SessionRow;
+  events: SessionEvent[];
+}
+
+export interface Issue {
+  fingerprint: string;
+  kind: string | null;
+  message: string;
+  source: string | null;
+  top_frame: string | null;
+  count: number;
+  sessions: number;
+  users: number;
+  first_seen: number;
+  last_seen: number;
+}
+
+export interface IssueDetail {
+  issue: Issue;
+  stack: string | null;
+  browsers: { key: string | null; count: number }[];
+  sessions: { id: string; ts: number }[];
+  breadcrumbs: SessionEvent[];
+}
+
+export interface ResourceRow {
+  url: string;
+  kind: string | null;
+  method: string | null;
+  count: number;
+  p75_duration: number | null;
+  failures: number;
+  failure_rate: number;
+}
