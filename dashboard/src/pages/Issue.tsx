@@ -1,0 +1,148 @@
+import { Layout } from '../components/Layout';
+import { Link } from '../components/Link';
+import { Async, Empty } from '../components/States';
+import { eventFacts, eventTitle, TYPE_LABEL } from '../lib/events';
+import { TimeChart } from '../charts/TimeChart';
+import { usePage, useAppApi, useHref } from '../lib/context';
+import { binCounts } from '../lib/bucket';
+import { formatAgo, formatCount, formatDateTime, formatPercent } from '../lib/format';
+import type { IssueDetail } from '../lib/types';
+import { routePath } from '../lib/url';
+
+export function IssuePage(props: { fingerprint: string }) {
+  const detail = useAppApi<IssueDetail>(`issues/${encodeURIComponent(props.fingerprint)}`);
+  const href = useHref();
+  return (
+    <Layout
+      title={
+        <>
+          <Link href={href('errors')} class="crumb">
+            Errors
+          </Link>
+          <span class="crumb-sep">/</span> Issue
+        </>
+      }
+    >
+      <Async q={detail} what="this issue" rows={5}>
+        {(d) => <IssueBody d={d} />}
+      </Async>
+    </Layout>
+  );
+}
+
+function IssueBody(props: { d: IssueDetail }) {
+  const { d } = props;
+  const { app, window, loc } = usePage();
+  const i = d.issue;
+  const totalBrowsers = d.browsers.reduce((s, b) => s + b.count, 0) || 1;
+  const sessionHref = (id: string) => (app ? routePath({ page: 'session', app: app.id, id }) : '#');
+  const crumbs = d.breadcrumbs;
+  return (
+    <>
+      <section class="panel issue-head">
+        <div class="issue-title">
+          <span class="issue-kind">{i.kind ?? 'Error'}</span>
+          <h2 class="issue-message" data-testid="issue-message">
+            {i.message}
+          </h2>
+        </div>
+        <div class="muted mono small">{i.top_frame ?? 'no stack frame'}</div>
+        <div class="stats">
+          <Stat label="Events" value={formatCount(i.count)} />
+          <Stat label="Sessions" value={formatCount(i.sessions)} />
+          <Stat label="Users" value={formatCount(i.users)} />
+          <Stat label="Source" value={i.source ?? '—'} />
+          <Stat label="First seen" value={formatAgo(i.first_seen, loc.at)} title={formatDateTime(i.first_seen)} />
+          <Stat label="Last seen" value={formatAgo(i.last_seen, loc.at)} title={formatDateTime(i.last_seen)} />
+        </div>
+      </section>
+
+      <div class="grid two">
+        <section class="panel">
+          <h2>Stack trace</h2>
+          {d.stack ? (
+            <pre class="stack" data-testid="stack">
+              {d.stack}
+            </pre>
+          ) : (
+            <Empty title="No stack trace">The browser reported this error without one.</Empty>
+          )}
+        </section>
+        <section class="panel">
+          <h2>Sessions affected over time</h2>
+          <TimeChart points={binCounts(d.sessions.map((s) => s.ts), window.from, window.to, 48)} label="Sessions" format={formatCount} bars height={160} />
+          <h3>Browsers</h3>
+          {d.browsers.length === 0 ? (
+            <p class="muted">No browser recorded.</p>
+          ) : (
+            <ul class="bar-list">
+              {d.browsers.map((b) => (
+                <li key={b.key ?? ''}>
+                  <span class="bar-label">{b.key ?? '(unknown)'}</span>
+                  <span class="bar-track">
+                    <span class="bar-fill" style={{ width: `${(b.count / totalBrowsers) * 100}%` }} />
+                  </span>
+                  <span class="bar-num">
+                    {formatCount(b.count)} <span class="muted">({formatPercent(b.count / totalBrowsers)})</span>
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
+
+      <div class="grid two">
+        <section class="panel">
+          <h2>
+            Breadcrumbs <span class="muted small">what the user did before the latest occurrence</span>
+          </h2>
+          {crumbs.length === 0 ? (
+            <Empty title="No breadcrumbs" />
+          ) : (
+            <ol class="breadcrumbs" data-testid="breadcrumbs">
+              {crumbs.map((e) => (
+                <li key={e.event_id} class={`crumb-item type-${e.type}`}>
+                  <span class={`type-badge ${e.type}`}>{TYPE_LABEL[e.type] ?? e.type}</span>
+                  <span class="crumb-text">{eventTitle(e)}</span>
+                  <span class="muted small">{eventFacts(e).join(' · ')}</span>
+                  <time class="muted small" title={formatDateTime(e.ts)}>
+                    {formatDateTime(e.ts)}
+                  </time>
+                </li>
+              ))}
+            </ol>
+          )}
+        </section>
+        <section class="panel">
+          <h2>Sessions</h2>
+          {d.sessions.length === 0 ? (
+            <Empty title="No sessions recorded" />
+          ) : (
+            <ul class="session-links" data-testid="issue-sessions">
+              {d.sessions.map((s) => (
+                <li key={s.id}>
+                  <Link href={sessionHref(s.id)} class="mono">
+                    {s.id}
+                  </Link>
+                  <span class="muted small" title={formatDateTime(s.ts)}>
+                    {formatAgo(s.ts, loc.at)}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
+    </>
+  );
+}
+
+function Stat(props: { label: string; value: string; title?: string }) {
+  return (
+    <div class="stat" title={props.title}>
+      <div class="stat-label">{props.label}</div>
+      <div class="stat-value">{props.value}</div>
+    </div>
+  );
+}

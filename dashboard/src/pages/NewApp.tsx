@@ -1,0 +1,76 @@
+import { useState } from 'preact/hooks';
+import { Layout } from '../components/Layout';
+import { api } from '../lib/api';
+import { usePage } from '../lib/context';
+import { navigate } from '../lib/router';
+import type { App } from '../lib/types';
+import { routePath } from '../lib/url';
+import { parseOrigins } from '../lib/forms';
+
+export function NewAppPage(props: { first: boolean }) {
+  const { apps, reloadApps } = usePage();
+  const [name, setName] = useState('');
+  const [origins, setOrigins] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (props.first && apps.length > 0) return null; // redirecting to the first app
+  const parsed = parseOrigins(origins);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (parsed.invalid.length > 0) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const app = await api<App>('/apps', { method: 'POST', body: { name: name.trim(), origins: parsed.origins } });
+      reloadApps();
+      navigate(`${routePath({ page: 'settings', app: app.id })}?created=1`);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <Layout title={props.first ? 'Welcome to Fovea' : 'New app'} timeless>
+      {props.first && (
+        <div class="intro">
+          <p>
+            Fovea measures what real visitors experience on your site: Core Web Vitals, errors, slow resources and whole
+            sessions. Start by creating an app for your site; you will then get a snippet to paste into its pages.
+          </p>
+        </div>
+      )}
+      <form class="panel form narrow" onSubmit={submit}>
+        <h2>Create an app</h2>
+        <label>
+          Name
+          <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="shop" required maxLength={100} />
+        </label>
+        <label>
+          Allowed origins <span class="muted">(one per line; <code>*</code> allows any)</span>
+          <textarea
+            name="origins"
+            rows={3}
+            value={origins}
+            onInput={(e) => setOrigins(e.currentTarget.value)}
+            placeholder="https://shop.example"
+          />
+        </label>
+        {parsed.invalid.length > 0 && (
+          <div class="form-error" role="alert">
+            Not an origin: {parsed.invalid.join(', ')} (write scheme://host[:port], e.g. https://shop.example)
+          </div>
+        )}
+        {error && (
+          <div class="form-error" role="alert">
+            {error}
+          </div>
+        )}
+        <div class="row-actions">
+          <button type="submit" class="btn primary" disabled={busy || name.trim() === ''}>
+            {busy ? 'Creating…' : 'Create app'}
+          </button>
+        </div>
+      </form>
+    </Layout>
+  );
+}

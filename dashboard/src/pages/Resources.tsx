@@ -1,0 +1,90 @@
+import { Layout } from '../components/Layout';
+import { ExternalUrl } from '../components/Link';
+import { Async, Empty } from '../components/States';
+import { usePage, useAppApi } from '../lib/context';
+import { navigate } from '../lib/router';
+import { formatCount, formatMs, formatPercent } from '../lib/format';
+import type { ResourceRow } from '../lib/types';
+import { safeHref, withParams } from '../lib/url';
+
+const KINDS = ['document', 'fetch', 'xhr', 'script', 'css', 'img', 'font', 'other'] as const;
+
+export function ResourcesPage() {
+  const { params, loc } = usePage();
+  const order = params.get('order') === 'failing' ? 'failing' : 'slowest';
+  const kindRaw = params.get('kind');
+  const kind = kindRaw != null && (KINDS as readonly string[]).includes(kindRaw) ? kindRaw : null;
+  const res = useAppApi<{ resources: ResourceRow[] }>('resources', { order, kind });
+  const set = (changes: Record<string, string | null>) => navigate(loc.pathname + withParams(loc.search, changes));
+  return (
+    <Layout title="Resources">
+      <div class="toolbar">
+        <div class="segmented" role="tablist" aria-label="Order">
+          <button type="button" role="tab" aria-selected={order === 'slowest'} class={order === 'slowest' ? 'active' : ''} onClick={() => set({ order: null })}>
+            Slowest
+          </button>
+          <button type="button" role="tab" aria-selected={order === 'failing'} class={order === 'failing' ? 'active' : ''} onClick={() => set({ order: 'failing' })}>
+            Failing
+          </button>
+        </div>
+        <label class="inline">
+          Kind
+          <select value={kind ?? ''} onChange={(e) => set({ kind: e.currentTarget.value || null })}>
+            <option value="">All</option>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <section class="panel flush">
+        <Async q={res} what="resources" rows={6}>
+          {(a) => {
+            if (a.resources.length === 0)
+              return <Empty title={order === 'failing' ? 'No failing resources in this range' : 'No resources in this range'} />;
+            const max = Math.max(1, ...a.resources.map((r) => r.p75_duration ?? 0));
+            return (
+              <div class="table-wrap">
+                <table class="table resources" data-testid="resources">
+                  <thead>
+                    <tr>
+                      <th>URL</th>
+                      <th>Kind</th>
+                      <th class="num">Requests</th>
+                      <th class="num">p75 duration</th>
+                      <th class="bar-col" />
+                      <th class="num">Failures</th>
+                      <th class="num">Failure rate</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {a.resources.map((r) => (
+                      <tr key={`${r.method ?? ''} ${r.url}`}>
+                        <td class="url-cell">
+                          {r.method && <span class="method">{r.method}</span>}
+                          <ExternalUrl url={r.url} safe={safeHref(r.url)} class="break" />
+                        </td>
+                        <td>{r.kind ?? '—'}</td>
+                        <td class="num">{formatCount(r.count)}</td>
+                        <td class="num">{formatMs(r.p75_duration)}</td>
+                        <td class="bar-col">
+                          <span class="bar-track">
+                            <span class="bar-fill" style={{ width: `${((r.p75_duration ?? 0) / max) * 100}%` }} />
+                          </span>
+                        </td>
+                        <td class="num">{r.failures > 0 ? <span class="badge poor">{formatCount(r.failures)}</span> : '0'}</td>
+                        <td class="num">{formatPercent(r.failure_rate)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            );
+          }}
+        </Async>
+      </section>
+    </Layout>
+  );
+}

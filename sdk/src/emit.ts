@@ -1,0 +1,73 @@
+import { uuid } from './lib/uuid.js';
+import { S } from './state.js';
+import { enqueue, enqueueView } from './transport.js';
+import type { FoveaEvent, View } from './types.js';
+
+/** Runs `beforeSend`: `false` or a throwing hook drops the event. */
+const filter = (e: FoveaEvent): FoveaEvent | undefined => {
+  const f = S.o!.beforeSend;
+  if (!f) return e;
+  try {
+    const r = f(e);
+    return r === false ? undefined : r || e;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Whether anything may be collected for view `v`: not denied, sampled in. */
+const live = (v?: View): v is View => !!v && S.c != 'denied' && v.ss;
+
+/** Queues the current state of view `v` as its next version. */
+export const emitView = (v: View | undefined = S.v): void => {
+  if (!live(v)) return;
+  const e = filter({
+    type: 'view',
+    event_id: uuid(),
+    ts: v.s,
+    session_id: v.sid,
+    view_id: v.id,
+    version: ++v.n,
+    url: v.url,
+    route: v.route,
+    referrer: v.referrer,
+    loading_type: v.lt,
+    time_spent: v.end ?? Date.now() - v.s,
+    ...v.m,
+  });
+  if (e) enqueueView(v.id, JSON.stringify(e));
+};
+
+/**
+ * Records one event of `type` in view `v` (default: the current view) and
+ * bumps the view's counter for that type. Global context (`setContext`) is
+ * merged into the event's `attrs`.
+ */
+export const track = (type: string, fields: Record<string, unknown>, ts = Date.now(), v = S.v): void => {
+  if (!live(v)) return;
+  const attrs = { ...S.a, ...(fields.attrs as object) };
+  const e = filter({
+    type,
+    event_id: uuid(),
+    ts,
+    session_id: v.sid,
+    view_id: v.id,
+    url: v.url,
+    route: v.route,
+    ...fields,
+    attrs: Object.keys(attrs).length ? attrs : undefined,
+  });
+  if (!e) return;
+  const k = `${type}_count`;
+  v.m[k] = ((v.m[k] as number) || 0) + 1;
+  enqueue(JSON.stringify(e));
+  emitView(v);
+};
+
+/** Sets fields of view `v` and queues its new version. */
+export const setView = (v: View | undefined, fields: Record<string, unknown>): void => {
+  if (v) {
+    Object.assign(v.m, fields);
+    emitView(v);
+  }
+};

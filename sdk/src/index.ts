@@ -1,0 +1,86 @@
+import { safe } from './lib/safe.js';
+import { initActions } from './actions.js';
+import { track } from './emit.js';
+import { initErrors, reportError } from './errors.js';
+import { initLongTasks } from './longtasks.js';
+import { initNetwork } from './network.js';
+import { initResources } from './resources.js';
+import { persistSession } from './session.js';
+import { S } from './state.js';
+import { clearQueue, initTransport, send } from './transport.js';
+import type { Options } from './types.js';
+import { initViews, startView as start } from './views.js';
+import { initVitals } from './vitals.js';
+
+export type { FoveaEvent, Options } from './types.js';
+
+/**
+ * Starts collecting. Call once, as early as possible in the page. A second
+ * call is ignored. Never throws.
+ */
+export const init = safe((options: Options): void => {
+  if (S.o || typeof window == 'undefined' || !options || !options.endpoint || !options.key) return;
+  S.o = options;
+  S.c = options.consent == 'pending' ? 'pending' : 'granted';
+  persistSession(S.c == 'granted');
+  initTransport(window.fetch);
+  initViews();
+  initErrors();
+  initNetwork();
+  initVitals();
+  if (options.trackResources !== false) initResources();
+  if (options.trackActions !== false) initActions();
+  if (options.trackLongTasks !== false) initLongTasks();
+});
+
+/** Records a custom action, e.g. `addAction('checkout', {items: 3})`. */
+export const addAction = safe((name: string, context?: Record<string, unknown>): void =>
+  track('action', { action_type: 'custom', name: String(name).slice(0, 100), attrs: context }),
+);
+
+/** Reports a handled error (an Error, or anything) with optional context. */
+export const addError = safe((error: unknown, context?: Record<string, unknown>): void =>
+  reportError('custom', error, { attrs: context }, true),
+);
+
+/** Sets the signed-in user (`id` is sent as `user_id`, other fields as `attrs.user`); `null` clears it. */
+export const setUser = safe((user: ({ id: string | number } & Record<string, unknown>) | null): void => {
+  const { id, ...rest } = user || ({} as { id?: undefined });
+  S.u = id == null ? undefined : String(id);
+  if (Object.keys(rest).length) S.a.user = rest;
+  else delete S.a.user;
+});
+
+/** Adds a key to the context sent with every event (as `attrs`); `undefined` removes it. */
+export const setContext = safe((key: string, value: unknown): void => {
+  if (value === undefined) delete S.a[key];
+  else S.a[key] = value;
+});
+
+/**
+ * Grants or denies consent. Granted: the buffered events are sent and the
+ * session is stored in a cookie. Denied: the buffer is dropped, the stored
+ * session deleted and nothing more is collected until granted.
+ */
+export const setConsent = safe((consent: 'granted' | 'denied'): void => {
+  if (!S.o) return;
+  S.c = consent == 'granted' ? 'granted' : 'denied';
+  persistSession(S.c == 'granted');
+  if (S.c == 'granted') send();
+  else clearQueue();
+});
+
+/** Starts a new view by hand (e.g. for a route change the History API does not show), optionally named. */
+export const startView = safe((name?: string): void => {
+  if (S.o) start(name);
+});
+
+/** Sends everything queued now; resolves when done (or when sending must wait for backoff or consent). */
+export const flush = (): Promise<void> => {
+  try {
+    if (S.o) return send().catch(() => undefined);
+  } catch {
+    /* never throw */
+  }
+  return Promise.resolve();
+};

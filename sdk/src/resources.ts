@@ -1,0 +1,47 @@
+import { epoch } from './lib/now.js';
+import { observe } from './lib/observe.js';
+import { scrubUrl } from './lib/scrub.js';
+import { timing } from './lib/timing.js';
+import { track } from './emit.js';
+import { S } from './state.js';
+
+const KINDS: Record<string, string> = { script: 'script', link: 'css', css: 'css', img: 'img', image: 'img', fetch: 'fetch', xmlhttprequest: 'xhr' };
+
+/** The kind of a resource entry: by file extension, else by initiator. */
+export const resourceKind = (url: string, initiator: string): string => {
+  const ext = url.split(/[?#]/)[0]!.match(/\.(\w+)$/)?.[1]?.toLowerCase() || '';
+  return /^(woff2?|ttf|otf|eot)$/.test(ext)
+    ? 'font'
+    : /^(png|jpe?g|gif|svg|webp|avif|ico|bmp)$/.test(ext)
+      ? 'img'
+      : ext == 'css'
+        ? 'css'
+        : ext == 'js' || ext == 'mjs'
+          ? 'script'
+          : KINDS[initiator] || 'other';
+};
+
+/**
+ * Resource Timing: every resource the page loads, with phase timings and
+ * sizes. fetch/XHR made after `init` are left to network.ts (which knows
+ * method, status and trace ids); the SDK's own beacons are skipped.
+ */
+export const initResources = (): void => {
+  const t0 = performance.now();
+  observe('resource', (es: PerformanceResourceTiming[]) => {
+    for (const e of es) {
+      const i = e.initiatorType;
+      if (e.name.startsWith(S.o!.endpoint) || ((i == 'fetch' || i == 'xmlhttprequest') && e.startTime >= t0)) continue;
+      track(
+        'resource',
+        {
+          ...timing(e),
+          resource_url: scrubUrl(e.name, S.o!.scrubQueryParams),
+          kind: resourceKind(e.name, i),
+          status: (e as PerformanceResourceTiming & { responseStatus?: number }).responseStatus || undefined,
+        },
+        epoch(e.startTime),
+      );
+    }
+  });
+};

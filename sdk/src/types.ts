@@ -1,0 +1,65 @@
+/** An event as sent on the wire (see docs/intake.md): plain JSON fields. */
+export type FoveaEvent = { type: string; event_id: string; ts: number; [field: string]: unknown };
+
+export interface Options {
+  /** Base URL of the Fovea server, e.g. `https://fovea.example.com`. */
+  endpoint: string;
+  /** The app's public ingest key. */
+  key: string;
+  env?: string;
+  release?: string;
+  /** Percentage (0-100) of sessions that send anything; decided once per session. Default 100. */
+  sessionSampleRate?: number;
+  /** Resource Timing and fetch/XHR resources. Default true. */
+  trackResources?: boolean;
+  /** Clicks and frustration signals. Default true. */
+  trackActions?: boolean;
+  /** Long Animation Frames (or long tasks). Default true. */
+  trackLongTasks?: boolean;
+  /** `pending`: collect into a bounded buffer, send nothing until `setConsent('granted')`. Default `granted`. */
+  consent?: 'granted' | 'pending';
+  /** fetch/XHR URLs that get a W3C `traceparent` header: string = prefix, RegExp = test. Default none. */
+  allowedTracingUrls?: (string | RegExp)[];
+  /** Called with every event before it is queued; return `false` to drop it. */
+  beforeSend?: (event: FoveaEvent) => FoveaEvent | false | void;
+  /** Extra query/fragment keys whose values are scrubbed (on top of the defaults). */
+  scrubQueryParams?: string[];
+  /** Maps a URL to a route name used for grouping (default: the path). */
+  routeName?: (url: string) => string | undefined;
+  /** Report `console.error` calls as errors. Default false. */
+  trackConsoleErrors?: boolean;
+  /** Report fetch/XHR responses with status 4xx as errors. Default false. */
+  track4xx?: boolean;
+  /** Longest time (ms) an event waits in the queue before a batch is sent. Default 5000. */
+  flushInterval?: number;
+}
+
+export type LoadingType = 'initial_load' | 'route_change' | 'bf_cache';
+
+/** A page or SPA route (internal state; sent as `view` events). */
+export interface View {
+  id: string;
+  /** session id and whether the session is sampled in */
+  sid: string;
+  ss: boolean;
+  /** version counter, start (epoch ms), raw href, route key, manual name */
+  n: number;
+  s: number;
+  u: string;
+  k: string;
+  nm?: string;
+  url: string;
+  route: string;
+  referrer?: string;
+  lt: LoadingType;
+  /** time_spent once finished */
+  end?: number;
+  /** metrics, attribution and counters, named as on the wire */
+  m: Record<string, unknown> & {
+    error_count: number;
+    action_count: number;
+    resource_count: number;
+    long_task_count: number;
+    frustration_count: number;
+  };
+}

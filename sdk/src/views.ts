@@ -1,0 +1,113 @@
+import { on } from './lib/on.js';
+import { scrubUrl } from './lib/scrub.js';
+import { uuid } from './lib/uuid.js';
+import { activity, flushClicks } from './actions.js';
+import { emitView } from './emit.js';
+import { session } from './session.js';
+import { S } from './state.js';
+import { beacon } from './transport.js';
+import type { LoadingType, View } from './types.js';
+
+/**
+ * Views: the initial page load, every SPA route change (History
+ * pushState/replaceState, popstate, hashchange: a change of path, or of a
+ * `#/` or `#!/` hash route; query-only and anchor changes are not new views),
+ * and bfcache restores. A view is re-sent with a higher `version` whenever
+ * its metrics or counters change, and finalised (`time_spent`) when the next
+ * one starts or the page is left.
+ */
+const routeKey = (l: Location = location): string => l.pathname + (/^#!?\//.test(l.hash) ? l.hash.split('?')[0] : '');
+
+const routeOf = (href: string): string => {
+  try {
+    const r = S.o!.routeName?.(href);
+    if (r) return String(r);
+  } catch {
+    /* a throwing routeName falls back to the path */
+  }
+  return routeKey();
+};
+
+/** Finalises view `v`: its last update carries `time_spent`. */
+const finish = (v: View): void => {
+  v.end ??= Date.now() - v.s;
+  emitView(v);
+};
+
+/** Starts a new view (finalising the current one); `name` overrides the route name. */
+export const startView = (name?: string, lt: LoadingType = 'route_change'): void => {
+  const old = S.v;
+  if (old) finish(old);
+  const s = session(true, S.o!.sessionSampleRate);
+  const href = location.href;
+  const scrub = (u: string) => scrubUrl(u, S.o!.scrubQueryParams);
+  const v: View = {
+    id: uuid(),
+    sid: s.id,
+    ss: s.s,
+    n: 0,
+    s: lt == 'initial_load' ? Math.round(performance.timeOrigin) : Date.now(),
+    u: href,
+    k: routeKey(),
+    nm: name,
+    url: scrub(href),
+    route: name || routeOf(href),
+    referrer: old ? old.url : document.referrer ? scrub(document.referrer) : undefined,
+    lt,
+    m: { error_count: 0, action_count: 0, resource_count: 0, long_task_count: 0, frustration_count: 0 },
+  };
+  S.v = v;
+  if (lt != 'route_change') S.p = v;
+  S.r.push(v);
+  if (S.r.length > 10) S.r.shift();
+  activity();
+  emitView(v);
+};
+
+/** A user interaction: extends the session, or starts a new session (and view) after expiry. */
+const touch = (): void => {
+  const v = S.v!;
+  if (session(true, S.o!.sessionSampleRate).id != v.sid) startView(v.nm);
+};
+
+export const initViews = (): void => {
+  startView(undefined, 'initial_load');
+  const route = () => {
+    if (routeKey() != S.v!.k) startView();
+  };
+  for (const k of ['pushState', 'replaceState'] as const) {
+    const orig = history[k];
+    history[k] = function (this: History, ...a: Parameters<History['pushState']>) {
+      const r = orig.apply(this, a);
+      try {
+        route();
+      } catch {
+        /* never break navigation */
+      }
+      return r;
+    };
+  }
+  on(window, 'popstate', route);
+  on(window, 'hashchange', route);
+  on(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && startView(undefined, 'bf_cache'));
+  on(window, 'pagehide', () => {
+    flushClicks(true);
+    finish(S.v!);
+    beacon();
+  });
+  on(document, 'visibilitychange', () => {
+    if (document.visibilityState == 'hidden') {
+      emitView();
+      beacon();
+    } else touch();
+  });
+  let last = 0;
+  for (const t of ['pointerdown', 'keydown', 'scroll', 'touchstart'])
+    on(window, t, () => {
+      const now = Date.now();
+      if (now - last > 1000) {
+        last = now;
+        touch();
+      }
+    });
+};

@@ -1,0 +1,75 @@
+import { onCLS, onFCP, onINP, onLCP, onTTFB } from 'web-vitals/attribution';
+import type { MetricWithAttribution } from 'web-vitals/attribution';
+import { round } from './lib/round.js';
+import { safe } from './lib/safe.js';
+import { scrubUrl } from './lib/scrub.js';
+import { timing } from './lib/timing.js';
+import { setView, track } from './emit.js';
+import { S } from './state.js';
+import { startTTI } from './tti.js';
+
+/**
+ * Web vitals (web-vitals attribution build, every change reported) and
+ * Navigation Timing. Which view a metric belongs to:
+ * - soft navigations (Chromium 151+ detects SPA route changes that follow a
+ *   user interaction and paint): FCP, LCP, INP and CLS of that route go to
+ *   the route-change view with the same URL; TTFB is not meaningful there;
+ * - otherwise TTFB, FCP and LCP belong to the page view (initial load or
+ *   bfcache restore). INP and CLS go to the page view in browsers with soft
+ *   navigations, and elsewhere to the view active when the value grew (the
+ *   page-level worst interaction or shift window happened in that view).
+ * dns, connect, dcl, load and tti are measured for the initial load only.
+ */
+export const initVitals = (): void => {
+  const initial = S.v!;
+  const soft = PerformanceObserver.supportedEntryTypes?.includes('soft-navigation');
+  const opts = { reportAllChanges: true, reportSoftNavs: true };
+  const at = (m: MetricWithAttribution, f: Record<string, unknown>, active?: boolean) => {
+    const v =
+      m.navigationType == 'soft-navigation'
+        ? S.r.findLast((x) => x.u == m.navigationURL)
+        : active && !soft
+          ? S.v
+          : S.p;
+    setView(v, f);
+  };
+  onTTFB((m) => m.navigationType != 'soft-navigation' && at(m, { ttfb: round(m.value) }), opts);
+  onFCP((m) => {
+    at(m, { fcp: round(m.value) });
+    if (S.p == initial && m.navigationType != 'soft-navigation') startTTI(m.value, (tti) => setView(initial, { tti }));
+  }, opts);
+  onLCP(
+    (m) =>
+      at(m, {
+        lcp: round(m.value),
+        lcp_element: m.attribution.target,
+        lcp_resource_url: m.attribution.url && scrubUrl(m.attribution.url, S.o!.scrubQueryParams),
+      }),
+    opts,
+  );
+  onINP(
+    (m) => at(m, { inp: round(m.value), inp_target: m.attribution.interactionTarget, inp_type: m.attribution.interactionType }, true),
+    opts,
+  );
+  onCLS((m) => at(m, { cls: Math.round(m.value * 1e4) / 1e4, cls_target: m.attribution.largestShiftTarget }, true), opts);
+
+  const nav = safe(() => {
+    const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    if (!n) return;
+    setView(initial, {
+      dns: round(n.domainLookupEnd - n.domainLookupStart),
+      connect: round(n.connectEnd - n.connectStart),
+      dcl: round(n.domContentLoadedEventEnd),
+      load: round(n.loadEventEnd),
+    });
+    track(
+      'resource',
+      { ...timing(n), resource_url: initial.url, kind: 'document', method: 'GET', status: (n as { responseStatus?: number }).responseStatus || undefined },
+      initial.s,
+      initial,
+    );
+  });
+  // loadEventEnd is set once the load handlers have run: measure a task later.
+  if (document.readyState == 'complete') setTimeout(nav);
+  else addEventListener('load', () => setTimeout(nav), { once: true });
+};
