@@ -11,6 +11,8 @@ interface Props {
   thresholds?: readonly [number, number];
   height?: number;
   bars?: boolean;
+  /** Counts: label only whole-number ticks. */
+  integer?: boolean;
 }
 
 /** A time series (x = time) drawn with uPlot, with a hover legend. */
@@ -42,7 +44,7 @@ export function TimeChart(props: Props) {
           size: 64,
           grid: { stroke: COLORS.grid, width: 1 },
           ticks: { show: false },
-          values: (_u, splits) => splits.map((v) => props.format(v)),
+          values: (_u, splits) => splits.map((v) => (props.integer && !Number.isInteger(v) ? '' : props.format(v))),
         },
       ],
       series: [
@@ -51,7 +53,7 @@ export function TimeChart(props: Props) {
           label: props.label,
           stroke: COLORS.line,
           width: 2,
-          fill: COLORS.lineFill,
+          fill: props.bars ? COLORS.barFill : COLORS.lineFill,
           spanGaps: false,
           points: { size: 4 },
           value: (_u, v) => (v == null ? '—' : props.format(v)),

@@ -39,6 +39,7 @@ export function useUplot(
 export const COLORS = {
   line: '#2f5bd3',
   lineFill: 'rgba(47, 91, 211, 0.10)',
+  barFill: 'rgba(47, 91, 211, 0.55)',
   grid: '#eceff3',
   axis: '#6b7280',
   good: '#0a8f5a',

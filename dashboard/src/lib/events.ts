@@ -42,7 +42,8 @@ export function eventTitle(e: SessionEvent): string {
       const method = str(e.method);
       const url = str(e.resource_url) ?? str(e.url) ?? '(resource)';
       const status = num(e.status);
-      return `${method ? `${method} ` : ''}${url}${status != null ? ` → ${status}` : ''}`;
+      const outcome = status == null ? '' : status === 0 ? ' → network error' : ` → ${status}`;
+      return `${method ? `${method} ` : ''}${url}${outcome}`;
     }
     case 'long_task': {
       const script = str(e.script_url);

@@ -69,7 +69,7 @@ function Dashboard(props: { summary: Summary }) {
         <section class="panel">
           <h2>Page views</h2>
           <Async q={views} what="page views over time">
-            {(ts) => <TimeChart points={ts.points} label="Page views" format={formatCount} bars height={200} />}
+            {(ts) => <TimeChart points={ts.points} label="Page views" format={formatCount} bars integer height={200} />}
           </Async>
         </section>
         <ErrorsOverTime />
@@ -88,7 +88,7 @@ function ErrorsOverTime() {
         Errors <Link href={href('errors')} class="h-link">all issues →</Link>
       </h2>
       <Async q={errors} what="errors over time">
-        {(ts) => <TimeChart points={ts.points} label="Errors" format={formatCount} bars height={200} />}
+        {(ts) => <TimeChart points={ts.points} label="Errors" format={formatCount} bars integer height={200} />}
       </Async>
     </section>
   );

@@ -8,7 +8,7 @@ import { useApi } from '../lib/useApi';
 import { formatDateTime, formatDuration, formatCount, formatMs, formatOffset } from '../lib/format';
 import { layoutTimeline, ticks, type Placed } from '../lib/timeline';
 import type { SessionAnswer, SessionEvent } from '../lib/types';
-import { safeHref } from '../lib/url';
+import { routePath, safeHref } from '../lib/url';
 
 const TYPES = ['view', 'action', 'error', 'resource', 'long_task'] as const;
 const MAX_ROWS = 400;
@@ -196,9 +196,19 @@ function Row(props: { p: Placed<SessionEvent>; open: boolean; focus: boolean; on
 const HIDDEN_FIELDS = new Set(['app']);
 
 function Details(props: { e: SessionEvent }) {
+  const { app } = usePage();
+  const fingerprint = typeof props.e.fingerprint === 'string' ? props.e.fingerprint : null;
   const entries = Object.entries(props.e).filter(([k, v]) => v != null && v !== '' && !HIDDEN_FIELDS.has(k));
   return (
     <dl class="tl-details">
+      {props.e.type === 'error' && fingerprint && app && (
+        <div>
+          <dt>issue</dt>
+          <dd>
+            <Link href={routePath({ page: 'issue', app: app.id, fingerprint })}>Open the issue →</Link>
+          </dd>
+        </div>
+      )}
       {entries.map(([k, v]) => (
         <div key={k}>
           <dt>{k}</dt>
