@@ -1,9 +1,8 @@
 import { limiter } from './lib/limiter.js';
 import { on } from './lib/on.js';
-import { scrubUrl } from './lib/scrub.js';
 import { clickError } from './actions.js';
 import { track } from './emit.js';
-import { S } from './state.js';
+import { S, scrub } from './state.js';
 
 /**
  * Errors: uncaught errors, unhandled rejections, resource load failures
@@ -15,7 +14,7 @@ const allow = limiter(100);
 
 const str = (x: unknown): string => {
   try {
-    return typeof x == 'string' ? x : JSON.stringify(x) ?? String(x);
+    return typeof x == 'string' ? x : JSON.stringify(x);
   } catch {
     return String(x);
   }
@@ -24,15 +23,15 @@ const str = (x: unknown): string => {
 /** Reports `err` (an Error, or anything thrown) from `source`; `f` adds/overrides fields. */
 export const reportError = (source: string, err: unknown, f?: Record<string, unknown>, handled = false): void => {
   const t = Date.now();
-  if (!S.v || !allow(t)) return;
-  const e = err && typeof err == 'object' && 'message' in err ? (err as Error) : undefined;
+  if (!allow(t)) return;
+  const e = (err && typeof err == 'object' && 'message' in err ? err : { message: str(err) }) as Error;
   track(
     'error',
     {
       source,
-      kind: (e && e.name) || 'Error',
-      message: (e ? String(e.message) : str(err)).slice(0, 2000) || 'Error',
-      stack: e && typeof e.stack == 'string' ? e.stack.slice(0, 20000) : undefined,
+      kind: e.name || 'Error',
+      message: String(e.message).slice(0, 2000) || 'Error',
+      stack: typeof e.stack == 'string' ? e.stack.slice(0, 20000) : undefined,
       handled,
       ...f,
     },
@@ -47,36 +46,26 @@ export const initErrors = (): void => {
     if (el && el != (window as unknown) && el.localName) {
       // A resource failed to load: the event fires on the element and does
       // not bubble, so only a capturing listener on window sees it.
-      const u = scrubUrl(el.currentSrc || el.src || el.href || '', S.o!.scrubQueryParams);
-      reportError('resource', { name: 'ResourceError', message: `failed to load ${el.localName} ${u.split(/[?#]/)[0]}` }, { resource_url: u });
+      const u = scrub(el.currentSrc || el.src || el.href || '');
+      reportError('resource', { name: 'ResourceError', message: `${el.localName} failed to load: ${u.split(/[?#]/)[0]}` }, { resource_url: u });
     } else
       reportError(
         'source',
-        e.error ?? {
-          name: 'Error',
-          message: e.message,
-          stack: e.filename ? `${e.message}\n    at ${e.filename}:${e.lineno}:${e.colno}` : undefined,
-        },
+        e.error ?? { message: e.message, stack: e.filename && `${e.message}\n    at ${e.filename}:${e.lineno}:${e.colno}` },
       );
   });
   on(window, 'unhandledrejection', (e: PromiseRejectionEvent) =>
     reportError('source', e.reason, e.reason instanceof Error ? undefined : { kind: 'UnhandledRejection' }),
   );
   if (S.o!.trackConsoleErrors) {
-    const c = console;
-    const orig = c.error;
-    let busy = false;
-    c.error = function (...a: unknown[]) {
-      if (!busy)
-        try {
-          busy = true;
-          const err = a.find((x) => x instanceof Error);
-          reportError('console', { name: 'console.error', message: a.map((x) => (x instanceof Error ? x.message : str(x))).join(' '), stack: (err as Error | undefined)?.stack });
-        } catch {
-          /* never break console.error */
-        } finally {
-          busy = false;
-        }
+    const orig = console.error;
+    console.error = function (...a: unknown[]) {
+      try {
+        const err = a.find((x) => x instanceof Error) as Error | undefined;
+        reportError('console', { name: 'console.error', message: a.map((x) => (x == err ? err!.message : str(x))).join(' '), stack: err?.stack });
+      } catch {
+        /* never break console.error */
+      }
       return orig.apply(this, a);
     };
   }

@@ -2,9 +2,8 @@ import { limiter } from './lib/limiter.js';
 import { observe } from './lib/observe.js';
 import { epoch } from './lib/now.js';
 import { round } from './lib/round.js';
-import { scrubUrl } from './lib/scrub.js';
 import { track } from './emit.js';
-import { S } from './state.js';
+import { S, scrub } from './state.js';
 
 interface Script {
   duration: number;
@@ -28,7 +27,7 @@ export const initLongTasks = (): void => {
         kind,
         duration: round(e.duration),
         blocking_duration: round(blocking),
-        script_url: sc?.sourceURL ? scrubUrl(sc.sourceURL, S.o!.scrubQueryParams) : undefined,
+        script_url: sc?.sourceURL ? scrub(sc.sourceURL) : undefined,
         script_function: sc?.sourceFunctionName || undefined,
         script_invoker: sc?.invoker || undefined,
       },

@@ -3,12 +3,11 @@ import { matchUrl } from './lib/matchUrl.js';
 import { epoch } from './lib/now.js';
 import { round } from './lib/round.js';
 import { safe } from './lib/safe.js';
-import { scrubUrl } from './lib/scrub.js';
 import { timing } from './lib/timing.js';
 import { activity } from './actions.js';
 import { track } from './emit.js';
 import { reportError } from './errors.js';
-import { S } from './state.js';
+import { S, scrub } from './state.js';
 import { ttiNet } from './tti.js';
 import type { View } from './types.js';
 
@@ -17,8 +16,8 @@ import type { View } from './types.js';
  * status, duration, merged with its Resource Timing entry for phases and
  * sizes); network failures and 5xx (4xx with `track4xx`) become `network`
  * errors. Requests to `allowedTracingUrls` get a W3C `traceparent`
- * (`00-<trace id>-<span id>-01`; an existing one is kept, and so is any
- * `tracestate`) and the ids are recorded on the resource. The page's own
+ * (`00-<trace id>-<span id>-01`; a `traceparent` the page set itself is
+ * kept, and so is any `tracestate`) and the ids are recorded on the resource. The page's own
  * calls behave exactly as before: same arguments, same promise, same errors.
  */
 interface Req {
@@ -32,8 +31,6 @@ interface Req {
   /** XMLHttpRequest (else fetch) */
   x?: boolean;
 }
-
-const claimed = new WeakSet<PerformanceEntry>();
 
 const begin = (method: string, url: string): Req => {
   activity();
@@ -49,7 +46,7 @@ const begin = (method: string, url: string): Req => {
 const end = (r: Req, status: number, quiet?: boolean): void => {
   ttiNet(-1);
   const d = performance.now() - r.s;
-  const url = scrubUrl(r.u, S.o!.scrubQueryParams);
+  const url = scrub(r.u);
   if (!quiet && (!status || status >= 500 || (S.o!.track4xx && status >= 400)))
     reportError(
       'network',
@@ -61,9 +58,8 @@ const end = (r: Req, status: number, quiet?: boolean): void => {
     setTimeout(
       safe(() => {
         const e = (performance.getEntriesByName(r.u, 'resource') as PerformanceResourceTiming[]).find(
-          (x) => x.startTime >= r.s - 5 && !claimed.has(x) && /^(fetch|xmlhttprequest)$/.test(x.initiatorType),
+          (x) => x.startTime >= r.s - 5 && /^(fetch|xmlhttprequest)$/.test(x.initiatorType),
         );
-        if (e) claimed.add(e);
         track(
           'resource',
           {
@@ -96,8 +92,8 @@ export const initNetwork = (): void => {
         r = begin(init?.method || req?.method || 'GET', req ? req.url : String(input));
         if (r.ti) {
           const h = new Headers(init?.headers || req?.headers);
-          const x = h.get('traceparent')?.split('-');
-          if (x && x[1] && x[2]) [, r.ti, r.si] = x;
+          // The page's own trace context wins; then these ids were not sent.
+          if (h.has('traceparent')) r.ti = r.si = undefined;
           else h.set('traceparent', traceparent(r));
           init = { ...init, headers: h };
         }
@@ -105,7 +101,7 @@ export const initNetwork = (): void => {
         /* measure nothing, change nothing */
       }
       // eslint-disable-next-line prefer-rest-params
-      const p = F.apply(this, (r && r.ti ? [input, init] : arguments) as unknown as [RequestInfo, RequestInit]);
+      const p = F.apply(this, (r?.ti ? [input, init] : arguments) as unknown as [RequestInfo, RequestInit]);
       if (r) {
         const q = r;
         p.then(

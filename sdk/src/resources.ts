@@ -1,9 +1,8 @@
 import { epoch } from './lib/now.js';
 import { observe } from './lib/observe.js';
-import { scrubUrl } from './lib/scrub.js';
 import { timing } from './lib/timing.js';
 import { track } from './emit.js';
-import { S } from './state.js';
+import { S, scrub } from './state.js';
 
 const KINDS: Record<string, string> = { script: 'script', link: 'css', css: 'css', img: 'img', image: 'img', fetch: 'fetch', xmlhttprequest: 'xhr' };
 
@@ -36,7 +35,7 @@ export const initResources = (): void => {
         'resource',
         {
           ...timing(e),
-          resource_url: scrubUrl(e.name, S.o!.scrubQueryParams),
+          resource_url: scrub(e.name),
           kind: resourceKind(e.name, i),
           status: (e as PerformanceResourceTiming & { responseStatus?: number }).responseStatus || undefined,
         },

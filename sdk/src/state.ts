@@ -15,3 +15,8 @@ export const S: {
   p?: View;
   r: View[];
 } = { c: 'granted', a: {}, r: [] };
+
+import { scrubUrl } from './lib/scrub.js';
+
+/** Scrubs a URL with the default and configured sensitive keys. */
+export const scrub = (url: string): string => scrubUrl(url, S.o!.scrubQueryParams);

@@ -1,10 +1,9 @@
 import { on } from './lib/on.js';
-import { scrubUrl } from './lib/scrub.js';
 import { uuid } from './lib/uuid.js';
 import { activity, flushClicks } from './actions.js';
 import { emitView } from './emit.js';
 import { session } from './session.js';
-import { S } from './state.js';
+import { S, scrub } from './state.js';
 import { beacon } from './transport.js';
 import type { LoadingType, View } from './types.js';
 
@@ -40,7 +39,6 @@ export const startView = (name?: string, lt: LoadingType = 'route_change'): void
   if (old) finish(old);
   const s = session(true, S.o!.sessionSampleRate);
   const href = location.href;
-  const scrub = (u: string) => scrubUrl(u, S.o!.scrubQueryParams);
   const v: View = {
     id: uuid(),
     sid: s.id,

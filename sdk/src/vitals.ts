@@ -1,11 +1,19 @@
-import { onCLS, onFCP, onINP, onLCP, onTTFB } from 'web-vitals/attribution';
-import type { MetricWithAttribution } from 'web-vitals/attribution';
+// LCP and CLS from the attribution build. FCP and TTFB need no attribution,
+// and INP's (a Long Animation Frame breakdown, 1.1 KB gzip) is more than the
+// SDK needs: its target and type come from the metric's own Event Timing
+// entries. The plain builds share their internals with the attribution ones.
+import { onCLS } from 'web-vitals/attribution/onCLS.js';
+import { onLCP } from 'web-vitals/attribution/onLCP.js';
+import { onFCP } from 'web-vitals/onFCP.js';
+import { onINP } from 'web-vitals/onINP.js';
+import { onTTFB } from 'web-vitals/onTTFB.js';
+import type { Metric } from 'web-vitals';
 import { round } from './lib/round.js';
 import { safe } from './lib/safe.js';
-import { scrubUrl } from './lib/scrub.js';
+import { selector } from './lib/selector.js';
 import { timing } from './lib/timing.js';
 import { setView, track } from './emit.js';
-import { S } from './state.js';
+import { S, scrub } from './state.js';
 import { startTTI } from './tti.js';
 
 /**
@@ -24,7 +32,7 @@ export const initVitals = (): void => {
   const initial = S.v!;
   const soft = PerformanceObserver.supportedEntryTypes?.includes('soft-navigation');
   const opts = { reportAllChanges: true, reportSoftNavs: true };
-  const at = (m: MetricWithAttribution, f: Record<string, unknown>, active?: boolean) => {
+  const at = (m: Metric, f: Record<string, unknown>, active?: boolean) => {
     const v =
       m.navigationType == 'soft-navigation'
         ? S.r.findLast((x) => x.u == m.navigationURL)
@@ -43,14 +51,14 @@ export const initVitals = (): void => {
       at(m, {
         lcp: round(m.value),
         lcp_element: m.attribution.target,
-        lcp_resource_url: m.attribution.url && scrubUrl(m.attribution.url, S.o!.scrubQueryParams),
+        lcp_resource_url: m.attribution.url && scrub(m.attribution.url),
       }),
     opts,
   );
-  onINP(
-    (m) => at(m, { inp: round(m.value), inp_target: m.attribution.interactionTarget, inp_type: m.attribution.interactionType }, true),
-    opts,
-  );
+  onINP((m) => {
+    const e = m.entries.find((x) => x.target);
+    at(m, { inp: round(m.value), inp_target: selector(e?.target as Element), inp_type: e && (/^key/.test(e.name) ? 'keyboard' : 'pointer') }, true);
+  }, opts);
   onCLS((m) => at(m, { cls: Math.round(m.value * 1e4) / 1e4, cls_target: m.attribution.largestShiftTarget }, true), opts);
 
   const nav = safe(() => {

@@ -1,1 +1,21 @@
+//! Turns an accepted [`Batch`](fovea_intake::Batch) into canonical events:
+//! client clock drift correction, user-agent parsing (bots flagged and, by
+//! default, dropped), session sampling, PII scrubbing and error grouping.
+//!
+//! It runs behind the spool, in the writer, so none of this costs the intake
+//! request anything. The one exception is [`Geo`], which must run at intake
+//! because it needs the client IP, which is never spooled or stored.
 
+mod fingerprint;
+mod geo;
+mod normalise;
+mod sampling;
+mod scrub;
+mod useragent;
+
+pub use fingerprint::{fingerprint, top_frame};
+pub use geo::{Geo, GeoError, Location};
+pub use normalise::{Output, Pipeline, PipelineOptions};
+pub use sampling::keep_session;
+pub use scrub::{scrub_text, scrub_url};
+pub use useragent::{Agent, UserAgents};

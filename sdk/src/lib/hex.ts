@@ -1,12 +1,3 @@
-/** `n` random bytes as lowercase hex (crypto.getRandomValues, else Math.random). */
-export const hex = (n: number): string => {
-  const b = new Uint8Array(n);
-  try {
-    crypto.getRandomValues(b);
-  } catch {
-    for (let i = 0; i < n; i++) b[i] = (Math.random() * 256) | 0;
-  }
-  let s = '';
-  for (let i = 0; i < n; i++) s += (b[i]! | 256).toString(16).slice(1);
-  return s;
-};
+/** `n` random bytes as lowercase hex. */
+export const hex = (n: number): string =>
+  Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => (b | 256).toString(16).slice(1)).join('');

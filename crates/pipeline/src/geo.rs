@@ -1,0 +1,134 @@
+//! Country and region of a request, from CDN headers or an `.mmdb` file.
+//! Runs at intake (it needs the IP); only the result is spooled.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Location {
+    pub country: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("geo database {path}: {source}")]
+pub struct GeoError {
+    path: String,
+    source: maxminddb::MaxMindDbError,
+}
+
+/// Where to look: headers first (a CDN knows better than a stale database),
+/// then the optional MaxMind / DB-IP database.
+pub struct Geo {
+    country_headers: Vec<String>,
+    region_headers: Vec<String>,
+    db: Option<maxminddb::Reader<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for Geo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Geo")
+            .field("country_headers", &self.country_headers)
+            .field("db", &self.db.is_some())
+            .finish()
+    }
+}
+
+// The fields of GeoLite2/GeoIP2 Country and City and DB-IP lite databases
+// that Fovea uses.
+#[derive(Deserialize)]
+struct Record<'a> {
+    #[serde(borrow, default)]
+    country: Option<IsoCode<'a>>,
+    #[serde(borrow, default)]
+    subdivisions: Option<Vec<IsoCode<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct IsoCode<'a> {
+    #[serde(borrow, default)]
+    iso_code: Option<&'a str>,
+}
+
+impl Geo {
+    pub fn new(
+        country_headers: Vec<String>,
+        region_headers: Vec<String>,
+        mmdb: Option<&Path>,
+    ) -> Result<Geo, GeoError> {
+        let db = mmdb
+            .map(|p| {
+                maxminddb::Reader::open_readfile(p).map_err(|source| GeoError {
+                    path: p.display().to_string(),
+                    source,
+                })
+            })
+            .transpose()?;
+        Ok(Geo {
+            country_headers: country_headers.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
+            region_headers: region_headers.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
+            db,
+        })
+    }
+
+    /// `header` looks a request header up by lower-case name.
+    pub fn locate<'h>(&self, header: impl Fn(&str) -> Option<&'h str>, ip: Option<IpAddr>) -> Location {
+        let pick = |names: &[String]| {
+            names.iter().find_map(|n| {
+                header(n)
+                    .map(str::trim)
+                    .filter(|v| v.len() <= 8 && !v.is_empty() && *v != "XX" && *v != "T1")
+                    .map(str::to_ascii_uppercase)
+            })
+        };
+        let mut loc = Location {
+            country: pick(&self.country_headers),
+            region: pick(&self.region_headers),
+        };
+        if loc.country.is_none() {
+            if let (Some(db), Some(ip)) = (&self.db, ip) {
+                if let Ok(Some(rec)) = db.lookup(ip).and_then(|r| r.decode::<Record>()) {
+                    loc.country = rec.country.and_then(|c| c.iso_code).map(str::to_string);
+                    loc.region = rec
+                        .subdivisions
+                        .and_then(|s| s.into_iter().next())
+                        .and_then(|s| s.iso_code)
+                        .map(str::to_string);
+                }
+            }
+        }
+        loc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_configured_header_wins() {
+        let geo = Geo::new(
+            vec!["CF-IPCountry".into(), "CloudFront-Viewer-Country".into()],
+            vec!["cloudfront-viewer-country-region".into()],
+            None,
+        )
+        .unwrap();
+        let headers = |name: &str| match name {
+            "cloudfront-viewer-country" => Some("de"),
+            "cloudfront-viewer-country-region" => Some("BY"),
+            _ => None,
+        };
+        let loc = geo.locate(headers, None);
+        assert_eq!(loc.country.as_deref(), Some("DE"));
+        assert_eq!(loc.region.as_deref(), Some("BY"));
+        // Cloudflare's "unknown" and "Tor" codes are not countries.
+        assert_eq!(geo.locate(|n| (n == "cf-ipcountry").then_some("XX"), None).country, None);
+    }
+
+    #[test]
+    fn a_missing_database_is_an_error_at_start() {
+        assert!(Geo::new(vec![], vec![], Some(Path::new("/nonexistent.mmdb"))).is_err());
+    }
+}

@@ -1,0 +1,360 @@
+use fovea_intake::{Batch, IntakeError, Limits};
+use fovea_schema::wire::{WireEvent, WireHeader, WireType};
+use fovea_schema::{
+    ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, ViewEvent,
+};
+use uuid::Uuid;
+
+use crate::{fingerprint, keep_session, scrub_text, scrub_url, top_frame, Agent, UserAgents};
+
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    /// Drop events from agents uap-core classifies as spiders.
+    pub exclude_bots: bool,
+    /// Query keys scrubbed in addition to the built-in list.
+    pub scrub_query_keys: Vec<String>,
+    pub limits: Limits,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        PipelineOptions {
+            exclude_bots: true,
+            scrub_query_keys: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Pipeline {
+    options: PipelineOptions,
+    agents: UserAgents,
+}
+
+/// The events to store and what was left out.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub events: Vec<Event>,
+    pub bots: usize,
+    pub sampled_out: usize,
+}
+
+/// A client clock more than this far off is corrected.
+const MAX_DRIFT_MS: f64 = 1000.0;
+
+// Caps on stored strings, so one odd client cannot bloat the store.
+const URL_CAP: usize = 2048;
+const TEXT_CAP: usize = 512;
+const MESSAGE_CAP: usize = 4096;
+const STACK_CAP: usize = 32 << 10;
+const ATTRS_CAP: usize = 8 << 10;
+
+impl Pipeline {
+    pub fn new(options: PipelineOptions) -> Pipeline {
+        Pipeline {
+            options,
+            agents: UserAgents::new(),
+        }
+    }
+
+    /// Normalises one spooled batch. `sample_rate` is the app's share of
+    /// sessions kept, in percent.
+    pub fn process(&self, batch: &Batch, sample_rate: f64) -> Result<Output, IntakeError> {
+        let (header, wire) = fovea_intake::parse(batch.format, &batch.body, &self.options.limits)?;
+        let agent = batch.meta.user_agent.as_deref().map(|ua| self.agents.parse(ua));
+        if self.options.exclude_bots && agent.as_ref().is_some_and(Agent::is_bot) {
+            return Ok(Output {
+                bots: wire.len(),
+                ..Output::default()
+            });
+        }
+        let received = batch.meta.received_at as f64;
+        let drift = header
+            .sent_at
+            .map(|sent| received - sent)
+            .filter(|d| d.abs() > MAX_DRIFT_MS)
+            .unwrap_or(0.0);
+        let mut out = Output::default();
+        for w in wire {
+            let ctx = self.context(batch, &header, &w, agent.as_ref(), drift);
+            if !keep_session(&ctx.session_id, sample_rate) {
+                out.sampled_out += 1;
+                continue;
+            }
+            let Some(event_id) = w.event_id.as_deref().and_then(|id| Uuid::parse_str(id).ok())
+            else {
+                continue; // validated at intake; unreachable for spooled batches
+            };
+            let kind = self.kind(w);
+            out.events.push(Event { event_id, ctx, kind });
+        }
+        Ok(out)
+    }
+
+    fn context(
+        &self,
+        batch: &Batch,
+        header: &WireHeader,
+        w: &WireEvent,
+        agent: Option<&Agent>,
+        drift: f64,
+    ) -> Context {
+        let hctx = header.context.as_ref();
+        let session = header.session.as_ref();
+        let pick = |own: &Option<String>, shared: Option<&Option<String>>| {
+            own.clone()
+                .or_else(|| shared.and_then(Clone::clone))
+                .map(|s| cap(s, TEXT_CAP))
+        };
+        let url = w
+            .url
+            .as_deref()
+            .map(|u| cap(scrub_url(u, &self.options.scrub_query_keys), URL_CAP))
+            .unwrap_or_default();
+        let route = w
+            .route
+            .clone()
+            .map(|r| cap(r, TEXT_CAP))
+            .unwrap_or_else(|| path_of(&url).to_string());
+        Context {
+            app_id: batch.meta.app_id.clone(),
+            session_id: w
+                .session_id
+                .clone()
+                .or_else(|| session.and_then(|s| s.id.clone()))
+                .unwrap_or_default(),
+            view_id: w.view_id.clone(),
+            ts: (w.ts.unwrap_or(received_fallback(batch)) + drift).round() as i64,
+            url,
+            route,
+            referrer: w
+                .referrer
+                .as_deref()
+                .map(|r| cap(scrub_url(r, &self.options.scrub_query_keys), URL_CAP)),
+            env: pick(&w.env, hctx.map(|c| &c.env)),
+            release: pick(&w.release, hctx.map(|c| &c.release)),
+            user_id: pick(&w.user_id, hctx.map(|c| &c.user_id))
+                .or_else(|| session.and_then(|s| s.user_id.clone()).map(|s| cap(s, TEXT_CAP))),
+            browser: agent.and_then(|a| a.browser.clone()),
+            browser_version: agent.and_then(|a| a.browser_version.clone()),
+            os: agent.and_then(|a| a.os.clone()),
+            device: agent.map(|a| a.device.to_string()),
+            country: batch.meta.country.clone(),
+            region: batch.meta.region.clone(),
+            connection: pick(&w.connection, hctx.map(|c| &c.connection)),
+            viewport: pick(&w.viewport, hctx.map(|c| &c.viewport)),
+            sdk: header.sdk.as_ref().map(|s| {
+                cap(
+                    format!(
+                        "{}/{}",
+                        s.name.as_deref().unwrap_or("unknown"),
+                        s.version.as_deref().unwrap_or("")
+                    ),
+                    TEXT_CAP,
+                )
+            }),
+        }
+    }
+
+    fn kind(&self, w: WireEvent) -> EventKind {
+        let text = |s: Option<String>| s.map(|s| cap(s, TEXT_CAP));
+        let url = |s: Option<String>| s.map(|s| cap(scrub_url(&s, &self.options.scrub_query_keys), URL_CAP));
+        let attrs = |a: Option<Box<serde_json::value::RawValue>>| {
+            a.map(|a| a.get().to_string())
+                .filter(|a| a.starts_with('{') && a.len() <= ATTRS_CAP)
+                .map(|a| scrub_text(&a).into_owned())
+        };
+        match w.kind.unwrap_or(WireType::Error) {
+            WireType::View => EventKind::View(ViewEvent {
+                version: w.version.unwrap_or(0),
+                loading_type: text(w.loading_type),
+                ttfb: w.ttfb,
+                fcp: w.fcp,
+                lcp: w.lcp,
+                inp: w.inp,
+                cls: w.cls,
+                dcl: w.dcl,
+                load: w.load,
+                tti: w.tti,
+                dns: w.dns,
+                connect: w.connect,
+                time_spent: w.time_spent,
+                error_count: w.error_count.unwrap_or(0),
+                action_count: w.action_count.unwrap_or(0),
+                resource_count: w.resource_count.unwrap_or(0),
+                long_task_count: w.long_task_count.unwrap_or(0),
+                frustration_count: w.frustration_count.unwrap_or(0),
+                lcp_element: text(w.lcp_element),
+                lcp_resource_url: url(w.lcp_resource_url),
+                inp_target: text(w.inp_target),
+                inp_type: text(w.inp_type),
+                cls_target: text(w.cls_target),
+            }),
+            WireType::Action => EventKind::Action(ActionEvent {
+                action_type: cap(w.action_type.unwrap_or_default(), TEXT_CAP),
+                name: w.name.map(|n| cap(scrub_text(&n).into_owned(), TEXT_CAP)),
+                target: text(w.target),
+                x: w.x,
+                y: w.y,
+                frustration: w
+                    .frustration
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|f| matches!(f.as_str(), "rage" | "dead" | "error"))
+                    .collect(),
+                attrs: attrs(w.attrs),
+            }),
+            WireType::Error => {
+                let message = cap(scrub_text(w.message.as_deref().unwrap_or("")).into_owned(), MESSAGE_CAP);
+                let stack = w.stack.map(|s| cap(scrub_text(&s).into_owned(), STACK_CAP));
+                let resource_url = url(w.resource_url);
+                let kind = text(w.subkind);
+                EventKind::Error(ErrorEvent {
+                    source: w.source.map_or_else(|| "source".to_string(), |s| cap(s, TEXT_CAP)),
+                    fingerprint: fingerprint(kind.as_deref(), &message, stack.as_deref(), resource_url.as_deref()),
+                    top_frame: stack.as_deref().and_then(top_frame),
+                    kind,
+                    message,
+                    stack,
+                    handled: w.handled,
+                    resource_url,
+                    status: w.status,
+                    attrs: attrs(w.attrs),
+                })
+            }
+            WireType::Resource => EventKind::Resource(ResourceEvent {
+                resource_url: url(w.resource_url).unwrap_or_default(),
+                kind: w.subkind.map_or_else(|| "other".to_string(), |k| cap(k, TEXT_CAP)),
+                method: text(w.method),
+                status: w.status,
+                duration: w.duration,
+                dns: w.dns,
+                connect: w.connect,
+                tls: w.tls,
+                ttfb: w.ttfb,
+                download: w.download,
+                transfer_size: w.transfer_size,
+                encoded_size: w.encoded_size,
+                decoded_size: w.decoded_size,
+                trace_id: text(w.trace_id),
+                span_id: text(w.span_id),
+            }),
+            WireType::LongTask => EventKind::LongTask(LongTaskEvent {
+                kind: w.subkind.map_or_else(|| "long_task".to_string(), |k| cap(k, TEXT_CAP)),
+                duration: w.duration.unwrap_or(0.0),
+                blocking_duration: w.blocking_duration,
+                script_url: url(w.script_url),
+                script_function: text(w.script_function),
+                script_invoker: text(w.script_invoker),
+            }),
+        }
+    }
+}
+
+fn received_fallback(batch: &Batch) -> f64 {
+    batch.meta.received_at as f64
+}
+
+/// Truncates to at most `max` bytes on a character boundary.
+fn cap(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
+/// The path of a URL, for the default route: `https://a/b/c?x` → `/b/c`.
+fn path_of(url: &str) -> &str {
+    let no_query = url.split(['?', '#']).next().unwrap_or(url);
+    match no_query.find("://") {
+        Some(i) => {
+            let rest = &no_query[i + 3..];
+            rest.find('/').map_or("/", |p| &rest[p..])
+        }
+        None if no_query.is_empty() => "/",
+        None => no_query,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fovea_intake::{BatchMeta, Format};
+
+    use super::*;
+
+    const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+    fn batch(body: &str, ua: &str) -> Batch {
+        Batch {
+            meta: BatchMeta {
+                app_id: "app".into(),
+                received_at: 1_000_000,
+                user_agent: Some(ua.into()),
+                country: Some("FR".into()),
+                region: None,
+            },
+            format: Format::Json,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    const BODY: &str = r#"{"sdk":{"name":"fovea-browser","version":"0.1.0"},
+        "session":{"id":"s1","user_id":"u1"},"context":{"env":"prod","release":"1.2"},
+        "sent_at":400000,
+        "events":[
+          {"type":"view","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c10","ts":399000,"view_id":"v1",
+           "version":2,"url":"https://shop.example/cart?token=abc#x","lcp":1800,"inp_target":"button#buy"},
+          {"type":"error","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c11","ts":399500,"view_id":"v1",
+           "url":"https://shop.example/cart","message":"mail bob@example.com failed","kind":"TypeError",
+           "stack":"TypeError: x\n    at buy (https://shop.example/app.js:1:2)","release":"1.3"}
+        ]}"#;
+
+    #[test]
+    fn a_batch_becomes_enriched_scrubbed_canonical_events() {
+        let p = Pipeline::new(PipelineOptions::default());
+        let out = p.process(&batch(BODY, CHROME), 100.0).unwrap();
+        assert_eq!(out.events.len(), 2);
+        let view = &out.events[0];
+        // The client clock was 600 s behind: ts is shifted by the drift.
+        assert_eq!(view.ctx.ts, 999_000);
+        assert_eq!(view.ctx.url, "https://shop.example/cart?token=[redacted]#x");
+        assert_eq!(view.ctx.route, "/cart");
+        assert_eq!(view.ctx.browser.as_deref(), Some("Chrome"));
+        assert_eq!(view.ctx.device.as_deref(), Some("desktop"));
+        assert_eq!(view.ctx.country.as_deref(), Some("FR"));
+        assert_eq!(view.ctx.user_id.as_deref(), Some("u1"));
+        assert_eq!(view.ctx.release.as_deref(), Some("1.2"));
+        assert_eq!(view.ctx.sdk.as_deref(), Some("fovea-browser/0.1.0"));
+        let EventKind::View(v) = &view.kind else { panic!("not a view") };
+        assert_eq!((v.version, v.lcp), (2, Some(1800.0)));
+        let err = &out.events[1];
+        assert_eq!(err.ctx.release.as_deref(), Some("1.3"), "the event's own field wins");
+        let EventKind::Error(e) = &err.kind else { panic!("not an error") };
+        assert_eq!(e.message, "mail [email] failed");
+        assert_eq!(e.top_frame.as_deref(), Some("buy (https://shop.example/app.js:1:2)"));
+        assert_eq!(e.fingerprint.len(), 16);
+    }
+
+    #[test]
+    fn bots_are_dropped_and_sampling_is_per_session() {
+        let p = Pipeline::new(PipelineOptions::default());
+        let bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+        let out = p.process(&batch(BODY, bot), 100.0).unwrap();
+        assert_eq!((out.events.len(), out.bots), (0, 2));
+        let out = p.process(&batch(BODY, CHROME), 0.0).unwrap();
+        assert_eq!((out.events.len(), out.sampled_out), (0, 2));
+    }
+
+    #[test]
+    fn routes_default_to_the_url_path() {
+        assert_eq!(path_of("https://a.example"), "/");
+        assert_eq!(path_of("https://a.example/x/y?z=1"), "/x/y");
+        assert_eq!(path_of("/rel/path#h"), "/rel/path");
+        assert_eq!(cap("héllo".into(), 2), "h");
+    }
+}

@@ -1,0 +1,64 @@
+// Shared set-up for the unit tests: the SDK state with a recording fetch in
+// place of the network, and helpers to read what was sent.
+import { gunzipSync } from 'node:zlib';
+import { S } from '../src/state.js';
+import { initTransport } from '../src/transport.js';
+import type { Options, View } from '../src/types.js';
+
+export interface Sent {
+  url: string;
+  init: RequestInit;
+  body: { sdk: unknown; session: { id: string }; context: Record<string, unknown>; sent_at: number; events: Record<string, any>[] };
+}
+
+/** Answers for the next requests (default 202). */
+export const answers: (() => Response)[] = [];
+export const sent: Sent[] = [];
+
+const fakeFetch = (async (url: string, init: RequestInit) => {
+  const blob = init.body as Blob;
+  const raw = Buffer.from(await blob.arrayBuffer());
+  const gz = (init.headers as Record<string, string>)['Content-Encoding'] == 'gzip';
+  sent.push({ url, init, body: JSON.parse((gz ? gunzipSync(raw) : raw).toString()) });
+  const a = answers.shift();
+  if (a) return a();
+  return new Response('{"accepted":1}', { status: 202 });
+}) as unknown as typeof fetch;
+
+export const view = (over: Partial<View> = {}): View => ({
+  id: 'view-1',
+  sid: 'session-1',
+  ss: true,
+  n: 0,
+  s: Date.now(),
+  u: location.href,
+  k: location.pathname,
+  url: location.href,
+  route: location.pathname,
+  lt: 'initial_load',
+  m: { error_count: 0, action_count: 0, resource_count: 0, long_task_count: 0, frustration_count: 0 },
+  ...over,
+});
+
+/** Puts the SDK in the state `init` leaves it in, minus the collectors. */
+export const setup = (o: Partial<Options> = {}, v: View = view()): View => {
+  S.o = { endpoint: 'https://fovea.example', key: 'k1', flushInterval: 1000, ...o };
+  S.c = o.consent == 'pending' ? 'pending' : 'granted';
+  S.a = {};
+  S.u = undefined;
+  S.v = S.p = v;
+  S.r = [v];
+  sent.length = 0;
+  answers.length = 0;
+  initTransport(fakeFetch);
+  return v;
+};
+
+/** Every event sent so far, in order. */
+export const events = (type?: string): Record<string, any>[] =>
+  sent.flatMap((s) => s.body.events).filter((e) => !type || e.type == type);
+
+/** Lets promise chains (gzip, fetch) settle. */
+export const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
