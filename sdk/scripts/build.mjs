@@ -28,8 +28,8 @@ await build({ ...common, format: 'esm', outfile: 'dist/index.js', external: ['we
 
 const iife = await build({
   ...common,
+  entryPoints: ['src/global.ts'],
   format: 'iife',
-  globalName: 'Fovea',
   outfile: 'fovea.min.js',
   write: false,
   minify: true,

@@ -73,13 +73,14 @@ export const session = (activity: boolean, rate = 100, now = Date.now()): Sessio
 
 /**
  * Whether the session may be stored outside memory (consent granted).
- * Turning it off deletes what was stored.
+ * Turning it off forgets the session and deletes what was stored.
  */
 export const persistSession = (on: boolean): void => {
   persist = on;
   if (on) {
     if (mem) write(mem);
   } else {
+    mem = undefined;
     document.cookie = `${NAME}=;path=/;max-age=0`;
     try {
       localStorage.removeItem(NAME);
