@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { navigate } from '../lib/router';
+import { navigate, refresh } from '../lib/router';
 import { PRESETS, rangeParams, withParams, type Preset, type TimeRange } from '../lib/url';
 import { usePage } from '../lib/context';
 
@@ -53,7 +53,7 @@ export function TimeRangePicker() {
           Custom
         </button>
       </div>
-      <button type="button" class="btn icon-btn" title="Refresh" aria-label="Refresh" onClick={() => navigate(loc.pathname + loc.search, { replace: true })}>
+      <button type="button" class="btn icon-btn" title="Refresh" aria-label="Refresh" onClick={refresh}>
         <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
           <path d="M13.5 8a5.5 5.5 0 1 1-1.6-3.9M13.5 2.5v3h-3" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round" />
         </svg>

@@ -38,12 +38,12 @@ export function useAppApi<T>(
   extra: Record<string, string | number | boolean | null | undefined> = {},
   opts: { filters?: boolean } = {},
 ): Query<T> {
-  const { app, window, filters } = usePage();
+  const { app, window, filters, loc } = usePage();
   const path =
     app == null || endpoint == null
       ? null
       : `/apps/${encodeURIComponent(app.id)}/${endpoint}?${apiQuery(window, opts.filters === false ? {} : filters, extra)}`;
-  return useApi<T>(path);
+  return useApi<T>(path, loc.epoch);
 }
 
 /** An in-app href to another page of the current app, keeping the time range and filters. */

@@ -8,12 +8,22 @@ export interface Loc {
   search: string;
   /** When this location was entered: presets such as "last 24 h" resolve against it. */
   at: number;
+  /** Bumped by refresh(): queries fetch again even when their URL did not change. */
+  epoch: number;
 }
 
 const EVENT = 'fovea:navigate';
+const REFRESH = 'fovea:refresh';
+let epoch = 0;
 
 function current(): Loc {
-  return { pathname: window.location.pathname, search: window.location.search, at: Date.now() };
+  return { pathname: window.location.pathname, search: window.location.search, at: Date.now(), epoch };
+}
+
+/** Re-resolves the time range against now and fetches every query of the page again. */
+export function refresh(): void {
+  epoch += 1;
+  window.dispatchEvent(new Event(REFRESH));
 }
 
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
@@ -34,9 +44,11 @@ export function useLocation(): Loc {
     const update = () => setLoc(current());
     window.addEventListener('popstate', update);
     window.addEventListener(EVENT, update);
+    window.addEventListener(REFRESH, update);
     return () => {
       window.removeEventListener('popstate', update);
       window.removeEventListener(EVENT, update);
+      window.removeEventListener(REFRESH, update);
     };
   }, []);
   return loc;

@@ -8,31 +8,34 @@ export interface Query<T> {
   reload: () => void;
 }
 
-/** GETs `path` (under /api/v1) whenever it changes; `null` fetches nothing. */
-export function useApi<T>(path: string | null): Query<T> {
-  const [state, setState] = useState<{ path: string | null; data?: T; error?: Error }>({ path: null });
+/**
+ * GETs `path` (under /api/v1) whenever it or `epoch` (see router.refresh)
+ * changes; `null` fetches nothing.
+ */
+export function useApi<T>(path: string | null, epoch = 0): Query<T> {
+  const [state, setState] = useState<{ key: string | null; path?: string; data?: T; error?: Error }>({ key: null });
   const [tick, setTick] = useState(0);
+  const key = path == null ? null : `${epoch}.${tick} ${path}`;
   useEffect(() => {
     if (path == null) return;
     const ctl = new AbortController();
     api<T>(path, { signal: ctl.signal }).then(
       (data) => {
-        if (!ctl.signal.aborted) setState({ path, data });
+        if (!ctl.signal.aborted) setState({ key, path, data });
       },
       (error: unknown) => {
         if (ctl.signal.aborted) return;
-        setState({ path, error: error instanceof Error ? error : new Error(String(error)) });
+        setState({ key, path, error: error instanceof Error ? error : new Error(String(error)) });
       },
     );
     return () => ctl.abort();
-  }, [path, tick]);
-  const reload = useCallback(() => {
-    setState((s) => ({ path: null, data: s.data }));
-    setTick((t) => t + 1);
-  }, []);
-  const fresh = state.path === path;
+  }, [key]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  const fresh = state.key === key;
+  // a reload or refresh of the same path keeps showing the old answer until the new one lands
+  const stale = !fresh && path != null && state.path === path;
   return {
-    data: fresh ? state.data : undefined,
+    data: fresh || stale ? state.data : undefined,
     error: fresh ? state.error : undefined,
     loading: path != null && !fresh,
     reload,

@@ -14,9 +14,9 @@ const TYPES = ['view', 'action', 'error', 'resource', 'long_task'] as const;
 const MAX_ROWS = 400;
 
 export function SessionPage(props: { id: string }) {
-  const { app } = usePage();
+  const { app, loc } = usePage();
   const href = useHref();
-  const q = useApi<SessionAnswer>(app ? `/apps/${encodeURIComponent(app.id)}/sessions/${encodeURIComponent(props.id)}` : null);
+  const q = useApi<SessionAnswer>(app ? `/apps/${encodeURIComponent(app.id)}/sessions/${encodeURIComponent(props.id)}` : null, loc.epoch);
   return (
     <Layout
       timeless
