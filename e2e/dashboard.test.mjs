@@ -215,11 +215,40 @@ describe('dashboard', () => {
     }
     await shot(page, 'vitals');
 
+    // "Filter" on a group row puts the filter in the URL and in every query
+    const key = groups.groups.find((g) => g.key)?.key;
+    if (key) {
+      const filtered = page.waitForRequest((r) => {
+        const u = new URL(r.url());
+        return u.pathname.endsWith('/vitals') && u.searchParams.get('by') === 'none' && u.searchParams.get('browser') === key;
+      });
+      await page.click(`[data-testid=vital-groups] tbody tr:has(td.key-cell:text-is("${key}")) a:has-text("Filter")`);
+      const fp = new URL((await filtered).url()).searchParams;
+      assert.equal(new URL(page.url()).searchParams.get('browser'), key);
+      const one = (await api(`/apps/${app.id}/vitals?metric=lcp&p=90&by=none&browser=${encodeURIComponent(key)}&${windowOf(fp)}`)).groups[0];
+      await page.waitForFunction(
+        (want) => document.querySelector('[data-testid=vital-total]')?.textContent.trim() === want,
+        fmtMetric('lcp', one.value),
+      );
+      assert.equal(await page.textContent('.chip[data-filter=browser] .chip-value'), key);
+      await page.click('.chip[data-filter=browser] .chip-x');
+      await page.waitForURL((u) => !u.searchParams.has('browser'));
+    }
+
+    // the time range is in the URL and in the queries
+    const weekReq = page.waitForRequest((r) => new URL(r.url()).pathname.endsWith('/histogram'));
+    await page.click('.range-picker button:has-text("7d")');
+    const wp = new URL((await weekReq).url()).searchParams;
+    assert.equal(Number(wp.get('to')) - Number(wp.get('from')), 7 * 86_400_000);
+    assert.equal(new URL(page.url()).searchParams.get('range'), '7d');
+
     // switching metric is a history entry: back returns to LCP
     await page.click('.metric-tabs button:has-text("INP")');
     await page.waitForURL((u) => u.searchParams.get('metric') === 'inp');
     await page.goBack();
     await page.waitForURL((u) => u.searchParams.get('metric') === 'lcp');
+    await page.goBack();
+    await page.waitForURL((u) => !u.searchParams.has('range'));
     assert.deepEqual(log.csp, []);
     assert.deepEqual(log.errors, []);
     await context.close();
