@@ -1,5 +1,6 @@
 import uPlot from 'uplot';
 import { COLORS, FONT, useUplot } from './useUplot';
+import { tooltip } from './tooltip';
 import type { Bucket } from '../lib/types';
 import { bucketRating, type Metric } from '../lib/thresholds';
 import { formatCount, formatMetric } from '../lib/format';
@@ -40,7 +41,19 @@ export function HistogramChart(props: { metric: Metric; buckets: Bucket[]; heigh
       width,
       height: props.height ?? 220,
       cursor: { drag: { x: false, y: false }, points: { show: false } },
-      legend: { show: true, live: true },
+      legend: { show: false },
+      plugins: [
+        tooltip(
+          (_u, i) => label(i),
+          (_u, i) => {
+            const b = buckets[i];
+            if (b == null) return [];
+            const r = bucketRating(metric, b.lo, b.hi);
+            const color = r === 'good' ? COLORS.good : r === 'ni' ? COLORS.ni : COLORS.poor;
+            return [{ label: 'Views', value: formatCount(b.count), color }];
+          },
+        ),
+      ],
       scales: { x: { time: false, range: [-0.5, buckets.length - 0.5] }, y: { range: (_u, _a, max) => [0, Math.max(1, (max ?? 1) * 1.1)] } },
       axes: [
         {
@@ -71,5 +84,23 @@ export function HistogramChart(props: { metric: Metric; buckets: Bucket[]; heigh
     [xs, series.good, series.ni, series.poor],
     key,
   );
-  return <div class="chart" ref={ref} role="img" aria-label={`Distribution of ${metric}`} />;
+  return (
+    <div>
+      <div class="chart" ref={ref} role="img" aria-label={`Distribution of ${metric}`} />
+      <div class="rating-legend chart-legend">
+        <span class="legend">
+          <i class="dot good" />
+          Good
+        </span>
+        <span class="legend">
+          <i class="dot ni" />
+          Needs improvement
+        </span>
+        <span class="legend">
+          <i class="dot poor" />
+          Poor
+        </span>
+      </div>
+    </div>
+  );
 }

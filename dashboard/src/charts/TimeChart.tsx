@@ -1,5 +1,7 @@
 import uPlot from 'uplot';
 import { COLORS, FONT, useUplot } from './useUplot';
+import { tooltip } from './tooltip';
+import { formatDateTime } from '../lib/format';
 import type { Point } from '../lib/types';
 
 interface Props {
@@ -26,7 +28,16 @@ export function TimeChart(props: Props) {
       width,
       height: props.height ?? 220,
       cursor: { drag: { x: false, y: false } },
-      legend: { show: true, live: true },
+      legend: { show: false },
+      plugins: [
+        tooltip(
+          (u, i) => formatDateTime((u.data[0][i] ?? 0) * 1000),
+          (u, i) => {
+            const v = u.data[1]?.[i];
+            return v == null ? [] : [{ label: props.label, value: props.format(v), color: COLORS.line }];
+          },
+        ),
+      ],
       scales: {
         x: { time: true },
         y: {
