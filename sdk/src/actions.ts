@@ -65,13 +65,13 @@ export const flushClicks = (nav?: boolean): void => {
   mo = undefined;
   const rage = c.some((k, i) => !k.i && c[i + 2] && c[i + 2]!.t - k.t <= WINDOW);
   const send = (k: Click, f: string[]) => {
+    if (f.length && k.v) k.v.m.frustration_count++;
     track(
       'action',
       { action_type: 'click', name: k.name, target: k.target, x: k.x, y: k.y, frustration: f.length ? f : undefined },
       k.t,
       k.v,
     );
-    if (f.length && k.v) k.v.m.frustration_count++;
   };
   if (rage) send(c[0]!, ['rage', ...flags(c[0]!.t, c[c.length - 1]!.t + WINDOW, c[0]!.f, nav)]);
   else for (const k of c) send(k, flags(k.t, k.t + WINDOW, k.f, nav));

@@ -60,6 +60,17 @@ export const enqueueView = (id: string, ev: string): void => {
   schedule(S.o!.flushInterval ?? 5000);
 };
 
+/** Forgets all transport state (unit tests only; tree-shaken from builds). */
+export const resetTransport = (): void => {
+  clearTimeout(timer);
+  q = [];
+  views.clear();
+  timer = inflight = attempt = until = 0;
+};
+
+/** Resolves when the request in flight, if any, is done (unit tests only). */
+export const idle = (): Promise<void> => inflight || Promise.resolve();
+
 /** Drops everything waiting (consent denied). */
 export const clearQueue = (): void => {
   q = [];

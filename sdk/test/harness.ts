@@ -15,7 +15,7 @@ export interface Sent {
 export const answers: (() => Response)[] = [];
 export const sent: Sent[] = [];
 
-const fakeFetch = (async (url: string, init: RequestInit) => {
+export const fakeFetch = (async (url: string, init: RequestInit) => {
   const blob = init.body as Blob;
   const raw = Buffer.from(await blob.arrayBuffer());
   const gz = (init.headers as Record<string, string>)['Content-Encoding'] == 'gzip';
@@ -58,7 +58,11 @@ export const setup = (o: Partial<Options> = {}, v: View = view()): View => {
 export const events = (type?: string): Record<string, any>[] =>
   sent.flatMap((s) => s.body.events).filter((e) => !type || e.type == type);
 
-/** Lets promise chains (gzip, fetch) settle. */
-export const settle = async (): Promise<void> => {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+/**
+ * Lets promise chains settle, including gzip (zlib works on libuv's thread
+ * pool, so this yields for real time: `performance.now` is not mocked).
+ */
+export const settle = async (ms = 40): Promise<void> => {
+  const end = performance.now() + ms;
+  while (performance.now() < end) await new Promise((r) => setImmediate(r));
 };
