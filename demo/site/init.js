@@ -1,0 +1,28 @@
+// Starts the Fovea SDK with the endpoint and key that demo/serve.mjs put in
+// /config.js. Loaded as a file (no inline script), so the pages keep a strict CSP.
+(function () {
+  var c = window.FOVEA_CONFIG || {};
+  var stored = function (k) {
+    try {
+      return localStorage.getItem(k);
+    } catch (e) {
+      return null;
+    }
+  };
+  Fovea.init({
+    endpoint: c.endpoint,
+    key: c.key,
+    env: c.env,
+    // demo/traffic.mjs varies the release and the signed-in user per session
+    release: stored('demo_release') || c.release,
+    allowedTracingUrls: [location.origin + '/api/'],
+    trackConsoleErrors: true,
+    flushInterval: 2000,
+    routeName: function (url) {
+      var p = new URL(url).pathname.replace(/\.html$/, '');
+      return /^\/spa\/orders\/\d+/.test(p) ? '/spa/orders/:id' : p === '/index' ? '/' : p;
+    },
+  });
+  var user = stored('demo_user');
+  if (user) Fovea.setUser({ id: user });
+})();
