@@ -48,22 +48,14 @@ function fmtPercent(share) {
 
 // ---- fixtures -------------------------------------------------------------------
 
-let fovea; // { url, password, token, ... } from the harness
+let fovea; // the harness's server: { url, password, token, api(), stop() }
 let app; // App from the API
 let demo;
 let browser;
 const cleanups = [];
 
-/** GET/POST the API with the admin bearer token. */
-async function api(pathname, init = {}) {
-  const res = await fetch(`${fovea.url}/api/v1${pathname}`, {
-    ...init,
-    headers: { authorization: `Bearer ${fovea.token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${pathname}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+/** The query API with the admin bearer token (JSON in and out; throws on non-2xx). */
+const api = (pathname, init) => fovea.api(pathname, init);
 
 /** A browser page that records dialogs, CSP violations, page errors and every request. */
 async function newPage(context) {
@@ -111,10 +103,11 @@ function windowOf(params) {
 
 before(async () => {
   fovea = await startFovea();
-  cleanups.push(() => fovea.stop?.());
+  cleanups.push(() => fovea.stop());
   app = await createApp(fovea, { name: 'dash-e2e', origins: ['*'] });
-  demo = await startDemo(fovea, app);
-  cleanups.push(() => demo.stop?.());
+  // real browsers walking the demo shop, the SPA and the error lab
+  demo = await startDemo(fovea, app, { sessions: 6 });
+  cleanups.push(() => demo.stop());
   browser = await launchBrowser();
   cleanups.push(() => browser.close());
   // demo traffic has been written when the overview has views, vitals, errors and sessions
@@ -122,7 +115,7 @@ before(async () => {
     const s = await api(`/apps/${app.id}/summary`);
     const issues = await api(`/apps/${app.id}/issues`);
     return s.views > 0 && s.vitals?.lcp?.count > 0 && s.sessions > 0 && issues.issues.length > 0;
-  }, { timeout: 60_000 });
+  }, { timeout: 60_000, message: 'demo traffic in the query API' });
 });
 
 after(async () => {
@@ -349,6 +342,7 @@ describe('dashboard', () => {
     await shot(page, 'settings');
 
     const patch = page.waitForRequest((r) => r.method() === 'PATCH');
+    assert.notEqual(app.retention_days, 45);
     await page.fill('input[name=retention_days]', '45');
     await page.click('[data-testid=settings-form] button[type=submit]');
     const req = await patch;
@@ -499,8 +493,14 @@ describe('injection', () => {
       body: JSON.stringify(body),
     });
     assert.equal(res.status, 202, await res.text());
-    const issue = await poll(async () => (await api(`/apps/${app.id}/issues`)).issues.find((i) => i.message.includes(marker)), { timeout: 30_000 });
-    await poll(async () => (await api(`/apps/${app.id}/sessions/${sessionId}`).catch(() => null))?.events?.length >= 4, { timeout: 30_000 });
+    const issue = await poll(async () => (await api(`/apps/${app.id}/issues`)).issues.find((i) => i.message.includes(marker)), {
+      timeout: 30_000,
+      message: 'the injected error as an issue',
+    });
+    await poll(async () => (await api(`/apps/${app.id}/sessions/${sessionId}`).catch(() => null))?.events?.length >= 4, {
+      timeout: 30_000,
+      message: 'the injected session',
+    });
 
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     const { page, log } = await newPage(context);
