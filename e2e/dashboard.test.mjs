@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { createApp, launchBrowser, poll, startDemo, startFovea } from './harness.mjs';
+import { CHROME_UA, createApp, launchBrowser, poll, startDemo, startFovea } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(here, 'artifacts');
@@ -101,6 +101,33 @@ function windowOf(params) {
   return `from=${params.get('from')}&to=${params.get('to')}`;
 }
 
+/** Sends one session through the intake: a view, two clicks, a failing fetch, a long task and an error. */
+async function postKnownSession() {
+  const now = Date.now();
+  const viewId = randomUUID();
+  const ev = (type, dt, fields) => ({ type, event_id: randomUUID(), view_id: viewId, ts: now - 10_000 + dt, url: 'http://shop.test/cart', route: '/cart', ...fields });
+  const res = await fetch(`${fovea.url}/api/v1/intake?key=${encodeURIComponent(app.ingest_key)}`, {
+    method: 'POST',
+    // a browser's user agent: the intake drops bots, and node's fetch looks like one
+    headers: { 'content-type': 'application/json', 'user-agent': CHROME_UA },
+    body: JSON.stringify({
+      sdk: { name: 'e2e', version: '1' },
+      session: { id: randomUUID(), user_id: 'known-user' },
+      context: { env: 'e2e', release: 'e2e-1' },
+      sent_at: now,
+      events: [
+        ev('view', 0, { version: 3, loading_type: 'initial_load', ttfb: 300, fcp: 1200, lcp: 3100, cls: 0.12, inp: 240, load: 3300, time_spent: 9000, lcp_element: 'img.hero' }),
+        ev('resource', 200, { resource_url: 'http://shop.test/api/cart', kind: 'fetch', method: 'GET', status: 500, duration: 420 }),
+        ev('long_task', 1500, { duration: 180, blocking_duration: 130, kind: 'long_task' }),
+        ev('action', 4000, { action_type: 'click', name: 'Checkout', target: 'button#checkout' }),
+        ev('action', 4500, { action_type: 'click', name: 'Checkout', target: 'button#checkout', frustration: ['rage'] }),
+        ev('error', 5000, { source: 'source', kind: 'TypeError', message: 'cart.total is undefined', stack: 'TypeError: cart.total is undefined\n    at checkout (http://shop.test/app.js:10:5)', handled: false }),
+      ],
+    }),
+  });
+  assert.equal(res.status, 202, await res.text());
+}
+
 before(async () => {
   fovea = await startFovea();
   cleanups.push(() => fovea.stop());
@@ -108,6 +135,8 @@ before(async () => {
   // real browsers walking the demo shop, the SPA and the error lab
   demo = await startDemo(fovea, app, { sessions: 6 });
   cleanups.push(() => demo.stop());
+  // and one known session, so an issue with breadcrumbs exists whatever journeys the demo drew
+  await postKnownSession();
   browser = await launchBrowser();
   cleanups.push(() => browser.close());
   // demo traffic has been written when the overview has views, vitals, errors and sessions
@@ -489,7 +518,7 @@ describe('injection', () => {
     };
     const res = await fetch(`${fovea.url}/api/v1/intake?key=${encodeURIComponent(app.ingest_key)}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'user-agent': CHROME_UA },
       body: JSON.stringify(body),
     });
     assert.equal(res.status, 202, await res.text());
