@@ -223,7 +223,7 @@ describe('dashboard', () => {
     );
     assert.deepEqual(
       rows,
-      groups.groups.map((g) => [g.key ?? '(unknown)', fmtMetric('lcp', g.value), fmtCount(g.count)]),
+      groups.groups.map((g) => [g.key || '(unknown)', fmtMetric('lcp', g.value), fmtCount(g.count)]),
     );
     await page.waitForSelector('.chart canvas');
     assert.ok((await page.$$('.chart canvas')).length >= 2, 'histogram and time series drawn');
