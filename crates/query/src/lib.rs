@@ -1,1 +1,15 @@
+//! What can be asked of a store and what it answers, independent of any
+//! backend: the query API parses [`Params`] into typed queries, the stores
+//! answer with the result types here, the server serialises them.
 
+mod params;
+mod results;
+
+pub use params::{
+    Dimension, Filters, Params, QueryError, ResourceOrder, ResourcesQuery, Series,
+    SessionsQuery, TimeseriesQuery, VitalsQuery, DAY_MS,
+};
+pub use results::{
+    histogram_edges, App, Bucket, EventJson, IssueDetail, IssueRow, KeyCount, MetricSummary,
+    Point, ResourceRow, SessionDetail, SessionRef, SessionRow, Summary, ViewRow, VitalsGroup,
+};

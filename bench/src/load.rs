@@ -1,0 +1,136 @@
+//! A closed-loop HTTP load generator on loopback: `connections` clients,
+//! each sending the next payload as soon as the previous answer arrived.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+pub const EVENTS_PER_BATCH: usize = 20;
+
+pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+pub fn client() -> HttpClient {
+    Client::builder(TokioExecutor::new()).pool_max_idle_per_host(1024).build_http()
+}
+
+/// Distinct SDK-like batches: a view, resources, actions, an error.
+pub fn payloads(n: usize) -> Vec<Bytes> {
+    let now = 1_764_000_000_000u64;
+    (0..n)
+        .map(|i| {
+            let id = || uuid::Uuid::new_v4();
+            let mut events = vec![format!(
+                r#"{{"type":"view","event_id":"{}","view_id":"v{i}","version":1,"ts":{now},"url":"https://shop.example/product/{i}?ref=home","lcp":{},"fcp":900,"ttfb":120,"cls":0.02,"inp":80,"load":2100,"lcp_element":"img.hero"}}"#,
+                id(),
+                1500 + i % 2000
+            )];
+            for r in 0..14 {
+                events.push(format!(
+                    r#"{{"type":"resource","event_id":"{}","view_id":"v{i}","ts":{now},"url":"https://shop.example/product/{i}","resource_url":"https://cdn.shop.example/asset-{r}.js","kind":"script","duration":{},"transfer_size":12000}}"#,
+                    id(),
+                    20 + r * 7
+                ));
+            }
+            for a in 0..4 {
+                events.push(format!(
+                    r#"{{"type":"action","event_id":"{}","view_id":"v{i}","ts":{now},"url":"https://shop.example/product/{i}","action_type":"click","name":"Add to cart {a}","target":"button.add"}}"#,
+                    id()
+                ));
+            }
+            events.push(format!(
+                r#"{{"type":"error","event_id":"{}","view_id":"v{i}","ts":{now},"url":"https://shop.example/product/{i}","message":"Cannot read properties of undefined (reading 'price')","kind":"TypeError","stack":"TypeError: Cannot read properties of undefined\n    at render (https://shop.example/app.js:10:5)\n    at main (https://shop.example/app.js:20:1)"}}"#,
+                id()
+            ));
+            events.truncate(EVENTS_PER_BATCH);
+            Bytes::from(format!(
+                r#"{{"sdk":{{"name":"bench","version":"1"}},"session":{{"id":"bench-{i}"}},"events":[{}]}}"#,
+                events.join(",")
+            ))
+        })
+        .collect()
+}
+
+pub struct Outcome {
+    pub ok: u64,
+    pub failed: u64,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    pub fn per_sec(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+pub async fn run(addr: SocketAddr, key: &str, payloads: Arc<Vec<Bytes>>, connections: usize, duration: Duration) -> Outcome {
+    let client = client();
+    let uri = format!("http://{addr}/api/v1/intake?key={key}");
+    // One second of warm-up, not counted.
+    drive(&client, &uri, &payloads, connections, Duration::from_secs(1)).await;
+    let start = Instant::now();
+    let (ok, failed) = drive(&client, &uri, &payloads, connections, duration).await;
+    Outcome { ok, failed, elapsed: start.elapsed() }
+}
+
+async fn drive(client: &HttpClient, uri: &str, payloads: &Arc<Vec<Bytes>>, connections: usize, duration: Duration) -> (u64, u64) {
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let next = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + duration;
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let (client, uri, payloads) = (client.clone(), uri.to_string(), payloads.clone());
+            let (ok, failed, next) = (ok.clone(), failed.clone(), next.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize % payloads.len();
+                    let req = hyper::Request::post(&uri)
+                        .header("content-type", "application/json")
+                        .body(Full::new(payloads[i].clone()))
+                        .expect("request");
+                    match client.request(req).await {
+                        Ok(res) => {
+                            let status = res.status().as_u16();
+                            let _ = res.into_body().collect().await;
+                            if status == 202 { &ok } else { &failed }.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(_) => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        let _ = t.await;
+    }
+    (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed))
+}
+
+pub async fn get(client: &HttpClient, addr: SocketAddr, path: &str) -> Option<u16> {
+    let req = hyper::Request::get(format!("http://{addr}{path}")).body(Full::new(Bytes::new())).ok()?;
+    client.request(req).await.ok().map(|r| r.status().as_u16())
+}
+
+pub fn status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+pub fn rss_kb(pid: u32) -> Option<u64> {
+    status_kb(pid, "VmRSS:")
+}

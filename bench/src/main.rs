@@ -1,0 +1,252 @@
+//! Fovea's benchmarks, one command each (see `bench/README.md`):
+//!
+//! - `intake`: our intake (durable ack) vs a parse-and-discard axum endpoint
+//!   on the same payloads, in one run, as a ratio and events/s;
+//! - `query`: load 10 M synthetic views through `Store::insert`, then time
+//!   p75 LCP by page over all of them;
+//! - `rss`: peak RSS of a `fovea serve` process under sustained load.
+
+mod load;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use fovea_query::{Dimension, Filters, VitalsQuery};
+use fovea_schema::{Context, Event, EventKind, Metric, ViewEvent};
+use fovea_server::{Settings, StaticApp};
+use fovea_store::{DuckStore, Store};
+use serde_json::json;
+
+const KEY: &str = "bench-key";
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let what = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    match what.as_str() {
+        "intake" => intake().await,
+        "query" => query().await,
+        "rss" => rss().await,
+        "all" => {
+            intake().await;
+            rss().await;
+            query().await;
+        }
+        other => {
+            eprintln!("usage: fovea-bench [intake|query|rss|all] [--seconds N] [--connections N] [--views N]; unknown {other:?}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The same decoding the intake does, then nothing: the most an HTTP
+/// endpoint that parses these payloads could do on this machine.
+async fn parse_and_discard(headers: HeaderMap, body: Bytes) -> (StatusCode, Json<serde_json::Value>) {
+    let h = |n| headers.get(n).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+    match fovea_intake::decode(h(header::CONTENT_TYPE), h(header::CONTENT_ENCODING), &body, &fovea_intake::Limits::default()) {
+        Ok(d) => (StatusCode::ACCEPTED, Json(json!({ "accepted": d.events.len() }))),
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({ "error": e.code() }))),
+    }
+}
+
+async fn serve(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    addr
+}
+
+fn bench_settings(dir: PathBuf) -> Settings {
+    let mut s = Settings::new(dir);
+    s.admin_token = Some("bench".into());
+    s.admin_password = Some("bench-password".into());
+    s.rate_limit_per_app = 1e9;
+    s.apps = vec![StaticApp {
+        id: Some("bench".into()),
+        name: "bench".into(),
+        ingest_key: KEY.into(),
+        origins: vec!["*".into()],
+        sample_rate: None,
+        retention_days: None,
+    }];
+    s
+}
+
+async fn intake() {
+    let seconds = arg("--seconds", 10);
+    let conns = arg("--connections", 32) as usize;
+    let payloads = Arc::new(load::payloads(4096));
+    let events_per_request = load::EVENTS_PER_BATCH as f64;
+    println!("intake: {conns} connections, {seconds} s each, {} events ({} bytes) per request", load::EVENTS_PER_BATCH, payloads[0].len());
+
+    let ceiling = serve(Router::new().route("/api/v1/intake", post(parse_and_discard))).await;
+    let base = load::run(ceiling, KEY, payloads.clone(), conns, Duration::from_secs(seconds)).await;
+    println!("  parse-and-discard: {:>8.0} req/s  {:>9.0} events/s", base.per_sec(), base.per_sec() * events_per_request);
+
+    let dir = tempfile::tempdir().unwrap();
+    let running = fovea_server::start(bench_settings(dir.path().to_path_buf())).await.unwrap();
+    let ours = serve(fovea_server::router(running.state.clone())).await;
+    let got = load::run(ours, KEY, payloads, conns, Duration::from_secs(seconds)).await;
+    println!("  fovea (durable):   {:>8.0} req/s  {:>9.0} events/s  (non-202: {})", got.per_sec(), got.per_sec() * events_per_request, got.failed);
+    println!("  ratio fovea / parse-and-discard: {:.2}", got.per_sec() / base.per_sec());
+    running.writer.shutdown().await;
+}
+
+async fn rss() {
+    let seconds = arg("--seconds", 30);
+    let conns = arg("--connections", 32) as usize;
+    let bin = std::env::var("FOVEA_BIN").unwrap_or_else(|_| {
+        let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| format!("{}/.cache/fovea/target", std::env::var("HOME").unwrap()));
+        format!("{target}/debug/fovea")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fovea.toml"),
+        format!("rate_limit = 1e9\n[[apps]]\nid = \"bench\"\nname = \"bench\"\ningest_key = \"{KEY}\"\norigins = [\"*\"]\n"),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut child = std::process::Command::new(&bin)
+        .args(["serve", "--listen", &addr.to_string(), "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(dir.path().join("fovea.toml"))
+        .env("FOVEA_ADMIN_PASSWORD", "bench-password")
+        .env("FOVEA_LOG", "warn")
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {bin}: {e} (build it: cargo build -p fovea)"));
+    let pid = child.id();
+    let client = load::client();
+    for _ in 0..200 {
+        if load::get(&client, addr, "/healthz").await == Some(200) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let payloads = Arc::new(load::payloads(4096));
+    let sampler = tokio::spawn(async move {
+        let mut peak_rss = 0u64;
+        loop {
+            if let Some(kb) = load::rss_kb(pid) {
+                peak_rss = peak_rss.max(kb);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if load::rss_kb(pid).is_none() {
+                return peak_rss;
+            }
+        }
+    });
+    let got = load::run(addr, KEY, payloads, conns, Duration::from_secs(seconds)).await;
+    let hwm = load::status_kb(pid, "VmHWM:").unwrap_or(0);
+    let _ = child.kill();
+    let _ = child.wait();
+    let peak_sampled = sampler.await.unwrap_or(0);
+    println!(
+        "rss: {seconds} s of load at {:.0} req/s ({:.0} events/s): peak RSS {:.0} MB (VmHWM), {:.0} MB sampled",
+        got.per_sec(),
+        got.per_sec() * load::EVENTS_PER_BATCH as f64,
+        hwm as f64 / 1024.0,
+        peak_sampled as f64 / 1024.0
+    );
+}
+
+const ROUTES: usize = 50;
+
+/// A deterministic synthetic view: routes Zipf-like, LCP log-normal-ish.
+fn synthetic_view(i: u64, ts: i64, rng: &mut u64) -> Event {
+    let mut next = || {
+        *rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (*rng >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let route = ((next() * next() * ROUTES as f64) as usize).min(ROUTES - 1);
+    let lcp = (7.3 + (next() + next() + next() - 1.5) * 0.9).exp();
+    let browsers = ["Chrome", "Safari", "Firefox", "Edge", "Samsung Internet"];
+    let devices = ["desktop", "mobile", "tablet"];
+    Event {
+        event_id: uuid::Uuid::from_u64_pair(i, 1),
+        ctx: Context {
+            app_id: "bench".into(),
+            session_id: format!("s{}", i / 4),
+            view_id: Some(format!("v{i}")),
+            ts,
+            url: format!("https://shop.example/r{route}"),
+            route: format!("/r{route}"),
+            browser: Some(browsers[(next() * 5.0) as usize].into()),
+            device: Some(devices[(next() * 3.0) as usize].into()),
+            country: Some(format!("C{}", (next() * 20.0) as u32)),
+            ..Context::default()
+        },
+        kind: EventKind::View(ViewEvent {
+            version: 1,
+            lcp: Some(lcp.round()),
+            fcp: Some((lcp * 0.6).round()),
+            ttfb: Some((lcp * 0.15).round()),
+            cls: Some((next() * 0.3 * 1000.0).round() / 1000.0),
+            inp: Some((next() * 400.0).round()),
+            load: Some((lcp * 1.3).round()),
+            ..ViewEvent::default()
+        }),
+    }
+}
+
+async fn query() {
+    let n = arg("--views", 10_000_000);
+    let batch = 50_000u64;
+    let dir = tempfile::tempdir().unwrap();
+    let store = DuckStore::open(&dir.path().join("bench.duckdb"), "256MB").unwrap();
+    let now = 1_764_000_000_000i64;
+    let span = 7 * 86_400_000i64;
+    let mut rng = 7u64;
+    println!("query: loading {n} views through Store::insert in batches of {batch} (DuckDB memory limit 256MB)");
+    let t = Instant::now();
+    let mut i = 0;
+    while i < n {
+        let events: Vec<Event> = (i..(i + batch).min(n))
+            .map(|j| synthetic_view(j, now - span + (j as i64 * span / n as i64), &mut rng))
+            .collect();
+        i += events.len() as u64;
+        store.insert(events).await.unwrap();
+    }
+    let load = t.elapsed();
+    println!("  load: {:.1} s ({:.0} views/s)", load.as_secs_f64(), n as f64 / load.as_secs_f64());
+    let q = VitalsQuery {
+        metric: Metric::Lcp,
+        p: 75,
+        by: Dimension::Page,
+        filters: Filters { from: now - span - 1, to: now + 1, ..Filters::last_day(now) },
+    };
+    let first = store.vitals("bench", &q).await.unwrap();
+    let total: u64 = first.iter().map(|g| g.count).sum();
+    assert_eq!(total, n, "every view is counted once");
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        store.vitals("bench", &q).await.unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "  p75 LCP by page over {n} views ({} groups): median {:.0} ms, min {:.0} ms, max {:.0} ms (10 runs, after 1 warm-up)",
+        first.len(),
+        times[5],
+        times[0],
+        times[9]
+    );
+}

@@ -1,0 +1,347 @@
+use fovea_schema::Metric;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub const DAY_MS: i64 = 86_400_000;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum QueryError {
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn invalid(msg: impl Into<String>) -> QueryError {
+    QueryError::Invalid(msg.into())
+}
+
+/// Every query parameter of the query API; each endpoint takes the ones it
+/// needs and validates them into a typed query.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Params {
+    /// Start of the range, ms since the epoch (default: 24 h before `to`).
+    pub from: Option<i64>,
+    /// End of the range, ms since the epoch (default: now).
+    pub to: Option<i64>,
+    pub env: Option<String>,
+    pub release: Option<String>,
+    /// Route / page name.
+    pub page: Option<String>,
+    pub browser: Option<String>,
+    pub device: Option<String>,
+    pub country: Option<String>,
+    /// `lcp`, `inp`, `cls`, `fcp`, `ttfb`, `load`, `tti` (time series also: `views`, `sessions`, `errors`, `actions`).
+    pub metric: Option<String>,
+    /// Percentile, 50..99.
+    pub p: Option<u8>,
+    /// `page`, `browser`, `device`, `country`, `connection`, `release`, `none`.
+    pub by: Option<String>,
+    /// Time-series bucket in seconds, 60..86400.
+    pub interval: Option<i64>,
+    pub limit: Option<u32>,
+    /// Sessions of this user id.
+    pub user: Option<String>,
+    pub has_errors: Option<bool>,
+    pub frustrated: Option<bool>,
+    /// Resources: `slowest` or `failing`.
+    pub order: Option<String>,
+    /// Resources: `fetch`, `xhr`, `script`, ...
+    pub kind: Option<String>,
+}
+
+/// Filters every query takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filters {
+    pub from: i64,
+    pub to: i64,
+    pub env: Option<String>,
+    pub release: Option<String>,
+    pub page: Option<String>,
+    pub browser: Option<String>,
+    pub device: Option<String>,
+    pub country: Option<String>,
+}
+
+impl Filters {
+    pub fn last_day(now: i64) -> Filters {
+        Filters {
+            from: now - DAY_MS,
+            to: now,
+            env: None,
+            release: None,
+            page: None,
+            browser: None,
+            device: None,
+            country: None,
+        }
+    }
+
+    /// The dimension filters that are set, as (column, value) pairs.
+    pub fn dimensions(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("env", &self.env),
+            ("release", &self.release),
+            ("route", &self.page),
+            ("browser", &self.browser),
+            ("device", &self.device),
+            ("country", &self.country),
+        ]
+        .into_iter()
+        .filter_map(|(col, v)| v.as_deref().map(|v| (col, v)))
+        .collect()
+    }
+}
+
+/// What vitals can be grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Page,
+    Browser,
+    Device,
+    Country,
+    Connection,
+    Release,
+    None,
+}
+
+impl Dimension {
+    pub fn parse(s: &str) -> Option<Dimension> {
+        Some(match s {
+            "page" | "route" => Dimension::Page,
+            "browser" => Dimension::Browser,
+            "device" => Dimension::Device,
+            "country" => Dimension::Country,
+            "connection" => Dimension::Connection,
+            "release" => Dimension::Release,
+            "none" => Dimension::None,
+            _ => return None,
+        })
+    }
+
+    /// The stored column, `None` for no grouping.
+    pub fn column(self) -> Option<&'static str> {
+        match self {
+            Dimension::Page => Some("route"),
+            Dimension::Browser => Some("browser"),
+            Dimension::Device => Some("device"),
+            Dimension::Country => Some("country"),
+            Dimension::Connection => Some("connection"),
+            Dimension::Release => Some("release"),
+            Dimension::None => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VitalsQuery {
+    pub metric: Metric,
+    pub p: u8,
+    pub by: Dimension,
+    pub filters: Filters,
+}
+
+/// What a time series counts or measures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Series {
+    Vital(Metric, u8),
+    Views,
+    Sessions,
+    Errors,
+    Actions,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeseriesQuery {
+    pub series: Series,
+    pub interval_ms: i64,
+    pub filters: Filters,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionsQuery {
+    pub filters: Filters,
+    pub user: Option<String>,
+    pub has_errors: bool,
+    pub frustrated: bool,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceOrder {
+    Slowest,
+    Failing,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourcesQuery {
+    pub filters: Filters,
+    pub order: ResourceOrder,
+    pub kind: Option<String>,
+    pub limit: u32,
+}
+
+const MAX_POINTS: i64 = 200;
+
+impl Params {
+    pub fn filters(&self, now: i64) -> Result<Filters, QueryError> {
+        let to = self.to.unwrap_or(now);
+        let from = self.from.unwrap_or(to - DAY_MS);
+        if from >= to {
+            return Err(invalid("from must be before to"));
+        }
+        let clean = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        Ok(Filters {
+            from,
+            to,
+            env: clean(&self.env),
+            release: clean(&self.release),
+            page: clean(&self.page),
+            browser: clean(&self.browser),
+            device: clean(&self.device),
+            country: clean(&self.country),
+        })
+    }
+
+    pub fn metric(&self) -> Result<Metric, QueryError> {
+        let m = self.metric.as_deref().ok_or_else(|| invalid("metric is required"))?;
+        Metric::parse(m).ok_or_else(|| {
+            invalid(format!("metric {m:?} is not one of lcp, inp, cls, fcp, ttfb, load, tti"))
+        })
+    }
+
+    pub fn percentile(&self) -> Result<u8, QueryError> {
+        match self.p.unwrap_or(75) {
+            p @ 50..=99 => Ok(p),
+            p => Err(invalid(format!("p={p}: the percentile must be 50..99"))),
+        }
+    }
+
+    fn limit(&self, default: u32, max: u32) -> Result<u32, QueryError> {
+        match self.limit.unwrap_or(default) {
+            l @ 1.. if l <= max => Ok(l),
+            l => Err(invalid(format!("limit={l}: must be 1..{max}"))),
+        }
+    }
+
+    pub fn vitals(&self, now: i64) -> Result<VitalsQuery, QueryError> {
+        let by = match self.by.as_deref() {
+            None => Dimension::None,
+            Some(b) => Dimension::parse(b).ok_or_else(|| {
+                invalid(format!(
+                    "by={b:?} is not one of page, browser, device, country, connection, release, none"
+                ))
+            })?,
+        };
+        Ok(VitalsQuery {
+            metric: self.metric()?,
+            p: self.percentile()?,
+            by,
+            filters: self.filters(now)?,
+        })
+    }
+
+    pub fn timeseries(&self, now: i64) -> Result<TimeseriesQuery, QueryError> {
+        let filters = self.filters(now)?;
+        let series = match self.metric.as_deref() {
+            Some("views") => Series::Views,
+            Some("sessions") => Series::Sessions,
+            Some("errors") => Series::Errors,
+            Some("actions") => Series::Actions,
+            _ => Series::Vital(self.metric()?, self.percentile()?),
+        };
+        let span = filters.to - filters.from;
+        let interval_ms = match self.interval {
+            Some(i @ 60..=86_400) => i * 1000,
+            Some(i) => return Err(invalid(format!("interval={i}: must be 60..86400 seconds"))),
+            None => {
+                // The smallest round step giving at most MAX_POINTS points.
+                const STEPS: [i64; 9] = [60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
+                STEPS
+                    .into_iter()
+                    .map(|s| s * 1000)
+                    .find(|s| span / s <= MAX_POINTS)
+                    .unwrap_or(DAY_MS)
+            }
+        };
+        if span / interval_ms > 10 * MAX_POINTS {
+            return Err(invalid("too many points: widen the interval or narrow the range"));
+        }
+        Ok(TimeseriesQuery {
+            series,
+            interval_ms,
+            filters,
+        })
+    }
+
+    pub fn sessions(&self, now: i64) -> Result<SessionsQuery, QueryError> {
+        Ok(SessionsQuery {
+            filters: self.filters(now)?,
+            user: self.user.clone().filter(|u| !u.is_empty()),
+            has_errors: self.has_errors.unwrap_or(false),
+            frustrated: self.frustrated.unwrap_or(false),
+            limit: self.limit(50, 500)?,
+        })
+    }
+
+    pub fn resources(&self, now: i64) -> Result<ResourcesQuery, QueryError> {
+        let order = match self.order.as_deref() {
+            None | Some("slowest") => ResourceOrder::Slowest,
+            Some("failing") => ResourceOrder::Failing,
+            Some(o) => return Err(invalid(format!("order={o:?} is not slowest or failing"))),
+        };
+        Ok(ResourcesQuery {
+            filters: self.filters(now)?,
+            order,
+            kind: self.kind.clone().filter(|k| !k.is_empty()),
+            limit: self.limit(50, 500)?,
+        })
+    }
+
+    pub fn views_limit(&self) -> Result<u32, QueryError> {
+        self.limit(20, 200)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_764_000_000_000;
+
+    #[test]
+    fn defaults_cover_the_last_day() {
+        let q = Params {
+            metric: Some("lcp".into()),
+            ..Params::default()
+        }
+        .vitals(NOW)
+        .unwrap();
+        assert_eq!((q.filters.from, q.filters.to), (NOW - DAY_MS, NOW));
+        assert_eq!((q.p, q.by), (75, Dimension::None));
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let cases = [
+            (Params { metric: Some("fid".into()), ..Params::default() }, "metric \"fid\""),
+            (Params { metric: Some("lcp".into()), p: Some(30), ..Params::default() }, "p=30"),
+            (Params { metric: Some("lcp".into()), by: Some("os".into()), ..Params::default() }, "by=\"os\""),
+            (Params { metric: Some("lcp".into()), from: Some(NOW), to: Some(NOW - 1), ..Params::default() }, "from must be"),
+            (Params::default(), "metric is required"),
+        ];
+        for (params, needle) in cases {
+            let err = params.vitals(NOW).unwrap_err().to_string();
+            assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+        }
+    }
+
+    #[test]
+    fn the_default_interval_keeps_series_short() {
+        let q = Params { metric: Some("views".into()), ..Params::default() }.timeseries(NOW).unwrap();
+        assert_eq!(q.series, Series::Views);
+        assert_eq!(q.interval_ms, 600_000);
+        let week = Params { metric: Some("lcp".into()), from: Some(NOW - 7 * DAY_MS), ..Params::default() };
+        assert_eq!(week.timeseries(NOW).unwrap().interval_ms, 3_600_000);
+        assert!(Params { metric: Some("lcp".into()), interval: Some(5), ..Params::default() }.timeseries(NOW).is_err());
+    }
+}

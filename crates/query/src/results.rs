@@ -1,0 +1,250 @@
+use fovea_schema::{Context, Event, EventKind, Metric};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A monitored site or application.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct App {
+    pub id: String,
+    pub name: String,
+    /// Public, write-only key that ships in web pages.
+    pub ingest_key: String,
+    /// Origins allowed to send with the key; `*` allows any.
+    pub origins: Vec<String>,
+    /// Percentage of sessions kept, 0..100.
+    pub sample_rate: f64,
+    pub retention_days: u32,
+    pub created_at: i64,
+}
+
+/// One group of a vitals query.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct VitalsGroup {
+    /// The group's value of the dimension (`null` when not grouped or unknown).
+    pub key: Option<String>,
+    /// The percentile asked for.
+    pub value: f64,
+    pub count: u64,
+    /// Shares of views rated good / needs improvement / poor.
+    pub good: f64,
+    pub ni: f64,
+    pub poor: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MetricSummary {
+    /// p75.
+    pub value: Option<f64>,
+    pub count: u64,
+    pub good: f64,
+    pub ni: f64,
+    pub poor: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Summary {
+    pub views: u64,
+    pub sessions: u64,
+    pub errors: u64,
+    /// Views with at least one error / views.
+    pub error_rate: f64,
+    /// p75 and ratings of each vital, by metric name.
+    pub vitals: std::collections::BTreeMap<String, MetricSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Point {
+    /// Start of the bucket, ms since the epoch.
+    pub t: i64,
+    /// The percentile (vitals) or the count.
+    pub value: f64,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Bucket {
+    pub lo: f64,
+    /// `null` for the open last bucket.
+    pub hi: Option<f64>,
+    pub count: u64,
+}
+
+/// Bucket edges for a metric's histogram: ten buckets up to "good", five up
+/// to "needs improvement", then ten more to 2.5 times that, so both
+/// thresholds fall on edges. The last bucket is open.
+pub fn histogram_edges(metric: Metric) -> Vec<f64> {
+    let t = metric.thresholds();
+    let mut edges = Vec::new();
+    let mut span = |lo: f64, hi: f64, n: usize| {
+        for i in 0..n {
+            edges.push(lo + (hi - lo) * i as f64 / n as f64);
+        }
+    };
+    span(0.0, t.good, 10);
+    span(t.good, t.ni, 5);
+    span(t.ni, t.ni * 2.5, 10);
+    edges.push(t.ni * 2.5);
+    // Round away float noise so the edges read well (0.1, not 0.10000000000000002).
+    edges.iter().map(|e| (e * 1e6).round() / 1e6).collect()
+}
+
+/// A view with its vitals and attribution, for "example slow views".
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ViewRow {
+    pub view_id: String,
+    pub session_id: String,
+    pub ts: i64,
+    pub url: String,
+    pub route: String,
+    pub browser: Option<String>,
+    pub device: Option<String>,
+    pub country: Option<String>,
+    pub lcp: Option<f64>,
+    pub inp: Option<f64>,
+    pub cls: Option<f64>,
+    pub fcp: Option<f64>,
+    pub ttfb: Option<f64>,
+    pub load: Option<f64>,
+    pub tti: Option<f64>,
+    pub lcp_element: Option<String>,
+    pub lcp_resource_url: Option<String>,
+    pub inp_target: Option<String>,
+    pub inp_type: Option<String>,
+    pub cls_target: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SessionRow {
+    pub id: String,
+    pub start: i64,
+    pub end: i64,
+    pub user_id: Option<String>,
+    pub views: u64,
+    pub actions: u64,
+    pub errors: u64,
+    pub frustrations: u64,
+    pub first_url: Option<String>,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub device: Option<String>,
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionDetail {
+    pub session: SessionRow,
+    /// Every event of the session in time order.
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<EventJson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct IssueRow {
+    pub fingerprint: String,
+    pub kind: Option<String>,
+    pub message: String,
+    pub source: String,
+    pub top_frame: Option<String>,
+    pub count: u64,
+    pub sessions: u64,
+    pub users: u64,
+    pub first_seen: i64,
+    pub last_seen: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct KeyCount {
+    pub key: Option<String>,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SessionRef {
+    pub id: String,
+    pub ts: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IssueDetail {
+    pub issue: IssueRow,
+    /// Stack of the latest occurrence.
+    pub stack: Option<String>,
+    pub browsers: Vec<KeyCount>,
+    /// Latest sessions with this issue.
+    pub sessions: Vec<SessionRef>,
+    /// Views and actions before the latest occurrence, in its session.
+    #[schema(value_type = Vec<Object>)]
+    pub breadcrumbs: Vec<EventJson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ResourceRow {
+    /// URL without its query string.
+    pub url: String,
+    pub kind: String,
+    pub method: Option<String>,
+    pub count: u64,
+    pub p75_duration: Option<f64>,
+    pub failures: u64,
+    pub failure_rate: f64,
+}
+
+/// An event as the API shows it: one flat object with `type`, the context
+/// fields and the type's own fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventJson(pub Event);
+
+impl Serialize for EventJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Flat<'a> {
+            event_id: &'a uuid::Uuid,
+            #[serde(flatten)]
+            ctx: &'a Context,
+            #[serde(flatten)]
+            kind: &'a EventKind,
+        }
+        Flat {
+            event_id: &self.0.event_id,
+            ctx: &self.0.ctx,
+            kind: &self.0.kind,
+        }
+        .serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_fall_on_histogram_edges() {
+        for m in Metric::ALL {
+            let edges = histogram_edges(m);
+            let t = m.thresholds();
+            assert!(edges.contains(&t.good) && edges.contains(&t.ni), "{m:?}: {edges:?}");
+            assert!(edges.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+
+    #[test]
+    fn events_serialise_flat() {
+        let e = Event {
+            event_id: uuid::Uuid::nil(),
+            ctx: Context {
+                session_id: "s".into(),
+                url: "https://a/".into(),
+                ..Context::default()
+            },
+            kind: EventKind::View(fovea_schema::ViewEvent {
+                lcp: Some(1.5),
+                ..Default::default()
+            }),
+        };
+        let v = serde_json::to_value(EventJson(e)).unwrap();
+        assert_eq!(v["type"], "view");
+        assert_eq!(v["session_id"], "s");
+        assert_eq!(v["lcp"], 1.5);
+        assert_eq!(v["event_id"], "00000000-0000-0000-0000-000000000000");
+    }
+}

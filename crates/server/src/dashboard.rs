@@ -1,0 +1,59 @@
+//! The dashboard: a single-page app built into `dashboard/dist` and
+//! embedded in the binary, served with a strict Content-Security-Policy.
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use rust_embed::RustEmbed;
+
+use crate::error::error_body;
+
+#[derive(RustEmbed)]
+#[folder = "../../dashboard/dist"]
+#[allow_missing = true]
+struct Assets;
+
+/// No inline script or style, nothing from other origins, no framing.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; \
+                   base-uri 'none'; form-action 'self'";
+
+pub async fn serve(uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    if path.starts_with("api/") {
+        return error_body(StatusCode::NOT_FOUND, "not_found", "no such API route");
+    }
+    // Client-side routes (no file extension) get the app's index.
+    let (file, asset) = match Assets::get(path) {
+        Some(f) if !path.is_empty() => (f, true),
+        _ => match Assets::get("index.html") {
+            Some(f) => (f, false),
+            None => return missing(),
+        },
+    };
+    let mime = if asset {
+        mime_guess::from_path(path).first_or_octet_stream().to_string()
+    } else {
+        "text/html; charset=utf-8".to_string()
+    };
+    let mut res = Response::new(Body::from(file.data.into_owned()));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Hashed asset names never change content; the index must be revalidated.
+    let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
+
+fn missing() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "this fovea binary was built without the dashboard: run `npm ci && npm run build` in dashboard/, then rebuild",
+    )
+        .into_response()
+}

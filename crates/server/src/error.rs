@@ -1,0 +1,99 @@
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use fovea_intake::IntakeError;
+use fovea_query::QueryError;
+use fovea_store::StoreError;
+use serde_json::json;
+
+/// Errors of the query and admin API, each with its status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("sign in or send a bearer token")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many attempts; try again later")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("the store failed: {0}")]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
+            e => ApiError::Store(e),
+        }
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "api request failed");
+        } else {
+            tracing::debug!(error = %self, status = status.as_u16(), "api request refused");
+        }
+        let mut res = error_body(status, code, &self.to_string());
+        if let ApiError::TooManyRequests { retry_after_secs } = self {
+            res.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
+        }
+        res
+    }
+}
+
+pub fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({"error": code, "message": message}))).into_response()
+}
+
+/// An intake refusal as an HTTP response.
+pub struct IntakeReply(pub IntakeError);
+
+impl IntoResponse for IntakeReply {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let status = e.status();
+        if status.is_server_error() {
+            tracing::warn!(error = %e, "intake refused a batch");
+        } else {
+            tracing::debug!(error = %e, status = status.as_u16(), "intake refused a batch");
+        }
+        let mut res = error_body(status, e.code(), &e.to_string());
+        if let Some(secs) = e.retry_after_secs() {
+            res.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        res
+    }
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no such API route".into())
+}

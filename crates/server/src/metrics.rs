@@ -1,0 +1,92 @@
+//! Fovea's own health as Prometheus metrics, at `GET /metrics`.
+
+use std::sync::atomic::AtomicU64;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Reason {
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Endpoint {
+    pub endpoint: &'static str,
+}
+
+type Timings<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 1 ms .. ~32 s
+    Histogram::new(exponential_buckets(0.001, 2.0, 16))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub events_accepted: Counter,
+    pub requests_rejected: Family<Reason, Counter>,
+    pub events_stored: Counter,
+    pub events_dropped: Family<Reason, Counter>,
+    pub store_errors: Counter,
+    spool_pending_bytes: Gauge,
+    /// Age of the newest batch the writer committed, at commit time.
+    pub writer_lag_seconds: Gauge<f64, AtomicU64>,
+    pub writer_batch_seconds: Histogram,
+    pub query_seconds: Timings<Endpoint>,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("fovea");
+        let m = Metrics {
+            events_accepted: Counter::default(),
+            requests_rejected: Family::default(),
+            events_stored: Counter::default(),
+            events_dropped: Family::default(),
+            store_errors: Counter::default(),
+            spool_pending_bytes: Gauge::default(),
+            writer_lag_seconds: Gauge::default(),
+            writer_batch_seconds: latency_histogram(),
+            query_seconds: Family::new_with_constructor(latency_histogram),
+            registry: Registry::default(),
+        };
+        registry.register("events_accepted", "Events acknowledged by the intake (durable in the spool)", m.events_accepted.clone());
+        registry.register("requests_rejected", "Intake requests refused, by reason", m.requests_rejected.clone());
+        registry.register("events_stored", "Events committed to the store", m.events_stored.clone());
+        registry.register("events_dropped", "Accepted events not stored, by reason (bot, sampled)", m.events_dropped.clone());
+        registry.register("store_errors", "Failed store writes (retried)", m.store_errors.clone());
+        registry.register("spool_pending_bytes", "Spooled bytes not yet in the store", m.spool_pending_bytes.clone());
+        registry.register("writer_lag_seconds", "Age of the newest committed batch when it was committed", m.writer_lag_seconds.clone());
+        registry.register("writer_batch_seconds", "Time to commit one writer batch to the store", m.writer_batch_seconds.clone());
+        registry.register("query_seconds", "Query API latency, by endpoint", m.query_seconds.clone());
+        Metrics { registry, ..m }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
+    let m = &state.metrics;
+    m.spool_pending_bytes.set(state.spool.pending_bytes() as i64);
+    let mut body = String::new();
+    encode(&mut body, &m.registry).expect("writing to a String cannot fail");
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        body,
+    )
+}

@@ -1,0 +1,44 @@
+//! `GET /api/openapi.json`, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{apps, query};
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("fovea_session"))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Fovea API",
+        description = "Query and admin API of Fovea. The intake format is documented in docs/intake.md; \
+                       authentication (POST /api/v1/login, bearer tokens) in docs/api.md."
+    ),
+    paths(
+        apps::list, apps::create, apps::get_one, apps::update,
+        query::vitals, query::summary, query::timeseries, query::histogram, query::views,
+        query::sessions, query::session, query::issues, query::issue, query::resources,
+    ),
+    modifiers(&Security),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+struct ApiDoc;
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,209 @@
+//! Read-only endpoints under `/api/v1/apps/{app}/`: each validates its
+//! parameters into a typed query, asks the store, and times itself.
+
+use std::future::Future;
+use std::time::Instant;
+
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::Json;
+use fovea_query::{
+    Bucket, IssueDetail, IssueRow, Params, Point, ResourceRow, Series, SessionDetail, SessionRow,
+    Summary, ViewRow, VitalsGroup,
+};
+use fovea_schema::Metric;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::apps::find;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::metrics::Endpoint;
+use crate::state::now_ms;
+use crate::AppState;
+
+/// Query-string parameters with a JSON 400 naming the bad one.
+pub struct ApiParams(pub Params);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<Params>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiParams(q.0))
+            .map_err(|e| ApiError::BadRequest(e.body_text()))
+    }
+}
+
+async fn timed<T>(state: &AppState, endpoint: &'static str, f: impl Future<Output = Result<T, ApiError>>) -> Result<Json<T>, ApiError> {
+    let start = Instant::now();
+    let out = f.await;
+    state
+        .metrics
+        .query_seconds
+        .get_or_create(&Endpoint { endpoint })
+        .observe(start.elapsed().as_secs_f64());
+    out.map(Json)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VitalsResponse {
+    pub metric: Metric,
+    pub p: u8,
+    pub groups: Vec<VitalsGroup>,
+}
+
+#[utoipa::path(get, path = "/api/v1/apps/{app}/vitals", tag = "query",
+    params(("app" = String, Path), Params), responses((status = 200, body = VitalsResponse), (status = 400), (status = 401), (status = 404)))]
+pub async fn vitals(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<VitalsResponse>, ApiError> {
+    timed(&s, "vitals", async {
+        let app = find(&s, &app)?;
+        let q = p.vitals(now_ms())?;
+        let groups = s.store.vitals(&app.id, &q).await?;
+        Ok(VitalsResponse { metric: q.metric, p: q.p, groups })
+    })
+    .await
+}
+
+#[utoipa::path(get, path = "/api/v1/apps/{app}/summary", tag = "query",
+    params(("app" = String, Path), Params), responses((status = 200, body = Summary)))]
+pub async fn summary(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<Summary>, ApiError> {
+    timed(&s, "summary", async {
+        let app = find(&s, &app)?;
+        Ok(s.store.summary(&app.id, &p.filters(now_ms())?).await?)
+    })
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimeseriesResponse {
+    /// A vital or `views`, `sessions`, `errors`, `actions`.
+    pub metric: String,
+    /// Percentile, for vitals.
+    pub p: Option<u8>,
+    /// Bucket width in seconds.
+    pub interval: i64,
+    pub points: Vec<Point>,
+}
+
+#[utoipa::path(get, path = "/api/v1/apps/{app}/timeseries", tag = "query",
+    params(("app" = String, Path), Params), responses((status = 200, body = TimeseriesResponse)))]
+pub async fn timeseries(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<TimeseriesResponse>, ApiError> {
+    timed(&s, "timeseries", async {
+        let app = find(&s, &app)?;
+        let q = p.timeseries(now_ms())?;
+        let points = s.store.timeseries(&app.id, &q).await?;
+        let (metric, pct) = match q.series {
+            Series::Vital(m, pct) => (m.name().to_string(), Some(pct)),
+            _ => (p.metric.clone().unwrap_or_default(), None),
+        };
+        Ok(TimeseriesResponse { metric, p: pct, interval: q.interval_ms / 1000, points })
+    })
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistogramResponse {
+    pub metric: Metric,
+    pub buckets: Vec<Bucket>,
+}
+
+#[utoipa::path(get, path = "/api/v1/apps/{app}/histogram", tag = "query",
+    params(("app" = String, Path), Params), responses((status = 200, body = HistogramResponse)))]
+pub async fn histogram(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<HistogramResponse>, ApiError> {
+    timed(&s, "histogram", async {
+        let app = find(&s, &app)?;
+        let metric = p.metric()?;
+        let buckets = s.store.histogram(&app.id, metric, &p.filters(now_ms())?).await?;
+        Ok(HistogramResponse { metric, buckets })
+    })
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ViewsResponse {
+    pub views: Vec<ViewRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/apps/{app}/views", tag = "query",
+    params(("app" = String, Path), Params), responses((status = 200, body = ViewsResponse)))]
+pub async fn views(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<ViewsResponse>, ApiError> {
+    timed(&s, "views", async {
+        let app = find(&s, &app)?;
+        let views = s.store.slow_views(&app.id, p.metric()?, &p.filters(now_ms())?, p.views_limit()?).await?;
+        Ok(ViewsResponse { views })
+    })
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionsResponse {
+    pub sessions: Vec<SessionRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/apps/{app}/sessions", tag = "query",
+    params(("app" = String, Path), Params), responses((status = 200, body = SessionsResponse)))]
+pub async fn sessions(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<SessionsResponse>, ApiError> {
+    timed(&s, "sessions", async {
+        let app = find(&s, &app)?;
+        Ok(SessionsResponse { sessions: s.store.sessions(&app.id, &p.sessions(now_ms())?).await? })
+    })
+    .await
+}
+
+#[utoipa::path(get, path = "/api/v1/apps/{app}/sessions/{id}", tag = "query",
+    params(("app" = String, Path), ("id" = String, Path)), responses((status = 200, body = SessionDetail), (status = 404)))]
+pub async fn session(State(s): State<AppState>, _w: Principal, Path((app, id)): Path<(String, String)>) -> Result<Json<SessionDetail>, ApiError> {
+    timed(&s, "session", async {
+        let app = find(&s, &app)?;
+        s.store
+            .session(&app.id, &id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no session {id:?}")))
+    })
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssuesResponse {
+    pub issues: Vec<IssueRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/apps/{app}/issues", tag = "query",
+    params(("app" = String, Path), Params), responses((status = 200, body = IssuesResponse)))]
+pub async fn issues(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<IssuesResponse>, ApiError> {
+    timed(&s, "issues", async {
+        let app = find(&s, &app)?;
+        Ok(IssuesResponse { issues: s.store.issues(&app.id, &p.filters(now_ms())?).await? })
+    })
+    .await
+}
+
+#[utoipa::path(get, path = "/api/v1/apps/{app}/issues/{fingerprint}", tag = "query",
+    params(("app" = String, Path), ("fingerprint" = String, Path), Params), responses((status = 200, body = IssueDetail), (status = 404)))]
+pub async fn issue(State(s): State<AppState>, _w: Principal, Path((app, fp)): Path<(String, String)>, ApiParams(p): ApiParams) -> Result<Json<IssueDetail>, ApiError> {
+    timed(&s, "issue", async {
+        let app = find(&s, &app)?;
+        s.store
+            .issue(&app.id, &fp, &p.filters(now_ms())?)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no issue {fp:?} in this range")))
+    })
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResourcesResponse {
+    pub resources: Vec<ResourceRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/apps/{app}/resources", tag = "query",
+    params(("app" = String, Path), Params), responses((status = 200, body = ResourcesResponse)))]
+pub async fn resources(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<ResourcesResponse>, ApiError> {
+    timed(&s, "resources", async {
+        let app = find(&s, &app)?;
+        Ok(ResourcesResponse { resources: s.store.resources(&app.id, &p.resources(now_ms())?).await? })
+    })
+    .await
+}

@@ -1,0 +1,176 @@
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use fovea_pipeline::{Geo, Pipeline, PipelineOptions};
+use fovea_query::{App, DAY_MS};
+use fovea_spool::Spool;
+use fovea_store::{Store, StoreError, User};
+
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::{auth, Settings, StartError};
+
+/// Shared by every handler, the writer and the periodic tasks.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+pub struct Inner {
+    pub settings: Settings,
+    pub store: Arc<dyn Store>,
+    pub spool: Spool,
+    /// Apps by ingest key and by id. The intake reads only this, never the
+    /// store; it is refreshed from the store every few seconds so that
+    /// several nodes converge.
+    apps: RwLock<AppIndex>,
+    pub metrics: Metrics,
+    pub geo: Geo,
+    pub pipeline: Pipeline,
+    pub intake_limiter: RateLimiter,
+    pub login_limiter: RateLimiter,
+}
+
+#[derive(Default)]
+struct AppIndex {
+    by_key: HashMap<String, App>,
+    by_id: HashMap<String, App>,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl AppState {
+    pub fn new(settings: Settings, store: Arc<dyn Store>, spool: Spool) -> Result<AppState, StartError> {
+        let geo = Geo::new(
+            settings.geo_country_headers.clone(),
+            settings.geo_region_headers.clone(),
+            settings.geo_mmdb.as_deref(),
+        )?;
+        let pipeline = Pipeline::new(PipelineOptions {
+            exclude_bots: settings.exclude_bots,
+            scrub_query_keys: settings.scrub_query_keys.clone(),
+            limits: settings.limits.clone(),
+        });
+        let rate = settings.rate_limit_per_app;
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                store,
+                spool,
+                apps: RwLock::new(AppIndex::default()),
+                metrics: Metrics::new(),
+                geo,
+                pipeline,
+                intake_limiter: RateLimiter::new(rate, rate * 2.0),
+                // Five failed logins a minute per user name.
+                login_limiter: RateLimiter::new(5.0 / 60.0, 5.0),
+                settings,
+            }),
+        })
+    }
+
+    pub fn app_by_key(&self, key: &str) -> Option<App> {
+        self.apps.read().expect("apps").by_key.get(key).cloned()
+    }
+
+    pub fn app_by_id(&self, id: &str) -> Option<App> {
+        self.apps.read().expect("apps").by_id.get(id).cloned()
+    }
+
+    pub async fn refresh_apps(&self) -> Result<Vec<App>, StoreError> {
+        let apps = self.store.apps().await?;
+        let mut index = AppIndex::default();
+        for app in &apps {
+            index.by_key.insert(app.ingest_key.clone(), app.clone());
+            index.by_id.insert(app.id.clone(), app.clone());
+        }
+        *self.apps.write().expect("apps") = index;
+        Ok(apps)
+    }
+
+    /// Creates or updates the config file's apps and sets the admin
+    /// password; on a first start without one, makes one up and logs it once.
+    pub async fn bootstrap(&self) -> Result<(), StoreError> {
+        let existing = self.store.apps().await?;
+        for s in &self.settings.apps {
+            let id = s.id.clone().unwrap_or_else(|| s.name.clone());
+            let app = App {
+                id: id.clone(),
+                name: s.name.clone(),
+                ingest_key: s.ingest_key.clone(),
+                origins: s.origins.clone(),
+                sample_rate: s.sample_rate.unwrap_or(100.0),
+                retention_days: s.retention_days.unwrap_or(self.settings.default_retention_days),
+                created_at: now_ms(),
+            };
+            match existing.iter().find(|a| a.id == id) {
+                Some(old) => self.store.update_app(&App { created_at: old.created_at, ..app }).await?,
+                None => self.store.create_app(&app).await?,
+            }
+        }
+        self.refresh_apps().await?;
+        let password = match (&self.settings.admin_password, self.store.user("admin").await?) {
+            (Some(p), _) => Some(p.clone()),
+            (None, None) => {
+                let p = auth::random_token(12);
+                tracing::warn!(username = "admin", password = %p, "created the admin user; this password is shown once");
+                Some(p)
+            }
+            (None, Some(_)) => None,
+        };
+        if let Some(p) = password {
+            let hash = auth::hash_password(p).await;
+            self.store
+                .put_user(&User {
+                    username: "admin".into(),
+                    password_hash: hash,
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Refreshes the app index every `period` and applies retention hourly.
+    pub fn spawn_maintenance(&self, period: Duration) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            let mut last_retention = 0i64;
+            loop {
+                tick.tick().await;
+                let apps = match state.refresh_apps().await {
+                    Ok(apps) => apps,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "app refresh failed");
+                        continue;
+                    }
+                };
+                let now = now_ms();
+                if now - last_retention < 3_600_000 {
+                    continue;
+                }
+                last_retention = now;
+                for app in apps {
+                    let before = now - i64::from(app.retention_days) * DAY_MS;
+                    match state.store.expire(&app.id, before).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(app = %app.id, deleted = n, "retention applied"),
+                        Err(e) => tracing::warn!(app = %app.id, error = %e, "retention failed"),
+                    }
+                }
+            }
+        });
+    }
+}

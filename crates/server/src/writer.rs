@@ -1,0 +1,145 @@
+//! The writer: drains the spool into the store. It reads what the intake
+//! made durable, runs the pipeline (user agent, sampling, scrubbing, issue
+//! grouping), commits the events in one store write, and only then moves
+//! the spool's cursor. A crash between the two replays the batch, which the
+//! store deduplicates by event id.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use fovea_intake::Batch;
+use fovea_spool::Reader;
+use tokio::runtime::Handle;
+
+use crate::metrics::Reason;
+use crate::state::now_ms;
+use crate::AppState;
+
+/// Spooled bytes read into one store write at most.
+const MAX_BATCH_BYTES: usize = 16 << 20;
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Store attempts per batch once shutting down; the spool keeps the rest.
+const SHUTDOWN_ATTEMPTS: u32 = 3;
+
+pub struct Writer {
+    handle: JoinHandle<()>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Writer {
+    /// Starts the writer thread; must be called inside the tokio runtime.
+    pub fn spawn(reader: Reader, state: AppState) -> Writer {
+        let stop = Arc::new(AtomicBool::new(false));
+        let rt = Handle::current();
+        let thread_stop = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name("fovea-writer".into())
+            .spawn(move || run(reader, state, rt, thread_stop))
+            .expect("spawn the writer thread");
+        Writer { handle, stop }
+    }
+
+    /// Drains what the spool holds into the store, then stops.
+    pub async fn shutdown(self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let handle = self.handle;
+        let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+    }
+}
+
+fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
+    let flush = state.settings.writer_flush;
+    loop {
+        let started = Instant::now();
+        let records = match reader.read(MAX_BATCH_BYTES, flush) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "spool read failed");
+                std::thread::sleep(MAX_BACKOFF);
+                continue;
+            }
+        };
+        if records.is_empty() {
+            if stop.load(Ordering::SeqCst) {
+                tracing::info!("writer drained the spool");
+                return;
+            }
+            continue;
+        }
+        let (events, newest) = process(&state, &records);
+        let n = events.len() as u64;
+        if !commit(&state, &rt, events, &stop) {
+            tracing::warn!("writer stopped with events left in the spool; they are replayed at next start");
+            return;
+        }
+        if let Err(e) = reader.commit() {
+            // The events are in the store; a replay would be deduplicated.
+            tracing::error!(error = %e, "spool cursor could not be saved");
+        }
+        state.metrics.events_stored.inc_by(n);
+        state.metrics.writer_lag_seconds.set((now_ms() - newest) as f64 / 1000.0);
+        if !stop.load(Ordering::SeqCst) {
+            // At most one store write per flush period: bigger, cheaper batches.
+            std::thread::sleep(flush.saturating_sub(started.elapsed()));
+        }
+    }
+}
+
+/// Decodes and normalises spooled records; returns the events and the
+/// newest receive time among them.
+fn process(state: &AppState, records: &[Vec<u8>]) -> (Vec<fovea_schema::Event>, i64) {
+    let mut events = Vec::new();
+    let mut newest = 0;
+    for rec in records {
+        let batch = match Batch::decode(rec) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "skipping an unreadable spool record");
+                continue;
+            }
+        };
+        newest = newest.max(batch.meta.received_at);
+        let rate = state.app_by_id(&batch.meta.app_id).map_or(100.0, |a| a.sample_rate);
+        match state.pipeline.process(&batch, rate) {
+            Ok(out) => {
+                let dropped = &state.metrics.events_dropped;
+                dropped.get_or_create(&Reason { reason: "bot" }).inc_by(out.bots as u64);
+                dropped.get_or_create(&Reason { reason: "sampled" }).inc_by(out.sampled_out as u64);
+                events.extend(out.events);
+            }
+            Err(e) => tracing::error!(error = %e, app = %batch.meta.app_id, "skipping a spooled batch that no longer parses"),
+        }
+    }
+    (events, newest)
+}
+
+/// Writes the events, retrying with backoff while the store is down (the
+/// spool grows meanwhile). Returns false if it gave up while stopping.
+fn commit(state: &AppState, rt: &Handle, events: Vec<fovea_schema::Event>, stop: &AtomicBool) -> bool {
+    let mut backoff = Duration::from_millis(100);
+    let mut attempts_while_stopping = 0;
+    loop {
+        let t = Instant::now();
+        match rt.block_on(state.store.insert(events.clone())) {
+            Ok(()) => {
+                state.metrics.writer_batch_seconds.observe(t.elapsed().as_secs_f64());
+                tracing::debug!(events = events.len(), ms = t.elapsed().as_millis() as u64, "writer batch committed");
+                return true;
+            }
+            Err(e) => {
+                state.metrics.store_errors.inc();
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "store write failed");
+                if stop.load(Ordering::SeqCst) {
+                    attempts_while_stopping += 1;
+                    if attempts_while_stopping >= SHUTDOWN_ATTEMPTS {
+                        return false;
+                    }
+                }
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}

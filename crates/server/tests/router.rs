@@ -1,0 +1,435 @@
+//! The whole HTTP API without a socket: `router(state).oneshot(request)`
+//! against a real spool and a real DuckDB file in a temporary directory.
+
+use std::io::Write;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use fovea_server::{router, AppState, Settings, StaticApp};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const TOKEN: &str = "test-admin-token";
+const PASSWORD: &str = "correct horse battery staple";
+const KEY: &str = "shop-key";
+const ORIGIN: &str = "https://shop.example";
+
+struct Server {
+    _dir: tempfile::TempDir,
+    state: AppState,
+}
+
+async fn server_with(tune: impl FnOnce(&mut Settings)) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Settings::new(dir.path().to_path_buf());
+    s.admin_token = Some(TOKEN.into());
+    s.admin_password = Some(PASSWORD.into());
+    s.writer_flush = Duration::from_millis(50);
+    s.apps = vec![StaticApp {
+        id: Some("shop".into()),
+        name: "shop".into(),
+        ingest_key: KEY.into(),
+        origins: vec![ORIGIN.into()],
+        sample_rate: None,
+        retention_days: None,
+    }];
+    tune(&mut s);
+    let running = fovea_server::start(s).await.unwrap();
+    Server {
+        _dir: dir,
+        state: running.state,
+    }
+}
+
+async fn server() -> Server {
+    server_with(|_| {}).await
+}
+
+impl Server {
+    fn app(&self) -> Router {
+        router(self.state.clone())
+    }
+
+    async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Value) {
+        let res = self.app().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
+        (status, headers, body)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let req = Request::get(path).header(header::AUTHORIZATION, format!("Bearer {TOKEN}")).body(Body::empty()).unwrap();
+        let (s, _, b) = self.send(req).await;
+        (s, b)
+    }
+
+    /// Polls a query until `done` holds: the writer commits asynchronously.
+    async fn wait_for(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..200 {
+            let (status, body) = self.get(path).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {body}");
+            if done(&body) {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("{path} never satisfied the condition");
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn beacon(session: &str) -> Value {
+    let ts = now();
+    json!({
+        "sdk": {"name": "test", "version": "1"},
+        "session": {"id": session},
+        "sent_at": ts,
+        "events": [
+            {"type": "view", "event_id": uuid(), "view_id": format!("{session}-v"), "version": 1, "ts": ts,
+             "url": "https://shop.example/cart?token=secret", "lcp": 2100, "fcp": 800, "ttfb": 120, "cls": 0.02,
+             "inp": 90, "load": 2500, "lcp_element": "img.hero"},
+            {"type": "error", "event_id": uuid(), "view_id": format!("{session}-v"), "ts": ts + 1,
+             "url": "https://shop.example/cart", "message": "x is undefined", "kind": "TypeError",
+             "stack": "TypeError: x is undefined\n    at buy (https://shop.example/app.js:1:2)"},
+            {"type": "resource", "event_id": uuid(), "view_id": format!("{session}-v"), "ts": ts + 2,
+             "url": "https://shop.example/cart", "resource_url": "https://api.shop.example/cart?id=1",
+             "kind": "fetch", "method": "GET", "status": 500, "duration": 300, "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"},
+            {"type": "action", "event_id": uuid(), "view_id": format!("{session}-v"), "ts": ts + 3,
+             "url": "https://shop.example/cart", "action_type": "click", "name": "Buy", "frustration": ["rage"]},
+        ]
+    })
+}
+
+fn intake() -> axum::http::request::Builder {
+    Request::post(format!("/api/v1/intake?key={KEY}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::USER_AGENT, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
+}
+
+async fn post_beacon(s: &Server, body: &Value) -> (StatusCode, axum::http::HeaderMap, Value) {
+    s.send(intake().header(header::ORIGIN, ORIGIN).body(Body::from(body.to_string())).unwrap()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_beacon_shows_up_in_every_query() {
+    let s = server().await;
+    let (status, headers, body) = post_beacon(&s, &beacon("s1")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body, json!({"accepted": 4}));
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ORIGIN);
+
+    let v = s.wait_for("/api/v1/apps/shop/vitals?metric=lcp&by=page", |b| !b["groups"].as_array().unwrap().is_empty()).await;
+    assert_eq!(v["groups"][0]["key"], "/cart");
+    assert_eq!(v["groups"][0]["value"], 2100.0);
+    assert_eq!(v["groups"][0]["good"], 1.0);
+    let sessions = s.wait_for("/api/v1/apps/shop/sessions", |b| b["sessions"].as_array().unwrap().len() == 1).await;
+    assert_eq!(sessions["sessions"][0]["id"], "s1");
+    assert_eq!(sessions["sessions"][0]["browser"], "Chrome");
+    let (status, detail) = s.get("/api/v1/apps/shop/sessions/s1").await;
+    assert_eq!(status, StatusCode::OK);
+    let events = detail["events"].as_array().unwrap();
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[0]["url"], "https://shop.example/cart?token=[redacted]", "query values are scrubbed");
+
+    let (_, issues) = s.get("/api/v1/apps/shop/issues").await;
+    assert_eq!(issues["issues"][0]["message"], "x is undefined");
+    let fp = issues["issues"][0]["fingerprint"].as_str().unwrap().to_string();
+    let (status, issue) = s.get(&format!("/api/v1/apps/shop/issues/{fp}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(issue["sessions"][0]["id"], "s1");
+    let (_, res) = s.get("/api/v1/apps/shop/resources?order=failing").await;
+    assert_eq!(res["resources"][0]["url"], "https://api.shop.example/cart");
+    let (_, summary) = s.get("/api/v1/apps/shop/summary").await;
+    assert_eq!((summary["views"].as_u64(), summary["errors"].as_u64()), (Some(1), Some(1)));
+    let (_, series) = s.get("/api/v1/apps/shop/timeseries?metric=lcp").await;
+    assert_eq!(series["points"][0]["value"], 2100.0);
+    let (_, hist) = s.get("/api/v1/apps/shop/histogram?metric=cls").await;
+    assert_eq!(hist["buckets"].as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>(), 1);
+    let (_, views) = s.get("/api/v1/apps/shop/views?metric=lcp").await;
+    assert_eq!(views["views"][0]["lcp_element"], "img.hero");
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_intake_requests_get_exact_statuses_and_the_server_keeps_serving() {
+    let s = server().await;
+    let valid = beacon("s2").to_string();
+    let mut big_event = beacon("s2");
+    big_event["events"][1]["message"] = json!("x".repeat(300 << 10));
+    let mut wrong_type = beacon("s2");
+    wrong_type["events"][0]["lcp"] = json!("slow");
+    let mut missing = beacon("s2");
+    missing["events"][1].as_object_mut().unwrap().remove("message");
+    let bomb = gzip(&vec![b' '; 32 << 20]);
+    let post = |uri: &str| Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+    let k = format!("/api/v1/intake?key={KEY}");
+    let cases: Vec<(&str, Request<Body>, StatusCode, &str)> = vec![
+        ("bad json", post(&k).body(Body::from("{oops")).unwrap(), StatusCode::BAD_REQUEST, "bad_json"),
+        ("wrong type", post(&k).body(Body::from(wrong_type.to_string())).unwrap(), StatusCode::BAD_REQUEST, "invalid_event"),
+        ("missing field", post(&k).body(Body::from(missing.to_string())).unwrap(), StatusCode::BAD_REQUEST, "invalid_event"),
+        ("no key", post("/api/v1/intake").body(Body::from(valid.clone())).unwrap(), StatusCode::BAD_REQUEST, "missing_key"),
+        ("unknown key", post("/api/v1/intake?key=nope").body(Body::from(valid.clone())).unwrap(), StatusCode::UNAUTHORIZED, "unknown_key"),
+        ("bad origin", post(&k).header(header::ORIGIN, "https://evil.example").body(Body::from(valid.clone())).unwrap(), StatusCode::FORBIDDEN, "origin_not_allowed"),
+        ("oversized body", post(&k).body(Body::from(vec![b' '; 2 << 20])).unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        ("oversized event", post(&k).body(Body::from(big_event.to_string())).unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        ("gzip bomb", post(&k).header(header::CONTENT_ENCODING, "gzip").body(Body::from(bomb)).unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        ("unsupported encoding", post(&k).header(header::CONTENT_ENCODING, "br").body(Body::from(valid.clone())).unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_encoding"),
+        ("unsupported type", Request::post(&k).header(header::CONTENT_TYPE, "application/xml").body(Body::from(valid.clone())).unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        ("wrong method", Request::get(&k).body(Body::empty()).unwrap(), StatusCode::METHOD_NOT_ALLOWED, ""),
+    ];
+    for (name, req, status, code) in cases {
+        let (got, _, body) = s.send(req).await;
+        assert_eq!(got, status, "{name}: {body}");
+        if !code.is_empty() {
+            assert_eq!(body["error"], code, "{name}: {body}");
+            assert!(!body["message"].as_str().unwrap().is_empty(), "{name}");
+        }
+    }
+    // Still serving, and a gzip'd text/plain beacon (sendBeacon's shape) works.
+    let req = Request::post(&k)
+        .header(header::CONTENT_TYPE, "text/plain;charset=UTF-8")
+        .header(header::CONTENT_ENCODING, "gzip")
+        .body(Body::from(gzip(valid.as_bytes())))
+        .unwrap();
+    let (status, _, body) = s.send(req).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_allows_the_sdk_headers() {
+    let s = server().await;
+    let req = Request::options(format!("/api/v1/intake?key={KEY}"))
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = s.send(req).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ORIGIN);
+    assert!(headers[header::ACCESS_CONTROL_ALLOW_HEADERS].to_str().unwrap().contains("content-encoding"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_over_its_rate_gets_429_with_retry_after() {
+    let s = server_with(|s| s.rate_limit_per_app = 1.0).await;
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let (status, headers, _) = post_beacon(&s, &beacon(&format!("r{i}"))).await;
+        statuses.push(status);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(headers.contains_key(header::RETRY_AFTER));
+            assert_eq!(headers[header::ACCESS_CONTROL_EXPOSE_HEADERS], "Retry-After");
+        }
+    }
+    assert_eq!(statuses, [StatusCode::ACCEPTED, StatusCode::ACCEPTED, StatusCode::TOO_MANY_REQUESTS]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_spool_answers_503_instead_of_dropping() {
+    let s = server_with(|s| s.spool_max_bytes = 0).await;
+    // The first batch fits (the spool was empty); the store has not drained
+    // it yet when the second arrives only if the writer is slow, so fill
+    // faster than one flush.
+    let mut saw_503 = false;
+    for i in 0..20 {
+        let (status, headers, body) = post_beacon(&s, &beacon(&format!("f{i}"))).await;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(body["error"], "spool_full");
+            assert!(headers.contains_key(header::RETRY_AFTER));
+            saw_503 = true;
+            break;
+        }
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    assert!(saw_503);
+}
+
+const API_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/v1/me"),
+    ("POST", "/api/v1/logout"),
+    ("GET", "/api/v1/apps"),
+    ("POST", "/api/v1/apps"),
+    ("GET", "/api/v1/apps/shop"),
+    ("PATCH", "/api/v1/apps/shop"),
+    ("GET", "/api/v1/apps/shop/vitals?metric=lcp"),
+    ("GET", "/api/v1/apps/shop/summary"),
+    ("GET", "/api/v1/apps/shop/timeseries?metric=views"),
+    ("GET", "/api/v1/apps/shop/histogram?metric=lcp"),
+    ("GET", "/api/v1/apps/shop/views?metric=lcp"),
+    ("GET", "/api/v1/apps/shop/sessions"),
+    ("GET", "/api/v1/apps/shop/sessions/s1"),
+    ("GET", "/api/v1/apps/shop/issues"),
+    ("GET", "/api/v1/apps/shop/issues/abc"),
+    ("GET", "/api/v1/apps/shop/resources"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_api_route_needs_authentication() {
+    let s = server().await;
+    for (method, path) in API_ROUTES {
+        for auth in [None, Some("Bearer wrong"), Some("Basic YWRtaW46YWRtaW4=")] {
+            let mut req = Request::builder().method(*method).uri(*path).header(header::CONTENT_TYPE, "application/json");
+            if let Some(a) = auth {
+                req = req.header(header::AUTHORIZATION, a);
+            }
+            let (status, _, body) = s.send(req.body(Body::from("{}")).unwrap()).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} with {auth:?}: {body}");
+            assert_eq!(body["error"], "unauthorized");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_sets_a_strict_cookie_and_cookie_writes_need_the_csrf_header() {
+    let s = server().await;
+    let login = |password: &str| {
+        Request::post("/api/v1/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"username": "admin", "password": password}).to_string()))
+            .unwrap()
+    };
+    let (status, _, _) = s.send(login("wrong")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, headers, _) = s.send(login(PASSWORD)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let pair = cookie.split(';').next().unwrap().to_string();
+
+    let with_cookie = |method: &str, path: &str, csrf: bool| {
+        let mut r = Request::builder().method(method).uri(path).header(header::COOKIE, &pair).header(header::CONTENT_TYPE, "application/json");
+        if csrf {
+            r = r.header("x-fovea-csrf", "1");
+        }
+        r.body(Body::from(json!({"name": "blog", "origins": ["https://blog.example"]}).to_string())).unwrap()
+    };
+    let (status, _, me) = s.send(with_cookie("GET", "/api/v1/me", false)).await;
+    assert_eq!((status, me["username"].as_str()), (StatusCode::OK, Some("admin")));
+    let (status, _, _) = s.send(with_cookie("POST", "/api/v1/apps", false)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a cookie write without the CSRF header");
+    let (status, _, app) = s.send(with_cookie("POST", "/api/v1/apps", true)).await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    let (status, _, _) = s.send(with_cookie("POST", "/api/v1/logout", true)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = s.send(with_cookie("GET", "/api/v1/me", false)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the session ended with logout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failed_logins_are_rate_limited() {
+    let s = server().await;
+    let mut last = StatusCode::OK;
+    for _ in 0..6 {
+        let req = Request::post("/api/v1/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"username": "admin", "password": "guess"}).to_string()))
+            .unwrap();
+        last = s.send(req).await.0;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apps_are_created_listed_and_patched() {
+    let s = server().await;
+    let req = Request::post("/api/v1/apps")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"name": "blog", "origins": ["https://blog.example"]}).to_string()))
+        .unwrap();
+    let (status, _, app) = s.send(req).await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    assert_eq!(app["name"], "blog");
+    assert_eq!(app["origins"], json!(["https://blog.example"]));
+    let (id, key) = (app["id"].as_str().unwrap(), app["ingest_key"].as_str().unwrap());
+    assert!(key.len() >= 32);
+    // The new key works at once.
+    let req = Request::post(format!("/api/v1/intake?key={key}")).header(header::ORIGIN, "https://blog.example").body(Body::from(beacon("b1").to_string())).unwrap();
+    assert_eq!(s.send(req).await.0, StatusCode::ACCEPTED);
+
+    let patch = |body: Value| {
+        Request::patch(format!("/api/v1/apps/{id}"))
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let (status, _, patched) = s.send(patch(json!({"sample_rate": 10, "retention_days": 7}))).await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!((patched["sample_rate"].as_f64(), patched["retention_days"].as_u64()), (Some(10.0), Some(7)));
+    assert_eq!(s.send(patch(json!({"sample_rate": 101}))).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(s.send(patch(json!({"origins": ["shop.example/"]}))).await.0, StatusCode::BAD_REQUEST);
+    let (_, list) = s.get("/api/v1/apps").await;
+    assert_eq!(list["apps"].as_array().unwrap().len(), 2);
+    assert_eq!(s.get("/api/v1/apps/nope/vitals?metric=lcp").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_query_parameters_are_400_naming_the_parameter() {
+    let s = server().await;
+    for (path, needle) in [
+        ("/api/v1/apps/shop/vitals?metric=fid", "fid"),
+        ("/api/v1/apps/shop/vitals?metric=lcp&p=12", "p=12"),
+        ("/api/v1/apps/shop/vitals?metric=lcp&by=os", "os"),
+        ("/api/v1/apps/shop/vitals?metric=lcp&from=abc", "from"),
+        ("/api/v1/apps/shop/resources?order=biggest", "biggest"),
+        ("/api/v1/apps/shop/sessions?limit=0", "limit"),
+    ] {
+        let (status, body) = s.get(path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert!(body["message"].as_str().unwrap().contains(needle), "{path}: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_endpoints() {
+    let s = server().await;
+    post_beacon(&s, &beacon("m1")).await;
+    let (status, body) = s.get("/healthz").await;
+    assert_eq!((status, body), (StatusCode::OK, Value::String("ok".into())));
+    let (status, doc) = s.get("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["paths"]["/api/v1/apps/{app}/vitals"]["get"].is_object(), "{doc}");
+    let (status, metrics) = s.get("/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = metrics.as_str().unwrap();
+    assert!(text.contains("fovea_events_accepted_total 4"), "{text}");
+    assert!(text.contains("fovea_spool_pending_bytes"), "{text}");
+    let (status, _, body) = s.send(Request::get("/api/v1/nope").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_pages_carry_a_strict_csp() {
+    let s = server().await;
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dashboard/dist/index.html").exists();
+    for path in ["/", "/sessions/abc?x=1"] {
+        let (status, headers, body) = s.send(Request::get(path).body(Body::empty()).unwrap()).await;
+        if built {
+            assert_eq!(status, StatusCode::OK, "{path}");
+            let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+            assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+            assert!(!csp.contains("unsafe-inline"));
+        } else {
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+            assert!(body.as_str().unwrap().contains("built without the dashboard"));
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! The query API's questions in DuckDB SQL. Column names and numbers come
+//! from enums and thresholds, never from a request; request values are
+//! always bound parameters.
+
+use std::collections::BTreeMap;
+
+use duckdb::types::Value;
+use duckdb::{params_from_iter, Connection};
+use fovea_query::{
+    histogram_edges, Bucket, EventJson, Filters, IssueDetail, IssueRow, KeyCount, MetricSummary,
+    Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionDetail, SessionRef,
+    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+};
+use fovea_schema::{Event, EventKind, Metric};
+
+use super::columns::{event_columns, event_from_row, select_list, view_columns, view_from_row};
+
+/// `app = ? AND ts >= ? AND ts < ? AND <dimension> = ?...` and its values.
+fn scope(app: &str, f: &Filters, alias: &str) -> (String, Vec<Value>) {
+    let dot = if alias.is_empty() { String::new() } else { format!("{alias}.") };
+    let mut sql = format!("{dot}app = ? AND {dot}ts >= ? AND {dot}ts < ?");
+    let mut values = vec![Value::Text(app.into()), Value::BigInt(f.from), Value::BigInt(f.to)];
+    for (col, v) in f.dimensions() {
+        sql.push_str(&format!(" AND {dot}\"{col}\" = ?"));
+        values.push(Value::Text(v.into()));
+    }
+    (sql, values)
+}
+
+/// Shares of good / needs-improvement / poor values of a metric column;
+/// NULLs are left out of the averages.
+fn rating_sql(m: Metric) -> String {
+    let t = m.thresholds();
+    let c = m.name();
+    format!(
+        "avg(CASE WHEN {c} IS NULL THEN NULL WHEN {c} <= {g} THEN 1.0 ELSE 0.0 END), \
+         avg(CASE WHEN {c} IS NULL THEN NULL WHEN {c} > {g} AND {c} <= {n} THEN 1.0 ELSE 0.0 END), \
+         avg(CASE WHEN {c} IS NULL THEN NULL WHEN {c} > {n} THEN 1.0 ELSE 0.0 END)",
+        g = t.good,
+        n = t.ni
+    )
+}
+
+pub fn vitals(c: &Connection, app: &str, q: &VitalsQuery) -> duckdb::Result<Vec<VitalsGroup>> {
+    let (where_sql, values) = scope(app, &q.filters, "");
+    let m = q.metric.name();
+    let key = q.by.column().map_or("NULL::VARCHAR".to_string(), |k| format!("\"{k}\""));
+    let sql = format!(
+        "SELECT {key} AS key, quantile_cont({m}, {p}) AS value, count(*) AS n, {ratings}
+         FROM views WHERE {where_sql} AND {m} IS NOT NULL
+         GROUP BY ALL ORDER BY n DESC, key LIMIT 50",
+        p = f64::from(q.p) / 100.0,
+        ratings = rating_sql(q.metric),
+    );
+    let mut st = c.prepare(&sql)?;
+    let rows = st.query_map(params_from_iter(values), |r| {
+        Ok(VitalsGroup {
+            key: r.get(0)?,
+            value: r.get(1)?,
+            count: r.get(2)?,
+            good: r.get(3)?,
+            ni: r.get(4)?,
+            poor: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+pub fn summary(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary> {
+    let (where_sql, values) = scope(app, f, "");
+    let per_metric: Vec<String> = Metric::ALL
+        .iter()
+        .map(|m| format!("quantile_cont({c}, 0.75), count({c}), {r}", c = m.name(), r = rating_sql(*m)))
+        .collect();
+    let sql = format!(
+        "SELECT count(*), count(DISTINCT session_id), count(*) FILTER (WHERE error_count > 0), {}
+         FROM views WHERE {where_sql}",
+        per_metric.join(", ")
+    );
+    let (views, sessions, with_errors, vitals) = c.query_row(&sql, params_from_iter(values.clone()), |r| {
+        let mut vitals = BTreeMap::new();
+        for (i, m) in Metric::ALL.iter().enumerate() {
+            let base = 3 + i * 5;
+            vitals.insert(
+                m.name().to_string(),
+                MetricSummary {
+                    value: r.get(base)?,
+                    count: r.get(base + 1)?,
+                    good: r.get::<_, Option<f64>>(base + 2)?.unwrap_or(0.0),
+                    ni: r.get::<_, Option<f64>>(base + 3)?.unwrap_or(0.0),
+                    poor: r.get::<_, Option<f64>>(base + 4)?.unwrap_or(0.0),
+                },
+            );
+        }
+        Ok((r.get::<_, u64>(0)?, r.get::<_, u64>(1)?, r.get::<_, u64>(2)?, vitals))
+    })?;
+    let errors: u64 = c.query_row(
+        &format!("SELECT count(*) FROM events WHERE {where_sql} AND type = 'error'"),
+        params_from_iter(values),
+        |r| r.get(0),
+    )?;
+    Ok(Summary {
+        views,
+        sessions,
+        errors,
+        error_rate: if views == 0 { 0.0 } else { with_errors as f64 / views as f64 },
+        vitals,
+    })
+}
+
+pub fn timeseries(c: &Connection, app: &str, q: &TimeseriesQuery) -> duckdb::Result<Vec<Point>> {
+    let (where_sql, values) = scope(app, &q.filters, "");
+    let i = q.interval_ms;
+    let (table, value, count, extra) = match q.series {
+        Series::Vital(m, p) => (
+            "views",
+            format!("quantile_cont({}, {})", m.name(), f64::from(p) / 100.0),
+            format!("count({})", m.name()),
+            format!("AND {} IS NOT NULL", m.name()),
+        ),
+        Series::Views => ("views", "count(*)".into(), "count(*)".into(), String::new()),
+        Series::Sessions => (
+            "views",
+            "count(DISTINCT session_id)".into(),
+            "count(DISTINCT session_id)".into(),
+            String::new(),
+        ),
+        Series::Errors => ("events", "count(*)".into(), "count(*)".into(), "AND type = 'error'".into()),
+        Series::Actions => ("events", "count(*)".into(), "count(*)".into(), "AND type = 'action'".into()),
+    };
+    let sql = format!(
+        "SELECT (ts // {i}) * {i} AS t, ({value})::DOUBLE, {count} FROM {table}
+         WHERE {where_sql} {extra} GROUP BY t ORDER BY t"
+    );
+    let mut st = c.prepare(&sql)?;
+    let rows = st.query_map(params_from_iter(values), |r| {
+        Ok(Point {
+            t: r.get(0)?,
+            value: r.get(1)?,
+            count: r.get(2)?,
+        })
+    })?;
+    rows.collect()
+}
+
+pub fn histogram(c: &Connection, app: &str, metric: Metric, f: &Filters) -> duckdb::Result<Vec<Bucket>> {
+    let (where_sql, values) = scope(app, f, "");
+    let edges = histogram_edges(metric);
+    let m = metric.name();
+    let mut parts = Vec::new();
+    for (i, lo) in edges.iter().enumerate() {
+        parts.push(match edges.get(i + 1) {
+            Some(hi) => format!("count(*) FILTER (WHERE {m} >= {lo} AND {m} < {hi})"),
+            None => format!("count(*) FILTER (WHERE {m} >= {lo})"),
+        });
+    }
+    let sql = format!("SELECT {} FROM views WHERE {where_sql} AND {m} IS NOT NULL", parts.join(", "));
+    c.query_row(&sql, params_from_iter(values), |r| {
+        (0..edges.len())
+            .map(|i| {
+                Ok(Bucket {
+                    lo: edges[i],
+                    hi: edges.get(i + 1).copied(),
+                    count: r.get(i)?,
+                })
+            })
+            .collect()
+    })
+}
+
+pub fn slow_views(c: &Connection, app: &str, metric: Metric, f: &Filters, limit: u32) -> duckdb::Result<Vec<ViewRow>> {
+    let (where_sql, mut values) = scope(app, f, "");
+    let m = metric.name();
+    values.push(Value::UInt(limit));
+    let sql = format!(
+        "SELECT {} FROM views WHERE {where_sql} AND {m} IS NOT NULL ORDER BY {m} DESC, ts DESC LIMIT ?",
+        select_list(view_columns(), "")
+    );
+    let mut st = c.prepare(&sql)?;
+    let rows = st.query_map(params_from_iter(values), view_from_row)?;
+    rows.map(|e| e.map(view_row)).collect()
+}
+
+fn view_row(e: Event) -> ViewRow {
+    let EventKind::View(v) = e.kind else {
+        unreachable!("views table holds views")
+    };
+    ViewRow {
+        view_id: e.ctx.view_id.unwrap_or_default(),
+        session_id: e.ctx.session_id,
+        ts: e.ctx.ts,
+        url: e.ctx.url,
+        route: e.ctx.route,
+        browser: e.ctx.browser,
+        device: e.ctx.device,
+        country: e.ctx.country,
+        lcp: v.lcp,
+        inp: v.inp,
+        cls: v.cls,
+        fcp: v.fcp,
+        ttfb: v.ttfb,
+        load: v.load,
+        tti: v.tti,
+        lcp_element: v.lcp_element,
+        lcp_resource_url: v.lcp_resource_url,
+        inp_target: v.inp_target,
+        inp_type: v.inp_type,
+        cls_target: v.cls_target,
+    }
+}
+
+fn session_row(r: &duckdb::Row) -> duckdb::Result<SessionRow> {
+    Ok(SessionRow {
+        id: r.get(0)?,
+        start: r.get(1)?,
+        end: r.get(2)?,
+        user_id: r.get(3)?,
+        views: r.get(4)?,
+        actions: r.get(5)?,
+        errors: r.get(6)?,
+        frustrations: r.get(7)?,
+        first_url: r.get(8)?,
+        browser: r.get(9)?,
+        os: r.get(10)?,
+        device: r.get(11)?,
+        country: r.get(12)?,
+    })
+}
+
+/// Sessions that had a view in the range (and matching the filters), with
+/// their activity over the whole range.
+const SESSIONS_SQL: &str = "
+    WITH v AS (
+        SELECT session_id, min(ts) AS start, max(ts) AS last, count(*) AS views,
+               arg_min(url, ts) AS first_url, max(user_id) AS user_id, arg_min(browser, ts) AS browser,
+               arg_min(os, ts) AS os, arg_min(device, ts) AS device, arg_min(country, ts) AS country
+        FROM views WHERE {views_scope} GROUP BY session_id
+    ), e AS (
+        SELECT session_id, max(ts) AS last,
+               count(*) FILTER (WHERE type = 'action') AS actions,
+               count(*) FILTER (WHERE type = 'error') AS errors,
+               count(*) FILTER (WHERE type = 'action' AND frustration <> '') AS frustrations
+        FROM events WHERE app = ? AND ts >= ? AND ts < ? AND session_id IN (SELECT session_id FROM v)
+        GROUP BY session_id
+    )
+    SELECT v.session_id, v.start, greatest(v.last, coalesce(e.last, v.last)), v.user_id, v.views,
+           coalesce(e.actions, 0), coalesce(e.errors, 0), coalesce(e.frustrations, 0),
+           v.first_url, v.browser, v.os, v.device, v.country
+    FROM v LEFT JOIN e USING (session_id)
+    WHERE {having}
+    ORDER BY v.start DESC, v.session_id LIMIT ?";
+
+pub fn sessions(c: &Connection, app: &str, q: &SessionsQuery) -> duckdb::Result<Vec<SessionRow>> {
+    let (views_scope, mut values) = scope(app, &q.filters, "");
+    values.extend([Value::Text(app.into()), Value::BigInt(q.filters.from), Value::BigInt(q.filters.to)]);
+    let mut having = vec!["TRUE".to_string()];
+    if let Some(user) = &q.user {
+        having.push("v.user_id = ?".into());
+        values.push(Value::Text(user.clone()));
+    }
+    if q.has_errors {
+        having.push("coalesce(e.errors, 0) > 0".into());
+    }
+    if q.frustrated {
+        having.push("coalesce(e.frustrations, 0) > 0".into());
+    }
+    values.push(Value::UInt(q.limit));
+    let sql = SESSIONS_SQL
+        .replace("{views_scope}", &views_scope)
+        .replace("{having}", &having.join(" AND "));
+    let mut st = c.prepare(&sql)?;
+    let rows = st.query_map(params_from_iter(values), session_row)?;
+    rows.collect()
+}
+
+/// Every event of a session in time order (views first at equal times).
+fn session_events(c: &Connection, app: &str, session_id: &str) -> duckdb::Result<Vec<Event>> {
+    let params = [Value::Text(app.into()), Value::Text(session_id.into())];
+    let mut st = c.prepare(&format!(
+        "SELECT {} FROM views WHERE app = ? AND session_id = ? ORDER BY ts",
+        select_list(view_columns(), "")
+    ))?;
+    let mut all: Vec<Event> = st.query_map(params_from_iter(params.clone()), view_from_row)?.collect::<duckdb::Result<_>>()?;
+    let mut st = c.prepare(&format!(
+        "SELECT {} FROM events WHERE app = ? AND session_id = ? ORDER BY ts",
+        select_list(event_columns(), "")
+    ))?;
+    all.extend(st.query_map(params_from_iter(params), event_from_row)?.collect::<duckdb::Result<Vec<_>>>()?);
+    all.sort_by_key(|e| (e.ctx.ts, !matches!(e.kind, EventKind::View(_))));
+    Ok(all)
+}
+
+pub fn session(c: &Connection, app: &str, id: &str) -> duckdb::Result<Option<SessionDetail>> {
+    let events = session_events(c, app, id)?;
+    let Some(first) = events.first() else {
+        return Ok(None);
+    };
+    let first_view = events.iter().find(|e| matches!(e.kind, EventKind::View(_))).unwrap_or(first);
+    let count = |f: fn(&EventKind) -> bool| events.iter().filter(|e| f(&e.kind)).count() as u64;
+    let session = SessionRow {
+        id: id.to_string(),
+        start: first.ctx.ts,
+        end: events.iter().map(|e| e.ctx.ts).max().unwrap_or(first.ctx.ts),
+        user_id: events.iter().find_map(|e| e.ctx.user_id.clone()),
+        views: count(|k| matches!(k, EventKind::View(_))),
+        actions: count(|k| matches!(k, EventKind::Action(_))),
+        errors: count(|k| matches!(k, EventKind::Error(_))),
+        frustrations: count(|k| matches!(k, EventKind::Action(a) if !a.frustration.is_empty())),
+        first_url: Some(first_view.ctx.url.clone()),
+        browser: first_view.ctx.browser.clone(),
+        os: first_view.ctx.os.clone(),
+        device: first_view.ctx.device.clone(),
+        country: first_view.ctx.country.clone(),
+    };
+    Ok(Some(SessionDetail {
+        session,
+        events: events.into_iter().map(EventJson).collect(),
+    }))
+}
+
+pub fn issues(c: &Connection, app: &str, f: &Filters, fingerprint: Option<&str>) -> duckdb::Result<Vec<IssueRow>> {
+    let (where_sql, mut values) = scope(app, f, "");
+    let mut extra = String::new();
+    if let Some(fp) = fingerprint {
+        extra.push_str(" AND fingerprint = ?");
+        values.push(Value::Text(fp.into()));
+    }
+    let sql = format!(
+        "SELECT fingerprint, arg_max(kind, ts), arg_max(message, ts), arg_max(source, ts), arg_max(top_frame, ts),
+                count(*) AS n, count(DISTINCT session_id), count(DISTINCT user_id), min(ts), max(ts)
+         FROM events WHERE {where_sql} AND type = 'error'{extra}
+         GROUP BY fingerprint ORDER BY n DESC, max(ts) DESC LIMIT 200"
+    );
+    let mut st = c.prepare(&sql)?;
+    let rows = st.query_map(params_from_iter(values), |r| {
+        Ok(IssueRow {
+            fingerprint: r.get(0)?,
+            kind: r.get(1)?,
+            message: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            source: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            top_frame: r.get(4)?,
+            count: r.get(5)?,
+            sessions: r.get(6)?,
+            users: r.get(7)?,
+            first_seen: r.get(8)?,
+            last_seen: r.get(9)?,
+        })
+    })?;
+    rows.collect()
+}
+
+const BREADCRUMBS: usize = 20;
+
+pub fn issue(c: &Connection, app: &str, fp: &str, f: &Filters) -> duckdb::Result<Option<IssueDetail>> {
+    let Some(row) = issues(c, app, f, Some(fp))?.into_iter().next() else {
+        return Ok(None);
+    };
+    let (where_sql, mut values) = scope(app, f, "");
+    values.push(Value::Text(fp.into()));
+    let base = format!("FROM events WHERE {where_sql} AND type = 'error' AND fingerprint = ?");
+    let mut st = c.prepare(&format!("SELECT {} {base} ORDER BY ts DESC LIMIT 1", select_list(event_columns(), "")))?;
+    let latest = st.query_row(params_from_iter(values.clone()), event_from_row)?;
+    let mut st = c.prepare(&format!("SELECT browser, count(*) AS n {base} GROUP BY browser ORDER BY n DESC LIMIT 20"))?;
+    let browsers = st
+        .query_map(params_from_iter(values.clone()), |r| Ok(KeyCount { key: r.get(0)?, count: r.get(1)? }))?
+        .collect::<duckdb::Result<_>>()?;
+    let mut st = c.prepare(&format!(
+        "SELECT session_id, max(ts) AS last {base} GROUP BY session_id ORDER BY last DESC LIMIT 20"
+    ))?;
+    let sessions = st
+        .query_map(params_from_iter(values), |r| Ok(SessionRef { id: r.get(0)?, ts: r.get(1)? }))?
+        .collect::<duckdb::Result<_>>()?;
+    let before: Vec<Event> = session_events(c, app, &latest.ctx.session_id)?
+        .into_iter()
+        .filter(|e| e.ctx.ts <= latest.ctx.ts && matches!(e.kind, EventKind::View(_) | EventKind::Action(_)))
+        .collect();
+    let skip = before.len().saturating_sub(BREADCRUMBS);
+    let stack = match &latest.kind {
+        EventKind::Error(e) => e.stack.clone(),
+        _ => None,
+    };
+    Ok(Some(IssueDetail {
+        issue: row,
+        stack,
+        browsers,
+        sessions,
+        breadcrumbs: before.into_iter().skip(skip).map(EventJson).collect(),
+    }))
+}
+
+pub fn resources(c: &Connection, app: &str, q: &ResourcesQuery) -> duckdb::Result<Vec<ResourceRow>> {
+    let (where_sql, mut values) = scope(app, &q.filters, "");
+    let mut extra = String::new();
+    if let Some(kind) = &q.kind {
+        extra.push_str(" AND kind = ?");
+        values.push(Value::Text(kind.clone()));
+    }
+    let (having, order) = match q.order {
+        ResourceOrder::Slowest => ("", "p75 DESC NULLS LAST, n DESC"),
+        ResourceOrder::Failing => ("HAVING failures > 0", "failures DESC, n DESC"),
+    };
+    values.push(Value::UInt(q.limit));
+    let sql = format!(
+        "SELECT split_part(resource_url, '?', 1) AS u, kind, method, count(*) AS n,
+                quantile_cont(duration, 0.75) AS p75,
+                count(*) FILTER (WHERE status = 0 OR status >= 400) AS failures
+         FROM events WHERE {where_sql} AND type = 'resource'{extra}
+         GROUP BY ALL {having} ORDER BY {order}, u LIMIT ?"
+    );
+    let mut st = c.prepare(&sql)?;
+    let rows = st.query_map(params_from_iter(values), |r| {
+        let n: u64 = r.get(3)?;
+        let failures: u64 = r.get(5)?;
+        Ok(ResourceRow {
+            url: r.get(0)?,
+            kind: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            method: r.get(2)?,
+            count: n,
+            p75_duration: r.get(4)?,
+            failures,
+            failure_rate: if n == 0 { 0.0 } else { failures as f64 / n as f64 },
+        })
+    })?;
+    rows.collect()
+}

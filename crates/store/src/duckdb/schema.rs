@@ -1,0 +1,55 @@
+//! Tables and migrations. A migration is appended, never edited: the
+//! `fovea_migrations` table records which ones a database file has run.
+
+use duckdb::Connection;
+
+use super::columns::{event_columns, view_columns};
+
+fn create_table(name: &str, cols: impl Iterator<Item = &'static (&'static str, &'static str)>) -> String {
+    let cols: Vec<String> = cols.map(|(n, t)| format!("\"{n}\" {t}")).collect();
+    format!("CREATE TABLE IF NOT EXISTS {name} ({});", cols.join(", "))
+}
+
+/// Migration 1: the whole initial schema.
+///
+/// Event tables have no primary key on purpose: an ART index over tens of
+/// millions of ids would cost more memory than the rest of the server.
+/// Deduplication is done by the writer against a ±1 day window of `ts`
+/// instead, which the tables' insertion order (≈ time order) makes a scan of
+/// a few row groups.
+fn initial() -> String {
+    [
+        "CREATE TABLE IF NOT EXISTS apps (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, \
+         ingest_key VARCHAR NOT NULL UNIQUE, origins VARCHAR NOT NULL, sample_rate DOUBLE NOT NULL, \
+         retention_days UINTEGER NOT NULL, created_at BIGINT NOT NULL);"
+            .to_string(),
+        "CREATE TABLE IF NOT EXISTS users (username VARCHAR PRIMARY KEY, password_hash VARCHAR NOT NULL);"
+            .to_string(),
+        "CREATE TABLE IF NOT EXISTS login_sessions (token_hash VARCHAR PRIMARY KEY, \
+         username VARCHAR NOT NULL, expires_at BIGINT NOT NULL);"
+            .to_string(),
+        create_table("views", view_columns()),
+        create_table("events", event_columns()),
+    ]
+    .join("\n")
+}
+
+pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS fovea_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);")?;
+    let migrations = [initial()];
+    let done: i64 = conn.query_row("SELECT count(*) FROM fovea_migrations", [], |r| r.get(0))?;
+    for (i, sql) in migrations.iter().enumerate().skip(done as usize) {
+        let version = i as i64 + 1;
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}\nINSERT INTO fovea_migrations (version) VALUES ({version}); COMMIT;"
+        ))?;
+        tracing::info!(version, "duckdb migration applied");
+    }
+    // Per-connection staging tables for the writer's batches.
+    conn.execute_batch(&format!(
+        "{}\n{}",
+        create_table("temp.views_stage", view_columns()),
+        create_table("temp.events_stage", event_columns())
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,335 @@
+//! The DuckDB backend on a real database file.
+
+use fovea_query::{
+    App, Dimension, Filters, ResourceOrder, ResourcesQuery, Series, SessionsQuery,
+    TimeseriesQuery, VitalsQuery,
+};
+use fovea_schema::{
+    ActionEvent, Context, ErrorEvent, Event, EventKind, Metric, ResourceEvent, ViewEvent,
+};
+use fovea_store::{DuckStore, Store};
+use uuid::Uuid;
+
+const T0: i64 = 1_764_000_000_000;
+
+fn open() -> (tempfile::TempDir, DuckStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = DuckStore::open(&dir.path().join("fovea.duckdb"), "256MB").unwrap();
+    (dir, store)
+}
+
+fn ctx(session: &str, view: &str, ts: i64, route: &str) -> Context {
+    Context {
+        app_id: "app".into(),
+        session_id: session.into(),
+        view_id: Some(view.into()),
+        ts,
+        url: format!("https://shop.example{route}"),
+        route: route.into(),
+        browser: Some(if ts % 2 == 0 { "Chrome" } else { "Firefox" }.into()),
+        device: Some("desktop".into()),
+        country: Some("DE".into()),
+        ..Context::default()
+    }
+}
+
+fn view(session: &str, view_id: &str, ts: i64, route: &str, version: u64, lcp: f64) -> Event {
+    Event {
+        event_id: Uuid::new_v4(),
+        ctx: ctx(session, view_id, ts, route),
+        kind: EventKind::View(ViewEvent {
+            version,
+            lcp: Some(lcp),
+            ..ViewEvent::default()
+        }),
+    }
+}
+
+fn error(session: &str, ts: i64, message: &str, fingerprint: &str) -> Event {
+    Event {
+        event_id: Uuid::new_v4(),
+        ctx: ctx(session, "v1", ts, "/cart"),
+        kind: EventKind::Error(ErrorEvent {
+            source: "source".into(),
+            kind: Some("TypeError".into()),
+            message: message.into(),
+            stack: Some("TypeError: x\n    at buy (https://shop.example/app.js:1:2)".into()),
+            fingerprint: fingerprint.into(),
+            ..ErrorEvent::default()
+        }),
+    }
+}
+
+fn range() -> Filters {
+    Filters {
+        from: T0 - 3_600_000,
+        to: T0 + 3_600_000,
+        ..Filters::last_day(T0)
+    }
+}
+
+fn lcp_of(detail: &fovea_query::SessionDetail) -> Vec<f64> {
+    detail
+        .events
+        .iter()
+        .filter_map(|e| match &e.0.kind {
+            EventKind::View(v) => v.lcp,
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn views_keep_their_highest_version() {
+    let (_dir, store) = open();
+    store.insert(vec![view("s", "v1", T0, "/", 1, 100.0)]).await.unwrap();
+    // Two versions in one batch, then an older one arriving late.
+    store
+        .insert(vec![view("s", "v1", T0, "/", 3, 300.0), view("s", "v1", T0, "/", 2, 200.0)])
+        .await
+        .unwrap();
+    store.insert(vec![view("s", "v1", T0 + 5, "/", 2, 250.0)]).await.unwrap();
+    let detail = store.session("app", "s").await.unwrap().unwrap();
+    assert_eq!(lcp_of(&detail), vec![300.0]);
+    assert_eq!(detail.session.views, 1);
+}
+
+#[tokio::test]
+async fn a_replayed_batch_is_stored_once() {
+    let (_dir, store) = open();
+    let batch = vec![
+        view("s", "v1", T0, "/", 1, 100.0),
+        error("s", T0 + 10, "boom", "fp1"),
+        error("s", T0 + 20, "boom", "fp1"),
+    ];
+    store.insert(batch.clone()).await.unwrap();
+    store.insert(batch.clone()).await.unwrap();
+    // A duplicate inside one batch, too.
+    store.insert(vec![batch[1].clone(), batch[1].clone()]).await.unwrap();
+    let detail = store.session("app", "s").await.unwrap().unwrap();
+    assert_eq!(detail.events.len(), 3);
+    let issues = store.issues("app", &range()).await.unwrap();
+    assert_eq!(issues.len(), 1);
+    assert_eq!((issues[0].count, issues[0].sessions), (2, 1));
+}
+
+#[tokio::test]
+async fn retention_deletes_only_old_events_of_the_app() {
+    let (_dir, store) = open();
+    store
+        .insert(vec![
+            view("s1", "old", T0 - 40 * 86_400_000, "/", 1, 1.0),
+            view("s2", "new", T0, "/", 1, 2.0),
+            error("s1", T0 - 40 * 86_400_000, "old", "fp"),
+        ])
+        .await
+        .unwrap();
+    let deleted = store.expire("app", T0 - 30 * 86_400_000).await.unwrap();
+    assert_eq!(deleted, 2);
+    assert!(store.session("app", "s1").await.unwrap().is_none());
+    assert!(store.session("app", "s2").await.unwrap().is_some());
+}
+
+/// Percentile with linear interpolation between closest ranks, as
+/// `quantile_cont` defines it, computed independently of the store.
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let pos = p * (values.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    values[lo] + (values[hi] - values[lo]) * (pos - lo as f64)
+}
+
+#[tokio::test]
+async fn percentiles_and_ratings_match_an_independent_computation() {
+    let (_dir, store) = open();
+    // A deterministic spread of LCP values over three pages.
+    let mut seed: u64 = 42;
+    let mut next = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as f64 / (1u64 << 31) as f64
+    };
+    let routes = ["/", "/cart", "/product"];
+    let mut by_route: Vec<Vec<f64>> = vec![Vec::new(); 3];
+    let mut events = Vec::new();
+    for i in 0..3000 {
+        let r = i % 3;
+        let lcp = (next() * 6000.0).round();
+        by_route[r].push(lcp);
+        events.push(view(&format!("s{i}"), &format!("v{i}"), T0 + i as i64, routes[r], 1, lcp));
+    }
+    store.insert(events).await.unwrap();
+    for p in [50u8, 75, 95] {
+        let groups = store
+            .vitals(
+                "app",
+                &VitalsQuery {
+                    metric: Metric::Lcp,
+                    p,
+                    by: Dimension::Page,
+                    filters: range(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(groups.len(), 3);
+        for g in groups {
+            let r = routes.iter().position(|x| Some(*x) == g.key.as_deref()).unwrap();
+            let mut values = by_route[r].clone();
+            let want = percentile(&mut values, f64::from(p) / 100.0);
+            assert!((g.value - want).abs() < 1e-6, "p{p} {:?}: {} vs {want}", g.key, g.value);
+            assert_eq!(g.count, 1000);
+            let share = |f: &dyn Fn(f64) -> bool| values.iter().filter(|v| f(**v)).count() as f64 / 1000.0;
+            assert!((g.good - share(&|v| v <= 2500.0)).abs() < 1e-9);
+            assert!((g.ni - share(&|v| v > 2500.0 && v <= 4000.0)).abs() < 1e-9);
+            assert!((g.poor - share(&|v| v > 4000.0)).abs() < 1e-9);
+        }
+    }
+    let summary = store.summary("app", &range()).await.unwrap();
+    let mut all: Vec<f64> = by_route.concat();
+    assert_eq!((summary.views, summary.sessions), (3000, 3000));
+    let lcp = &summary.vitals["lcp"];
+    assert!((lcp.value.unwrap() - percentile(&mut all, 0.75)).abs() < 1e-6);
+    let hist = store.histogram("app", Metric::Lcp, &range()).await.unwrap();
+    assert_eq!(hist.iter().map(|b| b.count).sum::<u64>(), 3000);
+    let slow = store.slow_views("app", Metric::Lcp, &range(), 5).await.unwrap();
+    assert_eq!(slow[0].lcp, all.iter().copied().reduce(f64::max));
+}
+
+#[tokio::test]
+async fn filters_restrict_every_query() {
+    let (_dir, store) = open();
+    store
+        .insert(vec![
+            view("s1", "v1", T0, "/a", 1, 1000.0),
+            view("s2", "v2", T0 + 1, "/b", 1, 5000.0),
+        ])
+        .await
+        .unwrap();
+    let q = |browser: &str| VitalsQuery {
+        metric: Metric::Lcp,
+        p: 75,
+        by: Dimension::None,
+        filters: Filters {
+            browser: Some(browser.into()),
+            ..range()
+        },
+    };
+    let chrome = store.vitals("app", &q("Chrome")).await.unwrap();
+    assert_eq!((chrome[0].count, chrome[0].value), (1, 1000.0));
+    assert!(store.vitals("app", &q("Safari")).await.unwrap().is_empty());
+    assert!(store.vitals("other-app", &q("Chrome")).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sessions_issues_resources_and_series() {
+    let (_dir, store) = open();
+    let mut click = Event {
+        event_id: Uuid::new_v4(),
+        ctx: ctx("s1", "v1", T0 + 5, "/cart"),
+        kind: EventKind::Action(ActionEvent {
+            action_type: "click".into(),
+            name: Some("Buy".into()),
+            frustration: vec!["rage".into()],
+            ..ActionEvent::default()
+        }),
+    };
+    click.ctx.user_id = Some("u1".into());
+    let resource = |url: &str, status: u16, duration: f64| Event {
+        event_id: Uuid::new_v4(),
+        ctx: ctx("s1", "v1", T0 + 6, "/cart"),
+        kind: EventKind::Resource(ResourceEvent {
+            resource_url: url.into(),
+            kind: "fetch".into(),
+            method: Some("GET".into()),
+            status: Some(status),
+            duration: Some(duration),
+            trace_id: Some("4bf92f3577b34da6a3ce929d0e0e4736".into()),
+            ..ResourceEvent::default()
+        }),
+    };
+    store
+        .insert(vec![
+            view("s1", "v1", T0, "/cart", 1, 100.0),
+            view("s2", "v2", T0 + 100, "/", 1, 100.0),
+            click,
+            error("s1", T0 + 10, "boom", "fp1"),
+            resource("https://api.example/cart?id=1", 200, 100.0),
+            resource("https://api.example/cart?id=2", 500, 900.0),
+            resource("https://api.example/user", 200, 50.0),
+        ])
+        .await
+        .unwrap();
+    let all = SessionsQuery {
+        filters: range(),
+        user: None,
+        has_errors: false,
+        frustrated: false,
+        limit: 50,
+    };
+    let sessions = store.sessions("app", &all).await.unwrap();
+    assert_eq!(sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["s2", "s1"]);
+    let s1 = &sessions[1];
+    assert_eq!((s1.views, s1.actions, s1.errors, s1.frustrations), (1, 1, 1, 1));
+    let errs = store.sessions("app", &SessionsQuery { has_errors: true, ..all.clone() }).await.unwrap();
+    assert_eq!(errs.len(), 1);
+    let user = store.sessions("app", &SessionsQuery { user: Some("u1".into()), ..all.clone() }).await.unwrap();
+    assert_eq!(user.len(), 0, "user_id is on the click only, not the view");
+
+    let issue = store.issue("app", "fp1", &range()).await.unwrap().unwrap();
+    assert_eq!(issue.issue.message, "boom");
+    assert!(issue.stack.unwrap().contains("at buy"));
+    assert_eq!(issue.sessions[0].id, "s1");
+    assert_eq!(issue.breadcrumbs.len(), 2, "the view and the click before the error");
+    assert!(store.issue("app", "nope", &range()).await.unwrap().is_none());
+
+    let q = ResourcesQuery {
+        filters: range(),
+        order: ResourceOrder::Failing,
+        kind: Some("fetch".into()),
+        limit: 10,
+    };
+    let failing = store.resources("app", &q).await.unwrap();
+    assert_eq!(failing.len(), 1);
+    assert_eq!(failing[0].url, "https://api.example/cart");
+    assert_eq!((failing[0].count, failing[0].failures), (2, 1));
+    let slowest = store.resources("app", &ResourcesQuery { order: ResourceOrder::Slowest, ..q }).await.unwrap();
+    assert_eq!(slowest[0].url, "https://api.example/cart");
+    assert_eq!(slowest.len(), 2);
+
+    let series = store
+        .timeseries(
+            "app",
+            &TimeseriesQuery {
+                series: Series::Views,
+                interval_ms: 3_600_000,
+                filters: range(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(series.iter().map(|p| p.count).sum::<u64>(), 2);
+    let detail = store.session("app", "s1").await.unwrap().unwrap();
+    let json = serde_json::to_value(&detail).unwrap();
+    let types: Vec<&str> = json["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["view", "action", "resource", "resource", "resource", "error"]);
+}
+
+#[tokio::test]
+async fn apps_round_trip_and_keys_are_unique() {
+    let (_dir, store) = open();
+    let app = App {
+        id: "a1".into(),
+        name: "shop".into(),
+        ingest_key: "k1".into(),
+        origins: vec!["https://shop.example".into()],
+        sample_rate: 100.0,
+        retention_days: 30,
+        created_at: T0,
+    };
+    store.create_app(&app).await.unwrap();
+    let dup = App { id: "a2".into(), ..app.clone() };
+    assert!(matches!(store.create_app(&dup).await, Err(fovea_store::StoreError::Conflict(_))));
+    let changed = App { sample_rate: 10.0, origins: vec!["*".into()], ..app.clone() };
+    store.update_app(&changed).await.unwrap();
+    assert_eq!(store.apps().await.unwrap(), vec![changed]);
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit and integration tests (real DuckDB files, a
+# SIGKILL crash test), the SDK's and dashboard's unit tests and size budget,
+# and the end-to-end tests in headless Chromium against the real binary.
+set -euo pipefail
+cd "$(dirname "$0")"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fovea/target}"
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "installing Debian's chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "the end-to-end tests need Debian's chromium at /usr/bin/chromium: sudo apt-get install chromium" >&2
+    exit 1
+  fi
+fi
+
+# The binary embeds the dashboard, so the front ends are built first.
+step "building the SDK and the dashboard"
+(cd sdk && npm ci --no-audit --no-fund && npm run build)
+(cd dashboard && npm ci --no-audit --no-fund && npm run build)
+
+step "rust: format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "rust: unit and integration tests"
+cargo test --workspace
+
+step "sdk: unit tests and size budget"
+(cd sdk && npm test)
+
+step "dashboard: unit tests"
+(cd dashboard && npm test)
+
+step "end-to-end: headless Chromium against the real fovea binary"
+cargo build -p fovea --quiet
+(cd e2e && npm ci --no-audit --no-fund && FOVEA_BIN="$CARGO_TARGET_DIR/debug/fovea" node --test --test-concurrency=1)
