@@ -32,6 +32,8 @@ interface Req {
   x?: boolean;
 }
 
+const pending = new Set<() => void>();
+
 const begin = (method: string, url: string): Req => {
   activity();
   ttiNet(1);
@@ -53,32 +55,36 @@ const end = (r: Req, status: number, quiet?: boolean): void => {
       { name: status ? 'HTTPError' : 'NetworkError', message: `${r.m} ${url.split(/[?#]/)[0]} ${status || 'failed'}` },
       { resource_url: url, status },
     );
-  if (S.o!.trackResources !== false)
-    // The Resource Timing entry is queued when the body is read: wait a moment for it.
-    setTimeout(
-      safe(() => {
-        const e = (performance.getEntriesByName(r.u, 'resource') as PerformanceResourceTiming[]).find(
-          (x) => x.startTime >= r.s - 5 && /^(fetch|xmlhttprequest)$/.test(x.initiatorType),
-        );
-        track(
-          'resource',
-          {
-            ...(e && timing(e)),
-            resource_url: url,
-            kind: r.x ? 'xhr' : 'fetch',
-            method: r.m,
-            status,
-            duration: round(e ? e.duration : d),
-            trace_id: r.ti,
-            span_id: r.si,
-          },
-          epoch(r.s),
-          r.v,
-        );
-      }),
-      300,
+  if (S.o!.trackResources === false) return;
+  // The Resource Timing entry is queued when the body is read: wait a moment
+  // for it (or until the page is left, see flushNetwork).
+  const fin = () => {
+    pending.delete(fin);
+    const e = (performance.getEntriesByName(r.u, 'resource') as PerformanceResourceTiming[]).find(
+      (x) => x.startTime >= r.s - 5 && /^(fetch|xmlhttprequest)$/.test(x.initiatorType),
     );
+    track(
+      'resource',
+      {
+        ...(e && timing(e)),
+        resource_url: url,
+        kind: r.x ? 'xhr' : 'fetch',
+        method: r.m,
+        status,
+        duration: round(e ? e.duration : d),
+        trace_id: r.ti,
+        span_id: r.si,
+      },
+      epoch(r.s),
+      r.v,
+    );
+  };
+  pending.add(fin);
+  setTimeout(safe(() => pending.has(fin) && fin()), 300);
 };
+
+/** Sends the finished requests still waiting for their timing entry (the page is being left). */
+export const flushNetwork = (): void => pending.forEach((f) => f());
 
 const traceparent = (r: Req) => `00-${r.ti}-${r.si}-01`;
 

@@ -2,6 +2,7 @@ import { on } from './lib/on.js';
 import { uuid } from './lib/uuid.js';
 import { activity, flushClicks } from './actions.js';
 import { emitView } from './emit.js';
+import { flushNetwork } from './network.js';
 import { session } from './session.js';
 import { S, scrub } from './state.js';
 import { beacon } from './transport.js';
@@ -89,6 +90,7 @@ export const initViews = (): void => {
   on(window, 'hashchange', route);
   on(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && startView(undefined, 'bf_cache'));
   on(window, 'pagehide', () => {
+    flushNetwork();
     flushClicks(true);
     finish(S.v!);
     beacon();

@@ -157,13 +157,16 @@ describe('the SDK in a page', () => {
     assert.equal(current.action_count, 1);
   });
 
-  it('finalises the view and beacons everything when the page is left', () => {
+  it('finalises the view and beacons everything when the page is left, requests just finished included', async () => {
     const calls: string[] = [];
     Object.defineProperty(navigator, 'sendBeacon', { value: (_: string, b: string) => (calls.push(b), true), configurable: true });
-    win.dispatchEvent(new win.Event('pagehide'));
+    await window.fetch('https://api.shop.example/last-one');
+    win.dispatchEvent(new win.Event('pagehide')); // before the resource's 300 ms wait is over
     assert.equal(calls.length, 1);
-    const views = JSON.parse(calls[0]!).events.filter((e: { type: string }) => e.type == 'view');
+    const sentEvents = JSON.parse(calls[0]!).events as Record<string, any>[];
+    const views = sentEvents.filter((e) => e.type == 'view');
     assert.equal(views.length, 1);
-    assert.equal(typeof views[0].time_spent, 'number');
+    assert.equal(typeof views[0]!.time_spent, 'number');
+    assert.ok(sentEvents.some((e) => e.type == 'resource' && e.resource_url == 'https://api.shop.example/last-one'));
   });
 });
