@@ -27,6 +27,7 @@ import { startTTI } from './tti.js';
  *   navigations, and elsewhere to the view active when the value grew (the
  *   page-level worst interaction or shift window happened in that view).
  * dns, connect, dcl, load and tti are measured for the initial load only.
+ * Every callback is guarded: web-vitals calls them from its observers.
  */
 export const initVitals = (): void => {
   const initial = S.v!;
@@ -41,25 +42,32 @@ export const initVitals = (): void => {
           : S.p;
     setView(v, f);
   };
-  onTTFB((m) => m.navigationType != 'soft-navigation' && at(m, { ttfb: round(m.value) }), opts);
-  onFCP((m) => {
-    at(m, { fcp: round(m.value) });
-    if (S.p == initial && m.navigationType != 'soft-navigation') startTTI(m.value, (tti) => setView(initial, { tti }));
-  }, opts);
+  onTTFB(safe((m) => m.navigationType != 'soft-navigation' && at(m, { ttfb: round(m.value) })), opts);
+  onFCP(
+    safe((m) => {
+      at(m, { fcp: round(m.value) });
+      if (S.p == initial && m.navigationType != 'soft-navigation') startTTI(m.value, (tti) => setView(initial, { tti }));
+    }),
+    opts,
+  );
   onLCP(
-    (m) =>
+    safe((m) =>
       at(m, {
         lcp: round(m.value),
         lcp_element: m.attribution.target,
         lcp_resource_url: m.attribution.url && scrub(m.attribution.url),
       }),
+    ),
     opts,
   );
-  onINP((m) => {
-    const e = m.entries.find((x) => x.target);
-    at(m, { inp: round(m.value), inp_target: selector(e?.target as Element), inp_type: e && (/^key/.test(e.name) ? 'keyboard' : 'pointer') }, true);
-  }, opts);
-  onCLS((m) => at(m, { cls: Math.round(m.value * 1e4) / 1e4, cls_target: m.attribution.largestShiftTarget }, true), opts);
+  onINP(
+    safe((m) => {
+      const e = m.entries.find((x) => x.target);
+      at(m, { inp: round(m.value), inp_target: selector(e?.target as Element), inp_type: e && (/^key/.test(e.name) ? 'keyboard' : 'pointer') }, true);
+    }),
+    opts,
+  );
+  onCLS(safe((m) => at(m, { cls: Math.round(m.value * 1e4) / 1e4, cls_target: m.attribution.largestShiftTarget }, true)), opts);
 
   const nav = safe(() => {
     const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
