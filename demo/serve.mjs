@@ -108,7 +108,7 @@ export async function serve({ port = 8081, host = '127.0.0.1', fovea = 'http://1
     const url = new URL(req.url, `http://${req.headers.host || host}`);
     const p = url.pathname;
     const send = (status, type, body, extra = {}) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...extra });
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', ...extra });
       res.end(body);
     };
     const json = (status, obj) => send(status, 'application/json', JSON.stringify({ ...obj, traceparent: req.headers.traceparent ?? null }));

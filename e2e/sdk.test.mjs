@@ -258,6 +258,44 @@ describe('browser SDK on the demo site', () => {
   });
 });
 
+describe('back/forward cache', () => {
+  test('a page restored from the bfcache is a bf_cache view with its own paint timings', async () => {
+    // playwright turns the bfcache off by default; this browser keeps it
+    const bfBrowser = await launchBrowser({ ignoreDefaultArgs: ['--disable-back-forward-cache'] });
+    try {
+      const context = await bfBrowser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${demo.url}/`);
+      await page.waitForTimeout(800);
+      await page.goto(`${demo.url}/products`);
+      await page.waitForTimeout(800);
+      await page.goBack({ waitUntil: 'commit' });
+      await page.waitForTimeout(1000);
+      const restored = await page.evaluate(() => performance.getEntriesByType('navigation')[0].type);
+      const sid = await sessionId(context, demo.url);
+      await page.goto('about:blank');
+      await context.close();
+      const s = await poll(async () => {
+        const r = await fovea.api(`/apps/${app.id}/sessions/${sid}`);
+        return viewsOf(r.events).some((v) => v.loading_type === 'bf_cache' && typeof v.fcp === 'number') && r;
+      }, { timeout: 30000, message: `a bf_cache view (navigation type ${restored})` });
+      const views = viewsOf(s.events);
+      assert.deepEqual(
+        views.map((v) => [v.loading_type, new URL(v.url).pathname]),
+        [
+          ['initial_load', '/'],
+          ['initial_load', '/products'],
+          ['bf_cache', '/'],
+        ],
+      );
+      const bf = views[2];
+      assert.ok(bf.lcp >= bf.fcp && bf.fcp >= 0, JSON.stringify(bf));
+    } finally {
+      await bfBrowser.close();
+    }
+  });
+});
+
 describe('the script-tag snippet from docs/sdk.md', () => {
   test('pasted into a plain page, it sends data that appears in Fovea', async () => {
     const md = readFileSync(DOCS, 'utf8');
