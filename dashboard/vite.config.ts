@@ -1,4 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
+
+/** The SDK version the install snippet pins: sdk/package.json of this checkout. */
+function sdkVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../sdk/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.1.0';
+  }
+}
 
 // `npm run dev` proxies the API to a running `fovea serve`
 // (FOVEA_URL, default http://127.0.0.1:8080).
@@ -6,6 +16,7 @@ const target = process.env.FOVEA_URL ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   base: '/',
+  define: { __SDK_VERSION__: JSON.stringify(sdkVersion()) },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir: 'dist',

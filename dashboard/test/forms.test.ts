@@ -33,16 +33,28 @@ describe('parseIntIn', () => {
 });
 
 describe('snippets', () => {
-  it('quote values so they cannot break out of the script', () => {
-    expect(jsString('a"</script><b>&')).toBe('"a\\"\\u003c/script\\u003e\\u003cb\\u003e\\u0026"');
+  it('quote values so they cannot break out of the string or the script', () => {
+    expect(jsString("a'b\\c</script><b>&\n")).toBe("'a\\'b\\\\c\\u003c/script\\u003e\\u003cb\\u003e\\u0026\\n'");
+    // what it produces is the same string again when evaluated
+    expect(JSON.parse(`"${jsString("x'</script>")
+      .slice(1, -1)
+      .replace(/\\'/g, "'")}"`)).toBe("x'</script>");
   });
-  it('script tag snippet', () => {
-    expect(scriptSnippet('https://fovea.example', 'pk_1')).toBe(
-      '<script src="https://YOUR-CDN/fovea.min.js"></script>\n<script>\n  Fovea.init({ endpoint: "https://fovea.example", key: "pk_1" });\n</script>',
+  it('script tag snippet, as docs/sdk.md writes it', () => {
+    expect(scriptSnippet('https://fovea.example', 'pk_1', '0.1.0')).toBe(
+      [
+        '<script src="https://unpkg.com/@fovea/browser@0.1.0/dist/fovea.min.js" crossorigin="anonymous"></script>',
+        '<script>',
+        '  Fovea.init({',
+        "    endpoint: 'https://fovea.example',",
+        "    key: 'pk_1',",
+        '  });',
+        '</script>',
+      ].join('\n'),
     );
   });
   it('npm snippet', () => {
-    expect(npmSnippet('https://fovea.example', 'pk_1')).toContain('init({ endpoint: "https://fovea.example", key: "pk_1" });');
+    expect(npmSnippet('https://fovea.example', 'pk_1')).toContain("init({ endpoint: 'https://fovea.example', key: 'pk_1' });");
   });
 });
 

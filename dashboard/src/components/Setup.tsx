@@ -9,14 +9,16 @@ export function Setup(props: { app: App }) {
     <div class="setup">
       <ol class="steps">
         <li>
-          <strong>Host the SDK.</strong> Serve <code>fovea.min.js</code> from your own site or CDN (it is built from
-          Fovea's <code>sdk/</code>; see docs/sdk.md), or install it from npm.
+          <strong>Allow your site's origin</strong> in this app's settings, so browsers on it may send to this Fovea.
         </li>
         <li>
-          <strong>Allow your site's origin</strong> in the app's settings, so browsers may send to this Fovea.
+          <strong>Paste the snippet</strong> into the <code>&lt;head&gt;</code> of every page, before other scripts, or
+          install the npm package. Under a strict Content Security Policy, host <code>fovea.min.js</code> yourself (it is{' '}
+          <code>dist/fovea.min.js</code> in the npm package) and put the <code>Fovea.init</code> call in a file of your own.
         </li>
         <li>
-          <strong>Paste the snippet</strong> into every page, before your own scripts:
+          <strong>Open your site.</strong> Views, vitals and errors show up here within seconds. See docs/sdk.md for the
+          options (<code>env</code>, <code>release</code>, sampling, privacy).
         </li>
       </ol>
       <div class="key-line">

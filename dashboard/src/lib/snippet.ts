@@ -1,20 +1,45 @@
-// The copy-paste setup for an app, matching docs/sdk.md.
+// The copy-paste setup for an app, matching docs/sdk.md ("Install").
 
-/** A JS string literal that is also safe inside an HTML `<script>` block. */
+declare const __SDK_VERSION__: string;
+
+/** The SDK version the snippet pins (sdk/package.json at build time). */
+export const SDK_VERSION: string = typeof __SDK_VERSION__ === 'string' ? __SDK_VERSION__ : '0.1.0';
+export const NPM_PACKAGE = '@fovea/browser';
+
+/** A single-quoted JS string literal that is also safe inside an HTML `<script>` block. */
 export function jsString(s: string): string {
-  return JSON.stringify(s).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+  const body = s.replace(/[\\'\u2028\u2029\n\r<>&]/g, (c) => {
+    switch (c) {
+      case '\\':
+        return '\\\\';
+      case "'":
+        return "\\'";
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      default:
+        return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    }
+  });
+  return `'${body}'`;
 }
 
-export function scriptSnippet(endpoint: string, key: string): string {
+export function scriptUrl(version: string = SDK_VERSION): string {
+  return `https://unpkg.com/${NPM_PACKAGE}@${version}/dist/fovea.min.js`;
+}
+
+export function scriptSnippet(endpoint: string, key: string, version: string = SDK_VERSION): string {
   return [
-    '<script src="https://YOUR-CDN/fovea.min.js"></script>',
+    `<script src="${scriptUrl(version)}" crossorigin="anonymous"></script>`,
     '<script>',
-    `  Fovea.init({ endpoint: ${jsString(endpoint)}, key: ${jsString(key)} });`,
+    '  Fovea.init({',
+    `    endpoint: ${jsString(endpoint)},`,
+    `    key: ${jsString(key)},`,
+    '  });',
     '</script>',
   ].join('\n');
 }
-
-export const NPM_PACKAGE = '@fovea/browser';
 
 export function npmSnippet(endpoint: string, key: string): string {
   return [
