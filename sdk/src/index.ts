@@ -78,7 +78,7 @@ export const startView = safe((name?: string): void => {
 /** Sends everything queued now; resolves when done (or when sending must wait for backoff or consent). */
 export const flush = (): Promise<void> => {
   try {
-    if (S.o) return send().catch(() => undefined);
+    if (S.o) return send();
   } catch {
     /* never throw */
   }

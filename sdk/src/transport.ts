@@ -143,7 +143,10 @@ const drain = async (): Promise<void> => {
 };
 
 /** Sends everything waiting; resolves when the queue is empty or sending must wait (backoff, consent). */
-export const send = (): Promise<void> => inflight || (inflight = drain().finally(() => (inflight = 0)));
+export const send = (): Promise<void> =>
+  inflight || (inflight = drain()
+    .catch(() => undefined) // never an unhandled rejection in the page
+    .finally(() => (inflight = 0)));
 
 /** Synchronous last-chance send when the page is hidden or left. */
 export const beacon = (): void => {
