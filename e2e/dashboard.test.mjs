@@ -370,7 +370,13 @@ describe('dashboard', () => {
     const snippet = await page.textContent('.code-block pre');
     assert.ok(snippet.includes(`endpoint: '${fovea.url}',`), snippet);
     assert.ok(snippet.includes(`key: '${app.ingest_key}',`), snippet);
-    assert.match(snippet, /<script src="https:\/\/unpkg\.com\/@fovea\/browser@[\d.]+\/dist\/fovea\.min\.js"/);
+    // the script the snippet loads is served by this fovea
+    const src = snippet.match(/<script src="([^"]+)"/)[1];
+    assert.equal(src, `${fovea.url}/sdk/fovea.min.js`);
+    const sdk = await fetch(src);
+    assert.equal(sdk.status, 200);
+    assert.match(sdk.headers.get('content-type'), /javascript/);
+    assert.match(await sdk.text(), /Fovea/);
     await shot(page, 'settings');
 
     const patch = page.waitForRequest((r) => r.method() === 'PATCH');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseIntIn, parseOrigins } from '../src/lib/forms';
-import { jsString, npmSnippet, scriptSnippet } from '../src/lib/snippet';
+import { parseIntIn, parseNumberIn, parseOrigins } from '../src/lib/forms';
+import { cdnScriptUrl, jsString, npmSnippet, scriptSnippet } from '../src/lib/snippet';
 import { binCounts } from '../src/lib/bucket';
 import { layoutTimeline, ticks } from '../src/lib/timeline';
 import { eventDuration, eventFacts, eventTitle } from '../src/lib/events';
@@ -32,6 +32,16 @@ describe('parseIntIn', () => {
   });
 });
 
+describe('parseNumberIn', () => {
+  it('accepts decimals within range (sample rates such as 12.5%)', () => {
+    expect(parseNumberIn('12.5', 0, 100)).toBe(12.5);
+    expect(parseNumberIn('100', 0, 100)).toBe(100);
+    expect(parseNumberIn('100.1', 0, 100)).toBeNull();
+    expect(parseNumberIn('-1', 0, 100)).toBeNull();
+    expect(parseNumberIn('1e2', 0, 100)).toBeNull();
+  });
+});
+
 describe('snippets', () => {
   it('quote values so they cannot break out of the string or the script', () => {
     expect(jsString("a'b\\c</script><b>&\n")).toBe("'a\\'b\\\\c\\u003c/script\\u003e\\u003cb\\u003e\\u0026\\n'");
@@ -40,10 +50,11 @@ describe('snippets', () => {
       .slice(1, -1)
       .replace(/\\'/g, "'")}"`)).toBe("x'</script>");
   });
-  it('script tag snippet, as docs/sdk.md writes it', () => {
-    expect(scriptSnippet('https://fovea.example', 'pk_1', '0.1.0')).toBe(
+  it('script tag snippet, as docs/sdk.md writes it, loading the SDK from this server', () => {
+    expect(cdnScriptUrl('0.1.0')).toBe('https://unpkg.com/@fovea/browser@0.1.0/dist/fovea.min.js');
+    expect(scriptSnippet('https://fovea.example/', 'pk_1')).toBe(
       [
-        '<script src="https://unpkg.com/@fovea/browser@0.1.0/dist/fovea.min.js" crossorigin="anonymous"></script>',
+        '<script src="https://fovea.example/sdk/fovea.min.js" crossorigin="anonymous"></script>',
         '<script>',
         '  Fovea.init({',
         "    endpoint: 'https://fovea.example',",

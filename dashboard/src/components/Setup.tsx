@@ -1,5 +1,5 @@
 import type { App } from '../lib/types';
-import { npmSnippet, scriptSnippet } from '../lib/snippet';
+import { cdnScriptUrl, npmSnippet, scriptSnippet } from '../lib/snippet';
 import { CodeBlock, CopyButton } from './Copy';
 
 /** How to send data to an app: the ingest key and the snippets, for empty states and settings. */
@@ -13,8 +13,9 @@ export function Setup(props: { app: App }) {
         </li>
         <li>
           <strong>Paste the snippet</strong> into the <code>&lt;head&gt;</code> of every page, before other scripts, or
-          install the npm package. Under a strict Content Security Policy, host <code>fovea.min.js</code> yourself (it is{' '}
-          <code>dist/fovea.min.js</code> in the npm package) and put the <code>Fovea.init</code> call in a file of your own.
+          install the npm package. This server hosts the SDK; you may instead load it from your own site or from{' '}
+          <code>{cdnScriptUrl()}</code>. Under a strict Content Security Policy, put the <code>Fovea.init</code> call in a
+          script file of your own.
         </li>
         <li>
           <strong>Open your site.</strong> Views, vitals and errors show up here within seconds. See docs/sdk.md for the

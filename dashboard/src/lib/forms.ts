@@ -32,3 +32,10 @@ export function parseIntIn(text: string, min: number, max: number): number | nul
   const n = Number(text.trim());
   return n >= min && n <= max ? n : null;
 }
+
+/** A number (decimals allowed) within [min, max] from a form field, or null. */
+export function parseNumberIn(text: string, min: number, max: number): number | null {
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(text)) return null;
+  const n = Number(text.trim());
+  return n >= min && n <= max ? n : null;
+}

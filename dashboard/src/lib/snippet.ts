@@ -1,4 +1,7 @@
-// The copy-paste setup for an app, matching docs/sdk.md ("Install").
+// The copy-paste setup for an app, as docs/sdk.md ("Install") writes it, with
+// the script loaded from this Fovea server (`GET /sdk/fovea.min.js` serves the
+// SDK build embedded in the binary, so it always matches the server) rather
+// than a third-party CDN.
 
 declare const __SDK_VERSION__: string;
 
@@ -25,13 +28,21 @@ export function jsString(s: string): string {
   return `'${body}'`;
 }
 
-export function scriptUrl(version: string = SDK_VERSION): string {
+/** The SDK on a public CDN, pinned to the version this dashboard was built with. */
+export function cdnScriptUrl(version: string = SDK_VERSION): string {
   return `https://unpkg.com/${NPM_PACKAGE}@${version}/dist/fovea.min.js`;
 }
 
-export function scriptSnippet(endpoint: string, key: string, version: string = SDK_VERSION): string {
+/** An HTML attribute value, escaped. */
+function attr(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function scriptSnippet(origin: string, key: string): string {
+  const endpoint = origin.replace(/\/+$/, '');
+  const src = `${endpoint}/sdk/fovea.min.js`;
   return [
-    `<script src="${scriptUrl(version)}" crossorigin="anonymous"></script>`,
+    `<script src="${attr(src)}" crossorigin="anonymous"></script>`,
     '<script>',
     '  Fovea.init({',
     `    endpoint: ${jsString(endpoint)},`,
@@ -41,7 +52,8 @@ export function scriptSnippet(endpoint: string, key: string, version: string = S
   ].join('\n');
 }
 
-export function npmSnippet(endpoint: string, key: string): string {
+export function npmSnippet(origin: string, key: string): string {
+  const endpoint = origin.replace(/\/+$/, '');
   return [
     `// npm install ${NPM_PACKAGE}`,
     `import { init } from '${NPM_PACKAGE}';`,

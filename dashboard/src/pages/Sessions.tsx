@@ -9,13 +9,15 @@ import type { SessionRow } from '../lib/types';
 import { routePath, urlPath, withParams } from '../lib/url';
 
 const PAGE = 50;
+/** The server answers at most 500 sessions per request. */
+const MAX = 500;
 
 export function SessionsPage() {
   const { params, loc, app } = usePage();
   const user = params.get('user') ?? '';
   const hasErrors = params.get('has_errors') === 'true';
   const frustrated = params.get('frustrated') === 'true';
-  const limit = Math.min(1000, Math.max(PAGE, Number(params.get('limit')) || PAGE));
+  const limit = Math.min(MAX, Math.max(PAGE, Number(params.get('limit')) || PAGE));
   const sessions = useAppApi<{ sessions: SessionRow[] }>('sessions', {
     user: user || null,
     has_errors: hasErrors ? 'true' : null,
@@ -100,7 +102,7 @@ export function SessionsPage() {
                     </tbody>
                   </table>
                 </div>
-                {a.sessions.length >= limit && limit < 1000 && (
+                {a.sessions.length >= limit && limit < MAX && (
                   <div class="load-more">
                     <button type="button" class="btn" onClick={() => navigate(loc.pathname + withParams(loc.search, { limit: String(limit + PAGE) }), { replace: true })}>
                       Show more

@@ -4,7 +4,7 @@ import { Setup } from '../components/Setup';
 import { api } from '../lib/api';
 import { usePage } from '../lib/context';
 import type { App } from '../lib/types';
-import { parseIntIn, parseOrigins } from '../lib/forms';
+import { parseIntIn, parseNumberIn, parseOrigins } from '../lib/forms';
 import { formatDateTime } from '../lib/format';
 
 export function SettingsPage() {
@@ -29,7 +29,7 @@ function AppSettings(props: { app: App }) {
   }, [app.id, app.name, app.origins.join('\n'), app.sample_rate, app.retention_days]);
 
   const parsed = parseOrigins(origins);
-  const sampleN = parseIntIn(sample, 0, 100);
+  const sampleN = parseNumberIn(sample, 0, 100);
   const retentionN = parseIntIn(retention, 1, 3650);
   const valid = name.trim() !== '' && parsed.invalid.length === 0 && sampleN != null && retentionN != null;
 
@@ -90,14 +90,14 @@ function AppSettings(props: { app: App }) {
           <div class="form-row">
             <label>
               Sample rate (% of sessions kept)
-              <input name="sample_rate" type="number" min={0} max={100} step={1} value={sample} onInput={(e) => setSample(e.currentTarget.value)} />
+              <input name="sample_rate" type="number" min={0} max={100} step="any" value={sample} onInput={(e) => setSample(e.currentTarget.value)} />
             </label>
             <label>
               Retention (days)
               <input name="retention_days" type="number" min={1} max={3650} step={1} value={retention} onInput={(e) => setRetention(e.currentTarget.value)} />
             </label>
           </div>
-          {sampleN == null && <div class="form-error">Sample rate is a whole number from 0 to 100.</div>}
+          {sampleN == null && <div class="form-error">Sample rate is a percentage from 0 to 100.</div>}
           {retentionN == null && <div class="form-error">Retention is a whole number of days from 1 to 3650.</div>}
           {message && (
             <div class={message.ok ? 'form-ok' : 'form-error'} role="status">
