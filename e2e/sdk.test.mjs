@@ -301,8 +301,7 @@ describe('the script-tag snippet from docs/sdk.md', () => {
     const md = readFileSync(DOCS, 'utf8');
     const snippet = md.match(/<!-- snippet:start -->\s*```html\n([\s\S]*?)```\s*<!-- snippet:end -->/)?.[1];
     assert.ok(snippet, 'docs/sdk.md has the marked snippet');
-    const cdn = snippet.match(/src="(https:\/\/[^"]+fovea\.min\.js)"/)?.[1];
-    assert.ok(cdn, 'the snippet loads fovea.min.js from a CDN URL');
+    assert.match(snippet, /src="https:\/\/fovea\.example\.com\/sdk\/fovea\.min\.js"/, 'the snippet loads the SDK from the Fovea server');
 
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
@@ -316,9 +315,11 @@ describe('the script-tag snippet from docs/sdk.md', () => {
     });
     await new Promise((r) => server.listen(port, '127.0.0.1', r));
     try {
+      // the server embeds the SDK build it was compiled with
+      const served = await fetch(`${fovea.url}/sdk/fovea.min.js`);
+      assert.equal(served.status, 200);
+      assert.equal(await served.text(), readFileSync(SDK_FILE, 'utf8'), 'GET /sdk/fovea.min.js is this checkout\'s build');
       const context = await browser.newContext();
-      // the CDN, served from this checkout's build
-      await context.route(cdn, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: readFileSync(SDK_FILE, 'utf8') }));
       const page = await context.newPage();
       await page.goto(`${origin}/`);
       await page.click('button');
