@@ -70,11 +70,13 @@ async function session(browser, demoUrl, r, i) {
   const wait = (lo, hi) => page.waitForTimeout(lo + Math.floor(r() * (hi - lo)));
   // a click that cannot happen (element covered, page still moving) is skipped, as a user would
   const click = (target, opts = {}) => (typeof target == 'string' ? page.click(target, { timeout: 3000, ...opts }) : target.click({ timeout: 3000, ...opts })).catch(() => {});
+  // the first session of a run visits everything, so any run has every kind of data
+  const full = i === 0;
   const journey = [];
-  journey.push(r() < 0.7 ? '/' : '/products');
-  if (r() < 0.7) journey.push('/products');
-  if (r() < 0.6) journey.push('/lab');
-  if (r() < 0.6) journey.push('/spa/');
+  journey.push(full || r() < 0.7 ? '/' : '/products');
+  if (full || r() < 0.7) journey.push('/products');
+  if (full || r() < 0.6) journey.push('/lab');
+  if (full || r() < 0.6) journey.push('/spa/');
   for (const path of journey) {
     await page.goto(demoUrl + path, { waitUntil: 'load' });
     await wait(600, 1500);
@@ -88,17 +90,17 @@ async function session(browser, demoUrl, r, i) {
       }
     }
     if (path === '/lab') {
-      const n = 1 + Math.floor(r() * 4);
-      for (let k = 0; k < n; k++) {
-        await click(`#${pick(LAB_BUTTONS, r)}`);
+      const buttons = full ? ['throw', 'fetch-500', 'slow'] : Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(LAB_BUTTONS, r));
+      for (const b of buttons) {
+        await click(`#${b}`);
         await wait(200, 500);
       }
-      if (r() < 0.4) for (let k = 0; k < 4; k++) await click('#rage', { delay: 10 });
-      if (r() < 0.4) await click('#dead');
+      if (full || r() < 0.4) for (let k = 0; k < 4; k++) await click('#rage', { delay: 10 });
+      if (full || r() < 0.4) await click('#dead');
       await wait(1100, 1400); // let click outcomes (dead, error) be decided
     }
     if (path === '/spa/') {
-      for (const href of ['/spa/orders', '/spa/orders/42', '/spa/settings'].filter(() => r() < 0.8)) {
+      for (const href of ['/spa/orders', '/spa/orders/42', '/spa/settings'].filter(() => full || r() < 0.8)) {
         await click(`a[href="${href}"]`);
         await wait(500, 1200);
       }
