@@ -244,7 +244,7 @@ describe('dashboard', () => {
         const u = new URL(r.url());
         return u.pathname.endsWith('/vitals') && u.searchParams.get('by') === 'none' && u.searchParams.get('browser') === key;
       });
-      await page.click(`[data-testid=vital-groups] tbody tr:has(td.key-cell:text-is("${key}")) a:has-text("Filter")`);
+      await page.click(`[data-testid=vital-groups] tbody tr:has(td.key-cell > a:text-is("${key}")) a:has-text("Filter")`);
       const fp = new URL((await filtered).url()).searchParams;
       assert.equal(new URL(page.url()).searchParams.get('browser'), key);
       const one = (await api(`/apps/${app.id}/vitals?metric=lcp&p=90&by=none&browser=${encodeURIComponent(key)}&${windowOf(fp)}`)).groups[0];
