@@ -41,7 +41,7 @@ function SessionBody(props: { a: SessionAnswer }) {
   const { params } = usePage();
   const focusView = params.get('view');
   const [hidden, setHidden] = useState<Set<string>>(new Set());
-  const [open, setOpen] = useState<string | null>(null);
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [all, setAll] = useState(false);
   const sorted = useMemo(() => [...events].sort((x, y) => x.ts - y.ts), [events]);
   const layout = useMemo(() => layoutTimeline(sorted, eventDuration, { start: s.start, end: s.end }), [sorted, s.start, s.end]);
@@ -110,9 +110,13 @@ function SessionBody(props: { a: SessionAnswer }) {
                 <Row
                   key={p.event.event_id}
                   p={p}
-                  open={open === p.event.event_id}
+                  open={open.has(p.event.event_id)}
                   focus={focusView != null && p.event.view_id === focusView}
-                  onToggle={() => setOpen(open === p.event.event_id ? null : p.event.event_id)}
+                  onToggle={() => {
+                    const next = new Set(open);
+                    if (!next.delete(p.event.event_id)) next.add(p.event.event_id);
+                    setOpen(next);
+                  }}
                 />
               ))}
             </div>
