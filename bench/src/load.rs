@@ -17,7 +17,9 @@ pub const EVENTS_PER_BATCH: usize = 20;
 pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
 pub fn client() -> HttpClient {
-    Client::builder(TokioExecutor::new()).pool_max_idle_per_host(1024).build_http()
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(1024)
+        .build_http()
 }
 
 /// Distinct SDK-like batches: a view, resources, actions, an error.
@@ -69,17 +71,40 @@ impl Outcome {
     }
 }
 
-pub async fn run(addr: SocketAddr, key: &str, payloads: Arc<Vec<Bytes>>, connections: usize, duration: Duration) -> Outcome {
+pub async fn run(
+    addr: SocketAddr,
+    key: &str,
+    payloads: Arc<Vec<Bytes>>,
+    connections: usize,
+    duration: Duration,
+) -> Outcome {
     let client = client();
     let uri = format!("http://{addr}/api/v1/intake?key={key}");
     // One second of warm-up, not counted.
-    drive(&client, &uri, &payloads, connections, Duration::from_secs(1)).await;
+    drive(
+        &client,
+        &uri,
+        &payloads,
+        connections,
+        Duration::from_secs(1),
+    )
+    .await;
     let start = Instant::now();
     let (ok, failed) = drive(&client, &uri, &payloads, connections, duration).await;
-    Outcome { ok, failed, elapsed: start.elapsed() }
+    Outcome {
+        ok,
+        failed,
+        elapsed: start.elapsed(),
+    }
 }
 
-async fn drive(client: &HttpClient, uri: &str, payloads: &Arc<Vec<Bytes>>, connections: usize, duration: Duration) -> (u64, u64) {
+async fn drive(
+    client: &HttpClient,
+    uri: &str,
+    payloads: &Arc<Vec<Bytes>>,
+    connections: usize,
+    duration: Duration,
+) -> (u64, u64) {
     let ok = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let next = Arc::new(AtomicU64::new(0));
@@ -99,7 +124,8 @@ async fn drive(client: &HttpClient, uri: &str, payloads: &Arc<Vec<Bytes>>, conne
                         Ok(res) => {
                             let status = res.status().as_u16();
                             let _ = res.into_body().collect().await;
-                            if status == 202 { &ok } else { &failed }.fetch_add(1, Ordering::Relaxed);
+                            if status == 202 { &ok } else { &failed }
+                                .fetch_add(1, Ordering::Relaxed);
                         }
                         Err(_) => {
                             failed.fetch_add(1, Ordering::Relaxed);
@@ -116,7 +142,9 @@ async fn drive(client: &HttpClient, uri: &str, payloads: &Arc<Vec<Bytes>>, conne
 }
 
 pub async fn get(client: &HttpClient, addr: SocketAddr, path: &str) -> Option<u16> {
-    let req = hyper::Request::get(format!("http://{addr}{path}")).body(Full::new(Bytes::new())).ok()?;
+    let req = hyper::Request::get(format!("http://{addr}{path}"))
+        .body(Full::new(Bytes::new()))
+        .ok()?;
     client.request(req).await.ok().map(|r| r.status().as_u16())
 }
 

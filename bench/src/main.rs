@@ -55,10 +55,25 @@ async fn main() {
 
 /// The same decoding the intake does, then nothing: the most an HTTP
 /// endpoint that parses these payloads could do on this machine.
-async fn parse_and_discard(headers: HeaderMap, body: Bytes) -> (StatusCode, Json<serde_json::Value>) {
-    let h = |n| headers.get(n).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
-    match fovea_intake::decode(h(header::CONTENT_TYPE), h(header::CONTENT_ENCODING), &body, &fovea_intake::Limits::default()) {
-        Ok(d) => (StatusCode::ACCEPTED, Json(json!({ "accepted": d.events.len() }))),
+async fn parse_and_discard(
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, Json<serde_json::Value>) {
+    let h = |n| {
+        headers
+            .get(n)
+            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+    };
+    match fovea_intake::decode(
+        h(header::CONTENT_TYPE),
+        h(header::CONTENT_ENCODING),
+        &body,
+        &fovea_intake::Limits::default(),
+    ) {
+        Ok(d) => (
+            StatusCode::ACCEPTED,
+            Json(json!({ "accepted": d.events.len() })),
+        ),
         Err(e) => (StatusCode::BAD_REQUEST, Json(json!({ "error": e.code() }))),
     }
 }
@@ -67,7 +82,12 @@ async fn serve(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     addr
 }
@@ -93,18 +113,43 @@ async fn intake() {
     let conns = arg("--connections", 32) as usize;
     let payloads = Arc::new(load::payloads(4096));
     let events_per_request = load::EVENTS_PER_BATCH as f64;
-    println!("intake: {conns} connections, {seconds} s each, {} events ({} bytes) per request", load::EVENTS_PER_BATCH, payloads[0].len());
+    println!(
+        "intake: {conns} connections, {seconds} s each, {} events ({} bytes) per request",
+        load::EVENTS_PER_BATCH,
+        payloads[0].len()
+    );
 
     let ceiling = serve(Router::new().route("/api/v1/intake", post(parse_and_discard))).await;
-    let base = load::run(ceiling, KEY, payloads.clone(), conns, Duration::from_secs(seconds)).await;
-    println!("  parse-and-discard: {:>8.0} req/s  {:>9.0} events/s", base.per_sec(), base.per_sec() * events_per_request);
+    let base = load::run(
+        ceiling,
+        KEY,
+        payloads.clone(),
+        conns,
+        Duration::from_secs(seconds),
+    )
+    .await;
+    println!(
+        "  parse-and-discard: {:>8.0} req/s  {:>9.0} events/s",
+        base.per_sec(),
+        base.per_sec() * events_per_request
+    );
 
     let dir = tempfile::tempdir().unwrap();
-    let running = fovea_server::start(bench_settings(dir.path().to_path_buf())).await.unwrap();
+    let running = fovea_server::start(bench_settings(dir.path().to_path_buf()))
+        .await
+        .unwrap();
     let ours = serve(fovea_server::router(running.state.clone())).await;
     let got = load::run(ours, KEY, payloads, conns, Duration::from_secs(seconds)).await;
-    println!("  fovea (durable):   {:>8.0} req/s  {:>9.0} events/s  (non-202: {})", got.per_sec(), got.per_sec() * events_per_request, got.failed);
-    println!("  ratio fovea / parse-and-discard: {:.2}", got.per_sec() / base.per_sec());
+    println!(
+        "  fovea (durable):   {:>8.0} req/s  {:>9.0} events/s  (non-202: {})",
+        got.per_sec(),
+        got.per_sec() * events_per_request,
+        got.failed
+    );
+    println!(
+        "  ratio fovea / parse-and-discard: {:.2}",
+        got.per_sec() / base.per_sec()
+    );
     running.writer.shutdown().await;
 }
 
@@ -112,7 +157,8 @@ async fn rss() {
     let seconds = arg("--seconds", 30);
     let conns = arg("--connections", 32) as usize;
     let bin = std::env::var("FOVEA_BIN").unwrap_or_else(|_| {
-        let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| format!("{}/.cache/fovea/target", std::env::var("HOME").unwrap()));
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .unwrap_or_else(|_| format!("{}/.cache/fovea/target", std::env::var("HOME").unwrap()));
         format!("{target}/debug/fovea")
     });
     let dir = tempfile::tempdir().unwrap();
@@ -121,7 +167,11 @@ async fn rss() {
         format!("rate_limit = 1e9\n[[apps]]\nid = \"bench\"\nname = \"bench\"\ningest_key = \"{KEY}\"\norigins = [\"*\"]\n"),
     )
     .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut child = std::process::Command::new(&bin)
         .args(["serve", "--listen", &addr.to_string(), "--data-dir"])
@@ -172,7 +222,9 @@ const ROUTES: usize = 50;
 /// A deterministic synthetic view: routes Zipf-like, LCP log-normal-ish.
 fn synthetic_view(i: u64, ts: i64, rng: &mut u64) -> Event {
     let mut next = || {
-        *rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (*rng >> 11) as f64 / (1u64 << 53) as f64
     };
     let route = ((next() * next() * ROUTES as f64) as usize).min(ROUTES - 1);
@@ -225,12 +277,20 @@ async fn query() {
         store.insert(events).await.unwrap();
     }
     let load = t.elapsed();
-    println!("  load: {:.1} s ({:.0} views/s)", load.as_secs_f64(), n as f64 / load.as_secs_f64());
+    println!(
+        "  load: {:.1} s ({:.0} views/s)",
+        load.as_secs_f64(),
+        n as f64 / load.as_secs_f64()
+    );
     let q = VitalsQuery {
         metric: Metric::Lcp,
         p: 75,
         by: Dimension::Page,
-        filters: Filters { from: now - span - 1, to: now + 1, ..Filters::last_day(now) },
+        filters: Filters {
+            from: now - span - 1,
+            to: now + 1,
+            ..Filters::last_day(now)
+        },
     };
     let first = store.vitals("bench", &q).await.unwrap();
     let total: u64 = first.iter().map(|g| g.count).sum();

@@ -107,16 +107,29 @@ struct FileConfig {
 fn settings(cli: Serve) -> anyhow::Result<(SocketAddr, Settings)> {
     let file: FileConfig = match &cli.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
             toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
         }
         None => FileConfig::default(),
     };
-    let listen = cli.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid"));
-    let data_dir = cli.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("data"));
+    let listen = cli
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid"));
+    let data_dir = cli
+        .data_dir
+        .or(file.data_dir)
+        .unwrap_or_else(|| PathBuf::from("data"));
     let mut s = Settings::new(data_dir);
-    s.admin_token = cli.admin_token.or(file.admin_token).filter(|t| !t.is_empty());
-    s.admin_password = cli.admin_password.or(file.admin_password).filter(|p| !p.is_empty());
+    s.admin_token = cli
+        .admin_token
+        .or(file.admin_token)
+        .filter(|t| !t.is_empty());
+    s.admin_password = cli
+        .admin_password
+        .or(file.admin_password)
+        .filter(|p| !p.is_empty());
     s.apps = file.apps;
     if let Some(ms) = cli.writer_flush_ms.or(file.writer_flush_ms) {
         s.writer_flush = Duration::from_millis(ms.max(10));
@@ -162,7 +175,8 @@ fn init_logs() {
 
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
     tokio::select! {
         _ = ctrl_c => {}
         _ = term.recv() => {}
@@ -175,12 +189,22 @@ async fn main() -> anyhow::Result<()> {
     init_logs();
     let Command::Serve(serve) = Cli::parse().command;
     let (listen, settings) = settings(serve)?;
-    let data_dir = settings.data_dir.canonicalize().unwrap_or(settings.data_dir.clone());
-    let running = fovea_server::start(settings).await.context("starting fovea")?;
+    let data_dir = settings
+        .data_dir
+        .canonicalize()
+        .unwrap_or(settings.data_dir.clone());
+    let running = fovea_server::start(settings)
+        .await
+        .context("starting fovea")?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
-    let apps = running.state.refresh_apps().await.map(|a| a.len()).unwrap_or(0);
+    let apps = running
+        .state
+        .refresh_apps()
+        .await
+        .map(|a| a.len())
+        .unwrap_or(0);
     tracing::info!(
         listen = %listen,
         data_dir = %data_dir.display(),

@@ -15,7 +15,11 @@ const KEY: &str = "crash-key";
 const CLIENTS: usize = 4;
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start(dir: &Path, addr: SocketAddr) -> Child {
@@ -63,12 +67,18 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> std::io::Resu
         .nth(1)
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| std::io::Error::other("no status line"))?;
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     Ok((status, body))
 }
 
 fn batch(session: &str, seq: usize) -> (String, Vec<String>) {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
     let ids: Vec<String> = (0..10).map(|_| uuid::Uuid::new_v4().to_string()).collect();
     let events: Vec<String> = ids
         .iter()
@@ -76,7 +86,13 @@ fn batch(session: &str, seq: usize) -> (String, Vec<String>) {
             format!(r#"{{"type":"action","event_id":"{id}","ts":{now},"url":"https://a.example/","action_type":"custom","name":"n{seq}"}}"#)
         })
         .collect();
-    (format!(r#"{{"session":{{"id":"{session}"}},"events":[{}]}}"#, events.join(",")), ids)
+    (
+        format!(
+            r#"{{"session":{{"id":"{session}"}},"events":[{}]}}"#,
+            events.join(",")
+        ),
+        ids,
+    )
 }
 
 /// Reads a chunked or plain body's JSON (the server may answer chunked).
@@ -104,8 +120,15 @@ fn every_acknowledged_event_survives_sigkill_exactly_once() {
                 while !stop.load(Ordering::SeqCst) && seq < 2000 {
                     let (body, ids) = batch(&session, seq);
                     seq += 1;
-                    if let Ok((202, _)) = http(addr, "POST", &format!("/api/v1/intake?key={KEY}"), &body) {
-                        acked.lock().unwrap().entry(session.clone()).or_default().extend(ids);
+                    if let Ok((202, _)) =
+                        http(addr, "POST", &format!("/api/v1/intake?key={KEY}"), &body)
+                    {
+                        acked
+                            .lock()
+                            .unwrap()
+                            .entry(session.clone())
+                            .or_default()
+                            .extend(ids);
                     }
                 }
             })
@@ -120,14 +143,23 @@ fn every_acknowledged_event_survives_sigkill_exactly_once() {
     }
     let acked = acked.lock().unwrap().clone();
     let total: usize = acked.values().map(Vec::len).sum();
-    assert!(total >= 100, "the load was too light to mean anything: {total} events acked");
+    assert!(
+        total >= 100,
+        "the load was too light to mean anything: {total} events acked"
+    );
 
     let mut child = start(dir.path(), addr);
     for (session, ids) in &acked {
         let want: HashSet<&String> = ids.iter().collect();
         let deadline = Instant::now() + Duration::from_secs(60);
         let stored = loop {
-            let (status, body) = http(addr, "GET", &format!("/api/v1/apps/crash/sessions/{session}"), "").unwrap();
+            let (status, body) = http(
+                addr,
+                "GET",
+                &format!("/api/v1/apps/crash/sessions/{session}"),
+                "",
+            )
+            .unwrap();
             let stored: Vec<String> = if status == 200 {
                 json_of(&body)["events"]
                     .as_array()
@@ -145,9 +177,18 @@ fn every_acknowledged_event_survives_sigkill_exactly_once() {
             std::thread::sleep(Duration::from_millis(200));
         };
         let unique: HashSet<&String> = stored.iter().collect();
-        assert_eq!(unique.len(), stored.len(), "{session}: an event was stored twice");
+        assert_eq!(
+            unique.len(),
+            stored.len(),
+            "{session}: an event was stored twice"
+        );
         let missing = want.difference(&unique).count();
-        assert_eq!(missing, 0, "{session}: {missing} of {} acknowledged events were lost", want.len());
+        assert_eq!(
+            missing,
+            0,
+            "{session}: {missing} of {} acknowledged events were lost",
+            want.len()
+        );
     }
     child.kill().unwrap();
     child.wait().unwrap();

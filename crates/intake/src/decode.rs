@@ -2,7 +2,6 @@ use std::io::Read;
 
 use fovea_schema::wire::{WireBatch, WireEvent, WireHeader};
 
-
 use crate::{Format, IntakeError};
 
 /// Size limits of one intake request (`docs/intake.md`).
@@ -73,7 +72,12 @@ fn media_type(content_type: Option<&str>) -> Result<Option<Format>, IntakeError>
     let Some(ct) = content_type else {
         return Ok(None);
     };
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match essence.as_str() {
         "application/json" => Ok(Some(Format::Json)),
         "application/x-ndjson" | "application/ndjson" => Ok(Some(Format::Ndjson)),
@@ -84,11 +88,7 @@ fn media_type(content_type: Option<&str>) -> Result<Option<Format>, IntakeError>
 
 /// Inflates `body` per `Content-Encoding`, never past `cap` bytes: a gzip
 /// bomb stops costing anything at the cap.
-pub fn decompress(
-    encoding: Option<&str>,
-    body: &[u8],
-    cap: usize,
-) -> Result<Vec<u8>, IntakeError> {
+pub fn decompress(encoding: Option<&str>, body: &[u8], cap: usize) -> Result<Vec<u8>, IntakeError> {
     let encoding = encoding.map(|e| e.trim().to_ascii_lowercase());
     match encoding.as_deref() {
         None | Some("") | Some("identity") => {
@@ -104,7 +104,10 @@ pub fn decompress(
         // multiple of 31.
         #[allow(clippy::disallowed_methods)]
         Some("deflate") => {
-            if body.len() >= 2 && body[0] & 0x0f == 8 && u16::from_be_bytes([body[0], body[1]]) % 31 == 0 {
+            if body.len() >= 2
+                && body[0] & 0x0f == 8
+                && u16::from_be_bytes([body[0], body[1]]) % 31 == 0
+            {
                 read_capped(flate2::read::ZlibDecoder::new(body), cap)
             } else {
                 read_capped(flate2::read::DeflateDecoder::new(body), cap)
@@ -127,7 +130,9 @@ fn read_capped(reader: impl Read, cap: usize) -> Result<Vec<u8>, IntakeError> {
 }
 
 fn too_large_decompressed(cap: usize) -> IntakeError {
-    IntakeError::TooLarge(format!("decompressed body is over the limit of {cap} bytes"))
+    IntakeError::TooLarge(format!(
+        "decompressed body is over the limit of {cap} bytes"
+    ))
 }
 
 /// A text/plain body is NDJSON when its first line is a whole JSON value and
@@ -156,7 +161,10 @@ pub fn parse(
         Format::Json => {
             let batch: WireBatch = from_slice(body, "")?;
             let (header, events) = batch.into_parts();
-            (header, events.into_iter().map(|r| r.get().as_bytes()).collect())
+            (
+                header,
+                events.into_iter().map(|r| r.get().as_bytes()).collect(),
+            )
         }
         Format::Ndjson => {
             let mut lines = body
@@ -223,7 +231,6 @@ fn from_slice<'de, T: serde::Deserialize<'de>>(
     Ok(value)
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -247,8 +254,18 @@ mod tests {
         let ndjson = format!("{{\"session\":{{\"id\":\"s1\"}}}}\n{EVENT}\n{EVENT}\n");
         let cases: [(Option<&str>, Vec<u8>, Format, usize); 4] = [
             (Some("application/json"), json_body(EVENT), Format::Json, 1),
-            (Some("text/plain;charset=UTF-8"), json_body(EVENT), Format::Json, 1),
-            (Some("application/x-ndjson"), ndjson.clone().into_bytes(), Format::Ndjson, 2),
+            (
+                Some("text/plain;charset=UTF-8"),
+                json_body(EVENT),
+                Format::Json,
+                1,
+            ),
+            (
+                Some("application/x-ndjson"),
+                ndjson.clone().into_bytes(),
+                Format::Ndjson,
+                2,
+            ),
             (Some("text/plain"), ndjson.into_bytes(), Format::Ndjson, 2),
         ];
         for (ct, body, format, n) in cases {
@@ -264,7 +281,13 @@ mod tests {
         assert_eq!(d.body, body);
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
         z.write_all(&body).unwrap();
-        let d = decode(None, Some("deflate"), &z.finish().unwrap(), &Limits::default()).unwrap();
+        let d = decode(
+            None,
+            Some("deflate"),
+            &z.finish().unwrap(),
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(d.events.len(), 1);
     }
 
@@ -293,17 +316,77 @@ mod tests {
         let four = [EVENT; 4].join(",");
         let wrong_type = EVENT.replace("\"ts\":1", "\"ts\":\"soon\"");
         let cases: Vec<(Option<&str>, Option<&str>, Vec<u8>, &str, &str)> = vec![
-            (None, None, b"{not json".to_vec(), "bad_json", "not valid JSON"),
-            (None, None, b"[1,2]".to_vec(), "invalid_event", "invalid type"),
-            (None, None, b"{}".to_vec(), "invalid_event", "missing field `events`"),
-            (None, None, json_body(&wrong_type), "invalid_event", "events[0].ts: invalid type"),
-            (None, None, json_body(r#"{"type":"error"}"#), "invalid_event", "events[0].event_id: is required"),
-            (None, None, json_body(r#"{"type":"nope"}"#), "invalid_event", "events[0].type: unknown variant"),
-            (None, None, json_body(&big_event), "too_large", "events[0] is"),
+            (
+                None,
+                None,
+                b"{not json".to_vec(),
+                "bad_json",
+                "not valid JSON",
+            ),
+            (
+                None,
+                None,
+                b"[1,2]".to_vec(),
+                "invalid_event",
+                "invalid type",
+            ),
+            (
+                None,
+                None,
+                b"{}".to_vec(),
+                "invalid_event",
+                "missing field `events`",
+            ),
+            (
+                None,
+                None,
+                json_body(&wrong_type),
+                "invalid_event",
+                "events[0].ts: invalid type",
+            ),
+            (
+                None,
+                None,
+                json_body(r#"{"type":"error"}"#),
+                "invalid_event",
+                "events[0].event_id: is required",
+            ),
+            (
+                None,
+                None,
+                json_body(r#"{"type":"nope"}"#),
+                "invalid_event",
+                "events[0].type: unknown variant",
+            ),
+            (
+                None,
+                None,
+                json_body(&big_event),
+                "too_large",
+                "events[0] is",
+            ),
             (None, None, json_body(&four), "too_large", "4 events"),
-            (Some("application/xml"), None, json_body(EVENT), "unsupported_media_type", "application/xml"),
-            (None, Some("br"), json_body(EVENT), "unsupported_encoding", "br"),
-            (None, Some("gzip"), b"not gzip".to_vec(), "bad_json", "decompressed"),
+            (
+                Some("application/xml"),
+                None,
+                json_body(EVENT),
+                "unsupported_media_type",
+                "application/xml",
+            ),
+            (
+                None,
+                Some("br"),
+                json_body(EVENT),
+                "unsupported_encoding",
+                "br",
+            ),
+            (
+                None,
+                Some("gzip"),
+                b"not gzip".to_vec(),
+                "bad_json",
+                "decompressed",
+            ),
         ];
         for (ct, ce, body, code, needle) in cases {
             let (got, message) = code_of(ct, ce, &body);

@@ -74,7 +74,12 @@ fn normalise_message(message: &str) -> String {
 /// function and file (path only, build hash removed) of its top frame.
 /// For network and resource errors, which have no stack, the failing URL's
 /// path stands in for the frame.
-pub fn fingerprint(kind: Option<&str>, message: &str, stack: Option<&str>, resource_url: Option<&str>) -> String {
+pub fn fingerprint(
+    kind: Option<&str>,
+    message: &str,
+    stack: Option<&str>,
+    resource_url: Option<&str>,
+) -> String {
     let mut h = Sha256::new();
     h.update(kind.unwrap_or("Error").as_bytes());
     h.update([0]);
@@ -83,7 +88,11 @@ pub fn fingerprint(kind: Option<&str>, message: &str, stack: Option<&str>, resou
     if let Some(f) = stack.and_then(first_frame) {
         h.update(f.function.unwrap_or("").as_bytes());
         h.update([0]);
-        h.update(HASHED_FILE.replace(path_of(strip_query(f.file)), "$1").as_bytes());
+        h.update(
+            HASHED_FILE
+                .replace(path_of(strip_query(f.file)), "$1")
+                .as_bytes(),
+        );
     } else if let Some(url) = resource_url {
         h.update(path_of(strip_query(url)).as_bytes());
     }
@@ -112,16 +121,39 @@ mod tests {
 
     #[test]
     fn top_frames_of_each_engine() {
-        assert_eq!(top_frame(CHROME).unwrap(), "render (https://cdn.example/app.3f9a2c1b.js:10:5)");
-        assert_eq!(top_frame(FIREFOX).unwrap(), "render (https://cdn.example/app.3f9a2c1b.js:10:5)");
-        assert_eq!(top_frame("    at https://x/a.js?v=2:1:2").unwrap(), "https://x/a.js:1:2");
+        assert_eq!(
+            top_frame(CHROME).unwrap(),
+            "render (https://cdn.example/app.3f9a2c1b.js:10:5)"
+        );
+        assert_eq!(
+            top_frame(FIREFOX).unwrap(),
+            "render (https://cdn.example/app.3f9a2c1b.js:10:5)"
+        );
+        assert_eq!(
+            top_frame("    at https://x/a.js?v=2:1:2").unwrap(),
+            "https://x/a.js:1:2"
+        );
         assert_eq!(top_frame("no frames here"), None);
     }
 
     #[test]
     fn occurrences_of_one_problem_share_a_fingerprint() {
-        let a = fingerprint(Some("TypeError"), "item 42 not found for 'bob'", Some(CHROME), None);
-        let b = fingerprint(Some("TypeError"), "item 7 not found for 'alice'", Some(&CHROME.replace("3f9a2c1b", "77aa88bb").replace("cdn.example", "other.example")), None);
+        let a = fingerprint(
+            Some("TypeError"),
+            "item 42 not found for 'bob'",
+            Some(CHROME),
+            None,
+        );
+        let b = fingerprint(
+            Some("TypeError"),
+            "item 7 not found for 'alice'",
+            Some(
+                &CHROME
+                    .replace("3f9a2c1b", "77aa88bb")
+                    .replace("cdn.example", "other.example"),
+            ),
+            None,
+        );
         assert_eq!(a, b);
         assert_eq!(a.len(), 16);
     }
@@ -129,9 +161,23 @@ mod tests {
     #[test]
     fn different_problems_differ() {
         let base = fingerprint(Some("TypeError"), "x is undefined", Some(CHROME), None);
-        assert_ne!(base, fingerprint(Some("RangeError"), "x is undefined", Some(CHROME), None));
-        assert_ne!(base, fingerprint(Some("TypeError"), "y is undefined", Some(CHROME), None));
-        assert_ne!(base, fingerprint(Some("TypeError"), "x is undefined", Some(&CHROME.replace("render", "paint")), None));
+        assert_ne!(
+            base,
+            fingerprint(Some("RangeError"), "x is undefined", Some(CHROME), None)
+        );
+        assert_ne!(
+            base,
+            fingerprint(Some("TypeError"), "y is undefined", Some(CHROME), None)
+        );
+        assert_ne!(
+            base,
+            fingerprint(
+                Some("TypeError"),
+                "x is undefined",
+                Some(&CHROME.replace("render", "paint")),
+                None
+            )
+        );
         assert_ne!(
             fingerprint(None, "GET failed", None, Some("https://a/api/cart?x=1")),
             fingerprint(None, "GET failed", None, Some("https://a/api/user"))

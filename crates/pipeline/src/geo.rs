@@ -67,14 +67,24 @@ impl Geo {
             })
             .transpose()?;
         Ok(Geo {
-            country_headers: country_headers.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
-            region_headers: region_headers.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
+            country_headers: country_headers
+                .into_iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            region_headers: region_headers
+                .into_iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
             db,
         })
     }
 
     /// `header` looks a request header up by lower-case name.
-    pub fn locate<'h>(&self, header: impl Fn(&str) -> Option<&'h str>, ip: Option<IpAddr>) -> Location {
+    pub fn locate<'h>(
+        &self,
+        header: impl Fn(&str) -> Option<&'h str>,
+        ip: Option<IpAddr>,
+    ) -> Location {
         let pick = |names: &[String]| {
             names.iter().find_map(|n| {
                 header(n)
@@ -124,7 +134,11 @@ mod tests {
         assert_eq!(loc.country.as_deref(), Some("DE"));
         assert_eq!(loc.region.as_deref(), Some("BY"));
         // Cloudflare's "unknown" and "Tor" codes are not countries.
-        assert_eq!(geo.locate(|n| (n == "cf-ipcountry").then_some("XX"), None).country, None);
+        assert_eq!(
+            geo.locate(|n| (n == "cf-ipcountry").then_some("XX"), None)
+                .country,
+            None
+        );
     }
 
     #[test]

@@ -62,7 +62,11 @@ impl Pipeline {
     /// sessions kept, in percent.
     pub fn process(&self, batch: &Batch, sample_rate: f64) -> Result<Output, IntakeError> {
         let (header, wire) = fovea_intake::parse(batch.format, &batch.body, &self.options.limits)?;
-        let agent = batch.meta.user_agent.as_deref().map(|ua| self.agents.parse(ua));
+        let agent = batch
+            .meta
+            .user_agent
+            .as_deref()
+            .map(|ua| self.agents.parse(ua));
         if self.options.exclude_bots && agent.as_ref().is_some_and(Agent::is_bot) {
             return Ok(Output {
                 bots: wire.len(),
@@ -82,12 +86,19 @@ impl Pipeline {
                 out.sampled_out += 1;
                 continue;
             }
-            let Some(event_id) = w.event_id.as_deref().and_then(|id| Uuid::parse_str(id).ok())
+            let Some(event_id) = w
+                .event_id
+                .as_deref()
+                .and_then(|id| Uuid::parse_str(id).ok())
             else {
                 continue; // validated at intake; unreachable for spooled batches
             };
             let kind = self.kind(w);
-            out.events.push(Event { event_id, ctx, kind });
+            out.events.push(Event {
+                event_id,
+                ctx,
+                kind,
+            });
         }
         Ok(out)
     }
@@ -134,8 +145,11 @@ impl Pipeline {
                 .map(|r| cap(scrub_url(r, &self.options.scrub_query_keys), URL_CAP)),
             env: pick(&w.env, hctx.map(|c| &c.env)),
             release: pick(&w.release, hctx.map(|c| &c.release)),
-            user_id: pick(&w.user_id, hctx.map(|c| &c.user_id))
-                .or_else(|| session.and_then(|s| s.user_id.clone()).map(|s| cap(s, TEXT_CAP))),
+            user_id: pick(&w.user_id, hctx.map(|c| &c.user_id)).or_else(|| {
+                session
+                    .and_then(|s| s.user_id.clone())
+                    .map(|s| cap(s, TEXT_CAP))
+            }),
             browser: agent.and_then(|a| a.browser.clone()),
             browser_version: agent.and_then(|a| a.browser_version.clone()),
             os: agent.and_then(|a| a.os.clone()),
@@ -159,7 +173,9 @@ impl Pipeline {
 
     fn kind(&self, w: WireEvent) -> EventKind {
         let text = |s: Option<String>| s.map(|s| cap(s, TEXT_CAP));
-        let url = |s: Option<String>| s.map(|s| cap(scrub_url(&s, &self.options.scrub_query_keys), URL_CAP));
+        let url = |s: Option<String>| {
+            s.map(|s| cap(scrub_url(&s, &self.options.scrub_query_keys), URL_CAP))
+        };
         let attrs = |a: Option<Box<serde_json::value::RawValue>>| {
             a.map(|a| a.get().to_string())
                 .filter(|a| a.starts_with('{') && a.len() <= ATTRS_CAP)
@@ -206,13 +222,23 @@ impl Pipeline {
                 attrs: attrs(w.attrs),
             }),
             WireType::Error => {
-                let message = cap(scrub_text(w.message.as_deref().unwrap_or("")).into_owned(), MESSAGE_CAP);
+                let message = cap(
+                    scrub_text(w.message.as_deref().unwrap_or("")).into_owned(),
+                    MESSAGE_CAP,
+                );
                 let stack = w.stack.map(|s| cap(scrub_text(&s).into_owned(), STACK_CAP));
                 let resource_url = url(w.resource_url);
                 let kind = text(w.subkind);
                 EventKind::Error(ErrorEvent {
-                    source: w.source.map_or_else(|| "source".to_string(), |s| cap(s, TEXT_CAP)),
-                    fingerprint: fingerprint(kind.as_deref(), &message, stack.as_deref(), resource_url.as_deref()),
+                    source: w
+                        .source
+                        .map_or_else(|| "source".to_string(), |s| cap(s, TEXT_CAP)),
+                    fingerprint: fingerprint(
+                        kind.as_deref(),
+                        &message,
+                        stack.as_deref(),
+                        resource_url.as_deref(),
+                    ),
                     top_frame: stack.as_deref().and_then(top_frame),
                     kind,
                     message,
@@ -225,7 +251,9 @@ impl Pipeline {
             }
             WireType::Resource => EventKind::Resource(ResourceEvent {
                 resource_url: url(w.resource_url).unwrap_or_default(),
-                kind: w.subkind.map_or_else(|| "other".to_string(), |k| cap(k, TEXT_CAP)),
+                kind: w
+                    .subkind
+                    .map_or_else(|| "other".to_string(), |k| cap(k, TEXT_CAP)),
                 method: text(w.method),
                 status: w.status,
                 duration: w.duration,
@@ -241,7 +269,9 @@ impl Pipeline {
                 span_id: text(w.span_id),
             }),
             WireType::LongTask => EventKind::LongTask(LongTaskEvent {
-                kind: w.subkind.map_or_else(|| "long_task".to_string(), |k| cap(k, TEXT_CAP)),
+                kind: w
+                    .subkind
+                    .map_or_else(|| "long_task".to_string(), |k| cap(k, TEXT_CAP)),
                 duration: w.duration.unwrap_or(0.0),
                 blocking_duration: w.blocking_duration,
                 script_url: url(w.script_url),
@@ -330,13 +360,24 @@ mod tests {
         assert_eq!(view.ctx.user_id.as_deref(), Some("u1"));
         assert_eq!(view.ctx.release.as_deref(), Some("1.2"));
         assert_eq!(view.ctx.sdk.as_deref(), Some("fovea-browser/0.1.0"));
-        let EventKind::View(v) = &view.kind else { panic!("not a view") };
+        let EventKind::View(v) = &view.kind else {
+            panic!("not a view")
+        };
         assert_eq!((v.version, v.lcp), (2, Some(1800.0)));
         let err = &out.events[1];
-        assert_eq!(err.ctx.release.as_deref(), Some("1.3"), "the event's own field wins");
-        let EventKind::Error(e) = &err.kind else { panic!("not an error") };
+        assert_eq!(
+            err.ctx.release.as_deref(),
+            Some("1.3"),
+            "the event's own field wins"
+        );
+        let EventKind::Error(e) = &err.kind else {
+            panic!("not an error")
+        };
         assert_eq!(e.message, "mail [email] failed");
-        assert_eq!(e.top_frame.as_deref(), Some("buy (https://shop.example/app.js:1:2)"));
+        assert_eq!(
+            e.top_frame.as_deref(),
+            Some("buy (https://shop.example/app.js:1:2)")
+        );
         assert_eq!(e.fingerprint.len(), 16);
     }
 

@@ -10,8 +10,21 @@ const REDACTED: &str = "[redacted]";
 /// Query keys whose values are always replaced, matched as substrings of the
 /// lower-cased, decoded key (so `access_token`, `X-Auth` and `userEmail` match).
 const SENSITIVE_PARTS: &[&str] = &[
-    "token", "password", "passwd", "secret", "email", "session", "auth", "apikey", "api_key",
-    "signature", "jwt", "credential", "card", "iban", "ssn",
+    "token",
+    "password",
+    "passwd",
+    "secret",
+    "email",
+    "session",
+    "auth",
+    "apikey",
+    "api_key",
+    "signature",
+    "jwt",
+    "credential",
+    "card",
+    "iban",
+    "ssn",
 ];
 /// Keys too short to match as substrings without false positives.
 const SENSITIVE_EXACT: &[&str] = &["code", "key", "sig", "pwd", "otp", "pin", "state"];
@@ -69,16 +82,14 @@ fn decode(s: &str) -> String {
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
         match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b'+' => out.push(b' '),
             b => out.push(b),
         }
@@ -105,7 +116,9 @@ static IBAN: LazyLock<Regex> =
 pub fn scrub_text(text: &str) -> Cow<'_, str> {
     // Fast path: nothing here can match without a digit, an @ or a JWT start.
     let bytes = text.as_bytes();
-    if !bytes.iter().any(|b| b.is_ascii_digit() || *b == b'@' || *b == b'%')
+    if !bytes
+        .iter()
+        .any(|b| b.is_ascii_digit() || *b == b'@' || *b == b'%')
         && !text.contains("eyJ")
         && !text.to_ascii_lowercase().contains("bearer")
         && !text.to_ascii_lowercase().contains("basic")
@@ -149,7 +162,17 @@ fn luhn(candidate: &str) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, &d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d })
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
+        })
         .sum();
     sum % 10 == 0
 }
@@ -180,9 +203,18 @@ mod tests {
     #[test]
     fn sensitive_query_values_are_redacted() {
         let cases = [
-            ("https://a.example/p?id=7&token=abc", "https://a.example/p?id=7&token=[redacted]"),
-            ("/login?Password=x&next=%2Fhome", "/login?Password=[redacted]&next=%2Fhome"),
-            ("/cb?code=123&state=xyz#access_token=t&x=1", "/cb?code=[redacted]&state=[redacted]#access_token=[redacted]&x=1"),
+            (
+                "https://a.example/p?id=7&token=abc",
+                "https://a.example/p?id=7&token=[redacted]",
+            ),
+            (
+                "/login?Password=x&next=%2Fhome",
+                "/login?Password=[redacted]&next=%2Fhome",
+            ),
+            (
+                "/cb?code=123&state=xyz#access_token=t&x=1",
+                "/cb?code=[redacted]&state=[redacted]#access_token=[redacted]&x=1",
+            ),
             ("/u?user%5Femail=a", "/u?user%5Femail=[redacted]"),
             ("/plain/path", "/plain/path"),
             ("/p?q=shoes", "/p?q=shoes"),
@@ -191,7 +223,10 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(scrub_url(input, &[]), want, "{input}");
         }
-        assert_eq!(scrub_url("/p?tenant=acme", &["tenant".into()]), "/p?tenant=[redacted]");
+        assert_eq!(
+            scrub_url("/p?tenant=acme", &["tenant".into()]),
+            "/p?tenant=[redacted]"
+        );
     }
 
     #[test]
@@ -199,8 +234,14 @@ mod tests {
         let cases = [
             ("failed for jane.doe@example.com", "failed for [email]"),
             ("card 4111 1111 1111 1111 declined", "card [card] declined"),
-            ("order 1234567890123 not found", "order 1234567890123 not found"),
-            ("Authorization: Bearer abcdefghijklmnop", "Authorization: Bearer [redacted]"),
+            (
+                "order 1234567890123 not found",
+                "order 1234567890123 not found",
+            ),
+            (
+                "Authorization: Bearer abcdefghijklmnop",
+                "Authorization: Bearer [redacted]",
+            ),
             ("t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_1", "t=[jwt]"),
             ("pay to DE89370400440532013000", "pay to [iban]"),
             ("plain message", "plain message"),

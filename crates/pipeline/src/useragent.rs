@@ -65,10 +65,15 @@ impl UserAgents {
         let (browser, os, device) = self.extractor.extract(ua);
         let known = |s: &str| (s != "Other").then(|| s.to_string());
         let browser_version = browser.as_ref().and_then(|b| {
-            b.major
-                .map(|major| b.minor.map_or(major.to_string(), |minor| format!("{major}.{minor}")))
+            b.major.map(|major| {
+                b.minor
+                    .map_or(major.to_string(), |minor| format!("{major}.{minor}"))
+            })
         });
-        let device_family = device.as_ref().map(|d| d.device.as_ref()).unwrap_or("Other");
+        let device_family = device
+            .as_ref()
+            .map(|d| d.device.as_ref())
+            .unwrap_or("Other");
         let os_name = os.as_ref().and_then(|o| known(&o.os));
         let device = if device_family == "Spider" {
             "bot"
@@ -119,6 +124,9 @@ mod tests {
             assert_eq!(a.device, device, "{ua}");
         }
         assert!(uas.parse(cases[4].0).is_bot());
-        assert_eq!(uas.parse(cases[0].0).browser_version.as_deref(), Some("131.0"));
+        assert_eq!(
+            uas.parse(cases[0].0).browser_version.as_deref(),
+            Some("131.0")
+        );
     }
 }

@@ -6,10 +6,10 @@ mod params;
 mod results;
 
 pub use params::{
-    Dimension, Filters, Params, QueryError, ResourceOrder, ResourcesQuery, Series,
-    SessionsQuery, TimeseriesQuery, VitalsQuery, DAY_MS,
+    Dimension, Filters, Params, QueryError, ResourceOrder, ResourcesQuery, Series, SessionsQuery,
+    TimeseriesQuery, VitalsQuery, DAY_MS,
 };
 pub use results::{
-    histogram_edges, App, Bucket, EventJson, IssueDetail, IssueRow, KeyCount, MetricSummary,
-    Point, ResourceRow, SessionDetail, SessionRef, SessionRow, Summary, ViewRow, VitalsGroup,
+    histogram_edges, App, Bucket, EventJson, IssueDetail, IssueRow, KeyCount, MetricSummary, Point,
+    ResourceRow, SessionDetail, SessionRef, SessionRow, Summary, ViewRow, VitalsGroup,
 };

@@ -203,9 +203,14 @@ impl Params {
     }
 
     pub fn metric(&self) -> Result<Metric, QueryError> {
-        let m = self.metric.as_deref().ok_or_else(|| invalid("metric is required"))?;
+        let m = self
+            .metric
+            .as_deref()
+            .ok_or_else(|| invalid("metric is required"))?;
         Metric::parse(m).ok_or_else(|| {
-            invalid(format!("metric {m:?} is not one of lcp, inp, cls, fcp, ttfb, load, tti"))
+            invalid(format!(
+                "metric {m:?} is not one of lcp, inp, cls, fcp, ttfb, load, tti"
+            ))
         })
     }
 
@@ -264,7 +269,9 @@ impl Params {
             }
         };
         if span / interval_ms > 10 * MAX_POINTS {
-            return Err(invalid("too many points: widen the interval or narrow the range"));
+            return Err(invalid(
+                "too many points: widen the interval or narrow the range",
+            ));
         }
         Ok(TimeseriesQuery {
             series,
@@ -323,10 +330,38 @@ mod tests {
     #[test]
     fn bad_parameters_are_named() {
         let cases = [
-            (Params { metric: Some("fid".into()), ..Params::default() }, "metric \"fid\""),
-            (Params { metric: Some("lcp".into()), p: Some(30), ..Params::default() }, "p=30"),
-            (Params { metric: Some("lcp".into()), by: Some("os".into()), ..Params::default() }, "by=\"os\""),
-            (Params { metric: Some("lcp".into()), from: Some(NOW), to: Some(NOW - 1), ..Params::default() }, "from must be"),
+            (
+                Params {
+                    metric: Some("fid".into()),
+                    ..Params::default()
+                },
+                "metric \"fid\"",
+            ),
+            (
+                Params {
+                    metric: Some("lcp".into()),
+                    p: Some(30),
+                    ..Params::default()
+                },
+                "p=30",
+            ),
+            (
+                Params {
+                    metric: Some("lcp".into()),
+                    by: Some("os".into()),
+                    ..Params::default()
+                },
+                "by=\"os\"",
+            ),
+            (
+                Params {
+                    metric: Some("lcp".into()),
+                    from: Some(NOW),
+                    to: Some(NOW - 1),
+                    ..Params::default()
+                },
+                "from must be",
+            ),
             (Params::default(), "metric is required"),
         ];
         for (params, needle) in cases {
@@ -337,11 +372,26 @@ mod tests {
 
     #[test]
     fn the_default_interval_keeps_series_short() {
-        let q = Params { metric: Some("views".into()), ..Params::default() }.timeseries(NOW).unwrap();
+        let q = Params {
+            metric: Some("views".into()),
+            ..Params::default()
+        }
+        .timeseries(NOW)
+        .unwrap();
         assert_eq!(q.series, Series::Views);
         assert_eq!(q.interval_ms, 600_000);
-        let week = Params { metric: Some("lcp".into()), from: Some(NOW - 7 * DAY_MS), ..Params::default() };
+        let week = Params {
+            metric: Some("lcp".into()),
+            from: Some(NOW - 7 * DAY_MS),
+            ..Params::default()
+        };
         assert_eq!(week.timeseries(NOW).unwrap().interval_ms, 3_600_000);
-        assert!(Params { metric: Some("lcp".into()), interval: Some(5), ..Params::default() }.timeseries(NOW).is_err());
+        assert!(Params {
+            metric: Some("lcp".into()),
+            interval: Some(5),
+            ..Params::default()
+        }
+        .timeseries(NOW)
+        .is_err());
     }
 }

@@ -222,7 +222,10 @@ mod tests {
         for m in Metric::ALL {
             let edges = histogram_edges(m);
             let t = m.thresholds();
-            assert!(edges.contains(&t.good) && edges.contains(&t.ni), "{m:?}: {edges:?}");
+            assert!(
+                edges.contains(&t.good) && edges.contains(&t.ni),
+                "{m:?}: {edges:?}"
+            );
             assert!(edges.windows(2).all(|w| w[0] < w[1]));
         }
     }

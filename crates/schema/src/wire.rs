@@ -182,7 +182,10 @@ impl WireEvent {
     /// whether the batch header gives a session id to fall back on.
     pub fn validate(&self, has_session: bool) -> Result<WireType, FieldError> {
         let kind = self.kind.ok_or_else(|| missing("type"))?;
-        let id = self.event_id.as_deref().ok_or_else(|| missing("event_id"))?;
+        let id = self
+            .event_id
+            .as_deref()
+            .ok_or_else(|| missing("event_id"))?;
         if Uuid::parse_str(id).is_err() {
             return Err(FieldError {
                 field: "event_id",
@@ -298,7 +301,11 @@ mod tests {
             ),
         ];
         for (json, field) in cases {
-            assert_eq!(event(json).validate(true).unwrap_err().field, field, "{json}");
+            assert_eq!(
+                event(json).validate(true).unwrap_err().field,
+                field,
+                "{json}"
+            );
         }
     }
 

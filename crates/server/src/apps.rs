@@ -37,16 +37,22 @@ pub struct AppPatch {
     pub retention_days: Option<u32>,
 }
 
-fn check(name: &str, origins: &[String], sample_rate: f64, retention_days: u32) -> Result<(), ApiError> {
+fn check(
+    name: &str,
+    origins: &[String],
+    sample_rate: f64,
+    retention_days: u32,
+) -> Result<(), ApiError> {
     let bad = |m: String| Err(ApiError::BadRequest(m));
     if name.trim().is_empty() || name.len() > 100 {
         return bad("name must be 1 to 100 characters".into());
     }
-    if let Some(o) = origins
-        .iter()
-        .find(|o| *o != "*" && !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/'))
-    {
-        return bad(format!("origin {o:?} must be * or scheme://host[:port] without a path"));
+    if let Some(o) = origins.iter().find(|o| {
+        *o != "*" && !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/')
+    }) {
+        return bad(format!(
+            "origin {o:?} must be * or scheme://host[:port] without a path"
+        ));
     }
     if !(0.0..=100.0).contains(&sample_rate) {
         return bad("sample_rate must be 0..100".into());
@@ -58,8 +64,13 @@ fn check(name: &str, origins: &[String], sample_rate: f64, retention_days: u32) 
 }
 
 #[utoipa::path(get, path = "/api/v1/apps", tag = "apps", responses((status = 200, body = AppsResponse)))]
-pub async fn list(State(state): State<AppState>, _who: Principal) -> Result<Json<AppsResponse>, ApiError> {
-    Ok(Json(AppsResponse { apps: state.store.apps().await? }))
+pub async fn list(
+    State(state): State<AppState>,
+    _who: Principal,
+) -> Result<Json<AppsResponse>, ApiError> {
+    Ok(Json(AppsResponse {
+        apps: state.store.apps().await?,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/apps", tag = "apps", request_body = NewApp,
@@ -75,7 +86,9 @@ pub async fn create(
         ingest_key: random_token(16),
         origins: req.origins,
         sample_rate: req.sample_rate.unwrap_or(100.0),
-        retention_days: req.retention_days.unwrap_or(state.settings.default_retention_days),
+        retention_days: req
+            .retention_days
+            .unwrap_or(state.settings.default_retention_days),
         created_at: now_ms(),
     };
     check(&app.name, &app.origins, app.sample_rate, app.retention_days)?;
@@ -87,7 +100,11 @@ pub async fn create(
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}", tag = "apps", params(("app" = String, Path)),
     responses((status = 200, body = App), (status = 404)))]
-pub async fn get_one(State(state): State<AppState>, _who: Principal, Path(id): Path<String>) -> Result<Json<App>, ApiError> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    _who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<App>, ApiError> {
     Ok(Json(find(&state, &id)?))
 }
 
@@ -107,7 +124,9 @@ pub async fn update(
 ) -> Result<Json<App>, ApiError> {
     let old = find(&state, &id)?;
     let app = App {
-        name: patch.name.map_or(old.name.clone(), |n| n.trim().to_string()),
+        name: patch
+            .name
+            .map_or(old.name.clone(), |n| n.trim().to_string()),
         origins: patch.origins.unwrap_or(old.origins.clone()),
         sample_rate: patch.sample_rate.unwrap_or(old.sample_rate),
         retention_days: patch.retention_days.unwrap_or(old.retention_days),

@@ -2,7 +2,7 @@
 //! session cookie, rate-limited login) and bearer tokens. Ingest keys are
 //! not credentials here: they only write, through the intake.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -34,14 +34,19 @@ pub fn random_token(bytes: usize) -> String {
 }
 
 fn sha256_hex(s: &str) -> String {
-    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Argon2id with the crate's default (OWASP-recommended) parameters; slow on
 /// purpose, so it runs on the blocking pool.
 pub async fn hash_password(password: String) -> String {
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        let salt = SaltString::encode_b64(&bytes).expect("16 bytes make a valid salt");
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .expect("argon2 hashing with valid parameters")
@@ -54,7 +59,11 @@ pub async fn hash_password(password: String) -> String {
 async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -79,13 +88,22 @@ pub struct Principal {
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(auth) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(auth) = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        {
             let token = auth.strip_prefix("Bearer ").ok_or(ApiError::Unauthorized)?;
             return match &state.settings.admin_token {
-                Some(admin) if bool::from(admin.as_bytes().ct_eq(token.as_bytes())) => Ok(Principal {
-                    username: "admin-token".into(),
-                }),
+                Some(admin) if bool::from(admin.as_bytes().ct_eq(token.as_bytes())) => {
+                    Ok(Principal {
+                        username: "admin-token".into(),
+                    })
+                }
                 _ => Err(ApiError::Unauthorized),
             };
         }
@@ -98,7 +116,9 @@ impl FromRequestParts<AppState> for Principal {
             .ok_or(ApiError::Unauthorized)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe && parts.headers.get(CSRF_HEADER).is_none() {
-            return Err(ApiError::Forbidden("state-changing requests need the X-Fovea-Csrf header"));
+            return Err(ApiError::Forbidden(
+                "state-changing requests need the X-Fovea-Csrf header",
+            ));
         }
         Ok(Principal {
             username: session.username,
@@ -120,7 +140,10 @@ fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     .expect("cookie is ASCII")
 }
 
-pub async fn login(State(state): State<AppState>, Json(req): Json<Login>) -> Result<Response, ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<Login>,
+) -> Result<Response, ApiError> {
     let key = req.username.to_lowercase();
     state
         .login_limiter
@@ -153,13 +176,19 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<Login>) -> Res
     Ok(res)
 }
 
-pub async fn logout(State(state): State<AppState>, _who: Principal, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    _who: Principal,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if let Some(token) = cookie_token(&headers) {
         state.store.delete_login_session(&sha256_hex(token)).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie("", 0, state.settings.cookie_secure));
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie("", 0, state.settings.cookie_secure),
+    );
     Ok(res)
 }
 

@@ -13,6 +13,43 @@ use crate::error::error_body;
 #[allow_missing = true]
 struct Assets;
 
+/// The browser SDK's builds, so sites can load it from their Fovea server
+/// (`/sdk/fovea.min.js`) instead of a third-party CDN.
+#[derive(RustEmbed)]
+#[folder = "../../sdk/dist"]
+#[allow_missing = true]
+struct Sdk;
+
+pub async fn sdk(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let Some(f) = Sdk::get(&file) else {
+        return error_body(StatusCode::NOT_FOUND, "not_found", "no such SDK file");
+    };
+    let mime = mime_guess::from_path(&file)
+        .first_or_octet_stream()
+        .to_string();
+    let mut res = Response::new(Body::from(f.data.into_owned()));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&mime)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    // Loadable with `crossorigin` (for full error details in the host page).
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    res
+}
+
 /// No inline script or style, nothing from other origins, no framing.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; \
@@ -32,19 +69,38 @@ pub async fn serve(uri: Uri) -> Response {
         },
     };
     let mime = if asset {
-        mime_guess::from_path(path).first_or_octet_stream().to_string()
+        mime_guess::from_path(path)
+            .first_or_octet_stream()
+            .to_string()
     } else {
         "text/html; charset=utf-8".to_string()
     };
     let mut res = Response::new(Body::from(file.data.into_owned()));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&mime)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     // Hashed asset names never change content; the index must be revalidated.
-    let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let cache = if path.starts_with("assets/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }

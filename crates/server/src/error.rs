@@ -64,7 +64,8 @@ impl IntoResponse for ApiError {
         }
         let mut res = error_body(status, code, &self.to_string());
         if let ApiError::TooManyRequests { retry_after_secs } = self {
-            res.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, retry_after_secs.into());
         }
         res
     }

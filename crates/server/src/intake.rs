@@ -6,7 +6,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -29,12 +29,18 @@ pub async fn preflight(headers: HeaderMap) -> Response {
     let mut res = StatusCode::NO_CONTENT.into_response();
     let h = res.headers_mut();
     cors(&headers, h);
-    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, OPTIONS"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
     h.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
         HeaderValue::from_static("content-type, content-encoding, x-fovea-key"),
     );
-    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
     res
 }
 
@@ -45,25 +51,36 @@ fn cors(req: &HeaderMap, res: &mut HeaderMap) {
     if let Some(origin) = req.get(header::ORIGIN) {
         res.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         res.insert(header::VARY, HeaderValue::from_static("Origin"));
-        res.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Retry-After"));
+        res.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("Retry-After"),
+        );
     }
 }
 
 pub async fn intake(
     State(state): State<AppState>,
     Query(q): Query<KeyParam>,
-    peer: Option<ConnectInfo<SocketAddr>>,
-    headers: HeaderMap,
-    body: Body,
+    req: Request,
 ) -> Response {
-    let result = accept(&state, q, peer.map(|c| c.0.ip()), &headers, body).await;
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
+    let result = accept(&state, q, peer, &headers, body).await;
     let mut res = match result {
         Ok(n) => {
             state.metrics.events_accepted.inc_by(n as u64);
             (StatusCode::ACCEPTED, Json(json!({ "accepted": n }))).into_response()
         }
         Err(e) => {
-            state.metrics.requests_rejected.get_or_create(&Reason { reason: e.code() }).inc();
+            state
+                .metrics
+                .requests_rejected
+                .get_or_create(&Reason { reason: e.code() })
+                .inc();
             IntakeReply(e).into_response()
         }
     };
@@ -98,12 +115,19 @@ async fn accept(
         .take(&app.id, 1.0)
         .map_err(|retry_after_secs| IntakeError::RateLimited { retry_after_secs })?;
     if state.spool.pending_bytes() > state.settings.spool_max_bytes {
-        return Err(IntakeError::SpoolFull { retry_after_secs: 30 });
+        return Err(IntakeError::SpoolFull {
+            retry_after_secs: 30,
+        });
     }
     let limits = &state.settings.limits;
     let bytes = axum::body::to_bytes(body, limits.max_body)
         .await
-        .map_err(|_| IntakeError::TooLarge(format!("body is over the limit of {} bytes", limits.max_body)))?;
+        .map_err(|_| {
+            IntakeError::TooLarge(format!(
+                "body is over the limit of {} bytes",
+                limits.max_body
+            ))
+        })?;
     let decoded = fovea_intake::decode(
         header_str(headers, header::CONTENT_TYPE),
         header_str(headers, header::CONTENT_ENCODING),
@@ -134,12 +158,18 @@ async fn accept(
         format: decoded.format,
         body: decoded.body,
     };
-    state.spool.append(batch.encode()).await.map_err(|e| match e {
-        fovea_spool::SpoolError::Full { .. } => IntakeError::SpoolFull { retry_after_secs: 30 },
-        e => {
-            tracing::error!(error = %e, "spool append failed");
-            IntakeError::Spool
-        }
-    })?;
+    state
+        .spool
+        .append(batch.encode())
+        .await
+        .map_err(|e| match e {
+            fovea_spool::SpoolError::Full { .. } => IntakeError::SpoolFull {
+                retry_after_secs: 30,
+            },
+            e => {
+                tracing::error!(error = %e, "spool append failed");
+                IntakeError::Spool
+            }
+        })?;
     Ok(n)
 }

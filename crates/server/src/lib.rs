@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::scrape))
+        .route("/sdk/{file}", get(dashboard::sdk))
         .fallback(dashboard::serve)
         .with_state(state)
 }

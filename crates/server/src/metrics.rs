@@ -61,15 +61,51 @@ impl Metrics {
             query_seconds: Family::new_with_constructor(latency_histogram),
             registry: Registry::default(),
         };
-        registry.register("events_accepted", "Events acknowledged by the intake (durable in the spool)", m.events_accepted.clone());
-        registry.register("requests_rejected", "Intake requests refused, by reason", m.requests_rejected.clone());
-        registry.register("events_stored", "Events committed to the store", m.events_stored.clone());
-        registry.register("events_dropped", "Accepted events not stored, by reason (bot, sampled)", m.events_dropped.clone());
-        registry.register("store_errors", "Failed store writes (retried)", m.store_errors.clone());
-        registry.register("spool_pending_bytes", "Spooled bytes not yet in the store", m.spool_pending_bytes.clone());
-        registry.register("writer_lag_seconds", "Age of the newest committed batch when it was committed", m.writer_lag_seconds.clone());
-        registry.register("writer_batch_seconds", "Time to commit one writer batch to the store", m.writer_batch_seconds.clone());
-        registry.register("query_seconds", "Query API latency, by endpoint", m.query_seconds.clone());
+        registry.register(
+            "events_accepted",
+            "Events acknowledged by the intake (durable in the spool)",
+            m.events_accepted.clone(),
+        );
+        registry.register(
+            "requests_rejected",
+            "Intake requests refused, by reason",
+            m.requests_rejected.clone(),
+        );
+        registry.register(
+            "events_stored",
+            "Events committed to the store",
+            m.events_stored.clone(),
+        );
+        registry.register(
+            "events_dropped",
+            "Accepted events not stored, by reason (bot, sampled)",
+            m.events_dropped.clone(),
+        );
+        registry.register(
+            "store_errors",
+            "Failed store writes (retried)",
+            m.store_errors.clone(),
+        );
+        registry.register(
+            "spool_pending_bytes",
+            "Spooled bytes not yet in the store",
+            m.spool_pending_bytes.clone(),
+        );
+        registry.register(
+            "writer_lag_seconds",
+            "Age of the newest committed batch when it was committed",
+            m.writer_lag_seconds.clone(),
+        );
+        registry.register(
+            "writer_batch_seconds",
+            "Time to commit one writer batch to the store",
+            m.writer_batch_seconds.clone(),
+        );
+        registry.register(
+            "query_seconds",
+            "Query API latency, by endpoint",
+            m.query_seconds.clone(),
+        );
         Metrics { registry, ..m }
     }
 }
@@ -82,11 +118,15 @@ impl Default for Metrics {
 
 pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
     let m = &state.metrics;
-    m.spool_pending_bytes.set(state.spool.pending_bytes() as i64);
+    m.spool_pending_bytes
+        .set(state.spool.pending_bytes() as i64);
     let mut body = String::new();
     encode(&mut body, &m.registry).expect("writing to a String cannot fail");
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         body,
     )
 }

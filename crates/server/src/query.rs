@@ -36,7 +36,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiParams {
     }
 }
 
-async fn timed<T>(state: &AppState, endpoint: &'static str, f: impl Future<Output = Result<T, ApiError>>) -> Result<Json<T>, ApiError> {
+async fn timed<T>(
+    state: &AppState,
+    endpoint: &'static str,
+    f: impl Future<Output = Result<T, ApiError>>,
+) -> Result<Json<T>, ApiError> {
     let start = Instant::now();
     let out = f.await;
     state
@@ -49,6 +53,7 @@ async fn timed<T>(state: &AppState, endpoint: &'static str, f: impl Future<Outpu
 
 #[derive(Serialize, ToSchema)]
 pub struct VitalsResponse {
+    #[schema(value_type = String)]
     pub metric: Metric,
     pub p: u8,
     pub groups: Vec<VitalsGroup>,
@@ -56,19 +61,33 @@ pub struct VitalsResponse {
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}/vitals", tag = "query",
     params(("app" = String, Path), Params), responses((status = 200, body = VitalsResponse), (status = 400), (status = 401), (status = 404)))]
-pub async fn vitals(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<VitalsResponse>, ApiError> {
+pub async fn vitals(
+    State(s): State<AppState>,
+    _w: Principal,
+    Path(app): Path<String>,
+    ApiParams(p): ApiParams,
+) -> Result<Json<VitalsResponse>, ApiError> {
     timed(&s, "vitals", async {
         let app = find(&s, &app)?;
         let q = p.vitals(now_ms())?;
         let groups = s.store.vitals(&app.id, &q).await?;
-        Ok(VitalsResponse { metric: q.metric, p: q.p, groups })
+        Ok(VitalsResponse {
+            metric: q.metric,
+            p: q.p,
+            groups,
+        })
     })
     .await
 }
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}/summary", tag = "query",
     params(("app" = String, Path), Params), responses((status = 200, body = Summary)))]
-pub async fn summary(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<Summary>, ApiError> {
+pub async fn summary(
+    State(s): State<AppState>,
+    _w: Principal,
+    Path(app): Path<String>,
+    ApiParams(p): ApiParams,
+) -> Result<Json<Summary>, ApiError> {
     timed(&s, "summary", async {
         let app = find(&s, &app)?;
         Ok(s.store.summary(&app.id, &p.filters(now_ms())?).await?)
@@ -89,7 +108,12 @@ pub struct TimeseriesResponse {
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}/timeseries", tag = "query",
     params(("app" = String, Path), Params), responses((status = 200, body = TimeseriesResponse)))]
-pub async fn timeseries(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<TimeseriesResponse>, ApiError> {
+pub async fn timeseries(
+    State(s): State<AppState>,
+    _w: Principal,
+    Path(app): Path<String>,
+    ApiParams(p): ApiParams,
+) -> Result<Json<TimeseriesResponse>, ApiError> {
     timed(&s, "timeseries", async {
         let app = find(&s, &app)?;
         let q = p.timeseries(now_ms())?;
@@ -98,24 +122,38 @@ pub async fn timeseries(State(s): State<AppState>, _w: Principal, Path(app): Pat
             Series::Vital(m, pct) => (m.name().to_string(), Some(pct)),
             _ => (p.metric.clone().unwrap_or_default(), None),
         };
-        Ok(TimeseriesResponse { metric, p: pct, interval: q.interval_ms / 1000, points })
+        Ok(TimeseriesResponse {
+            metric,
+            p: pct,
+            interval: q.interval_ms / 1000,
+            points,
+        })
     })
     .await
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct HistogramResponse {
+    #[schema(value_type = String)]
     pub metric: Metric,
     pub buckets: Vec<Bucket>,
 }
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}/histogram", tag = "query",
     params(("app" = String, Path), Params), responses((status = 200, body = HistogramResponse)))]
-pub async fn histogram(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<HistogramResponse>, ApiError> {
+pub async fn histogram(
+    State(s): State<AppState>,
+    _w: Principal,
+    Path(app): Path<String>,
+    ApiParams(p): ApiParams,
+) -> Result<Json<HistogramResponse>, ApiError> {
     timed(&s, "histogram", async {
         let app = find(&s, &app)?;
         let metric = p.metric()?;
-        let buckets = s.store.histogram(&app.id, metric, &p.filters(now_ms())?).await?;
+        let buckets = s
+            .store
+            .histogram(&app.id, metric, &p.filters(now_ms())?)
+            .await?;
         Ok(HistogramResponse { metric, buckets })
     })
     .await
@@ -128,10 +166,23 @@ pub struct ViewsResponse {
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}/views", tag = "query",
     params(("app" = String, Path), Params), responses((status = 200, body = ViewsResponse)))]
-pub async fn views(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<ViewsResponse>, ApiError> {
+pub async fn views(
+    State(s): State<AppState>,
+    _w: Principal,
+    Path(app): Path<String>,
+    ApiParams(p): ApiParams,
+) -> Result<Json<ViewsResponse>, ApiError> {
     timed(&s, "views", async {
         let app = find(&s, &app)?;
-        let views = s.store.slow_views(&app.id, p.metric()?, &p.filters(now_ms())?, p.views_limit()?).await?;
+        let views = s
+            .store
+            .slow_views(
+                &app.id,
+                p.metric()?,
+                &p.filters(now_ms())?,
+                p.views_limit()?,
+            )
+            .await?;
         Ok(ViewsResponse { views })
     })
     .await
@@ -144,17 +195,28 @@ pub struct SessionsResponse {
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}/sessions", tag = "query",
     params(("app" = String, Path), Params), responses((status = 200, body = SessionsResponse)))]
-pub async fn sessions(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<SessionsResponse>, ApiError> {
+pub async fn sessions(
+    State(s): State<AppState>,
+    _w: Principal,
+    Path(app): Path<String>,
+    ApiParams(p): ApiParams,
+) -> Result<Json<SessionsResponse>, ApiError> {
     timed(&s, "sessions", async {
         let app = find(&s, &app)?;
-        Ok(SessionsResponse { sessions: s.store.sessions(&app.id, &p.sessions(now_ms())?).await? })
+        Ok(SessionsResponse {
+            sessions: s.store.sessions(&app.id, &p.sessions(now_ms())?).await?,
+        })
     })
     .await
 }
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}/sessions/{id}", tag = "query",
     params(("app" = String, Path), ("id" = String, Path)), responses((status = 200, body = SessionDetail), (status = 404)))]
-pub async fn session(State(s): State<AppState>, _w: Principal, Path((app, id)): Path<(String, String)>) -> Result<Json<SessionDetail>, ApiError> {
+pub async fn session(
+    State(s): State<AppState>,
+    _w: Principal,
+    Path((app, id)): Path<(String, String)>,
+) -> Result<Json<SessionDetail>, ApiError> {
     timed(&s, "session", async {
         let app = find(&s, &app)?;
         s.store
@@ -172,17 +234,29 @@ pub struct IssuesResponse {
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}/issues", tag = "query",
     params(("app" = String, Path), Params), responses((status = 200, body = IssuesResponse)))]
-pub async fn issues(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<IssuesResponse>, ApiError> {
+pub async fn issues(
+    State(s): State<AppState>,
+    _w: Principal,
+    Path(app): Path<String>,
+    ApiParams(p): ApiParams,
+) -> Result<Json<IssuesResponse>, ApiError> {
     timed(&s, "issues", async {
         let app = find(&s, &app)?;
-        Ok(IssuesResponse { issues: s.store.issues(&app.id, &p.filters(now_ms())?).await? })
+        Ok(IssuesResponse {
+            issues: s.store.issues(&app.id, &p.filters(now_ms())?).await?,
+        })
     })
     .await
 }
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}/issues/{fingerprint}", tag = "query",
     params(("app" = String, Path), ("fingerprint" = String, Path), Params), responses((status = 200, body = IssueDetail), (status = 404)))]
-pub async fn issue(State(s): State<AppState>, _w: Principal, Path((app, fp)): Path<(String, String)>, ApiParams(p): ApiParams) -> Result<Json<IssueDetail>, ApiError> {
+pub async fn issue(
+    State(s): State<AppState>,
+    _w: Principal,
+    Path((app, fp)): Path<(String, String)>,
+    ApiParams(p): ApiParams,
+) -> Result<Json<IssueDetail>, ApiError> {
     timed(&s, "issue", async {
         let app = find(&s, &app)?;
         s.store
@@ -200,10 +274,17 @@ pub struct ResourcesResponse {
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}/resources", tag = "query",
     params(("app" = String, Path), Params), responses((status = 200, body = ResourcesResponse)))]
-pub async fn resources(State(s): State<AppState>, _w: Principal, Path(app): Path<String>, ApiParams(p): ApiParams) -> Result<Json<ResourcesResponse>, ApiError> {
+pub async fn resources(
+    State(s): State<AppState>,
+    _w: Principal,
+    Path(app): Path<String>,
+    ApiParams(p): ApiParams,
+) -> Result<Json<ResourcesResponse>, ApiError> {
     timed(&s, "resources", async {
         let app = find(&s, &app)?;
-        Ok(ResourcesResponse { resources: s.store.resources(&app.id, &p.resources(now_ms())?).await? })
+        Ok(ResourcesResponse {
+            resources: s.store.resources(&app.id, &p.resources(now_ms())?).await?,
+        })
     })
     .await
 }

@@ -53,7 +53,11 @@ pub fn now_ms() -> i64 {
 }
 
 impl AppState {
-    pub fn new(settings: Settings, store: Arc<dyn Store>, spool: Spool) -> Result<AppState, StartError> {
+    pub fn new(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        spool: Spool,
+    ) -> Result<AppState, StartError> {
         let geo = Geo::new(
             settings.geo_country_headers.clone(),
             settings.geo_region_headers.clone(),
@@ -112,16 +116,28 @@ impl AppState {
                 ingest_key: s.ingest_key.clone(),
                 origins: s.origins.clone(),
                 sample_rate: s.sample_rate.unwrap_or(100.0),
-                retention_days: s.retention_days.unwrap_or(self.settings.default_retention_days),
+                retention_days: s
+                    .retention_days
+                    .unwrap_or(self.settings.default_retention_days),
                 created_at: now_ms(),
             };
             match existing.iter().find(|a| a.id == id) {
-                Some(old) => self.store.update_app(&App { created_at: old.created_at, ..app }).await?,
+                Some(old) => {
+                    self.store
+                        .update_app(&App {
+                            created_at: old.created_at,
+                            ..app
+                        })
+                        .await?
+                }
                 None => self.store.create_app(&app).await?,
             }
         }
         self.refresh_apps().await?;
-        let password = match (&self.settings.admin_password, self.store.user("admin").await?) {
+        let password = match (
+            &self.settings.admin_password,
+            self.store.user("admin").await?,
+        ) {
             (Some(p), _) => Some(p.clone()),
             (None, None) => {
                 let p = auth::random_token(12);

@@ -71,7 +71,9 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
         let (events, newest) = process(&state, &records);
         let n = events.len() as u64;
         if !commit(&state, &rt, events, &stop) {
-            tracing::warn!("writer stopped with events left in the spool; they are replayed at next start");
+            tracing::warn!(
+                "writer stopped with events left in the spool; they are replayed at next start"
+            );
             return;
         }
         if let Err(e) = reader.commit() {
@@ -79,7 +81,10 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
             tracing::error!(error = %e, "spool cursor could not be saved");
         }
         state.metrics.events_stored.inc_by(n);
-        state.metrics.writer_lag_seconds.set((now_ms() - newest) as f64 / 1000.0);
+        state
+            .metrics
+            .writer_lag_seconds
+            .set((now_ms() - newest) as f64 / 1000.0);
         if !stop.load(Ordering::SeqCst) {
             // At most one store write per flush period: bigger, cheaper batches.
             std::thread::sleep(flush.saturating_sub(started.elapsed()));
@@ -101,15 +106,23 @@ fn process(state: &AppState, records: &[Vec<u8>]) -> (Vec<fovea_schema::Event>, 
             }
         };
         newest = newest.max(batch.meta.received_at);
-        let rate = state.app_by_id(&batch.meta.app_id).map_or(100.0, |a| a.sample_rate);
+        let rate = state
+            .app_by_id(&batch.meta.app_id)
+            .map_or(100.0, |a| a.sample_rate);
         match state.pipeline.process(&batch, rate) {
             Ok(out) => {
                 let dropped = &state.metrics.events_dropped;
-                dropped.get_or_create(&Reason { reason: "bot" }).inc_by(out.bots as u64);
-                dropped.get_or_create(&Reason { reason: "sampled" }).inc_by(out.sampled_out as u64);
+                dropped
+                    .get_or_create(&Reason { reason: "bot" })
+                    .inc_by(out.bots as u64);
+                dropped
+                    .get_or_create(&Reason { reason: "sampled" })
+                    .inc_by(out.sampled_out as u64);
                 events.extend(out.events);
             }
-            Err(e) => tracing::error!(error = %e, app = %batch.meta.app_id, "skipping a spooled batch that no longer parses"),
+            Err(e) => {
+                tracing::error!(error = %e, app = %batch.meta.app_id, "skipping a spooled batch that no longer parses")
+            }
         }
     }
     (events, newest)
@@ -117,15 +130,27 @@ fn process(state: &AppState, records: &[Vec<u8>]) -> (Vec<fovea_schema::Event>, 
 
 /// Writes the events, retrying with backoff while the store is down (the
 /// spool grows meanwhile). Returns false if it gave up while stopping.
-fn commit(state: &AppState, rt: &Handle, events: Vec<fovea_schema::Event>, stop: &AtomicBool) -> bool {
+fn commit(
+    state: &AppState,
+    rt: &Handle,
+    events: Vec<fovea_schema::Event>,
+    stop: &AtomicBool,
+) -> bool {
     let mut backoff = Duration::from_millis(100);
     let mut attempts_while_stopping = 0;
     loop {
         let t = Instant::now();
         match rt.block_on(state.store.insert(events.clone())) {
             Ok(()) => {
-                state.metrics.writer_batch_seconds.observe(t.elapsed().as_secs_f64());
-                tracing::debug!(events = events.len(), ms = t.elapsed().as_millis() as u64, "writer batch committed");
+                state
+                    .metrics
+                    .writer_batch_seconds
+                    .observe(t.elapsed().as_secs_f64());
+                tracing::debug!(
+                    events = events.len(),
+                    ms = t.elapsed().as_millis() as u64,
+                    "writer batch committed"
+                );
                 return true;
             }
             Err(e) => {

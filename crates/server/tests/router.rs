@@ -58,12 +58,16 @@ impl Server {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
         (status, headers, body)
     }
 
     async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let req = Request::get(path).header(header::AUTHORIZATION, format!("Bearer {TOKEN}")).body(Body::empty()).unwrap();
+        let req = Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap();
         let (s, _, b) = self.send(req).await;
         (s, b)
     }
@@ -83,7 +87,10 @@ impl Server {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }
 
 fn uuid() -> String {
@@ -119,7 +126,13 @@ fn intake() -> axum::http::request::Builder {
 }
 
 async fn post_beacon(s: &Server, body: &Value) -> (StatusCode, axum::http::HeaderMap, Value) {
-    s.send(intake().header(header::ORIGIN, ORIGIN).body(Body::from(body.to_string())).unwrap()).await
+    s.send(
+        intake()
+            .header(header::ORIGIN, ORIGIN)
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,33 +143,58 @@ async fn a_beacon_shows_up_in_every_query() {
     assert_eq!(body, json!({"accepted": 4}));
     assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ORIGIN);
 
-    let v = s.wait_for("/api/v1/apps/shop/vitals?metric=lcp&by=page", |b| !b["groups"].as_array().unwrap().is_empty()).await;
+    let v = s
+        .wait_for("/api/v1/apps/shop/vitals?metric=lcp&by=page", |b| {
+            !b["groups"].as_array().unwrap().is_empty()
+        })
+        .await;
     assert_eq!(v["groups"][0]["key"], "/cart");
     assert_eq!(v["groups"][0]["value"], 2100.0);
     assert_eq!(v["groups"][0]["good"], 1.0);
-    let sessions = s.wait_for("/api/v1/apps/shop/sessions", |b| b["sessions"].as_array().unwrap().len() == 1).await;
+    let sessions = s
+        .wait_for("/api/v1/apps/shop/sessions", |b| {
+            b["sessions"].as_array().unwrap().len() == 1
+        })
+        .await;
     assert_eq!(sessions["sessions"][0]["id"], "s1");
     assert_eq!(sessions["sessions"][0]["browser"], "Chrome");
     let (status, detail) = s.get("/api/v1/apps/shop/sessions/s1").await;
     assert_eq!(status, StatusCode::OK);
     let events = detail["events"].as_array().unwrap();
     assert_eq!(events.len(), 4);
-    assert_eq!(events[0]["url"], "https://shop.example/cart?token=[redacted]", "query values are scrubbed");
+    assert_eq!(
+        events[0]["url"], "https://shop.example/cart?token=[redacted]",
+        "query values are scrubbed"
+    );
 
     let (_, issues) = s.get("/api/v1/apps/shop/issues").await;
     assert_eq!(issues["issues"][0]["message"], "x is undefined");
-    let fp = issues["issues"][0]["fingerprint"].as_str().unwrap().to_string();
+    let fp = issues["issues"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (status, issue) = s.get(&format!("/api/v1/apps/shop/issues/{fp}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(issue["sessions"][0]["id"], "s1");
     let (_, res) = s.get("/api/v1/apps/shop/resources?order=failing").await;
     assert_eq!(res["resources"][0]["url"], "https://api.shop.example/cart");
     let (_, summary) = s.get("/api/v1/apps/shop/summary").await;
-    assert_eq!((summary["views"].as_u64(), summary["errors"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (summary["views"].as_u64(), summary["errors"].as_u64()),
+        (Some(1), Some(1))
+    );
     let (_, series) = s.get("/api/v1/apps/shop/timeseries?metric=lcp").await;
     assert_eq!(series["points"][0]["value"], 2100.0);
     let (_, hist) = s.get("/api/v1/apps/shop/histogram?metric=cls").await;
-    assert_eq!(hist["buckets"].as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>(), 1);
+    assert_eq!(
+        hist["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["count"].as_u64().unwrap())
+            .sum::<u64>(),
+        1
+    );
     let (_, views) = s.get("/api/v1/apps/shop/views?metric=lcp").await;
     assert_eq!(views["views"][0]["lcp_element"], "img.hero");
 }
@@ -176,23 +214,102 @@ async fn bad_intake_requests_get_exact_statuses_and_the_server_keeps_serving() {
     let mut wrong_type = beacon("s2");
     wrong_type["events"][0]["lcp"] = json!("slow");
     let mut missing = beacon("s2");
-    missing["events"][1].as_object_mut().unwrap().remove("message");
+    missing["events"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
     let bomb = gzip(&vec![b' '; 32 << 20]);
     let post = |uri: &str| Request::post(uri).header(header::CONTENT_TYPE, "application/json");
     let k = format!("/api/v1/intake?key={KEY}");
     let cases: Vec<(&str, Request<Body>, StatusCode, &str)> = vec![
-        ("bad json", post(&k).body(Body::from("{oops")).unwrap(), StatusCode::BAD_REQUEST, "bad_json"),
-        ("wrong type", post(&k).body(Body::from(wrong_type.to_string())).unwrap(), StatusCode::BAD_REQUEST, "invalid_event"),
-        ("missing field", post(&k).body(Body::from(missing.to_string())).unwrap(), StatusCode::BAD_REQUEST, "invalid_event"),
-        ("no key", post("/api/v1/intake").body(Body::from(valid.clone())).unwrap(), StatusCode::BAD_REQUEST, "missing_key"),
-        ("unknown key", post("/api/v1/intake?key=nope").body(Body::from(valid.clone())).unwrap(), StatusCode::UNAUTHORIZED, "unknown_key"),
-        ("bad origin", post(&k).header(header::ORIGIN, "https://evil.example").body(Body::from(valid.clone())).unwrap(), StatusCode::FORBIDDEN, "origin_not_allowed"),
-        ("oversized body", post(&k).body(Body::from(vec![b' '; 2 << 20])).unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-        ("oversized event", post(&k).body(Body::from(big_event.to_string())).unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-        ("gzip bomb", post(&k).header(header::CONTENT_ENCODING, "gzip").body(Body::from(bomb)).unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-        ("unsupported encoding", post(&k).header(header::CONTENT_ENCODING, "br").body(Body::from(valid.clone())).unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_encoding"),
-        ("unsupported type", Request::post(&k).header(header::CONTENT_TYPE, "application/xml").body(Body::from(valid.clone())).unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-        ("wrong method", Request::get(&k).body(Body::empty()).unwrap(), StatusCode::METHOD_NOT_ALLOWED, ""),
+        (
+            "bad json",
+            post(&k).body(Body::from("{oops")).unwrap(),
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+        ),
+        (
+            "wrong type",
+            post(&k).body(Body::from(wrong_type.to_string())).unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid_event",
+        ),
+        (
+            "missing field",
+            post(&k).body(Body::from(missing.to_string())).unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid_event",
+        ),
+        (
+            "no key",
+            post("/api/v1/intake")
+                .body(Body::from(valid.clone()))
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "missing_key",
+        ),
+        (
+            "unknown key",
+            post("/api/v1/intake?key=nope")
+                .body(Body::from(valid.clone()))
+                .unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "unknown_key",
+        ),
+        (
+            "bad origin",
+            post(&k)
+                .header(header::ORIGIN, "https://evil.example")
+                .body(Body::from(valid.clone()))
+                .unwrap(),
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+        ),
+        (
+            "oversized body",
+            post(&k).body(Body::from(vec![b' '; 2 << 20])).unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            "oversized event",
+            post(&k).body(Body::from(big_event.to_string())).unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            "gzip bomb",
+            post(&k)
+                .header(header::CONTENT_ENCODING, "gzip")
+                .body(Body::from(bomb))
+                .unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            "unsupported encoding",
+            post(&k)
+                .header(header::CONTENT_ENCODING, "br")
+                .body(Body::from(valid.clone()))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_encoding",
+        ),
+        (
+            "unsupported type",
+            Request::post(&k)
+                .header(header::CONTENT_TYPE, "application/xml")
+                .body(Body::from(valid.clone()))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "wrong method",
+            Request::get(&k).body(Body::empty()).unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "",
+        ),
     ];
     for (name, req, status, code) in cases {
         let (got, _, body) = s.send(req).await;
@@ -223,7 +340,10 @@ async fn preflight_allows_the_sdk_headers() {
     let (status, headers, _) = s.send(req).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ORIGIN);
-    assert!(headers[header::ACCESS_CONTROL_ALLOW_HEADERS].to_str().unwrap().contains("content-encoding"));
+    assert!(headers[header::ACCESS_CONTROL_ALLOW_HEADERS]
+        .to_str()
+        .unwrap()
+        .contains("content-encoding"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,10 +355,20 @@ async fn an_app_over_its_rate_gets_429_with_retry_after() {
         statuses.push(status);
         if status == StatusCode::TOO_MANY_REQUESTS {
             assert!(headers.contains_key(header::RETRY_AFTER));
-            assert_eq!(headers[header::ACCESS_CONTROL_EXPOSE_HEADERS], "Retry-After");
+            assert_eq!(
+                headers[header::ACCESS_CONTROL_EXPOSE_HEADERS],
+                "Retry-After"
+            );
         }
     }
-    assert_eq!(statuses, [StatusCode::ACCEPTED, StatusCode::ACCEPTED, StatusCode::TOO_MANY_REQUESTS]);
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::ACCEPTED,
+            StatusCode::ACCEPTED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,12 +415,19 @@ async fn every_api_route_needs_authentication() {
     let s = server().await;
     for (method, path) in API_ROUTES {
         for auth in [None, Some("Bearer wrong"), Some("Basic YWRtaW46YWRtaW4=")] {
-            let mut req = Request::builder().method(*method).uri(*path).header(header::CONTENT_TYPE, "application/json");
+            let mut req = Request::builder()
+                .method(*method)
+                .uri(*path)
+                .header(header::CONTENT_TYPE, "application/json");
             if let Some(a) = auth {
                 req = req.header(header::AUTHORIZATION, a);
             }
             let (status, _, body) = s.send(req.body(Body::from("{}")).unwrap()).await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} with {auth:?}: {body}");
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} with {auth:?}: {body}"
+            );
             assert_eq!(body["error"], "unauthorized");
         }
     }
@@ -302,7 +439,9 @@ async fn login_sets_a_strict_cookie_and_cookie_writes_need_the_csrf_header() {
     let login = |password: &str| {
         Request::post("/api/v1/login")
             .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json!({"username": "admin", "password": password}).to_string()))
+            .body(Body::from(
+                json!({"username": "admin", "password": password}).to_string(),
+            ))
             .unwrap()
     };
     let (status, _, _) = s.send(login("wrong")).await;
@@ -310,26 +449,47 @@ async fn login_sets_a_strict_cookie_and_cookie_writes_need_the_csrf_header() {
     let (status, headers, _) = s.send(login(PASSWORD)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let cookie = headers[header::SET_COOKIE].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let pair = cookie.split(';').next().unwrap().to_string();
 
     let with_cookie = |method: &str, path: &str, csrf: bool| {
-        let mut r = Request::builder().method(method).uri(path).header(header::COOKIE, &pair).header(header::CONTENT_TYPE, "application/json");
+        let mut r = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::COOKIE, &pair)
+            .header(header::CONTENT_TYPE, "application/json");
         if csrf {
             r = r.header("x-fovea-csrf", "1");
         }
-        r.body(Body::from(json!({"name": "blog", "origins": ["https://blog.example"]}).to_string())).unwrap()
+        r.body(Body::from(
+            json!({"name": "blog", "origins": ["https://blog.example"]}).to_string(),
+        ))
+        .unwrap()
     };
     let (status, _, me) = s.send(with_cookie("GET", "/api/v1/me", false)).await;
-    assert_eq!((status, me["username"].as_str()), (StatusCode::OK, Some("admin")));
+    assert_eq!(
+        (status, me["username"].as_str()),
+        (StatusCode::OK, Some("admin"))
+    );
     let (status, _, _) = s.send(with_cookie("POST", "/api/v1/apps", false)).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "a cookie write without the CSRF header");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a cookie write without the CSRF header"
+    );
     let (status, _, app) = s.send(with_cookie("POST", "/api/v1/apps", true)).await;
     assert_eq!(status, StatusCode::CREATED, "{app}");
     let (status, _, _) = s.send(with_cookie("POST", "/api/v1/logout", true)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _, _) = s.send(with_cookie("GET", "/api/v1/me", false)).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "the session ended with logout");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the session ended with logout"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -339,7 +499,9 @@ async fn repeated_failed_logins_are_rate_limited() {
     for _ in 0..6 {
         let req = Request::post("/api/v1/login")
             .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json!({"username": "admin", "password": "guess"}).to_string()))
+            .body(Body::from(
+                json!({"username": "admin", "password": "guess"}).to_string(),
+            ))
             .unwrap();
         last = s.send(req).await.0;
     }
@@ -352,16 +514,24 @@ async fn apps_are_created_listed_and_patched() {
     let req = Request::post("/api/v1/apps")
         .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"name": "blog", "origins": ["https://blog.example"]}).to_string()))
+        .body(Body::from(
+            json!({"name": "blog", "origins": ["https://blog.example"]}).to_string(),
+        ))
         .unwrap();
     let (status, _, app) = s.send(req).await;
     assert_eq!(status, StatusCode::CREATED, "{app}");
     assert_eq!(app["name"], "blog");
     assert_eq!(app["origins"], json!(["https://blog.example"]));
-    let (id, key) = (app["id"].as_str().unwrap(), app["ingest_key"].as_str().unwrap());
+    let (id, key) = (
+        app["id"].as_str().unwrap(),
+        app["ingest_key"].as_str().unwrap(),
+    );
     assert!(key.len() >= 32);
     // The new key works at once.
-    let req = Request::post(format!("/api/v1/intake?key={key}")).header(header::ORIGIN, "https://blog.example").body(Body::from(beacon("b1").to_string())).unwrap();
+    let req = Request::post(format!("/api/v1/intake?key={key}"))
+        .header(header::ORIGIN, "https://blog.example")
+        .body(Body::from(beacon("b1").to_string()))
+        .unwrap();
     assert_eq!(s.send(req).await.0, StatusCode::ACCEPTED);
 
     let patch = |body: Value| {
@@ -371,14 +541,31 @@ async fn apps_are_created_listed_and_patched() {
             .body(Body::from(body.to_string()))
             .unwrap()
     };
-    let (status, _, patched) = s.send(patch(json!({"sample_rate": 10, "retention_days": 7}))).await;
+    let (status, _, patched) = s
+        .send(patch(json!({"sample_rate": 10, "retention_days": 7})))
+        .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
-    assert_eq!((patched["sample_rate"].as_f64(), patched["retention_days"].as_u64()), (Some(10.0), Some(7)));
-    assert_eq!(s.send(patch(json!({"sample_rate": 101}))).await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(s.send(patch(json!({"origins": ["shop.example/"]}))).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        (
+            patched["sample_rate"].as_f64(),
+            patched["retention_days"].as_u64()
+        ),
+        (Some(10.0), Some(7))
+    );
+    assert_eq!(
+        s.send(patch(json!({"sample_rate": 101}))).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        s.send(patch(json!({"origins": ["shop.example/"]}))).await.0,
+        StatusCode::BAD_REQUEST
+    );
     let (_, list) = s.get("/api/v1/apps").await;
     assert_eq!(list["apps"].as_array().unwrap().len(), 2);
-    assert_eq!(s.get("/api/v1/apps/nope/vitals?metric=lcp").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        s.get("/api/v1/apps/nope/vitals?metric=lcp").await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -394,7 +581,10 @@ async fn bad_query_parameters_are_400_naming_the_parameter() {
     ] {
         let (status, body) = s.get(path).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
-        assert!(body["message"].as_str().unwrap().contains(needle), "{path}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains(needle),
+            "{path}: {body}"
+        );
     }
 }
 
@@ -406,30 +596,81 @@ async fn operations_endpoints() {
     assert_eq!((status, body), (StatusCode::OK, Value::String("ok".into())));
     let (status, doc) = s.get("/api/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(doc["paths"]["/api/v1/apps/{app}/vitals"]["get"].is_object(), "{doc}");
+    assert!(
+        doc["paths"]["/api/v1/apps/{app}/vitals"]["get"].is_object(),
+        "{doc}"
+    );
     let (status, metrics) = s.get("/metrics").await;
     assert_eq!(status, StatusCode::OK);
     let text = metrics.as_str().unwrap();
     assert!(text.contains("fovea_events_accepted_total 4"), "{text}");
     assert!(text.contains("fovea_spool_pending_bytes"), "{text}");
-    let (status, _, body) = s.send(Request::get("/api/v1/nope").body(Body::empty()).unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (status, _, body) = s
+        .send(Request::get("/api/v1/nope").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_pages_carry_a_strict_csp() {
     let s = server().await;
-    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dashboard/dist/index.html").exists();
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../dashboard/dist/index.html")
+        .exists();
     for path in ["/", "/sessions/abc?x=1"] {
-        let (status, headers, body) = s.send(Request::get(path).body(Body::empty()).unwrap()).await;
+        let (status, headers, body) = s
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
         if built {
             assert_eq!(status, StatusCode::OK, "{path}");
             let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-            assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+            assert!(
+                csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+                "{csp}"
+            );
             assert!(!csp.contains("unsafe-inline"));
         } else {
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
-            assert!(body.as_str().unwrap().contains("built without the dashboard"));
+            assert!(body
+                .as_str()
+                .unwrap()
+                .contains("built without the dashboard"));
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sdk_is_served_for_script_tags() {
+    let s = server().await;
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../sdk/dist/fovea.min.js")
+        .exists();
+    let (status, headers, body) = s
+        .send(
+            Request::get("/sdk/fovea.min.js")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    if built {
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("javascript"));
+        assert!(body.as_str().unwrap().contains("Fovea"));
+    } else {
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (status, _, _) = s
+        .send(
+            Request::get("/sdk/..%2FCargo.toml")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

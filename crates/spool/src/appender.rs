@@ -93,7 +93,13 @@ fn create_segment(shared: &Shared, seg: u64) -> std::io::Result<File> {
 
 /// The appender thread: group commit. Each turn takes every request that
 /// is waiting, writes them with one `write` and one `fsync`, then acks all.
-fn run(rx: mpsc::Receiver<Request>, shared: Arc<Shared>, mut seg: u64, mut file: File, segment_bytes: u64) {
+fn run(
+    rx: mpsc::Receiver<Request>,
+    shared: Arc<Shared>,
+    mut seg: u64,
+    mut file: File,
+    segment_bytes: u64,
+) {
     let mut offset = 0u64;
     let mut buf = Vec::new();
     while let Ok(first) = rx.recv() {
@@ -116,7 +122,14 @@ fn run(rx: mpsc::Receiver<Request>, shared: Arc<Shared>, mut seg: u64, mut file:
         match written {
             Ok(()) => {
                 offset += buf.len() as u64;
-                shared.publish(Position { segment: seg, offset }, buf.len() as u64, group.len() as u64);
+                shared.publish(
+                    Position {
+                        segment: seg,
+                        offset,
+                    },
+                    buf.len() as u64,
+                    group.len() as u64,
+                );
                 for r in group {
                     let _ = r.ack.send(Ok(()));
                 }
@@ -139,7 +152,14 @@ fn run(rx: mpsc::Receiver<Request>, shared: Arc<Shared>, mut seg: u64, mut file:
                     seg += 1;
                     file = f;
                     offset = 0;
-                    shared.publish(Position { segment: seg, offset }, 0, 0);
+                    shared.publish(
+                        Position {
+                            segment: seg,
+                            offset,
+                        },
+                        0,
+                        0,
+                    );
                 }
                 Err(e) => tracing::error!(error = %e, "spool segment could not be created"),
             }

@@ -91,7 +91,11 @@ pub fn open(dir: &Path, options: Options) -> Result<(Spool, Reader), SpoolError>
     let mut pending = 0;
     for &seg in &segments {
         let valid = segment::recover(dir, seg)?;
-        let start = if seg == cursor.segment { cursor.offset } else { 0 };
+        let start = if seg == cursor.segment {
+            cursor.offset
+        } else {
+            0
+        };
         pending += valid.saturating_sub(start);
     }
     // Appends always go to a fresh segment, so a recovered one is never

@@ -64,7 +64,12 @@ pub fn recover(dir: &Path, segment: u64) -> io::Result<u64> {
         valid += HEADER + rec.len() as u64;
     }
     if valid < len {
-        tracing::warn!(segment, valid, len, "spool segment has a torn tail; truncating it");
+        tracing::warn!(
+            segment,
+            valid,
+            len,
+            "spool segment has a torn tail; truncating it"
+        );
         let f = OpenOptions::new().write(true).open(&p)?;
         f.set_len(valid)?;
         f.sync_all()?;
@@ -78,7 +83,10 @@ pub fn read_cursor(dir: &Path) -> io::Result<Position> {
             let mut it = s.split_whitespace().map(str::parse::<u64>);
             match (it.next(), it.next()) {
                 (Some(Ok(segment)), Some(Ok(offset))) => Ok(Position { segment, offset }),
-                _ => Err(io::Error::new(io::ErrorKind::InvalidData, "spool cursor is malformed")),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "spool cursor is malformed",
+                )),
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Position::default()),

@@ -40,7 +40,10 @@ async fn concurrent_appends_are_all_read_back_once() {
     })
     .await
     .unwrap();
-    let mut got: Vec<String> = got.into_iter().map(|r| String::from_utf8(r).unwrap()).collect();
+    let mut got: Vec<String> = got
+        .into_iter()
+        .map(|r| String::from_utf8(r).unwrap())
+        .collect();
     got.sort();
     let mut want: Vec<String> = (0..200).map(|i| format!("record-{i}")).collect();
     want.sort();
@@ -104,7 +107,13 @@ async fn segments_roll_and_committed_ones_are_deleted() {
     let segs = |d: &std::path::Path| {
         std::fs::read_dir(d)
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "seg"))
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "seg")
+            })
             .count()
     };
     assert!(segs(dir.path()) > 3);
@@ -122,7 +131,10 @@ async fn appends_are_refused_past_the_cap() {
     };
     let (spool, mut reader) = open(dir.path(), options).unwrap();
     spool.append(vec![0; 32]).await.unwrap();
-    assert!(matches!(spool.append(vec![0; 32]).await, Err(SpoolError::Full { .. })));
+    assert!(matches!(
+        spool.append(vec![0; 32]).await,
+        Err(SpoolError::Full { .. })
+    ));
     drain(&mut reader);
     reader.commit().unwrap();
     spool.append(vec![0; 32]).await.unwrap();

@@ -8,9 +8,8 @@ mod duckdb;
 
 use async_trait::async_trait;
 use fovea_query::{
-    App, Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery,
-    SessionDetail, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
-    VitalsQuery,
+    App, Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery, SessionDetail,
+    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{Event, Metric};
 
@@ -69,10 +68,21 @@ pub trait Store: Send + Sync + 'static {
     async fn summary(&self, app_id: &str, f: &Filters) -> Result<Summary>;
     async fn timeseries(&self, app_id: &str, q: &TimeseriesQuery) -> Result<Vec<Point>>;
     async fn histogram(&self, app_id: &str, metric: Metric, f: &Filters) -> Result<Vec<Bucket>>;
-    async fn slow_views(&self, app_id: &str, metric: Metric, f: &Filters, limit: u32) -> Result<Vec<ViewRow>>;
+    async fn slow_views(
+        &self,
+        app_id: &str,
+        metric: Metric,
+        f: &Filters,
+        limit: u32,
+    ) -> Result<Vec<ViewRow>>;
     async fn sessions(&self, app_id: &str, q: &SessionsQuery) -> Result<Vec<SessionRow>>;
     async fn session(&self, app_id: &str, session_id: &str) -> Result<Option<SessionDetail>>;
     async fn issues(&self, app_id: &str, f: &Filters) -> Result<Vec<IssueRow>>;
-    async fn issue(&self, app_id: &str, fingerprint: &str, f: &Filters) -> Result<Option<IssueDetail>>;
+    async fn issue(
+        &self,
+        app_id: &str,
+        fingerprint: &str,
+        f: &Filters,
+    ) -> Result<Option<IssueDetail>>;
     async fn resources(&self, app_id: &str, q: &ResourcesQuery) -> Result<Vec<ResourceRow>>;
 }

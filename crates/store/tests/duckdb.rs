@@ -1,8 +1,8 @@
 //! The DuckDB backend on a real database file.
 
 use fovea_query::{
-    App, Dimension, Filters, ResourceOrder, ResourcesQuery, Series, SessionsQuery,
-    TimeseriesQuery, VitalsQuery,
+    App, Dimension, Filters, ResourceOrder, ResourcesQuery, Series, SessionsQuery, TimeseriesQuery,
+    VitalsQuery,
 };
 use fovea_schema::{
     ActionEvent, Context, ErrorEvent, Event, EventKind, Metric, ResourceEvent, ViewEvent,
@@ -82,13 +82,22 @@ fn lcp_of(detail: &fovea_query::SessionDetail) -> Vec<f64> {
 #[tokio::test]
 async fn views_keep_their_highest_version() {
     let (_dir, store) = open();
-    store.insert(vec![view("s", "v1", T0, "/", 1, 100.0)]).await.unwrap();
-    // Two versions in one batch, then an older one arriving late.
     store
-        .insert(vec![view("s", "v1", T0, "/", 3, 300.0), view("s", "v1", T0, "/", 2, 200.0)])
+        .insert(vec![view("s", "v1", T0, "/", 1, 100.0)])
         .await
         .unwrap();
-    store.insert(vec![view("s", "v1", T0 + 5, "/", 2, 250.0)]).await.unwrap();
+    // Two versions in one batch, then an older one arriving late.
+    store
+        .insert(vec![
+            view("s", "v1", T0, "/", 3, 300.0),
+            view("s", "v1", T0, "/", 2, 200.0),
+        ])
+        .await
+        .unwrap();
+    store
+        .insert(vec![view("s", "v1", T0 + 5, "/", 2, 250.0)])
+        .await
+        .unwrap();
     let detail = store.session("app", "s").await.unwrap().unwrap();
     assert_eq!(lcp_of(&detail), vec![300.0]);
     assert_eq!(detail.session.views, 1);
@@ -105,7 +114,10 @@ async fn a_replayed_batch_is_stored_once() {
     store.insert(batch.clone()).await.unwrap();
     store.insert(batch.clone()).await.unwrap();
     // A duplicate inside one batch, too.
-    store.insert(vec![batch[1].clone(), batch[1].clone()]).await.unwrap();
+    store
+        .insert(vec![batch[1].clone(), batch[1].clone()])
+        .await
+        .unwrap();
     let detail = store.session("app", "s").await.unwrap().unwrap();
     assert_eq!(detail.events.len(), 3);
     let issues = store.issues("app", &range()).await.unwrap();
@@ -145,7 +157,9 @@ async fn percentiles_and_ratings_match_an_independent_computation() {
     // A deterministic spread of LCP values over three pages.
     let mut seed: u64 = 42;
     let mut next = || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) as f64 / (1u64 << 31) as f64
     };
     let routes = ["/", "/cart", "/product"];
@@ -155,7 +169,14 @@ async fn percentiles_and_ratings_match_an_independent_computation() {
         let r = i % 3;
         let lcp = (next() * 6000.0).round();
         by_route[r].push(lcp);
-        events.push(view(&format!("s{i}"), &format!("v{i}"), T0 + i as i64, routes[r], 1, lcp));
+        events.push(view(
+            &format!("s{i}"),
+            &format!("v{i}"),
+            T0 + i as i64,
+            routes[r],
+            1,
+            lcp,
+        ));
     }
     store.insert(events).await.unwrap();
     for p in [50u8, 75, 95] {
@@ -173,12 +194,21 @@ async fn percentiles_and_ratings_match_an_independent_computation() {
             .unwrap();
         assert_eq!(groups.len(), 3);
         for g in groups {
-            let r = routes.iter().position(|x| Some(*x) == g.key.as_deref()).unwrap();
+            let r = routes
+                .iter()
+                .position(|x| Some(*x) == g.key.as_deref())
+                .unwrap();
             let mut values = by_route[r].clone();
             let want = percentile(&mut values, f64::from(p) / 100.0);
-            assert!((g.value - want).abs() < 1e-6, "p{p} {:?}: {} vs {want}", g.key, g.value);
+            assert!(
+                (g.value - want).abs() < 1e-6,
+                "p{p} {:?}: {} vs {want}",
+                g.key,
+                g.value
+            );
             assert_eq!(g.count, 1000);
-            let share = |f: &dyn Fn(f64) -> bool| values.iter().filter(|v| f(**v)).count() as f64 / 1000.0;
+            let share =
+                |f: &dyn Fn(f64) -> bool| values.iter().filter(|v| f(**v)).count() as f64 / 1000.0;
             assert!((g.good - share(&|v| v <= 2500.0)).abs() < 1e-9);
             assert!((g.ni - share(&|v| v > 2500.0 && v <= 4000.0)).abs() < 1e-9);
             assert!((g.poor - share(&|v| v > 4000.0)).abs() < 1e-9);
@@ -191,7 +221,10 @@ async fn percentiles_and_ratings_match_an_independent_computation() {
     assert!((lcp.value.unwrap() - percentile(&mut all, 0.75)).abs() < 1e-6);
     let hist = store.histogram("app", Metric::Lcp, &range()).await.unwrap();
     assert_eq!(hist.iter().map(|b| b.count).sum::<u64>(), 3000);
-    let slow = store.slow_views("app", Metric::Lcp, &range(), 5).await.unwrap();
+    let slow = store
+        .slow_views("app", Metric::Lcp, &range(), 5)
+        .await
+        .unwrap();
     assert_eq!(slow[0].lcp, all.iter().copied().reduce(f64::max));
 }
 
@@ -217,7 +250,11 @@ async fn filters_restrict_every_query() {
     let chrome = store.vitals("app", &q("Chrome")).await.unwrap();
     assert_eq!((chrome[0].count, chrome[0].value), (1, 1000.0));
     assert!(store.vitals("app", &q("Safari")).await.unwrap().is_empty());
-    assert!(store.vitals("other-app", &q("Chrome")).await.unwrap().is_empty());
+    assert!(store
+        .vitals("other-app", &q("Chrome"))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -267,20 +304,52 @@ async fn sessions_issues_resources_and_series() {
         limit: 50,
     };
     let sessions = store.sessions("app", &all).await.unwrap();
-    assert_eq!(sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["s2", "s1"]);
+    assert_eq!(
+        sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        ["s2", "s1"]
+    );
     let s1 = &sessions[1];
-    assert_eq!((s1.views, s1.actions, s1.errors, s1.frustrations), (1, 1, 1, 1));
-    let errs = store.sessions("app", &SessionsQuery { has_errors: true, ..all.clone() }).await.unwrap();
+    assert_eq!(
+        (s1.views, s1.actions, s1.errors, s1.frustrations),
+        (1, 1, 1, 1)
+    );
+    let errs = store
+        .sessions(
+            "app",
+            &SessionsQuery {
+                has_errors: true,
+                ..all.clone()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(errs.len(), 1);
-    let user = store.sessions("app", &SessionsQuery { user: Some("u1".into()), ..all.clone() }).await.unwrap();
+    let user = store
+        .sessions(
+            "app",
+            &SessionsQuery {
+                user: Some("u1".into()),
+                ..all.clone()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(user.len(), 0, "user_id is on the click only, not the view");
 
     let issue = store.issue("app", "fp1", &range()).await.unwrap().unwrap();
     assert_eq!(issue.issue.message, "boom");
     assert!(issue.stack.unwrap().contains("at buy"));
     assert_eq!(issue.sessions[0].id, "s1");
-    assert_eq!(issue.breadcrumbs.len(), 2, "the view and the click before the error");
-    assert!(store.issue("app", "nope", &range()).await.unwrap().is_none());
+    assert_eq!(
+        issue.breadcrumbs.len(),
+        2,
+        "the view and the click before the error"
+    );
+    assert!(store
+        .issue("app", "nope", &range())
+        .await
+        .unwrap()
+        .is_none());
 
     let q = ResourcesQuery {
         filters: range(),
@@ -292,7 +361,16 @@ async fn sessions_issues_resources_and_series() {
     assert_eq!(failing.len(), 1);
     assert_eq!(failing[0].url, "https://api.example/cart");
     assert_eq!((failing[0].count, failing[0].failures), (2, 1));
-    let slowest = store.resources("app", &ResourcesQuery { order: ResourceOrder::Slowest, ..q }).await.unwrap();
+    let slowest = store
+        .resources(
+            "app",
+            &ResourcesQuery {
+                order: ResourceOrder::Slowest,
+                ..q
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(slowest[0].url, "https://api.example/cart");
     assert_eq!(slowest.len(), 2);
 
@@ -310,8 +388,16 @@ async fn sessions_issues_resources_and_series() {
     assert_eq!(series.iter().map(|p| p.count).sum::<u64>(), 2);
     let detail = store.session("app", "s1").await.unwrap().unwrap();
     let json = serde_json::to_value(&detail).unwrap();
-    let types: Vec<&str> = json["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["view", "action", "resource", "resource", "resource", "error"]);
+    let types: Vec<&str> = json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["view", "action", "resource", "resource", "resource", "error"]
+    );
 }
 
 #[tokio::test]
@@ -327,9 +413,19 @@ async fn apps_round_trip_and_keys_are_unique() {
         created_at: T0,
     };
     store.create_app(&app).await.unwrap();
-    let dup = App { id: "a2".into(), ..app.clone() };
-    assert!(matches!(store.create_app(&dup).await, Err(fovea_store::StoreError::Conflict(_))));
-    let changed = App { sample_rate: 10.0, origins: vec!["*".into()], ..app.clone() };
+    let dup = App {
+        id: "a2".into(),
+        ..app.clone()
+    };
+    assert!(matches!(
+        store.create_app(&dup).await,
+        Err(fovea_store::StoreError::Conflict(_))
+    ));
+    let changed = App {
+        sample_rate: 10.0,
+        origins: vec!["*".into()],
+        ..app.clone()
+    };
     store.update_app(&changed).await.unwrap();
     assert_eq!(store.apps().await.unwrap(), vec![changed]);
 }

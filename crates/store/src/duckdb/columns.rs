@@ -113,8 +113,15 @@ pub fn event_columns() -> impl Iterator<Item = &'static (&'static str, &'static 
 }
 
 /// `a, b, c` for a SELECT list, optionally qualified with a table alias.
-pub fn select_list(cols: impl Iterator<Item = &'static (&'static str, &'static str)>, alias: &str) -> String {
-    let dot = if alias.is_empty() { String::new() } else { format!("{alias}.") };
+pub fn select_list(
+    cols: impl Iterator<Item = &'static (&'static str, &'static str)>,
+    alias: &str,
+) -> String {
+    let dot = if alias.is_empty() {
+        String::new()
+    } else {
+        format!("{alias}.")
+    };
     cols.map(|(n, ty)| {
         // UUIDs are read back as text: duckdb-rs has no UUID conversion
         // without a feature that rebuilds DuckDB.
@@ -209,7 +216,10 @@ pub fn event_values(e: &Event) -> Vec<Value> {
     context_values(&e.ctx, &mut out);
     let mut f: Vec<Value> = vec![Value::Null; EVENT_FIELDS.len()];
     let mut set = |name: &str, v: Value| {
-        let i = EVENT_FIELDS.iter().position(|(n, _)| *n == name).expect("known column");
+        let i = EVENT_FIELDS
+            .iter()
+            .position(|(n, _)| *n == name)
+            .expect("known column");
         f[i] = v;
     };
     match &e.kind {
@@ -301,7 +311,9 @@ fn context_from(c: &Cols, app: String, view_id: Option<String>) -> duckdb::Resul
 }
 
 fn uuid_of(s: String) -> duckdb::Result<uuid::Uuid> {
-    uuid::Uuid::parse_str(&s).map_err(|e| duckdb::Error::FromSqlConversionFailure(0, duckdb::types::Type::Text, Box::new(e)))
+    uuid::Uuid::parse_str(&s).map_err(|e| {
+        duckdb::Error::FromSqlConversionFailure(0, duckdb::types::Type::Text, Box::new(e))
+    })
 }
 
 pub fn view_from_row(row: &Row) -> duckdb::Result<Event> {

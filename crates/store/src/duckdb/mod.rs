@@ -13,11 +13,10 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use duckdb::types::Value;
-use duckdb::{params, params_from_iter, Connection};
+use duckdb::{appender_params_from_iter, params, params_from_iter, Connection};
 use fovea_query::{
-    App, Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery,
-    SessionDetail, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
-    VitalsQuery, DAY_MS,
+    App, Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery, SessionDetail,
+    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, DAY_MS,
 };
 use fovea_schema::{Event, EventKind, Metric};
 
@@ -107,18 +106,23 @@ impl DuckStore {
 /// transaction: events deduplicated by id, views keeping their highest
 /// version.
 fn insert_batch(conn: &mut Connection, events: &[Event]) -> duckdb::Result<()> {
-    let (lo, hi) = match (events.iter().map(|e| e.ctx.ts).min(), events.iter().map(|e| e.ctx.ts).max()) {
+    let (lo, hi) = match (
+        events.iter().map(|e| e.ctx.ts).min(),
+        events.iter().map(|e| e.ctx.ts).max(),
+    ) {
         (Some(lo), Some(hi)) => (lo - DEDUP_WINDOW_MS, hi + DEDUP_WINDOW_MS),
         _ => return Ok(()),
     };
     conn.execute_batch("DELETE FROM temp.views_stage; DELETE FROM temp.events_stage;")?;
     {
-        let mut views = conn.appender_to_db("views_stage", "temp")?;
-        let mut others = conn.appender_to_db("events_stage", "temp")?;
+        let mut views = conn.appender_to_catalog_and_db("views_stage", "temp", "main")?;
+        let mut others = conn.appender_to_catalog_and_db("events_stage", "temp", "main")?;
         for e in events {
             match &e.kind {
-                EventKind::View(v) => views.append_row(params_from_iter(columns::view_values(e, v)))?,
-                _ => others.append_row(params_from_iter(columns::event_values(e)))?,
+                EventKind::View(v) => {
+                    views.append_row(appender_params_from_iter(columns::view_values(e, v)))?
+                }
+                _ => others.append_row(appender_params_from_iter(columns::event_values(e)))?,
             }
         }
         views.flush()?;
@@ -191,9 +195,15 @@ impl Store for DuckStore {
     async fn expire(&self, app_id: &str, before: i64) -> Result<u64> {
         let app = app_id.to_string();
         self.write(move |c| {
-            let v = c.execute("DELETE FROM views WHERE app = ? AND ts < ?", params![app, before])?;
-            let e = c.execute("DELETE FROM events WHERE app = ? AND ts < ?", params![app, before])?;
-            Ok((v + e) as u64)
+            let v = c.execute(
+                "DELETE FROM views WHERE app = ? AND ts < ?",
+                params![app, before],
+            )?;
+            let e = c.execute(
+                "DELETE FROM events WHERE app = ? AND ts < ?",
+                params![app, before],
+            )?;
+            Ok::<_, duckdb::Error>((v + e) as u64)
         })
         .await
     }
@@ -213,15 +223,18 @@ impl Store for DuckStore {
         let values = app_values(app);
         let name = app.name.clone();
         self.write(move |c| {
-            c.execute("INSERT INTO apps VALUES (?, ?, ?, ?, ?, ?, ?)", params_from_iter(values))
-                .map(|_| ())
-                .map_err(|e| {
-                    if is_constraint(&e) {
-                        StoreError::Conflict(format!("app {name:?} or its key"))
-                    } else {
-                        e.into()
-                    }
-                })
+            c.execute(
+                "INSERT INTO apps VALUES (?, ?, ?, ?, ?, ?, ?)",
+                params_from_iter(values),
+            )
+            .map(|_| ())
+            .map_err(|e| {
+                if is_constraint(&e) {
+                    StoreError::Conflict(format!("app {name:?} or its key"))
+                } else {
+                    e.into()
+                }
+            })
         })
         .await
     }
@@ -241,7 +254,8 @@ impl Store for DuckStore {
     async fn user(&self, username: &str) -> Result<Option<User>> {
         let name = username.to_string();
         self.read(move |c| {
-            let mut st = c.prepare("SELECT username, password_hash FROM users WHERE username = ?")?;
+            let mut st =
+                c.prepare("SELECT username, password_hash FROM users WHERE username = ?")?;
             let mut rows = st.query_map([name], |r| {
                 Ok(User {
                     username: r.get(0)?,
@@ -268,7 +282,9 @@ impl Store for DuckStore {
     async fn login_session(&self, token_hash: &str) -> Result<Option<LoginSession>> {
         let hash = token_hash.to_string();
         self.read(move |c| {
-            let mut st = c.prepare("SELECT token_hash, username, expires_at FROM login_sessions WHERE token_hash = ?")?;
+            let mut st = c.prepare(
+                "SELECT token_hash, username, expires_at FROM login_sessions WHERE token_hash = ?",
+            )?;
             let mut rows = st.query_map([hash], |r| {
                 Ok(LoginSession {
                     token_hash: r.get(0)?,
@@ -288,16 +304,22 @@ impl Store for DuckStore {
                 "INSERT OR REPLACE INTO login_sessions VALUES (?, ?, ?)",
                 params![s.token_hash, s.username, s.expires_at],
             )?;
-            c.execute("DELETE FROM login_sessions WHERE expires_at < ?", params![s.expires_at - 31 * DAY_MS])
-                .map(|_| ())
+            c.execute(
+                "DELETE FROM login_sessions WHERE expires_at < ?",
+                params![s.expires_at - 31 * DAY_MS],
+            )
+            .map(|_| ())
         })
         .await
     }
 
     async fn delete_login_session(&self, token_hash: &str) -> Result<()> {
         let hash = token_hash.to_string();
-        self.write(move |c| c.execute("DELETE FROM login_sessions WHERE token_hash = ?", [hash]).map(|_| ()))
-            .await
+        self.write(move |c| {
+            c.execute("DELETE FROM login_sessions WHERE token_hash = ?", [hash])
+                .map(|_| ())
+        })
+        .await
     }
 
     async fn vitals(&self, app_id: &str, q: &VitalsQuery) -> Result<Vec<VitalsGroup>> {
@@ -317,12 +339,20 @@ impl Store for DuckStore {
 
     async fn histogram(&self, app_id: &str, metric: Metric, f: &Filters) -> Result<Vec<Bucket>> {
         let (app, f) = (app_id.to_string(), f.clone());
-        self.read(move |c| read::histogram(c, &app, metric, &f)).await
+        self.read(move |c| read::histogram(c, &app, metric, &f))
+            .await
     }
 
-    async fn slow_views(&self, app_id: &str, metric: Metric, f: &Filters, limit: u32) -> Result<Vec<ViewRow>> {
+    async fn slow_views(
+        &self,
+        app_id: &str,
+        metric: Metric,
+        f: &Filters,
+        limit: u32,
+    ) -> Result<Vec<ViewRow>> {
         let (app, f) = (app_id.to_string(), f.clone());
-        self.read(move |c| read::slow_views(c, &app, metric, &f, limit)).await
+        self.read(move |c| read::slow_views(c, &app, metric, &f, limit))
+            .await
     }
 
     async fn sessions(&self, app_id: &str, q: &SessionsQuery) -> Result<Vec<SessionRow>> {
@@ -340,7 +370,12 @@ impl Store for DuckStore {
         self.read(move |c| read::issues(c, &app, &f, None)).await
     }
 
-    async fn issue(&self, app_id: &str, fingerprint: &str, f: &Filters) -> Result<Option<IssueDetail>> {
+    async fn issue(
+        &self,
+        app_id: &str,
+        fingerprint: &str,
+        f: &Filters,
+    ) -> Result<Option<IssueDetail>> {
         let (app, fp, f) = (app_id.to_string(), fingerprint.to_string(), f.clone());
         self.read(move |c| read::issue(c, &app, &fp, &f)).await
     }

@@ -17,9 +17,17 @@ use super::columns::{event_columns, event_from_row, select_list, view_columns, v
 
 /// `app = ? AND ts >= ? AND ts < ? AND <dimension> = ?...` and its values.
 fn scope(app: &str, f: &Filters, alias: &str) -> (String, Vec<Value>) {
-    let dot = if alias.is_empty() { String::new() } else { format!("{alias}.") };
+    let dot = if alias.is_empty() {
+        String::new()
+    } else {
+        format!("{alias}.")
+    };
     let mut sql = format!("{dot}app = ? AND {dot}ts >= ? AND {dot}ts < ?");
-    let mut values = vec![Value::Text(app.into()), Value::BigInt(f.from), Value::BigInt(f.to)];
+    let mut values = vec![
+        Value::Text(app.into()),
+        Value::BigInt(f.from),
+        Value::BigInt(f.to),
+    ];
     for (col, v) in f.dimensions() {
         sql.push_str(&format!(" AND {dot}\"{col}\" = ?"));
         values.push(Value::Text(v.into()));
@@ -44,11 +52,13 @@ fn rating_sql(m: Metric) -> String {
 pub fn vitals(c: &Connection, app: &str, q: &VitalsQuery) -> duckdb::Result<Vec<VitalsGroup>> {
     let (where_sql, values) = scope(app, &q.filters, "");
     let m = q.metric.name();
-    let key = q.by.column().map_or("NULL::VARCHAR".to_string(), |k| format!("\"{k}\""));
+    let key =
+        q.by.column()
+            .map_or("NULL::VARCHAR".to_string(), |k| format!("\"{k}\""));
     let sql = format!(
         "SELECT {key} AS key, quantile_cont({m}, {p}) AS value, count(*) AS n, {ratings}
          FROM views WHERE {where_sql} AND {m} IS NOT NULL
-         GROUP BY ALL ORDER BY n DESC, key LIMIT 50",
+         GROUP BY ALL HAVING count(*) > 0 ORDER BY n DESC, key LIMIT 50",
         p = f64::from(q.p) / 100.0,
         ratings = rating_sql(q.metric),
     );
@@ -70,30 +80,42 @@ pub fn summary(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary
     let (where_sql, values) = scope(app, f, "");
     let per_metric: Vec<String> = Metric::ALL
         .iter()
-        .map(|m| format!("quantile_cont({c}, 0.75), count({c}), {r}", c = m.name(), r = rating_sql(*m)))
+        .map(|m| {
+            format!(
+                "quantile_cont({c}, 0.75), count({c}), {r}",
+                c = m.name(),
+                r = rating_sql(*m)
+            )
+        })
         .collect();
     let sql = format!(
         "SELECT count(*), count(DISTINCT session_id), count(*) FILTER (WHERE error_count > 0), {}
          FROM views WHERE {where_sql}",
         per_metric.join(", ")
     );
-    let (views, sessions, with_errors, vitals) = c.query_row(&sql, params_from_iter(values.clone()), |r| {
-        let mut vitals = BTreeMap::new();
-        for (i, m) in Metric::ALL.iter().enumerate() {
-            let base = 3 + i * 5;
-            vitals.insert(
-                m.name().to_string(),
-                MetricSummary {
-                    value: r.get(base)?,
-                    count: r.get(base + 1)?,
-                    good: r.get::<_, Option<f64>>(base + 2)?.unwrap_or(0.0),
-                    ni: r.get::<_, Option<f64>>(base + 3)?.unwrap_or(0.0),
-                    poor: r.get::<_, Option<f64>>(base + 4)?.unwrap_or(0.0),
-                },
-            );
-        }
-        Ok((r.get::<_, u64>(0)?, r.get::<_, u64>(1)?, r.get::<_, u64>(2)?, vitals))
-    })?;
+    let (views, sessions, with_errors, vitals) =
+        c.query_row(&sql, params_from_iter(values.clone()), |r| {
+            let mut vitals = BTreeMap::new();
+            for (i, m) in Metric::ALL.iter().enumerate() {
+                let base = 3 + i * 5;
+                vitals.insert(
+                    m.name().to_string(),
+                    MetricSummary {
+                        value: r.get(base)?,
+                        count: r.get(base + 1)?,
+                        good: r.get::<_, Option<f64>>(base + 2)?.unwrap_or(0.0),
+                        ni: r.get::<_, Option<f64>>(base + 3)?.unwrap_or(0.0),
+                        poor: r.get::<_, Option<f64>>(base + 4)?.unwrap_or(0.0),
+                    },
+                );
+            }
+            Ok((
+                r.get::<_, u64>(0)?,
+                r.get::<_, u64>(1)?,
+                r.get::<_, u64>(2)?,
+                vitals,
+            ))
+        })?;
     let errors: u64 = c.query_row(
         &format!("SELECT count(*) FROM events WHERE {where_sql} AND type = 'error'"),
         params_from_iter(values),
@@ -103,7 +125,11 @@ pub fn summary(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary
         views,
         sessions,
         errors,
-        error_rate: if views == 0 { 0.0 } else { with_errors as f64 / views as f64 },
+        error_rate: if views == 0 {
+            0.0
+        } else {
+            with_errors as f64 / views as f64
+        },
         vitals,
     })
 }
@@ -125,8 +151,18 @@ pub fn timeseries(c: &Connection, app: &str, q: &TimeseriesQuery) -> duckdb::Res
             "count(DISTINCT session_id)".into(),
             String::new(),
         ),
-        Series::Errors => ("events", "count(*)".into(), "count(*)".into(), "AND type = 'error'".into()),
-        Series::Actions => ("events", "count(*)".into(), "count(*)".into(), "AND type = 'action'".into()),
+        Series::Errors => (
+            "events",
+            "count(*)".into(),
+            "count(*)".into(),
+            "AND type = 'error'".into(),
+        ),
+        Series::Actions => (
+            "events",
+            "count(*)".into(),
+            "count(*)".into(),
+            "AND type = 'action'".into(),
+        ),
     };
     let sql = format!(
         "SELECT (ts // {i}) * {i} AS t, ({value})::DOUBLE, {count} FROM {table}
@@ -143,7 +179,12 @@ pub fn timeseries(c: &Connection, app: &str, q: &TimeseriesQuery) -> duckdb::Res
     rows.collect()
 }
 
-pub fn histogram(c: &Connection, app: &str, metric: Metric, f: &Filters) -> duckdb::Result<Vec<Bucket>> {
+pub fn histogram(
+    c: &Connection,
+    app: &str,
+    metric: Metric,
+    f: &Filters,
+) -> duckdb::Result<Vec<Bucket>> {
     let (where_sql, values) = scope(app, f, "");
     let edges = histogram_edges(metric);
     let m = metric.name();
@@ -154,7 +195,10 @@ pub fn histogram(c: &Connection, app: &str, metric: Metric, f: &Filters) -> duck
             None => format!("count(*) FILTER (WHERE {m} >= {lo})"),
         });
     }
-    let sql = format!("SELECT {} FROM views WHERE {where_sql} AND {m} IS NOT NULL", parts.join(", "));
+    let sql = format!(
+        "SELECT {} FROM views WHERE {where_sql} AND {m} IS NOT NULL",
+        parts.join(", ")
+    );
     c.query_row(&sql, params_from_iter(values), |r| {
         (0..edges.len())
             .map(|i| {
@@ -168,7 +212,13 @@ pub fn histogram(c: &Connection, app: &str, metric: Metric, f: &Filters) -> duck
     })
 }
 
-pub fn slow_views(c: &Connection, app: &str, metric: Metric, f: &Filters, limit: u32) -> duckdb::Result<Vec<ViewRow>> {
+pub fn slow_views(
+    c: &Connection,
+    app: &str,
+    metric: Metric,
+    f: &Filters,
+    limit: u32,
+) -> duckdb::Result<Vec<ViewRow>> {
     let (where_sql, mut values) = scope(app, f, "");
     let m = metric.name();
     values.push(Value::UInt(limit));
@@ -252,7 +302,11 @@ const SESSIONS_SQL: &str = "
 
 pub fn sessions(c: &Connection, app: &str, q: &SessionsQuery) -> duckdb::Result<Vec<SessionRow>> {
     let (views_scope, mut values) = scope(app, &q.filters, "");
-    values.extend([Value::Text(app.into()), Value::BigInt(q.filters.from), Value::BigInt(q.filters.to)]);
+    values.extend([
+        Value::Text(app.into()),
+        Value::BigInt(q.filters.from),
+        Value::BigInt(q.filters.to),
+    ]);
     let mut having = vec!["TRUE".to_string()];
     if let Some(user) = &q.user {
         having.push("v.user_id = ?".into());
@@ -280,12 +334,17 @@ fn session_events(c: &Connection, app: &str, session_id: &str) -> duckdb::Result
         "SELECT {} FROM views WHERE app = ? AND session_id = ? ORDER BY ts",
         select_list(view_columns(), "")
     ))?;
-    let mut all: Vec<Event> = st.query_map(params_from_iter(params.clone()), view_from_row)?.collect::<duckdb::Result<_>>()?;
+    let mut all: Vec<Event> = st
+        .query_map(params_from_iter(params.clone()), view_from_row)?
+        .collect::<duckdb::Result<_>>()?;
     let mut st = c.prepare(&format!(
         "SELECT {} FROM events WHERE app = ? AND session_id = ? ORDER BY ts",
         select_list(event_columns(), "")
     ))?;
-    all.extend(st.query_map(params_from_iter(params), event_from_row)?.collect::<duckdb::Result<Vec<_>>>()?);
+    all.extend(
+        st.query_map(params_from_iter(params), event_from_row)?
+            .collect::<duckdb::Result<Vec<_>>>()?,
+    );
     all.sort_by_key(|e| (e.ctx.ts, !matches!(e.kind, EventKind::View(_))));
     Ok(all)
 }
@@ -295,12 +354,19 @@ pub fn session(c: &Connection, app: &str, id: &str) -> duckdb::Result<Option<Ses
     let Some(first) = events.first() else {
         return Ok(None);
     };
-    let first_view = events.iter().find(|e| matches!(e.kind, EventKind::View(_))).unwrap_or(first);
+    let first_view = events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::View(_)))
+        .unwrap_or(first);
     let count = |f: fn(&EventKind) -> bool| events.iter().filter(|e| f(&e.kind)).count() as u64;
     let session = SessionRow {
         id: id.to_string(),
         start: first.ctx.ts,
-        end: events.iter().map(|e| e.ctx.ts).max().unwrap_or(first.ctx.ts),
+        end: events
+            .iter()
+            .map(|e| e.ctx.ts)
+            .max()
+            .unwrap_or(first.ctx.ts),
         user_id: events.iter().find_map(|e| e.ctx.user_id.clone()),
         views: count(|k| matches!(k, EventKind::View(_))),
         actions: count(|k| matches!(k, EventKind::Action(_))),
@@ -318,7 +384,12 @@ pub fn session(c: &Connection, app: &str, id: &str) -> duckdb::Result<Option<Ses
     }))
 }
 
-pub fn issues(c: &Connection, app: &str, f: &Filters, fingerprint: Option<&str>) -> duckdb::Result<Vec<IssueRow>> {
+pub fn issues(
+    c: &Connection,
+    app: &str,
+    f: &Filters,
+    fingerprint: Option<&str>,
+) -> duckdb::Result<Vec<IssueRow>> {
     let (where_sql, mut values) = scope(app, f, "");
     let mut extra = String::new();
     if let Some(fp) = fingerprint {
@@ -351,28 +422,50 @@ pub fn issues(c: &Connection, app: &str, f: &Filters, fingerprint: Option<&str>)
 
 const BREADCRUMBS: usize = 20;
 
-pub fn issue(c: &Connection, app: &str, fp: &str, f: &Filters) -> duckdb::Result<Option<IssueDetail>> {
+pub fn issue(
+    c: &Connection,
+    app: &str,
+    fp: &str,
+    f: &Filters,
+) -> duckdb::Result<Option<IssueDetail>> {
     let Some(row) = issues(c, app, f, Some(fp))?.into_iter().next() else {
         return Ok(None);
     };
     let (where_sql, mut values) = scope(app, f, "");
     values.push(Value::Text(fp.into()));
     let base = format!("FROM events WHERE {where_sql} AND type = 'error' AND fingerprint = ?");
-    let mut st = c.prepare(&format!("SELECT {} {base} ORDER BY ts DESC LIMIT 1", select_list(event_columns(), "")))?;
+    let mut st = c.prepare(&format!(
+        "SELECT {} {base} ORDER BY ts DESC LIMIT 1",
+        select_list(event_columns(), "")
+    ))?;
     let latest = st.query_row(params_from_iter(values.clone()), event_from_row)?;
-    let mut st = c.prepare(&format!("SELECT browser, count(*) AS n {base} GROUP BY browser ORDER BY n DESC LIMIT 20"))?;
+    let mut st = c.prepare(&format!(
+        "SELECT browser, count(*) AS n {base} GROUP BY browser ORDER BY n DESC LIMIT 20"
+    ))?;
     let browsers = st
-        .query_map(params_from_iter(values.clone()), |r| Ok(KeyCount { key: r.get(0)?, count: r.get(1)? }))?
+        .query_map(params_from_iter(values.clone()), |r| {
+            Ok(KeyCount {
+                key: r.get(0)?,
+                count: r.get(1)?,
+            })
+        })?
         .collect::<duckdb::Result<_>>()?;
     let mut st = c.prepare(&format!(
         "SELECT session_id, max(ts) AS last {base} GROUP BY session_id ORDER BY last DESC LIMIT 20"
     ))?;
     let sessions = st
-        .query_map(params_from_iter(values), |r| Ok(SessionRef { id: r.get(0)?, ts: r.get(1)? }))?
+        .query_map(params_from_iter(values), |r| {
+            Ok(SessionRef {
+                id: r.get(0)?,
+                ts: r.get(1)?,
+            })
+        })?
         .collect::<duckdb::Result<_>>()?;
     let before: Vec<Event> = session_events(c, app, &latest.ctx.session_id)?
         .into_iter()
-        .filter(|e| e.ctx.ts <= latest.ctx.ts && matches!(e.kind, EventKind::View(_) | EventKind::Action(_)))
+        .filter(|e| {
+            e.ctx.ts <= latest.ctx.ts && matches!(e.kind, EventKind::View(_) | EventKind::Action(_))
+        })
         .collect();
     let skip = before.len().saturating_sub(BREADCRUMBS);
     let stack = match &latest.kind {
@@ -388,7 +481,11 @@ pub fn issue(c: &Connection, app: &str, fp: &str, f: &Filters) -> duckdb::Result
     }))
 }
 
-pub fn resources(c: &Connection, app: &str, q: &ResourcesQuery) -> duckdb::Result<Vec<ResourceRow>> {
+pub fn resources(
+    c: &Connection,
+    app: &str,
+    q: &ResourcesQuery,
+) -> duckdb::Result<Vec<ResourceRow>> {
     let (where_sql, mut values) = scope(app, &q.filters, "");
     let mut extra = String::new();
     if let Some(kind) = &q.kind {
@@ -418,7 +515,11 @@ pub fn resources(c: &Connection, app: &str, q: &ResourcesQuery) -> duckdb::Resul
             count: n,
             p75_duration: r.get(4)?,
             failures,
-            failure_rate: if n == 0 { 0.0 } else { failures as f64 / n as f64 },
+            failure_rate: if n == 0 {
+                0.0
+            } else {
+                failures as f64 / n as f64
+            },
         })
     })?;
     rows.collect()

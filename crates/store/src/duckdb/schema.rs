@@ -5,7 +5,10 @@ use duckdb::Connection;
 
 use super::columns::{event_columns, view_columns};
 
-fn create_table(name: &str, cols: impl Iterator<Item = &'static (&'static str, &'static str)>) -> String {
+fn create_table(
+    name: &str,
+    cols: impl Iterator<Item = &'static (&'static str, &'static str)>,
+) -> String {
     let cols: Vec<String> = cols.map(|(n, t)| format!("\"{n}\" {t}")).collect();
     format!("CREATE TABLE IF NOT EXISTS {name} ({});", cols.join(", "))
 }
@@ -48,8 +51,8 @@ pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
     // Per-connection staging tables for the writer's batches.
     conn.execute_batch(&format!(
         "{}\n{}",
-        create_table("temp.views_stage", view_columns()),
-        create_table("temp.events_stage", event_columns())
+        create_table("views_stage", view_columns()).replace("CREATE TABLE", "CREATE TEMP TABLE"),
+        create_table("events_stage", event_columns()).replace("CREATE TABLE", "CREATE TEMP TABLE")
     ))?;
     Ok(())
 }
