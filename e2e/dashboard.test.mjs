@@ -92,7 +92,10 @@ async function shot(page, name) {
 
 /** Opens `url` and returns the query string of the first API request to `endpoint` it made. */
 async function openAndCapture(page, url, endpoint) {
-  const req = page.waitForRequest((r) => new URL(r.url()).pathname.endsWith(endpoint));
+  const req = page.waitForRequest((r) => {
+    const p = new URL(r.url()).pathname;
+    return p.startsWith('/api/v1/') && p.endsWith(endpoint); // not the page's own URL (/apps/x/sessions)
+  });
   await page.goto(url);
   return new URL((await req).url()).searchParams;
 }
