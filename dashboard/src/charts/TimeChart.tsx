@@ -15,6 +15,8 @@ interface Props {
   bars?: boolean;
   /** Counts: label only whole-number ticks. */
   integer?: boolean;
+  /** The time window (ms) the x axis spans, so gaps in the data show as gaps. */
+  window?: { from: number; to: number };
 }
 
 /** A time series (x = time) drawn with uPlot, with a hover legend. */
@@ -22,7 +24,7 @@ export function TimeChart(props: Props) {
   const xs = props.points.map((p) => p.t / 1000);
   const ys = props.points.map((p) => p.value);
   const th = props.thresholds;
-  const key = `${props.label}|${props.bars ? 'b' : 'l'}|${th?.join(',') ?? ''}|${xs.join(',')}|${ys.join(',')}`;
+  const key = `${props.window?.from ?? ''}-${props.window?.to ?? ''}|${props.label}|${props.bars ? 'b' : 'l'}|${th?.join(',') ?? ''}|${xs.join(',')}|${ys.join(',')}`;
   const ref = useUplot(
     (width): uPlot.Options => ({
       width,
@@ -39,7 +41,7 @@ export function TimeChart(props: Props) {
         ),
       ],
       scales: {
-        x: { time: true },
+        x: props.window ? { time: true, range: [props.window.from / 1000, props.window.to / 1000] } : { time: true },
         y: {
           range: (_u, _min, max) => {
             const top = Math.max(max ?? 0, th ? th[0] * 1.1 : 0);

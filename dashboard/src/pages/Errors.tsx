@@ -19,7 +19,7 @@ export function ErrorsPage() {
       <section class="panel">
         <h2>Errors over time</h2>
         <Async q={series} what="errors over time">
-          {(ts) => <TimeChart points={ts.points} label="Errors" format={formatCount} bars integer height={180} />}
+          {(ts) => <TimeChart window={window} points={ts.points} label="Errors" format={formatCount} bars integer height={180} />}
         </Async>
       </section>
       <section class="panel">

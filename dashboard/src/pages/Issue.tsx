@@ -70,7 +70,7 @@ function IssueBody(props: { d: IssueDetail }) {
         </section>
         <section class="panel">
           <h2>Sessions affected over time</h2>
-          <TimeChart points={binCounts(d.sessions.map((s) => s.ts), window.from, window.to, 48)} label="Sessions" format={formatCount} bars integer height={160} />
+          <TimeChart window={window} points={binCounts(d.sessions.map((s) => s.ts), window.from, window.to, 48)} label="Sessions" format={formatCount} bars integer height={160} />
           <h3>Browsers</h3>
           {d.browsers.length === 0 ? (
             <p class="muted">No browser recorded.</p>

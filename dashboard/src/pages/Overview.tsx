@@ -43,6 +43,7 @@ function NoData() {
 function Dashboard(props: { summary: Summary }) {
   const s = props.summary;
   const href = useHref();
+  const { window } = usePage();
   const views = useAppApi<TimeseriesAnswer>('timeseries', { metric: 'views' });
   return (
     <>
@@ -69,7 +70,7 @@ function Dashboard(props: { summary: Summary }) {
         <section class="panel">
           <h2>Page views</h2>
           <Async q={views} what="page views over time">
-            {(ts) => <TimeChart points={ts.points} label="Page views" format={formatCount} bars integer height={200} />}
+            {(ts) => <TimeChart window={window} points={ts.points} label="Page views" format={formatCount} bars integer height={200} />}
           </Async>
         </section>
         <ErrorsOverTime />
@@ -82,13 +83,14 @@ function Dashboard(props: { summary: Summary }) {
 function ErrorsOverTime() {
   const errors = useAppApi<TimeseriesAnswer>('timeseries', { metric: 'errors' });
   const href = useHref();
+  const { window } = usePage();
   return (
     <section class="panel">
       <h2>
         Errors <Link href={href('errors')} class="h-link">all issues →</Link>
       </h2>
       <Async q={errors} what="errors over time">
-        {(ts) => <TimeChart points={ts.points} label="Errors" format={formatCount} bars integer height={200} />}
+        {(ts) => <TimeChart window={window} points={ts.points} label="Errors" format={formatCount} bars integer height={200} />}
       </Async>
     </section>
   );

@@ -26,7 +26,7 @@ const DIM_LABEL: Record<Dimension, string> = {
 };
 
 export function VitalsPage() {
-  const { params, loc } = usePage();
+  const { params, loc, window } = usePage();
   const m = params.get('metric');
   const metric: Metric = isMetric(m) ? m : 'lcp';
   const pRaw = Number(params.get('p') ?? 75);
@@ -112,7 +112,7 @@ export function VitalsPage() {
             p{p} over time <span class="muted small">dashed: good / poor thresholds</span>
           </h2>
           <Async q={series} what="the time series">
-            {(ts) => <TimeChart points={ts.points} label={`${METRIC_SHORT[metric]} p${p}`} format={fmt} thresholds={THRESHOLDS[metric]} />}
+            {(ts) => <TimeChart window={window} points={ts.points} label={`${METRIC_SHORT[metric]} p${p}`} format={fmt} thresholds={THRESHOLDS[metric]} />}
           </Async>
         </section>
       </div>
