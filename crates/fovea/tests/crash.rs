@@ -29,7 +29,7 @@ fn start(dir: &Path, addr: SocketAddr) -> Child {
         format!("[[apps]]\nid = \"crash\"\nname = \"crash\"\ningest_key = \"{KEY}\"\norigins = [\"*\"]\n"),
     )
     .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_fovea"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fovea"))
         .args(["serve", "--listen", &addr.to_string(), "--data-dir"])
         .arg(dir.join("data"))
         .arg("--config")
@@ -48,6 +48,8 @@ fn start(dir: &Path, addr: SocketAddr) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("fovea did not come up on {addr}");
 }
 

@@ -106,7 +106,7 @@ pub fn decompress(encoding: Option<&str>, body: &[u8], cap: usize) -> Result<Vec
         Some("deflate") => {
             if body.len() >= 2
                 && body[0] & 0x0f == 8
-                && u16::from_be_bytes([body[0], body[1]]) % 31 == 0
+                && u16::from_be_bytes([body[0], body[1]]).is_multiple_of(31)
             {
                 read_capped(flate2::read::ZlibDecoder::new(body), cap)
             } else {
@@ -315,7 +315,9 @@ mod tests {
         let big_event = EVENT.replace("boom", &"x".repeat(600));
         let four = [EVENT; 4].join(",");
         let wrong_type = EVENT.replace("\"ts\":1", "\"ts\":\"soon\"");
-        let cases: Vec<(Option<&str>, Option<&str>, Vec<u8>, &str, &str)> = vec![
+        // (content type, content encoding, body, expected code, message excerpt)
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, Vec<u8>, &'a str, &'a str);
+        let cases: Vec<Case> = vec![
             (
                 None,
                 None,
