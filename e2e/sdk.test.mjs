@@ -235,7 +235,8 @@ describe('browser SDK on the demo site', () => {
     assert.match(xhr.trace_id, HEX32);
     assert.match(xhr.span_id, HEX16);
     const down = res.find((r) => /127\.0\.0\.1:9/.test(r.resource_url));
-    assert.equal(down?.trace_id, undefined, 'URLs outside allowedTracingUrls get no traceparent');
+    assert.ok(down, 'the failed request is a resource');
+    assert.equal(down.trace_id ?? null, null, 'URLs outside allowedTracingUrls get no traceparent');
     assert.ok(res.some((r) => r.kind === 'document'), 'navigations are document resources');
     assert.ok(res.some((r) => r.kind === 'img' && /hero\.svg/.test(r.resource_url) && r.duration > 0), 'Resource Timing images');
     assert.ok(res.some((r) => r.kind === 'script' && /fovea\.min\.js/.test(r.resource_url)));
