@@ -20,7 +20,9 @@ step "building the SDK, the dashboard and fovea (the first build compiles DuckDB
 (cd sdk && npm ci --no-audit --no-fund --silent && npm run build --silent)
 (cd dashboard && npm ci --no-audit --no-fund --silent && npm run build --silent)
 (cd e2e && npm ci --no-audit --no-fund --silent)
-cargo build -p fovea
+# The same package selection as ./test.sh, so both share one DuckDB build
+# (cargo picks build-script features per selection).
+cargo build --workspace --all-targets
 
 mkdir -p "$DATA"
 # The demo's admin password is made once and kept with the data.

@@ -36,5 +36,5 @@ step "dashboard: unit tests"
 (cd dashboard && npm test)
 
 step "end-to-end: headless Chromium against the real fovea binary"
-cargo build -p fovea --quiet
+cargo build --workspace --all-targets --quiet  # same selection as above: no second DuckDB build
 (cd e2e && npm ci --no-audit --no-fund && FOVEA_BIN="$CARGO_TARGET_DIR/debug/fovea" node --test --test-concurrency=1)

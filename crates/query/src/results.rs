@@ -249,5 +249,16 @@ mod tests {
         assert_eq!(v["session_id"], "s");
         assert_eq!(v["lcp"], 1.5);
         assert_eq!(v["event_id"], "00000000-0000-0000-0000-000000000000");
+        // Regression: attrs were served as a string of JSON, not the object sent.
+        let action = Event {
+            event_id: uuid::Uuid::nil(),
+            ctx: Context::default(),
+            kind: EventKind::Action(fovea_schema::ActionEvent {
+                attrs: Some(r#"{"coupon":"SPRING"}"#.into()),
+                ..Default::default()
+            }),
+        };
+        let v = serde_json::to_value(EventJson(action)).unwrap();
+        assert_eq!(v["attrs"]["coupon"], "SPRING");
     }
 }

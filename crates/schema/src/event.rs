@@ -1,4 +1,4 @@
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
 
 /// One canonical event: what every intake adapter produces and every store
@@ -99,7 +99,8 @@ pub struct ActionEvent {
     pub y: Option<f64>,
     /// Any of `rage`, `dead`, `error`.
     pub frustration: Vec<String>,
-    /// Custom context as a JSON object text.
+    /// Custom context as a JSON object text (serialised as the object).
+    #[serde(serialize_with = "json_text")]
     pub attrs: Option<String>,
 }
 
@@ -117,6 +118,8 @@ pub struct ErrorEvent {
     pub fingerprint: String,
     /// `file:line:col` (and function) of the innermost frame, for display.
     pub top_frame: Option<String>,
+    /// Custom context as a JSON object text (serialised as the object).
+    #[serde(serialize_with = "json_text")]
     pub attrs: Option<String>,
 }
 
@@ -149,4 +152,16 @@ pub struct LongTaskEvent {
     pub script_url: Option<String>,
     pub script_function: Option<String>,
     pub script_invoker: Option<String>,
+}
+
+/// Writes stored JSON text as JSON, not as a string: `attrs` goes out the
+/// way the browser sent it.
+fn json_text<S: Serializer>(text: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match text
+        .as_ref()
+        .and_then(|t| serde_json::value::RawValue::from_string(t.clone()).ok())
+    {
+        Some(raw) => raw.serialize(s),
+        None => s.serialize_none(),
+    }
 }
