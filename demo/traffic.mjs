@@ -132,10 +132,13 @@ export async function generateTraffic({ demoUrl, sessions = 10, browser, seed = 
 
 async function loadChromium() {
   try {
-    return (await import('playwright-core')).chromium;
+    const m = await import('playwright-core');
+    return m.chromium ?? m.default.chromium;
   } catch {
     const require = createRequire(resolve(fileURLToPath(new URL('.', import.meta.url)), '..', 'e2e', 'package.json'));
-    return (await import(pathToFileURL(require.resolve('playwright-core')).href)).chromium;
+    // playwright-core is CommonJS: its exports may only be on `default`.
+    const m = await import(pathToFileURL(require.resolve('playwright-core')).href);
+    return m.chromium ?? m.default.chromium;
   }
 }
 
