@@ -24,29 +24,34 @@ pub async fn sdk(axum::extract::Path(file): axum::extract::Path<String>) -> Resp
     let Some(f) = Sdk::get(&file) else {
         return error_body(StatusCode::NOT_FOUND, "not_found", "no such SDK file");
     };
-    let mime = mime_guess::from_path(&file)
+    let mut res = file_response(f.data.into_owned(), &guess(&file), "public, max-age=3600");
+    // Loadable with `crossorigin` (for full error details in the host page).
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    res
+}
+
+fn guess(path: &str) -> String {
+    mime_guess::from_path(path)
         .first_or_octet_stream()
-        .to_string();
-    let mut res = Response::new(Body::from(f.data.into_owned()));
+        .to_string()
+}
+
+/// An embedded file with its type, caching and `nosniff`.
+fn file_response(data: Vec<u8>, mime: &str, cache: &'static str) -> Response {
+    let mut res = Response::new(Body::from(data));
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&mime)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    // Loadable with `crossorigin` (for full error details in the host page).
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
 
@@ -69,39 +74,27 @@ pub async fn serve(uri: Uri) -> Response {
         },
     };
     let mime = if asset {
-        mime_guess::from_path(path)
-            .first_or_octet_stream()
-            .to_string()
+        guess(path)
     } else {
         "text/html; charset=utf-8".to_string()
     };
-    let mut res = Response::new(Body::from(file.data.into_owned()));
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&mime)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     // Hashed asset names never change content; the index must be revalidated.
     let cache = if path.starts_with("assets/") {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
     };
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    let mut res = file_response(file.data.into_owned(), &mime, cache);
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     res
 }
 
