@@ -184,8 +184,29 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests, then draining the spool");
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// glibc gives every thread that contends for malloc its own arena (up to
+/// 8 per core); with tokio's and DuckDB's threads that alone adds tens of MB
+/// of retained heap. Two arenas keep the peak RSS under load low at no
+/// measurable throughput cost (bench/README.md, `rss`).
+fn cap_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called before
+    // any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    cap_malloc_arenas();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     init_logs();
     let Command::Serve(serve) = Cli::parse().command;
     let (listen, settings) = settings(serve)?;
