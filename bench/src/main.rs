@@ -292,21 +292,46 @@ async fn query() {
             ..Filters::last_day(now)
         },
     };
-    let first = store.vitals("bench", &q).await.unwrap();
-    let total: u64 = first.iter().map(|g| g.count).sum();
-    assert_eq!(total, n, "every view is counted once");
-    let mut times = Vec::new();
-    for _ in 0..10 {
-        let t = Instant::now();
-        store.vitals("bench", &q).await.unwrap();
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    times.sort_by(f64::total_cmp);
+    let timed = |label: &'static str| {
+        let (store, q) = (store.clone(), q.clone());
+        async move {
+            let first = store.vitals("bench", &q).await.unwrap();
+            let total: u64 = first.iter().map(|g| g.count).sum();
+            assert_eq!(total, n, "every view is counted once");
+            let mut times = Vec::new();
+            for _ in 0..10 {
+                let t = Instant::now();
+                store.vitals("bench", &q).await.unwrap();
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(f64::total_cmp);
+            println!(
+                "  p75 LCP by page over {n} views, {label}: median {:.1} ms, min {:.1} ms, max {:.1} ms (10 runs after 1 warm-up)",
+                times[5], times[0], times[9]
+            );
+            (first, times[5])
+        }
+    };
+    let (exact, exact_ms) = timed("raw rows (exact)").await;
+    let t = Instant::now();
+    let hours = store.roll_up(now).await.unwrap();
     println!(
-        "  p75 LCP by page over {n} views ({} groups): median {:.0} ms, min {:.0} ms, max {:.0} ms (10 runs, after 1 warm-up)",
-        first.len(),
-        times[5],
-        times[0],
-        times[9]
+        "  roll-up of {hours} closed hours: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let (rolled, rolled_ms) = timed("hourly roll-ups").await;
+    let worst = exact
+        .iter()
+        .map(|e| {
+            let r = rolled.iter().find(|r| r.key == e.key).expect("same groups");
+            assert_eq!(r.count, e.count);
+            assert!((r.good - e.good).abs() < 1e-9 && (r.poor - e.poor).abs() < 1e-9);
+            ((r.value - e.value) / e.value).abs()
+        })
+        .fold(0.0, f64::max);
+    println!(
+        "  speed-up {:.1}x; counts and shares equal; largest relative difference of a p75: {:.2}%",
+        exact_ms / rolled_ms,
+        worst * 100.0
     );
 }

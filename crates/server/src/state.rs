@@ -158,12 +158,14 @@ impl AppState {
         Ok(())
     }
 
-    /// Refreshes the app index every `period` and applies retention hourly.
+    /// Refreshes the app index every `period`, rolls up vitals every minute
+    /// and applies retention hourly.
     pub fn spawn_maintenance(&self, period: Duration) {
         let state = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(period);
             let mut last_retention = 0i64;
+            let mut last_roll_up = 0i64;
             loop {
                 tick.tick().await;
                 let apps = match state.refresh_apps().await {
@@ -174,6 +176,16 @@ impl AppState {
                     }
                 };
                 let now = now_ms();
+                if now - last_roll_up >= 60_000 {
+                    last_roll_up = now;
+                    // Hours are rolled up a few minutes after they end, when
+                    // most of their views have sent their last version.
+                    match state.store.roll_up(now - 5 * 60_000).await {
+                        Ok(0) => {}
+                        Ok(hours) => tracing::info!(hours, "vitals rolled up"),
+                        Err(e) => tracing::warn!(error = %e, "roll-up failed"),
+                    }
+                }
                 if now - last_retention < 3_600_000 {
                     continue;
                 }

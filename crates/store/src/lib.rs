@@ -54,6 +54,11 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes an app's events older than `before` (ms); returns rows deleted.
     async fn expire(&self, app_id: &str, before: i64) -> Result<u64>;
 
+    /// Brings the precomputed aggregates up to date for the data older than
+    /// `before` (ms); returns how many hours it rolled up. Queries are
+    /// correct whether or not this has run, only slower.
+    async fn roll_up(&self, before: i64) -> Result<u64>;
+
     async fn apps(&self) -> Result<Vec<App>>;
     async fn create_app(&self, app: &App) -> Result<()>;
     async fn update_app(&self, app: &App) -> Result<()>;

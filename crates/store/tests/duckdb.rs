@@ -429,3 +429,164 @@ async fn apps_round_trip_and_keys_are_unique() {
     store.update_app(&changed).await.unwrap();
     assert_eq!(store.apps().await.unwrap(), vec![changed]);
 }
+
+const HOUR: i64 = 3_600_000;
+
+fn lcp_by_page(from: i64, to: i64, p: u8) -> VitalsQuery {
+    VitalsQuery {
+        metric: Metric::Lcp,
+        p,
+        by: Dimension::Page,
+        filters: Filters {
+            from,
+            to,
+            ..Filters::last_day(to)
+        },
+    }
+}
+
+/// 3000 views over six hours from T0 on three pages.
+fn six_hours_of_views() -> Vec<Event> {
+    let mut seed: u64 = 7;
+    (0..3000)
+        .map(|i| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let lcp = 200.0 + ((seed >> 33) % 6000) as f64;
+            let route = ["/", "/cart", "/product"][i % 3];
+            view(
+                &format!("s{i}"),
+                &format!("v{i}"),
+                T0 + i as i64 * 7_200,
+                route,
+                1,
+                lcp,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn rolled_up_hours_answer_like_the_rows() {
+    let (_dir, store) = open();
+    store.insert(six_hours_of_views()).await.unwrap();
+    let mut questions = Vec::new();
+    for (from, to) in [
+        (T0 - HOUR, T0 + 7 * HOUR),
+        (T0 + HOUR / 2, T0 + 3 * HOUR + 5),
+    ] {
+        for p in [50u8, 75, 95] {
+            let q = lcp_by_page(from, to, p);
+            let exact = store.vitals("app", &q).await.unwrap();
+            questions.push((q, exact));
+        }
+    }
+    // Hours 0..=3 end before the cut-off; 4 and 5 stay raw.
+    assert_eq!(store.roll_up(T0 + 4 * HOUR + 60_000).await.unwrap(), 4);
+    for (q, exact) in questions {
+        let rolled = store.vitals("app", &q).await.unwrap();
+        assert_eq!(rolled.len(), exact.len());
+        for (r, e) in rolled.iter().zip(&exact) {
+            assert_eq!(
+                (&r.key, r.count),
+                (&e.key, e.count),
+                "same groups, same order"
+            );
+            for (a, b) in [(r.good, e.good), (r.ni, e.ni), (r.poor, e.poor)] {
+                assert!((a - b).abs() < 1e-9, "shares are exact");
+            }
+            // DDSketch's 1% plus the interpolation quantile_cont does.
+            let err = (r.value - e.value).abs() / e.value;
+            assert!(
+                err < 0.015,
+                "p{} {:?}: {} vs {}",
+                q.p,
+                r.key,
+                r.value,
+                e.value
+            );
+        }
+    }
+    // A filter the roll-ups do not keep takes the exact path.
+    let mut q = lcp_by_page(T0 - HOUR, T0 + 7 * HOUR, 75);
+    let all = store.vitals("app", &q).await.unwrap();
+    q.filters.page = Some("/cart".into());
+    let cart = store.vitals("app", &q).await.unwrap();
+    let mut cart_lcp: Vec<f64> = six_hours_of_views()
+        .iter()
+        .filter(|e| e.ctx.route == "/cart")
+        .filter_map(|e| match &e.kind {
+            EventKind::View(v) => v.lcp,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cart.len(), 1);
+    assert_eq!(cart[0].value, percentile(&mut cart_lcp, 0.75));
+    assert_ne!(
+        all.iter().find(|g| g.key == cart[0].key).unwrap().value,
+        cart[0].value
+    );
+}
+
+#[tokio::test]
+async fn a_new_version_in_a_rolled_up_hour_replaces_the_old_one() {
+    let (_dir, store) = open();
+    let views: Vec<Event> = (0..100)
+        .map(|i| view("s", &format!("v{i}"), T0 + i * 1000, "/", 1, 1000.0))
+        .collect();
+    store.insert(views).await.unwrap();
+    assert_eq!(store.roll_up(T0 + 2 * HOUR).await.unwrap(), 1);
+    let q = lcp_by_page(T0 - HOUR, T0 + 2 * HOUR, 75);
+    assert_eq!(store.vitals("app", &q).await.unwrap()[0].poor, 0.0);
+
+    // The view's final version arrives after its hour was rolled up.
+    store
+        .insert(vec![view("s", "v0", T0, "/", 2, 9000.0)])
+        .await
+        .unwrap();
+    let after = store.vitals("app", &q).await.unwrap();
+    assert_eq!((after[0].count, after[0].poor), (100, 0.01));
+    assert_eq!(
+        store.roll_up(T0 + 2 * HOUR).await.unwrap(),
+        1,
+        "rolled up again"
+    );
+    let again = store.vitals("app", &q).await.unwrap();
+    assert_eq!((again[0].count, again[0].poor), (100, 0.01));
+    assert!(
+        (again[0].value - 1000.0).abs() <= 10.0,
+        "within the sketch's 1%"
+    );
+}
+
+#[tokio::test]
+async fn retention_drops_the_roll_ups_with_the_rows() {
+    let (_dir, store) = open();
+    store.insert(six_hours_of_views()).await.unwrap();
+    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 6);
+    store.expire("app", T0 + 2 * HOUR + 1).await.unwrap();
+    let q = lcp_by_page(T0 - HOUR, T0 + 7 * HOUR, 75);
+    let left: u64 = store
+        .vitals("app", &q)
+        .await
+        .unwrap()
+        .iter()
+        .map(|g| g.count)
+        .sum();
+    assert_eq!(
+        left,
+        3000 - 1000 - 1,
+        "two hours and one view of the third are gone"
+    );
+    // The cut hour is rolled up again from what is left of it.
+    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 1);
+    let again: u64 = store
+        .vitals("app", &q)
+        .await
+        .unwrap()
+        .iter()
+        .map(|g| g.count)
+        .sum();
+    assert_eq!(again, left);
+}

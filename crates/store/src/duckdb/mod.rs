@@ -6,6 +6,7 @@
 
 mod columns;
 mod read;
+mod rollup;
 mod schema;
 
 use std::path::Path;
@@ -147,13 +148,33 @@ fn insert_batch(conn: &mut Connection, events: &[Event]) -> duckdb::Result<()> {
              AND v.view_id = n.view_id AND v.version >= n.version AND v.ts BETWEEN ? AND ?)",
         params![lo, hi],
     )?;
-    tx.execute(
+    // The hours whose views change, replaced or new, lose their roll-ups.
+    let mut hours = view_hours(
+        &tx,
         "DELETE FROM views v WHERE v.ts BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM views_new n
-             WHERE n.app = v.app AND n.view_id = v.view_id)",
+             WHERE n.app = v.app AND n.view_id = v.view_id) RETURNING app, ts",
         params![lo, hi],
     )?;
+    hours.extend(view_hours(&tx, "SELECT app, ts FROM views_new", [])?);
+    hours.sort();
+    hours.dedup();
+    rollup::invalidate(&tx, &hours)?;
     tx.execute_batch("INSERT INTO views SELECT * FROM views_new; DROP TABLE views_new;")?;
     tx.commit()
+}
+
+/// Runs a statement yielding (app, ts) rows; returns their (app, hour).
+fn view_hours(
+    conn: &Connection,
+    sql: &str,
+    params: impl duckdb::Params,
+) -> duckdb::Result<Vec<(String, i64)>> {
+    let mut st = conn.prepare(sql)?;
+    let rows = st.query_map(params, |r| {
+        let ts: i64 = r.get(1)?;
+        Ok((r.get(0)?, ts.div_euclid(rollup::HOUR_MS) * rollup::HOUR_MS))
+    })?;
+    rows.collect()
 }
 
 fn app_from_row(r: &duckdb::Row) -> duckdb::Result<App> {
@@ -203,9 +224,14 @@ impl Store for DuckStore {
                 "DELETE FROM events WHERE app = ? AND ts < ?",
                 params![app, before],
             )?;
+            rollup::expire(c, &app, before)?;
             Ok::<_, duckdb::Error>((v + e) as u64)
         })
         .await
+    }
+
+    async fn roll_up(&self, before: i64) -> Result<u64> {
+        self.write(move |c| rollup::roll_up(c, before)).await
     }
 
     async fn apps(&self) -> Result<Vec<App>> {

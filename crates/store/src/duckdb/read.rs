@@ -14,6 +14,7 @@ use fovea_query::{
 use fovea_schema::{Event, EventKind, Metric};
 
 use super::columns::{event_columns, event_from_row, select_list, view_columns, view_from_row};
+use super::rollup;
 
 /// `app = ? AND ts >= ? AND ts < ? AND <dimension> = ?...` and its values.
 fn scope(app: &str, f: &Filters, alias: &str) -> (String, Vec<Value>) {
@@ -49,7 +50,39 @@ fn rating_sql(m: Metric) -> String {
     )
 }
 
+/// Runs `f` in one read transaction, so that its statements see one
+/// snapshot of the database.
+fn in_snapshot<T>(
+    c: &Connection,
+    f: impl FnOnce(&Connection) -> duckdb::Result<T>,
+) -> duckdb::Result<T> {
+    c.execute_batch("BEGIN TRANSACTION")?;
+    let out = f(c);
+    let end = c.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
+    let out = out?;
+    end?;
+    Ok(out)
+}
+
 pub fn vitals(c: &Connection, app: &str, q: &VitalsQuery) -> duckdb::Result<Vec<VitalsGroup>> {
+    if rollup::serves(&q.filters) {
+        let rolled = in_snapshot(c, |c| {
+            rollup::vitals(c, app, q, |from, to| {
+                scope(
+                    app,
+                    &Filters {
+                        from,
+                        to,
+                        ..q.filters.clone()
+                    },
+                    "",
+                )
+            })
+        })?;
+        if let Some(groups) = rolled {
+            return Ok(groups);
+        }
+    }
     let (where_sql, values) = scope(app, &q.filters, "");
     let m = q.metric.name();
     let key =
