@@ -150,6 +150,19 @@ async fn intake() {
         "  ratio fovea / parse-and-discard: {:.2}",
         got.per_sec() / base.per_sec()
     );
+    // The spool absorbs what the writer has not stored yet; say how much.
+    let backlog = running.state.spool.pending_bytes();
+    let t = Instant::now();
+    while running.state.spool.pending_bytes() > 0 && t.elapsed() < Duration::from_secs(600) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stored = got.ok as f64 * events_per_request;
+    println!(
+        "  writer: {:.1} MB still spooled at the end, stored {:.1} s later; stored over load + drain: {:.0} events/s",
+        backlog as f64 / 1e6,
+        t.elapsed().as_secs_f64(),
+        stored / (got.elapsed + t.elapsed()).as_secs_f64()
+    );
     running.writer.shutdown().await;
 }
 

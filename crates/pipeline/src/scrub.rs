@@ -113,44 +113,61 @@ static IBAN: LazyLock<Regex> =
 
 /// Replaces emails, JWTs, bearer/basic credentials, Luhn-valid card numbers
 /// and checksum-valid IBANs.
+///
+/// Runs in the writer for every URL and message, so each pattern first
+/// needs a cheap sign that it could match (a byte scan), and untouched text
+/// is never copied.
 pub fn scrub_text(text: &str) -> Cow<'_, str> {
-    // Fast path: nothing here can match without a digit, an @ or a JWT start.
-    let bytes = text.as_bytes();
-    if !bytes
-        .iter()
-        .any(|b| b.is_ascii_digit() || *b == b'@' || *b == b'%')
-        && !text.contains("eyJ")
-        && !text.to_ascii_lowercase().contains("bearer")
-        && !text.to_ascii_lowercase().contains("basic")
-    {
-        return Cow::Borrowed(text);
+    let b = text.as_bytes();
+    let has = |needle: &[u8]| {
+        b.windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    let mut s = Cow::Borrowed(text);
+    if b.contains(&b'@') || has(b"%40") {
+        s = apply(s, &EMAIL, "[email]");
     }
-    let s = EMAIL.replace_all(text, "[email]");
-    let s = JWT.replace_all(&s, "[jwt]").into_owned();
-    let s = BEARER.replace_all(&s, "$1 [redacted]").into_owned();
-    let s = CARD
-        .replace_all(&s, |c: &regex::Captures| {
+    if has(b"eyJ") {
+        s = apply(s, &JWT, "[jwt]");
+    }
+    if has(b"bearer") || has(b"basic") {
+        s = apply(s, &BEARER, "$1 [redacted]");
+    }
+    if digits >= 13 {
+        s = apply(s, &CARD, |c: &regex::Captures| {
             if luhn(&c[0]) {
                 "[card]".to_string()
             } else {
                 c[0].to_string()
             }
-        })
-        .into_owned();
-    let s = IBAN
-        .replace_all(&s, |c: &regex::Captures| {
+        });
+    }
+    let iban_start = |w: &[u8]| {
+        w[0].is_ascii_uppercase()
+            && w[1].is_ascii_uppercase()
+            && w[2].is_ascii_digit()
+            && w[3].is_ascii_digit()
+    };
+    if digits >= 2 && b.windows(4).any(iban_start) {
+        s = apply(s, &IBAN, |c: &regex::Captures| {
             if iban_valid(&c[0]) {
                 "[iban]".to_string()
             } else {
                 c[0].to_string()
             }
-        })
-        .into_owned();
-    if s == text {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(s)
+        });
     }
+    s
+}
+
+/// `re.replace_all`, keeping the input (borrowed or not) when nothing matched.
+fn apply<'a>(s: Cow<'a, str>, re: &Regex, rep: impl regex::Replacer) -> Cow<'a, str> {
+    let replaced = match re.replace_all(&s, rep) {
+        Cow::Owned(o) => Some(o),
+        Cow::Borrowed(_) => None,
+    };
+    replaced.map_or(s, Cow::Owned)
 }
 
 fn luhn(candidate: &str) -> bool {

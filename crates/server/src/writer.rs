@@ -70,6 +70,7 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
             }
             continue;
         }
+        let caught_up = records.iter().map(Vec::len).sum::<usize>() < MAX_BATCH_BYTES;
         let (events, newest) = process(&state, &records);
         let n = events.len() as u64;
         if !commit(&state, &rt, events, &stop) {
@@ -87,8 +88,9 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
             .metrics
             .writer_lag_seconds
             .set((now_ms() - newest) as f64 / 1000.0);
-        if !stop.load(Ordering::SeqCst) {
-            // At most one store write per flush period: bigger, cheaper batches.
+        if caught_up && !stop.load(Ordering::SeqCst) {
+            // Once caught up, at most one store write per flush period:
+            // bigger, cheaper batches. Behind, it writes back to back.
             std::thread::sleep(flush.saturating_sub(started.elapsed()));
         }
     }

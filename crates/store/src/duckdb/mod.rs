@@ -9,6 +9,7 @@ mod read;
 mod rollup;
 mod schema;
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -19,7 +20,7 @@ use fovea_query::{
     App, Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery, SessionDetail,
     SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, DAY_MS,
 };
-use fovea_schema::{Event, EventKind, Metric};
+use fovea_schema::{Event, EventKind, Metric, ViewEvent};
 
 use crate::{LoginSession, Result, Store, StoreError, User};
 
@@ -46,8 +47,12 @@ impl std::fmt::Debug for DuckStore {
 }
 
 /// How far around a batch's timestamps the writer looks for earlier copies
-/// of its events (client retries, spool replays).
-const DEDUP_WINDOW_MS: i64 = DAY_MS;
+/// of its events (client retries, spool replays) and older versions of its
+/// views. A copy's `ts` is the same client time corrected by the drift
+/// measured at its own send, so copies differ by network jitter, seconds at
+/// most; a view's versions all carry its start time. The window bounds the
+/// scan each batch makes, so it is kept to minutes, not days.
+const DEDUP_WINDOW_MS: i64 = 10 * 60_000;
 
 impl DuckStore {
     /// Opens (creating if needed) the database file and migrates it.
@@ -103,9 +108,12 @@ impl DuckStore {
     }
 }
 
-/// Appends a batch through the staging tables and merges it in one
-/// transaction: events deduplicated by id, views keeping their highest
-/// version.
+/// Stores a batch in one transaction: events deduplicated by id, views
+/// keeping their highest version.
+///
+/// Only the keys go through staging tables, to ask which events are already
+/// stored and which views are beaten by a stored version; the surviving rows
+/// are appended once, straight into their tables.
 fn insert_batch(conn: &mut Connection, events: &[Event]) -> duckdb::Result<()> {
     let (lo, hi) = match (
         events.iter().map(|e| e.ctx.ts).min(),
@@ -114,66 +122,107 @@ fn insert_batch(conn: &mut Connection, events: &[Event]) -> duckdb::Result<()> {
         (Some(lo), Some(hi)) => (lo - DEDUP_WINDOW_MS, hi + DEDUP_WINDOW_MS),
         _ => return Ok(()),
     };
-    conn.execute_batch("DELETE FROM temp.views_stage; DELETE FROM temp.events_stage;")?;
-    {
-        let mut views = conn.appender_to_catalog_and_db("views_stage", "temp", "main")?;
-        let mut others = conn.appender_to_catalog_and_db("events_stage", "temp", "main")?;
-        for e in events {
-            match &e.kind {
-                EventKind::View(v) => {
-                    views.append_row(appender_params_from_iter(columns::view_values(e, v)))?
-                }
-                _ => others.append_row(appender_params_from_iter(columns::event_values(e)))?,
-            }
+    // Within the batch: first copy of an event, highest version of a view.
+    let mut seen = HashSet::new();
+    let mut views: HashMap<(&str, &str), (&Event, &ViewEvent)> = HashMap::new();
+    let mut others = Vec::new();
+    for e in events {
+        if !seen.insert((e.ctx.app_id.as_str(), e.event_id)) {
+            continue;
         }
-        views.flush()?;
-        others.flush()?;
+        match &e.kind {
+            EventKind::View(v) => {
+                let key = (
+                    e.ctx.app_id.as_str(),
+                    e.ctx.view_id.as_deref().unwrap_or(""),
+                );
+                match views.get(&key) {
+                    Some((_, old)) if old.version >= v.version => {}
+                    _ => {
+                        views.insert(key, (e, v));
+                    }
+                }
+            }
+            _ => others.push(e),
+        }
+    }
+
+    conn.execute_batch("DELETE FROM temp.event_keys; DELETE FROM temp.view_keys;")?;
+    {
+        let mut keys = conn.appender_to_catalog_and_db("event_keys", "temp", "main")?;
+        for e in &others {
+            keys.append_row(params![e.ctx.app_id, e.event_id.to_string()])?;
+        }
+        keys.flush()?;
+        let mut keys = conn.appender_to_catalog_and_db("view_keys", "temp", "main")?;
+        for ((app, view_id), (_, v)) in &views {
+            keys.append_row(params![app, view_id, v.version])?;
+        }
+        keys.flush()?;
     }
     let tx = conn.transaction()?;
-    tx.execute(
-        "INSERT INTO events SELECT * FROM (
-             SELECT * FROM temp.events_stage QUALIFY row_number() OVER (PARTITION BY app, event_id) = 1
-         ) s WHERE NOT EXISTS (
-             SELECT 1 FROM events e WHERE e.app = s.app AND e.event_id = s.event_id AND e.ts BETWEEN ? AND ?)",
-        params![lo, hi],
-    )?;
-    tx.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE views_new AS SELECT * FROM temp.views_stage
-             QUALIFY row_number() OVER (PARTITION BY app, view_id ORDER BY version DESC) = 1;",
-    )?;
-    // Drop staged views that an equal or newer version already beat, then
-    // replace the older versions of the rest.
-    tx.execute(
-        "DELETE FROM views_new n WHERE EXISTS (SELECT 1 FROM views v WHERE v.app = n.app
-             AND v.view_id = n.view_id AND v.version >= n.version AND v.ts BETWEEN ? AND ?)",
-        params![lo, hi],
-    )?;
-    // The hours whose views change, replaced or new, lose their roll-ups.
-    let mut hours = view_hours(
+    let stored: HashSet<(String, String)> = pairs(
         &tx,
-        "DELETE FROM views v WHERE v.ts BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM views_new n
-             WHERE n.app = v.app AND n.view_id = v.view_id) RETURNING app, ts",
+        "SELECT app, CAST(event_id AS VARCHAR) FROM temp.event_keys k WHERE EXISTS (
+             SELECT 1 FROM events e WHERE e.app = k.app AND e.event_id = k.event_id
+             AND e.ts BETWEEN ? AND ?)",
         params![lo, hi],
     )?;
-    hours.extend(view_hours(&tx, "SELECT app, ts FROM views_new", [])?);
+    let beaten: HashSet<(String, String)> = pairs(
+        &tx,
+        "SELECT app, view_id FROM temp.view_keys k WHERE EXISTS (
+             SELECT 1 FROM views v WHERE v.app = k.app AND v.view_id = k.view_id
+             AND v.version >= k.version AND v.ts BETWEEN ? AND ?)",
+        params![lo, hi],
+    )?;
+    // Older versions make way; their hours and the new views' hours lose
+    // their roll-ups.
+    let mut hours: Vec<(String, i64)> = {
+        let mut st = tx.prepare(
+            "DELETE FROM views v WHERE v.ts BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM temp.view_keys k
+                 WHERE k.app = v.app AND k.view_id = v.view_id AND k.version > v.version)
+             RETURNING app, ts",
+        )?;
+        let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, hour_of(r.get(1)?))))?;
+        rows.collect::<duckdb::Result<_>>()?
+    };
+    {
+        let mut out = tx.appender("views")?;
+        for ((app, view_id), (e, v)) in &views {
+            if beaten.contains(&(app.to_string(), view_id.to_string())) {
+                continue;
+            }
+            hours.push((app.to_string(), hour_of(e.ctx.ts)));
+            out.append_row(appender_params_from_iter(columns::view_values(e, v)))?;
+        }
+        out.flush()?;
+        let mut out = tx.appender("events")?;
+        for e in others {
+            if stored.contains(&(e.ctx.app_id.clone(), e.event_id.to_string())) {
+                continue;
+            }
+            out.append_row(appender_params_from_iter(columns::event_values(e)))?;
+        }
+        out.flush()?;
+    }
     hours.sort();
     hours.dedup();
     rollup::invalidate(&tx, &hours)?;
-    tx.execute_batch("INSERT INTO views SELECT * FROM views_new; DROP TABLE views_new;")?;
     tx.commit()
 }
 
-/// Runs a statement yielding (app, ts) rows; returns their (app, hour).
-fn view_hours(
+fn hour_of(ts: i64) -> i64 {
+    ts.div_euclid(rollup::HOUR_MS) * rollup::HOUR_MS
+}
+
+/// The two text columns of a query's rows.
+fn pairs(
     conn: &Connection,
     sql: &str,
     params: impl duckdb::Params,
-) -> duckdb::Result<Vec<(String, i64)>> {
+) -> duckdb::Result<HashSet<(String, String)>> {
     let mut st = conn.prepare(sql)?;
-    let rows = st.query_map(params, |r| {
-        let ts: i64 = r.get(1)?;
-        Ok((r.get(0)?, ts.div_euclid(rollup::HOUR_MS) * rollup::HOUR_MS))
-    })?;
+    let rows = st.query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }
 

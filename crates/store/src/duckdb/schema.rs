@@ -17,7 +17,7 @@ fn create_table(
 ///
 /// Event tables have no primary key on purpose: an ART index over tens of
 /// millions of ids would cost more memory than the rest of the server.
-/// Deduplication is done by the writer against a ±1 day window of `ts`
+/// Deduplication is done by the writer against a ±10 minute window of `ts`
 /// instead, which the tables' insertion order (≈ time order) makes a scan of
 /// a few row groups.
 fn initial() -> String {
@@ -48,11 +48,10 @@ pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
         ))?;
         tracing::info!(version, "duckdb migration applied");
     }
-    // Per-connection staging tables for the writer's batches.
-    conn.execute_batch(&format!(
-        "{}\n{}",
-        create_table("views_stage", view_columns()).replace("CREATE TABLE", "CREATE TEMP TABLE"),
-        create_table("events_stage", event_columns()).replace("CREATE TABLE", "CREATE TEMP TABLE")
-    ))?;
+    // Per-connection staging tables for the keys of the writer's batches.
+    conn.execute_batch(
+        "CREATE TEMP TABLE event_keys (app VARCHAR, event_id UUID);
+         CREATE TEMP TABLE view_keys (app VARCHAR, view_id VARCHAR, version UBIGINT);",
+    )?;
     Ok(())
 }
