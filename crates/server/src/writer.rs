@@ -52,6 +52,9 @@ impl Writer {
 }
 
 fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
+    // Decoding and normalising yield to the intake under load, like the
+    // store's own bulk work: the spool holds what is not stored yet.
+    fovea_store::lower_thread_priority();
     let flush = state.settings.writer_flush;
     loop {
         let started = Instant::now();

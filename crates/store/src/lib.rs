@@ -15,6 +15,20 @@ use fovea_schema::{Event, Metric};
 
 pub use crate::duckdb::DuckStore;
 
+/// Gives the calling thread background CPU priority: Linux's `SCHED_IDLE`
+/// class, which runs only when nothing else wants the CPU and is preempted
+/// at once when a request handler wakes up (a high nice value still delays
+/// woken handlers). For bulk work that a spool or queue absorbs.
+pub fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: sched_setscheduler only changes a scheduling attribute; pid 0
+    // is the calling thread, and SCHED_IDLE needs no privilege.
+    unsafe {
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store: {0}")]

@@ -11,7 +11,7 @@ mod schema;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 use async_trait::async_trait;
 use duckdb::types::Value;
@@ -21,6 +21,7 @@ use fovea_query::{
     SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, DAY_MS,
 };
 use fovea_schema::{Event, EventKind, Metric, ViewEvent};
+use tokio::sync::oneshot;
 
 use crate::{LoginSession, Result, Store, StoreError, User};
 
@@ -38,6 +39,27 @@ pub struct DuckStore {
 struct Inner {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Jobs for the bulk thread: event inserts, roll-ups, retention.
+    bulk: mpsc::Sender<BulkJob>,
+}
+
+type BulkJob = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// Runs bulk jobs on their own connection, at background priority: under
+/// load the intake's acknowledgements come first and the spool absorbs
+/// what the store has not caught up with yet (ClickHouse runs its merges
+/// the same way).
+fn spawn_bulk_thread(mut conn: Connection) -> std::io::Result<mpsc::Sender<BulkJob>> {
+    let (tx, rx) = mpsc::channel::<BulkJob>();
+    std::thread::Builder::new()
+        .name("fovea-store".into())
+        .spawn(move || {
+            crate::lower_thread_priority();
+            for job in rx {
+                job(&mut conn);
+            }
+        })?;
+    Ok(tx)
 }
 
 impl std::fmt::Debug for DuckStore {
@@ -63,13 +85,32 @@ impl DuckStore {
             .threads(2)?;
         let conn = Connection::open_with_flags(path, config)?;
         schema::migrate(&conn)?;
+        let bulk = conn.try_clone()?;
+        schema::staging(&bulk)?;
+        let bulk = spawn_bulk_thread(bulk).map_err(|e| StoreError::Backend(e.to_string()))?;
         tracing::info!(path = %path.display(), memory_limit, "duckdb store opened");
         Ok(DuckStore {
             inner: Arc::new(Inner {
                 writer: Mutex::new(conn),
                 readers: Mutex::new(Vec::new()),
+                bulk,
             }),
         })
+    }
+
+    async fn bulk<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> duckdb::Result<T> + Send + 'static,
+    {
+        let (done, result) = oneshot::channel();
+        self.inner
+            .bulk
+            .send(Box::new(move |c| {
+                let _ = done.send(f(c));
+            }))
+            .map_err(|_| StoreError::Closed)?;
+        Ok(result.await.map_err(|_| StoreError::Closed)??)
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T>
@@ -259,12 +300,12 @@ fn is_constraint(e: &duckdb::Error) -> bool {
 #[async_trait]
 impl Store for DuckStore {
     async fn insert(&self, events: Vec<Event>) -> Result<()> {
-        self.write(move |c| insert_batch(c, &events)).await
+        self.bulk(move |c| insert_batch(c, &events)).await
     }
 
     async fn expire(&self, app_id: &str, before: i64) -> Result<u64> {
         let app = app_id.to_string();
-        self.write(move |c| {
+        self.bulk(move |c| {
             let v = c.execute(
                 "DELETE FROM views WHERE app = ? AND ts < ?",
                 params![app, before],
@@ -274,13 +315,13 @@ impl Store for DuckStore {
                 params![app, before],
             )?;
             rollup::expire(c, &app, before)?;
-            Ok::<_, duckdb::Error>((v + e) as u64)
+            Ok((v + e) as u64)
         })
         .await
     }
 
     async fn roll_up(&self, before: i64) -> Result<u64> {
-        self.write(move |c| rollup::roll_up(c, before)).await
+        self.bulk(move |c| rollup::roll_up(c, before)).await
     }
 
     async fn apps(&self) -> Result<Vec<App>> {

@@ -48,10 +48,14 @@ pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
         ))?;
         tracing::info!(version, "duckdb migration applied");
     }
-    // Per-connection staging tables for the keys of the writer's batches.
+    Ok(())
+}
+
+/// The staging tables for the keys of the writer's batches; temporary, so
+/// per connection.
+pub fn staging(conn: &Connection) -> duckdb::Result<()> {
     conn.execute_batch(
         "CREATE TEMP TABLE event_keys (app VARCHAR, event_id UUID);
          CREATE TEMP TABLE view_keys (app VARCHAR, view_id VARCHAR, version UBIGINT);",
-    )?;
-    Ok(())
+    )
 }
