@@ -23,7 +23,10 @@ struct Server {
 }
 
 async fn server_with(tune: impl FnOnce(&mut Settings)) -> Server {
-    let dir = tempfile::tempdir().unwrap();
+    server_in(tempfile::tempdir().unwrap(), tune).await
+}
+
+async fn server_in(dir: tempfile::TempDir, tune: impl FnOnce(&mut Settings)) -> Server {
     let mut s = Settings::new(dir.path().to_path_buf());
     s.admin_token = Some(TOKEN.into());
     s.admin_password = Some(PASSWORD.into());
@@ -673,4 +676,41 @@ async fn the_sdk_is_served_for_script_tags() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Regression: the writer slept a whole flush period after every batch, so
+/// behind a backlog it stored one 2 MiB batch per period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_is_stored_back_to_back_not_one_batch_per_flush_period() {
+    let dir = tempfile::tempdir().unwrap();
+    // Over 2 MiB of beacons left in the spool, as a crash would leave them.
+    let beacons = 4000;
+    {
+        let (spool, _reader) =
+            fovea_spool::open(&dir.path().join("spool"), fovea_spool::Options::default()).unwrap();
+        let mut appends = tokio::task::JoinSet::new();
+        for i in 0..beacons {
+            let batch = fovea_intake::Batch {
+                meta: fovea_intake::BatchMeta {
+                    app_id: "shop".into(),
+                    received_at: now(),
+                    ..Default::default()
+                },
+                format: fovea_intake::Format::Json,
+                body: beacon(&format!("backlog-{i}")).to_string().into_bytes(),
+            };
+            let spool = spool.clone();
+            appends.spawn(async move { spool.append(batch.encode()).await.unwrap() });
+        }
+        appends.join_all().await;
+    }
+    let s = server_in(dir, |s| s.writer_flush = Duration::from_secs(3600)).await;
+    for _ in 0..600 {
+        let (_, summary) = s.get("/api/v1/apps/shop/summary").await;
+        if summary["views"] == beacons {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the backlog was not stored within 30 s");
 }
