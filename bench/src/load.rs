@@ -148,6 +148,28 @@ pub async fn get(client: &HttpClient, addr: SocketAddr, path: &str) -> Option<u1
     client.request(req).await.ok().map(|r| r.status().as_u16())
 }
 
+/// A gauge or counter from the server's `/metrics` (first sample).
+pub async fn metric(client: &HttpClient, addr: SocketAddr, name: &str) -> Option<f64> {
+    let req = hyper::Request::get(format!("http://{addr}/metrics"))
+        .body(Full::new(Bytes::new()))
+        .ok()?;
+    let body = client
+        .request(req)
+        .await
+        .ok()?
+        .into_body()
+        .collect()
+        .await
+        .ok()?;
+    let text = String::from_utf8(body.to_bytes().to_vec()).ok()?;
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with([' ', '{']))?
+        .rsplit(' ')
+        .next()?
+        .parse()
+        .ok()
+}
+
 pub fn status_kb(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status

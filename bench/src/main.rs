@@ -217,14 +217,23 @@ async fn rss() {
         }
     });
     let got = load::run(addr, KEY, payloads, conns, Duration::from_secs(seconds)).await;
+    // The peak counts until the writer has stored the backlog too.
+    let t = Instant::now();
+    while load::metric(&client, addr, "fovea_spool_pending_bytes").await != Some(0.0)
+        && t.elapsed() < Duration::from_secs(600)
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let drained = t.elapsed();
     let hwm = load::status_kb(pid, "VmHWM:").unwrap_or(0);
     let _ = child.kill();
     let _ = child.wait();
     let peak_sampled = sampler.await.unwrap_or(0);
     println!(
-        "rss: {seconds} s of load at {:.0} req/s ({:.0} events/s): peak RSS {:.0} MB (VmHWM), {:.0} MB sampled",
+        "rss: {seconds} s of load at {:.0} req/s ({:.0} events/s), backlog stored {:.1} s later: peak RSS {:.0} MB (VmHWM), {:.0} MB sampled",
         got.per_sec(),
         got.per_sec() * load::EVENTS_PER_BATCH as f64,
+        drained.as_secs_f64(),
         hwm as f64 / 1024.0,
         peak_sampled as f64 / 1024.0
     );
