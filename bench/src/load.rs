@@ -6,7 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::io::Write;
+
 use bytes::Bytes;
+use flate2::write::GzEncoder;
+use flate2::Compression;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -22,8 +26,30 @@ pub fn client() -> HttpClient {
         .build_http()
 }
 
-/// Distinct SDK-like batches: a view, resources, actions, an error.
-pub fn payloads(n: usize) -> Vec<Bytes> {
+/// Request bodies to send, gzip-compressed (as the SDK sends them) or not.
+pub struct Payloads {
+    pub bodies: Vec<Bytes>,
+    pub gzip: bool,
+}
+
+/// `n` distinct SDK-like batches: a view, resources, actions, an error.
+pub fn payloads(n: usize, gzip: bool) -> Payloads {
+    let bodies = json_batches(n);
+    if !gzip {
+        return Payloads { bodies, gzip };
+    }
+    let bodies = bodies
+        .iter()
+        .map(|b| {
+            let mut z = GzEncoder::new(Vec::new(), Compression::default());
+            z.write_all(b).expect("gzip into memory");
+            Bytes::from(z.finish().expect("gzip into memory"))
+        })
+        .collect();
+    Payloads { bodies, gzip }
+}
+
+fn json_batches(n: usize) -> Vec<Bytes> {
     let now = 1_764_000_000_000u64;
     (0..n)
         .map(|i| {
@@ -74,7 +100,7 @@ impl Outcome {
 pub async fn run(
     addr: SocketAddr,
     key: &str,
-    payloads: Arc<Vec<Bytes>>,
+    payloads: Arc<Payloads>,
     connections: usize,
     duration: Duration,
 ) -> Outcome {
@@ -101,7 +127,7 @@ pub async fn run(
 async fn drive(
     client: &HttpClient,
     uri: &str,
-    payloads: &Arc<Vec<Bytes>>,
+    payloads: &Arc<Payloads>,
     connections: usize,
     duration: Duration,
 ) -> (u64, u64) {
@@ -115,10 +141,14 @@ async fn drive(
             let (ok, failed, next) = (ok.clone(), failed.clone(), next.clone());
             tokio::spawn(async move {
                 while Instant::now() < deadline {
-                    let i = next.fetch_add(1, Ordering::Relaxed) as usize % payloads.len();
-                    let req = hyper::Request::post(&uri)
-                        .header("content-type", "application/json")
-                        .body(Full::new(payloads[i].clone()))
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize % payloads.bodies.len();
+                    let mut req =
+                        hyper::Request::post(&uri).header("content-type", "application/json");
+                    if payloads.gzip {
+                        req = req.header("content-encoding", "gzip");
+                    }
+                    let req = req
+                        .body(Full::new(payloads.bodies[i].clone()))
                         .expect("request");
                     match client.request(req).await {
                         Ok(res) => {
