@@ -188,12 +188,15 @@ async fn shutdown_signal() {
 /// 8 per core); with tokio's and DuckDB's threads that alone adds tens of MB
 /// of retained heap. Two arenas keep the peak RSS under load low at no
 /// measurable throughput cost (bench/README.md, `rss`).
+/// `MALLOC_ARENA_MAX`, when set, wins.
 fn cap_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; it is called before
-    // any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets an allocator parameter; it is called
+        // before any other thread exists.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
     }
 }
 

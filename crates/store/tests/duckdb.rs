@@ -590,3 +590,91 @@ async fn retention_drops_the_roll_ups_with_the_rows() {
         .sum();
     assert_eq!(again, left);
 }
+
+#[tokio::test]
+async fn small_groups_interpolate_like_the_exact_path() {
+    let (_dir, store) = open();
+    let lcp = [1000.0, 2000.0, 3000.0];
+    let views: Vec<Event> = lcp
+        .iter()
+        .enumerate()
+        .map(|(i, v)| view("s", &format!("v{i}"), T0 + i as i64, "/three", 1, *v))
+        .chain([
+            view("s", "w0", T0 + 10, "/two", 1, 1000.0),
+            view("s", "w1", T0 + 11, "/two", 1, 3000.0),
+        ])
+        .collect();
+    store.insert(views).await.unwrap();
+    let exact = store
+        .vitals("app", &lcp_by_page(T0, T0 + HOUR, 75))
+        .await
+        .unwrap();
+    assert_eq!(store.roll_up(T0 + 2 * HOUR).await.unwrap(), 1);
+    for p in [50u8, 75, 90] {
+        let q = lcp_by_page(T0, T0 + HOUR, p);
+        for g in store.vitals("app", &q).await.unwrap() {
+            let mut values: Vec<f64> = match g.key.as_deref() {
+                Some("/three") => lcp.to_vec(),
+                _ => vec![1000.0, 3000.0],
+            };
+            let want = percentile(&mut values, f64::from(p) / 100.0);
+            assert!(
+                (g.value - want).abs() <= want * 0.01,
+                "p{p} {:?}: {} vs {want}",
+                g.key,
+                g.value
+            );
+        }
+    }
+    // The ends of a group are exact; a middle value comes from the sketch,
+    // which shows that the roll-up answered.
+    let rolled = store
+        .vitals("app", &lcp_by_page(T0, T0 + HOUR, 75))
+        .await
+        .unwrap();
+    let two = |gs: &[fovea_query::VitalsGroup]| {
+        gs.iter()
+            .find(|g| g.key.as_deref() == Some("/two"))
+            .unwrap()
+            .value
+    };
+    assert_eq!(two(&rolled), 2500.0);
+    assert_eq!(two(&exact), 2500.0);
+    let p50 = store
+        .vitals("app", &lcp_by_page(T0, T0 + HOUR, 50))
+        .await
+        .unwrap();
+    let middle = p50
+        .iter()
+        .find(|g| g.key.as_deref() == Some("/three"))
+        .unwrap()
+        .value;
+    assert!(
+        middle != 2000.0 && (middle - 2000.0).abs() <= 20.0,
+        "{middle}"
+    );
+}
+
+#[tokio::test]
+async fn quiet_hours_count_as_rolled_up() {
+    let (_dir, store) = open();
+    // Views at hours 0 and 5; hours 1..=4 are empty.
+    store
+        .insert(vec![
+            view("s", "a", T0, "/", 1, 1000.0),
+            view("s", "b", T0 + 5 * HOUR, "/", 1, 3000.0),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 2);
+    // A late view into a quiet hour drops its mark like any roll-up.
+    store
+        .insert(vec![view("s", "c", T0 + 2 * HOUR, "/", 1, 2000.0)])
+        .await
+        .unwrap();
+    let q = lcp_by_page(T0, T0 + 6 * HOUR, 50);
+    let g = &store.vitals("app", &q).await.unwrap()[0];
+    assert_eq!(g.count, 3);
+    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 1);
+    assert_eq!(store.vitals("app", &q).await.unwrap()[0].count, 3);
+}

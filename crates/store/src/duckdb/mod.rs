@@ -40,7 +40,20 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     /// Jobs for the bulk thread: event inserts, roll-ups, retention.
-    bulk: mpsc::Sender<BulkJob>,
+    bulk: Option<mpsc::Sender<BulkJob>>,
+    bulk_thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    /// Lets the bulk thread finish its job and close its connection, so
+    /// that DuckDB checkpoints on close instead of replaying its WAL at the
+    /// next start.
+    fn drop(&mut self) {
+        self.bulk.take();
+        if let Some(t) = self.bulk_thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 type BulkJob = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -49,9 +62,11 @@ type BulkJob = Box<dyn FnOnce(&mut Connection) + Send>;
 /// load the intake's acknowledgements come first and the spool absorbs
 /// what the store has not caught up with yet (ClickHouse runs its merges
 /// the same way).
-fn spawn_bulk_thread(mut conn: Connection) -> std::io::Result<mpsc::Sender<BulkJob>> {
+fn spawn_bulk_thread(
+    mut conn: Connection,
+) -> std::io::Result<(mpsc::Sender<BulkJob>, std::thread::JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel::<BulkJob>();
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("fovea-store".into())
         .spawn(move || {
             crate::lower_thread_priority();
@@ -59,7 +74,7 @@ fn spawn_bulk_thread(mut conn: Connection) -> std::io::Result<mpsc::Sender<BulkJ
                 job(&mut conn);
             }
         })?;
-    Ok(tx)
+    Ok((tx, thread))
 }
 
 impl std::fmt::Debug for DuckStore {
@@ -87,13 +102,15 @@ impl DuckStore {
         schema::migrate(&conn)?;
         let bulk = conn.try_clone()?;
         schema::staging(&bulk)?;
-        let bulk = spawn_bulk_thread(bulk).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let (bulk, bulk_thread) =
+            spawn_bulk_thread(bulk).map_err(|e| StoreError::Backend(e.to_string()))?;
         tracing::info!(path = %path.display(), memory_limit, "duckdb store opened");
         Ok(DuckStore {
             inner: Arc::new(Inner {
                 writer: Mutex::new(conn),
                 readers: Mutex::new(Vec::new()),
-                bulk,
+                bulk: Some(bulk),
+                bulk_thread: Some(bulk_thread),
             }),
         })
     }
@@ -106,6 +123,8 @@ impl DuckStore {
         let (done, result) = oneshot::channel();
         self.inner
             .bulk
+            .as_ref()
+            .ok_or(StoreError::Closed)?
             .send(Box::new(move |c| {
                 let _ = done.send(f(c));
             }))
@@ -306,15 +325,18 @@ impl Store for DuckStore {
     async fn expire(&self, app_id: &str, before: i64) -> Result<u64> {
         let app = app_id.to_string();
         self.bulk(move |c| {
-            let v = c.execute(
+            // One transaction: a question never sees roll-ups without rows.
+            let tx = c.transaction()?;
+            let v = tx.execute(
                 "DELETE FROM views WHERE app = ? AND ts < ?",
                 params![app, before],
             )?;
-            let e = c.execute(
+            let e = tx.execute(
                 "DELETE FROM events WHERE app = ? AND ts < ?",
                 params![app, before],
             )?;
-            rollup::expire(c, &app, before)?;
+            rollup::expire(&tx, &app, before)?;
+            tx.commit()?;
             Ok((v + e) as u64)
         })
         .await

@@ -83,22 +83,44 @@ impl Agg {
             .expect("sketches share one config");
     }
 
-    fn group(&self, key: Option<String>, p: u8) -> VitalsGroup {
-        let share = |c: u64| c as f64 / self.n as f64;
-        // A bucket's midpoint can lie just outside the values seen.
-        let (lo, hi) = (
+    /// The value at rank `k` (0-based) of the sorted values: exact at both
+    /// ends, within the sketch's 1% in between.
+    fn at_rank(&self, k: u64) -> f64 {
+        let (min, max) = (
             self.sketch.min().unwrap_or(0.0),
             self.sketch.max().unwrap_or(0.0),
         );
-        let value = self
-            .sketch
-            .quantile(f64::from(p) / 100.0)
-            .ok()
-            .flatten()
-            .map_or(0.0, |v| v.clamp(lo, hi));
+        if k == 0 {
+            return min;
+        }
+        if k + 1 >= self.n {
+            return max;
+        }
+        // The crate's rank is floor(q · (n - 1)); aim at the middle of `k`.
+        let q = (k as f64 + 0.5) / (self.n - 1) as f64;
+        let v = self.sketch.quantile(q).ok().flatten().unwrap_or(min);
+        // A bucket's midpoint can lie just outside the values seen.
+        v.clamp(min, max)
+    }
+
+    /// The `p`th percentile interpolated between neighbouring ranks, as
+    /// DuckDB's `quantile_cont` does on the exact path.
+    fn percentile(&self, p: u8) -> f64 {
+        let r = f64::from(p) / 100.0 * (self.n.saturating_sub(1)) as f64;
+        let k = r.floor() as u64;
+        let (a, frac) = (self.at_rank(k), r - k as f64);
+        if frac == 0.0 {
+            a
+        } else {
+            a + (self.at_rank(k + 1) - a) * frac
+        }
+    }
+
+    fn group(&self, key: Option<String>, p: u8) -> VitalsGroup {
+        let share = |c: u64| c as f64 / self.n as f64;
         VitalsGroup {
             key,
-            value,
+            value: self.percentile(p),
             count: self.n,
             good: share(self.good),
             ni: share(self.ni),
@@ -117,23 +139,46 @@ pub fn serves(f: &Filters) -> bool {
     f.page.is_none() && f.browser.is_none() && f.device.is_none() && f.country.is_none()
 }
 
-/// Rolls up every (app, hour) that has views, ends before `before` and is not
-/// rolled up yet; returns how many hours it rolled up.
+/// At most this many hours per call, so that a first run over a long
+/// history does not hold the bulk thread (and the writer's inserts) for long;
+/// the maintenance task calls again every minute.
+const MAX_HOURS_PER_CALL: usize = 24;
+
+/// Rolls up the (app, hour)s that have views, end before `before` and are
+/// not rolled up yet (oldest first, at most [`MAX_HOURS_PER_CALL`]); returns
+/// how many it rolled up. Closed hours without views are marked as rolled
+/// up too, so that quiet hours do not send questions to the raw rows.
 pub fn roll_up(conn: &mut Connection, before: i64) -> duckdb::Result<u64> {
+    let cutoff = before.div_euclid(HOUR_MS) * HOUR_MS;
     let pending: Vec<(String, i64)> = {
         let mut st = conn.prepare(&format!(
             "SELECT DISTINCT app, ts // {HOUR_MS} * {HOUR_MS} AS hour FROM views WHERE ts < ?
-             EXCEPT SELECT app, hour FROM rollup_hours ORDER BY hour"
+             EXCEPT SELECT app, hour FROM rollup_hours ORDER BY hour LIMIT {MAX_HOURS_PER_CALL}"
         ))?;
-        let rows = st.query_map(params![before.div_euclid(HOUR_MS) * HOUR_MS], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+        let rows = st.query_map(params![cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<duckdb::Result<_>>()?
     };
+    let mut rolled = 0;
     for (app, hour) in &pending {
-        roll_up_hour(conn, app, *hour)?;
+        match roll_up_hour(conn, app, *hour) {
+            Ok(()) => rolled += 1,
+            // One bad hour must not stop the others; it stays raw (exact).
+            Err(e) => tracing::warn!(app, hour, error = %e, "an hour could not be rolled up"),
+        }
     }
-    Ok(pending.len() as u64)
+    // Empty closed hours since each app's first view. An insert into one
+    // later drops the mark like any roll-up (see `invalidate`).
+    conn.execute(
+        &format!(
+            "INSERT INTO rollup_hours
+             SELECT app, unnest(range(first, ?, {HOUR_MS})) AS hour FROM (
+                 SELECT app, min(ts) // {HOUR_MS} * {HOUR_MS} AS first FROM views GROUP BY app)
+             EXCEPT SELECT DISTINCT app, ts // {HOUR_MS} * {HOUR_MS} FROM views
+             EXCEPT SELECT app, hour FROM rollup_hours"
+        ),
+        params![cutoff],
+    )?;
+    Ok(rolled)
 }
 
 /// Migration 2: one row per (app, hour, env, release, dimension, key), with
