@@ -10,10 +10,11 @@
 //! hours that late beacons touched) are read raw, in the same snapshot.
 //!
 //! Invariants:
-//! - `rollup_hours` lists exactly the (app, hour) pairs that `vitals_hourly`
-//!   holds, and both always agree with `views`: the insert that adds or
-//!   replaces a view in a rolled-up hour deletes that hour's roll-up in the
-//!   same transaction, and retention deletes roll-ups with the rows;
+//! - `rollup_hours` lists the (app, hour) pairs whose views `vitals_hourly`
+//!   holds in full (none, for a marked quiet hour), and both always agree
+//!   with `views`: the insert that adds or replaces a view in a marked hour
+//!   deletes that hour's mark and roll-up in the same transaction, and
+//!   retention deletes them with the rows, in one transaction too;
 //! - a question is answered from one snapshot, so an hour is counted either
 //!   from its roll-up or from its rows, never both, never neither.
 
