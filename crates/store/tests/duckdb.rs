@@ -482,8 +482,31 @@ async fn rolled_up_hours_answer_like_the_rows() {
             questions.push((q, exact));
         }
     }
+    let range = Filters {
+        from: T0 - HOUR,
+        to: T0 + 7 * HOUR,
+        ..Filters::last_day(T0)
+    };
+    let exact_summary = store.summary("app", &range).await.unwrap();
     // Hours 0..=3 end before the cut-off; 4 and 5 stay raw.
     assert_eq!(store.roll_up(T0 + 4 * HOUR + 60_000).await.unwrap(), 4);
+    let summary = store.summary("app", &range).await.unwrap();
+    assert_eq!(
+        (summary.views, summary.sessions, summary.errors),
+        (
+            exact_summary.views,
+            exact_summary.sessions,
+            exact_summary.errors
+        )
+    );
+    let (r, e) = (&summary.vitals["lcp"], &exact_summary.vitals["lcp"]);
+    assert_eq!((r.count, r.good, r.poor), (e.count, e.good, e.poor));
+    let (rv, ev) = (r.value.unwrap(), e.value.unwrap());
+    assert!((rv - ev).abs() / ev < 0.015, "summary p75 {rv} vs {ev}");
+    assert_eq!(
+        summary.vitals["inp"].count, 0,
+        "no INP values: none made up"
+    );
     for (q, exact) in questions {
         let rolled = store.vitals("app", &q).await.unwrap();
         assert_eq!(rolled.len(), exact.len());

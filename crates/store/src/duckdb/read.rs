@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use duckdb::types::Value;
 use duckdb::{params_from_iter, Connection};
 use fovea_query::{
-    histogram_edges, Bucket, EventJson, Filters, IssueDetail, IssueRow, KeyCount, MetricSummary,
-    Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionDetail, SessionRef,
-    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+    histogram_edges, Bucket, Dimension, EventJson, Filters, IssueDetail, IssueRow, KeyCount,
+    MetricSummary, Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionDetail,
+    SessionRef, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
+    VitalsQuery,
 };
 use fovea_schema::{Event, EventKind, Metric};
 
@@ -109,39 +110,107 @@ pub fn vitals(c: &Connection, app: &str, q: &VitalsQuery) -> duckdb::Result<Vec<
     rows.collect()
 }
 
-pub fn summary(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary> {
-    let (where_sql, values) = scope(app, f, "");
-    let per_metric: Vec<String> = Metric::ALL
-        .iter()
-        .map(|m| {
-            format!(
-                "quantile_cont({c}, 0.75), count({c}), {r}",
-                c = m.name(),
-                r = rating_sql(*m)
+/// The seven p75s from the roll-ups, when they cover whole hours of the
+/// range (see `vitals`); `None` sends the summary to the exact path.
+fn rolled_vitals(
+    c: &Connection,
+    app: &str,
+    f: &Filters,
+) -> duckdb::Result<Option<BTreeMap<String, MetricSummary>>> {
+    if !rollup::serves(f) {
+        return Ok(None);
+    }
+    let mut out = BTreeMap::new();
+    for m in Metric::ALL {
+        let q = VitalsQuery {
+            metric: m,
+            p: 75,
+            by: Dimension::None,
+            filters: f.clone(),
+        };
+        let groups = rollup::vitals(c, app, &q, |from, to| {
+            scope(
+                app,
+                &Filters {
+                    from,
+                    to,
+                    ..f.clone()
+                },
+                "",
             )
-        })
-        .collect();
+        })?;
+        let Some(groups) = groups else {
+            return Ok(None);
+        };
+        let summary = groups.first().map_or(
+            MetricSummary {
+                value: None,
+                count: 0,
+                good: 0.0,
+                ni: 0.0,
+                poor: 0.0,
+            },
+            |g| MetricSummary {
+                value: Some(g.value),
+                count: g.count,
+                good: g.good,
+                ni: g.ni,
+                poor: g.poor,
+            },
+        );
+        out.insert(m.name().to_string(), summary);
+    }
+    Ok(Some(out))
+}
+
+pub fn summary(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary> {
+    in_snapshot(c, |c| summary_in_snapshot(c, app, f))
+}
+
+fn summary_in_snapshot(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary> {
+    let (where_sql, values) = scope(app, f, "");
+    let rolled = rolled_vitals(c, app, f)?;
+    // Without roll-ups, the percentiles come from the same scan as the counts.
+    let per_metric: Vec<String> = match rolled {
+        Some(_) => Vec::new(),
+        None => Metric::ALL
+            .iter()
+            .map(|m| {
+                format!(
+                    ", quantile_cont({c}, 0.75), count({c}), {r}",
+                    c = m.name(),
+                    r = rating_sql(*m)
+                )
+            })
+            .collect(),
+    };
     let sql = format!(
-        "SELECT count(*), count(DISTINCT session_id), count(*) FILTER (WHERE error_count > 0), {}
+        "SELECT count(*), count(DISTINCT session_id), count(*) FILTER (WHERE error_count > 0) {}
          FROM views WHERE {where_sql}",
-        per_metric.join(", ")
+        per_metric.concat()
     );
     let (views, sessions, with_errors, vitals) =
         c.query_row(&sql, params_from_iter(values.clone()), |r| {
-            let mut vitals = BTreeMap::new();
-            for (i, m) in Metric::ALL.iter().enumerate() {
-                let base = 3 + i * 5;
-                vitals.insert(
-                    m.name().to_string(),
-                    MetricSummary {
-                        value: r.get(base)?,
-                        count: r.get(base + 1)?,
-                        good: r.get::<_, Option<f64>>(base + 2)?.unwrap_or(0.0),
-                        ni: r.get::<_, Option<f64>>(base + 3)?.unwrap_or(0.0),
-                        poor: r.get::<_, Option<f64>>(base + 4)?.unwrap_or(0.0),
-                    },
-                );
-            }
+            let vitals = match &rolled {
+                Some(v) => v.clone(),
+                None => {
+                    let mut vitals = BTreeMap::new();
+                    for (i, m) in Metric::ALL.iter().enumerate() {
+                        let base = 3 + i * 5;
+                        vitals.insert(
+                            m.name().to_string(),
+                            MetricSummary {
+                                value: r.get(base)?,
+                                count: r.get(base + 1)?,
+                                good: r.get::<_, Option<f64>>(base + 2)?.unwrap_or(0.0),
+                                ni: r.get::<_, Option<f64>>(base + 3)?.unwrap_or(0.0),
+                                poor: r.get::<_, Option<f64>>(base + 4)?.unwrap_or(0.0),
+                            },
+                        );
+                    }
+                    vitals
+                }
+            };
             Ok((
                 r.get::<_, u64>(0)?,
                 r.get::<_, u64>(1)?,
