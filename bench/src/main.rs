@@ -343,7 +343,11 @@ async fn query() {
     let summary_ms = |label: &'static str| {
         let (store, f) = (store.clone(), q.filters.clone());
         async move {
-            store.summary("bench", &f).await.unwrap();
+            // The exact path can run out of DuckDB memory: say so, go on.
+            if let Err(e) = store.summary("bench", &f).await {
+                println!("  summary over {n} views, {label}: failed: {e}");
+                return;
+            }
             let mut times = Vec::new();
             for _ in 0..5 {
                 let t = Instant::now();
