@@ -66,19 +66,27 @@ fn in_snapshot<T>(
 }
 
 pub fn vitals(c: &Connection, app: &str, q: &VitalsQuery) -> duckdb::Result<Vec<VitalsGroup>> {
+    in_snapshot(c, |c| vitals_in_snapshot(c, app, q))
+}
+
+/// From the roll-ups where they cover whole hours of the range, otherwise
+/// exact; the caller holds the snapshot.
+fn vitals_in_snapshot(
+    c: &Connection,
+    app: &str,
+    q: &VitalsQuery,
+) -> duckdb::Result<Vec<VitalsGroup>> {
     if rollup::serves(&q.filters) {
-        let rolled = in_snapshot(c, |c| {
-            rollup::vitals(c, app, q, |from, to| {
-                scope(
-                    app,
-                    &Filters {
-                        from,
-                        to,
-                        ..q.filters.clone()
-                    },
-                    "",
-                )
-            })
+        let rolled = rollup::vitals(c, app, q, |from, to| {
+            scope(
+                app,
+                &Filters {
+                    from,
+                    to,
+                    ..q.filters.clone()
+                },
+                "",
+            )
         })?;
         if let Some(groups) = rolled {
             return Ok(groups);
@@ -110,17 +118,15 @@ pub fn vitals(c: &Connection, app: &str, q: &VitalsQuery) -> duckdb::Result<Vec<
     rows.collect()
 }
 
-/// The seven p75s from the roll-ups, when they cover whole hours of the
-/// range (see `vitals`); `None` sends the summary to the exact path.
-fn rolled_vitals(
-    c: &Connection,
-    app: &str,
-    f: &Filters,
-) -> duckdb::Result<Option<BTreeMap<String, MetricSummary>>> {
-    if !rollup::serves(f) {
-        return Ok(None);
-    }
-    let mut out = BTreeMap::new();
+pub fn summary(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary> {
+    in_snapshot(c, |c| summary_in_snapshot(c, app, f))
+}
+
+fn summary_in_snapshot(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary> {
+    // One metric at a time, like `vitals`: from the roll-ups when they
+    // cover the range, and an exact pass keeps one metric's values in
+    // memory, not seven (seven ran out of 256 MB over 10 M views).
+    let mut vitals = BTreeMap::new();
     for m in Metric::ALL {
         let q = VitalsQuery {
             metric: m,
@@ -128,20 +134,7 @@ fn rolled_vitals(
             by: Dimension::None,
             filters: f.clone(),
         };
-        let groups = rollup::vitals(c, app, &q, |from, to| {
-            scope(
-                app,
-                &Filters {
-                    from,
-                    to,
-                    ..f.clone()
-                },
-                "",
-            )
-        })?;
-        let Some(groups) = groups else {
-            return Ok(None);
-        };
+        let groups = vitals_in_snapshot(c, app, &q)?;
         let summary = groups.first().map_or(
             MetricSummary {
                 value: None,
@@ -158,66 +151,23 @@ fn rolled_vitals(
                 poor: g.poor,
             },
         );
-        out.insert(m.name().to_string(), summary);
+        vitals.insert(m.name().to_string(), summary);
     }
-    Ok(Some(out))
-}
-
-pub fn summary(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary> {
-    in_snapshot(c, |c| summary_in_snapshot(c, app, f))
-}
-
-fn summary_in_snapshot(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary> {
     let (where_sql, values) = scope(app, f, "");
-    let rolled = rolled_vitals(c, app, f)?;
-    // Without roll-ups, the percentiles come from the same scan as the counts.
-    let per_metric: Vec<String> = match rolled {
-        Some(_) => Vec::new(),
-        None => Metric::ALL
-            .iter()
-            .map(|m| {
-                format!(
-                    ", quantile_cont({c}, 0.75), count({c}), {r}",
-                    c = m.name(),
-                    r = rating_sql(*m)
-                )
-            })
-            .collect(),
-    };
-    let sql = format!(
-        "SELECT count(*), count(DISTINCT session_id), count(*) FILTER (WHERE error_count > 0) {}
-         FROM views WHERE {where_sql}",
-        per_metric.concat()
-    );
-    let (views, sessions, with_errors, vitals) =
-        c.query_row(&sql, params_from_iter(values.clone()), |r| {
-            let vitals = match &rolled {
-                Some(v) => v.clone(),
-                None => {
-                    let mut vitals = BTreeMap::new();
-                    for (i, m) in Metric::ALL.iter().enumerate() {
-                        let base = 3 + i * 5;
-                        vitals.insert(
-                            m.name().to_string(),
-                            MetricSummary {
-                                value: r.get(base)?,
-                                count: r.get(base + 1)?,
-                                good: r.get::<_, Option<f64>>(base + 2)?.unwrap_or(0.0),
-                                ni: r.get::<_, Option<f64>>(base + 3)?.unwrap_or(0.0),
-                                poor: r.get::<_, Option<f64>>(base + 4)?.unwrap_or(0.0),
-                            },
-                        );
-                    }
-                    vitals
-                }
-            };
+    let (views, sessions, with_errors) = c.query_row(
+        &format!(
+            "SELECT count(*), count(DISTINCT session_id), count(*) FILTER (WHERE error_count > 0)
+             FROM views WHERE {where_sql}"
+        ),
+        params_from_iter(values.clone()),
+        |r| {
             Ok((
                 r.get::<_, u64>(0)?,
                 r.get::<_, u64>(1)?,
                 r.get::<_, u64>(2)?,
-                vitals,
             ))
-        })?;
+        },
+    )?;
     let errors: u64 = c.query_row(
         &format!("SELECT count(*) FROM events WHERE {where_sql} AND type = 'error'"),
         params_from_iter(values),
