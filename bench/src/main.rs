@@ -285,6 +285,22 @@ fn synthetic_view(i: u64, ts: i64, rng: &mut u64) -> Event {
     }
 }
 
+/// Runs a store question `runs` times; its times in ms, sorted.
+async fn sorted_ms<T, F, Fut>(runs: usize, mut ask: F) -> Vec<f64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = fovea_store::Result<T>>,
+{
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        ask().await.unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    times
+}
+
 async fn query() {
     let n = arg("--views", 10_000_000);
     let batch = 50_000u64;
@@ -325,13 +341,7 @@ async fn query() {
             let first = store.vitals("bench", &q).await.unwrap();
             let total: u64 = first.iter().map(|g| g.count).sum();
             assert_eq!(total, n, "every view is counted once");
-            let mut times = Vec::new();
-            for _ in 0..10 {
-                let t = Instant::now();
-                store.vitals("bench", &q).await.unwrap();
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            times.sort_by(f64::total_cmp);
+            let times = sorted_ms(10, || store.vitals("bench", &q)).await;
             println!(
                 "  p75 LCP by page over {n} views, {label}: median {:.1} ms, min {:.1} ms, max {:.1} ms (10 runs after 1 warm-up)",
                 times[5], times[0], times[9]
@@ -348,13 +358,7 @@ async fn query() {
                 println!("  summary over {n} views, {label}: failed: {e}");
                 return;
             }
-            let mut times = Vec::new();
-            for _ in 0..5 {
-                let t = Instant::now();
-                store.summary("bench", &f).await.unwrap();
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            times.sort_by(f64::total_cmp);
+            let times = sorted_ms(5, || store.summary("bench", &f)).await;
             println!(
                 "  summary over {n} views, {label}: median {:.0} ms (5 runs after 1 warm-up)",
                 times[2]

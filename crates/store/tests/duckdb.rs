@@ -445,6 +445,17 @@ fn lcp_by_page(from: i64, to: i64, p: u8) -> VitalsQuery {
     }
 }
 
+/// How many views a vitals question counted, over all its groups.
+async fn views_counted(store: &DuckStore, q: &VitalsQuery) -> u64 {
+    store
+        .vitals("app", q)
+        .await
+        .unwrap()
+        .iter()
+        .map(|g| g.count)
+        .sum()
+}
+
 /// 3000 views over six hours from T0 on three pages.
 fn six_hours_of_views() -> Vec<Event> {
     let mut seed: u64 = 7;
@@ -590,13 +601,7 @@ async fn retention_drops_the_roll_ups_with_the_rows() {
     assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 6);
     store.expire("app", T0 + 2 * HOUR + 1).await.unwrap();
     let q = lcp_by_page(T0 - HOUR, T0 + 7 * HOUR, 75);
-    let left: u64 = store
-        .vitals("app", &q)
-        .await
-        .unwrap()
-        .iter()
-        .map(|g| g.count)
-        .sum();
+    let left = views_counted(&store, &q).await;
     assert_eq!(
         left,
         3000 - 1000 - 1,
@@ -604,13 +609,7 @@ async fn retention_drops_the_roll_ups_with_the_rows() {
     );
     // The cut hour is rolled up again from what is left of it.
     assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 1);
-    let again: u64 = store
-        .vitals("app", &q)
-        .await
-        .unwrap()
-        .iter()
-        .map(|g| g.count)
-        .sum();
+    let again = views_counted(&store, &q).await;
     assert_eq!(again, left);
 }
 

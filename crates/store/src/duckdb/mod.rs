@@ -243,7 +243,9 @@ fn insert_batch(conn: &mut Connection, events: &[Event]) -> duckdb::Result<()> {
                  WHERE k.app = v.app AND k.view_id = v.view_id AND k.version > v.version)
              RETURNING app, ts",
         )?;
-        let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, hour_of(r.get(1)?))))?;
+        let rows = st.query_map(params![lo, hi], |r| {
+            Ok((r.get(0)?, rollup::hour_of(r.get(1)?)))
+        })?;
         rows.collect::<duckdb::Result<_>>()?
     };
     {
@@ -252,7 +254,7 @@ fn insert_batch(conn: &mut Connection, events: &[Event]) -> duckdb::Result<()> {
             if beaten.contains(&(app.to_string(), view_id.to_string())) {
                 continue;
             }
-            hours.push((app.to_string(), hour_of(e.ctx.ts)));
+            hours.push((app.to_string(), rollup::hour_of(e.ctx.ts)));
             out.append_row(appender_params_from_iter(columns::view_values(e, v)))?;
         }
         out.flush()?;
@@ -269,10 +271,6 @@ fn insert_batch(conn: &mut Connection, events: &[Event]) -> duckdb::Result<()> {
     hours.dedup();
     rollup::invalidate(&tx, &hours)?;
     tx.commit()
-}
-
-fn hour_of(ts: i64) -> i64 {
-    ts.div_euclid(rollup::HOUR_MS) * rollup::HOUR_MS
 }
 
 /// The two text columns of a query's rows.

@@ -94,9 +94,7 @@ fn vitals_in_snapshot(
     }
     let (where_sql, values) = scope(app, &q.filters, "");
     let m = q.metric.name();
-    let key =
-        q.by.column()
-            .map_or("NULL::VARCHAR".to_string(), |k| format!("\"{k}\""));
+    let key = rollup::group_key_sql(q.by);
     let sql = format!(
         "SELECT {key} AS key, quantile_cont({m}, {p}) AS value, count(*) AS n, {ratings}
          FROM views WHERE {where_sql} AND {m} IS NOT NULL

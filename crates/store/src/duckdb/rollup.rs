@@ -28,6 +28,17 @@ use sketches_ddsketch::{Config, DDSketch};
 
 pub const HOUR_MS: i64 = 3_600_000;
 
+/// The start of the hour `ts` falls in.
+pub fn hour_of(ts: i64) -> i64 {
+    ts.div_euclid(HOUR_MS) * HOUR_MS
+}
+
+/// The SQL expression a vitals question groups by (`NULL` for no grouping).
+pub fn group_key_sql(by: Dimension) -> String {
+    by.column()
+        .map_or("NULL::VARCHAR".to_string(), |k| format!("\"{k}\""))
+}
+
 /// The dimensions a vitals question can group by, in roll-up order.
 const DIMS: [Dimension; 7] = [
     Dimension::Page,
@@ -150,7 +161,7 @@ const MAX_HOURS_PER_CALL: usize = 24;
 /// how many it rolled up. Closed hours without views are marked as rolled
 /// up too, so that quiet hours do not send questions to the raw rows.
 pub fn roll_up(conn: &mut Connection, before: i64) -> duckdb::Result<u64> {
-    let cutoff = before.div_euclid(HOUR_MS) * HOUR_MS;
+    let cutoff = hour_of(before);
     let pending: Vec<(String, i64)> = {
         let mut st = conn.prepare(&format!(
             "SELECT DISTINCT app, ts // {HOUR_MS} * {HOUR_MS} AS hour FROM views WHERE ts < ?
@@ -405,9 +416,7 @@ pub fn vitals(
             .or_insert(part);
     }
 
-    let key =
-        q.by.column()
-            .map_or("NULL::VARCHAR".to_string(), |k| format!("\"{k}\""));
+    let key = group_key_sql(q.by);
     for (from, to) in raw {
         let (raw_where, raw_values) = raw_scope(from, to);
         let mut st = c.prepare(&format!(
