@@ -48,6 +48,9 @@ struct Serve {
     /// Spooled bytes not yet stored past which intake answers 503.
     #[arg(long, env = "FOVEA_SPOOL_MAX_BYTES")]
     spool_max_bytes: Option<u64>,
+    /// Least time between two spool syncs under load, in µs.
+    #[arg(long, env = "FOVEA_SPOOL_COMMIT_INTERVAL_US")]
+    spool_commit_interval_us: Option<u64>,
     /// DuckDB's memory limit, e.g. 256MB.
     #[arg(long, env = "FOVEA_DUCKDB_MEMORY_LIMIT")]
     duckdb_memory_limit: Option<String>,
@@ -90,6 +93,7 @@ struct FileConfig {
     admin_password: Option<String>,
     writer_flush_ms: Option<u64>,
     spool_max_bytes: Option<u64>,
+    spool_commit_interval_us: Option<u64>,
     duckdb_memory_limit: Option<String>,
     geo_mmdb: Option<PathBuf>,
     geo_country_headers: Option<Vec<String>>,
@@ -136,6 +140,12 @@ fn settings(cli: Serve) -> anyhow::Result<(SocketAddr, Settings)> {
     }
     if let Some(b) = cli.spool_max_bytes.or(file.spool_max_bytes) {
         s.spool_max_bytes = b;
+    }
+    if let Some(us) = cli
+        .spool_commit_interval_us
+        .or(file.spool_commit_interval_us)
+    {
+        s.spool_commit_interval = Duration::from_micros(us);
     }
     if let Some(m) = cli.duckdb_memory_limit.or(file.duckdb_memory_limit) {
         s.duckdb_memory_limit = m;

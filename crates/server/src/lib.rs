@@ -88,6 +88,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         &dir.join("spool"),
         fovea_spool::Options {
             max_pending_bytes: settings.spool_max_bytes,
+            commit_interval: settings.spool_commit_interval,
             ..fovea_spool::Options::default()
         },
     )?;

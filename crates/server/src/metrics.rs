@@ -40,6 +40,7 @@ pub struct Metrics {
     pub events_dropped: Family<Reason, Counter>,
     pub store_errors: Counter,
     spool_pending_bytes: Gauge,
+    spool_syncs: Counter,
     /// Age of the newest batch the writer committed, at commit time.
     pub writer_lag_seconds: Gauge<f64, AtomicU64>,
     pub writer_batch_seconds: Histogram,
@@ -56,6 +57,7 @@ impl Metrics {
             events_dropped: Family::default(),
             store_errors: Counter::default(),
             spool_pending_bytes: Gauge::default(),
+            spool_syncs: Counter::default(),
             writer_lag_seconds: Gauge::default(),
             writer_batch_seconds: latency_histogram(),
             query_seconds: Family::new_with_constructor(latency_histogram),
@@ -92,6 +94,11 @@ impl Metrics {
             m.spool_pending_bytes.clone(),
         );
         registry.register(
+            "spool_syncs",
+            "Spool group commits (one fsync each); accepted requests per sync is the group size",
+            m.spool_syncs.clone(),
+        );
+        registry.register(
             "writer_lag_seconds",
             "Age of the newest committed batch when it was committed",
             m.writer_lag_seconds.clone(),
@@ -120,6 +127,10 @@ pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
     let m = &state.metrics;
     m.spool_pending_bytes
         .set(state.spool.pending_bytes() as i64);
+    // The spool counts its own syncs; the scrape copies the count over.
+    m.spool_syncs
+        .inner()
+        .store(state.spool.syncs(), std::sync::atomic::Ordering::Relaxed);
     let mut body = String::new();
     encode(&mut body, &m.registry).expect("writing to a String cannot fail");
     (

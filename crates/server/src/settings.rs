@@ -19,6 +19,9 @@ pub struct Settings {
     pub writer_flush: Duration,
     /// Spool bytes not yet in the store past which intake answers 503.
     pub spool_max_bytes: u64,
+    /// Least time between two spool syncs under load (see
+    /// `fovea_spool::Options::commit_interval`).
+    pub spool_commit_interval: Duration,
     pub duckdb_memory_limit: String,
     pub limits: Limits,
     /// Request headers carrying the client's country, first match wins.
@@ -49,6 +52,7 @@ impl Settings {
             apps: Vec::new(),
             writer_flush: Duration::from_secs(1),
             spool_max_bytes: 1 << 30,
+            spool_commit_interval: fovea_spool::Options::default().commit_interval,
             duckdb_memory_limit: "256MB".into(),
             limits: Limits::default(),
             geo_country_headers: vec!["cf-ipcountry".into(), "cloudfront-viewer-country".into()],

@@ -2,6 +2,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -40,10 +41,19 @@ impl Spool {
         let file = create_segment(&shared, first_segment)?;
         let (tx, rx) = mpsc::channel();
         let thread_shared = shared.clone();
-        let segment_bytes = options.segment_bytes;
+        let (segment_bytes, interval) = (options.segment_bytes, options.commit_interval);
         std::thread::Builder::new()
             .name("fovea-spool".into())
-            .spawn(move || run(rx, thread_shared, first_segment, file, segment_bytes))?;
+            .spawn(move || {
+                run(
+                    rx,
+                    thread_shared,
+                    first_segment,
+                    file,
+                    segment_bytes,
+                    interval,
+                )
+            })?;
         Ok(Spool {
             tx,
             shared,
@@ -80,6 +90,12 @@ impl Spool {
     pub fn appended_records(&self) -> u64 {
         self.shared.appended_records.load(Ordering::Relaxed)
     }
+
+    /// Group commits (one write and one fsync each) since the spool was
+    /// opened.
+    pub fn syncs(&self) -> u64 {
+        self.shared.syncs.load(Ordering::Relaxed)
+    }
 }
 
 fn create_segment(shared: &Shared, seg: u64) -> std::io::Result<File> {
@@ -93,16 +109,23 @@ fn create_segment(shared: &Shared, seg: u64) -> std::io::Result<File> {
 
 /// The appender thread: group commit. Each turn takes every request that
 /// is waiting, writes them with one `write` and one `fsync`, then acks all.
+/// A turn starts no sooner than `interval` after the previous one started.
 fn run(
     rx: mpsc::Receiver<Request>,
     shared: Arc<Shared>,
     mut seg: u64,
     mut file: File,
     segment_bytes: u64,
+    interval: Duration,
 ) {
     let mut offset = 0u64;
     let mut buf = Vec::new();
+    let mut last_start: Option<Instant> = None;
     while let Ok(first) = rx.recv() {
+        if let Some(wait) = last_start.and_then(|t| interval.checked_sub(t.elapsed())) {
+            std::thread::sleep(wait);
+        }
+        last_start = Some(Instant::now());
         let mut group = vec![first];
         let mut size = group[0].payload.len();
         while size < MAX_GROUP_BYTES {

@@ -139,3 +139,34 @@ async fn appends_are_refused_past_the_cap() {
     reader.commit().unwrap();
     spool.append(vec![0; 32]).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appends_arriving_within_the_commit_interval_share_one_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = Options {
+        commit_interval: Duration::from_secs(1),
+        ..Options::default()
+    };
+    let (spool, _reader) = open(dir.path(), options).unwrap();
+    // After a quiet spell an append is synced at once, not an interval later.
+    let t = std::time::Instant::now();
+    spool.append(record(0)).await.unwrap();
+    assert!(
+        t.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(spool.syncs(), 1);
+    // Ten appends 10 ms apart, all within the interval: one more sync.
+    let mut tasks = Vec::new();
+    for i in 1..=10 {
+        let spool = spool.clone();
+        tasks.push(tokio::spawn(async move { spool.append(record(i)).await }));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(spool.appended_records(), 11);
+    assert_eq!(spool.syncs(), 2);
+}
