@@ -85,6 +85,7 @@ fn json_batches(n: usize) -> Vec<Bytes> {
         .collect()
 }
 
+#[derive(Default)]
 pub struct Outcome {
     pub ok: u64,
     pub failed: u64,
@@ -95,32 +96,61 @@ impl Outcome {
     pub fn per_sec(&self) -> f64 {
         self.ok as f64 / self.elapsed.as_secs_f64()
     }
+
+    fn add(&mut self, other: Outcome) {
+        self.ok += other.ok;
+        self.failed += other.failed;
+        self.elapsed += other.elapsed;
+    }
 }
 
-pub async fn run(
-    addr: SocketAddr,
-    key: &str,
+/// One intake endpoint under closed-loop load, its connections kept open
+/// between slices of load.
+pub struct Target {
+    client: HttpClient,
+    uri: String,
     payloads: Arc<Payloads>,
     connections: usize,
-    duration: Duration,
-) -> Outcome {
-    let client = client();
-    let uri = format!("http://{addr}/api/v1/intake?key={key}");
-    // One second of warm-up, not counted.
-    drive(
-        &client,
-        &uri,
-        &payloads,
-        connections,
-        Duration::from_secs(1),
-    )
-    .await;
-    let start = Instant::now();
-    let (ok, failed) = drive(&client, &uri, &payloads, connections, duration).await;
-    Outcome {
-        ok,
-        failed,
-        elapsed: start.elapsed(),
+}
+
+impl Target {
+    /// Opens the connections with one second of load that is not counted.
+    pub async fn warm(
+        addr: SocketAddr,
+        key: &str,
+        payloads: Arc<Payloads>,
+        connections: usize,
+    ) -> Target {
+        let target = Target {
+            client: client(),
+            uri: format!("http://{addr}/api/v1/intake?key={key}"),
+            payloads,
+            connections,
+        };
+        target.drive(Duration::from_secs(1)).await;
+        target
+    }
+
+    /// Loads the endpoint for `duration` and adds what it answered to `total`.
+    pub async fn slice(&self, duration: Duration, total: &mut Outcome) {
+        total.add(self.drive(duration).await);
+    }
+
+    async fn drive(&self, duration: Duration) -> Outcome {
+        let start = Instant::now();
+        let (ok, failed) = drive(
+            &self.client,
+            &self.uri,
+            &self.payloads,
+            self.connections,
+            duration,
+        )
+        .await;
+        Outcome {
+            ok,
+            failed,
+            elapsed: start.elapsed(),
+        }
     }
 }
 
