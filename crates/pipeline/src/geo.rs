@@ -141,6 +141,55 @@ mod tests {
         );
     }
 
+    /// A GeoLite2-Country-shaped database (written with `maxminddb-writer`)
+    /// with 192.0.2.0/24 in Bavaria, Germany.
+    fn country_db(dir: &Path) -> std::path::PathBuf {
+        use maxminddb_writer::paths::IpAddrWithMask;
+        let mut db = maxminddb_writer::Database::default();
+        db.metadata.database_type = "GeoLite2-Country".into();
+        db.metadata.binary_format_major_version = 2;
+        let record = serde_json::json!({
+            "country": {"iso_code": "DE", "names": {"en": "Germany"}},
+            "subdivisions": [{"iso_code": "BY"}],
+        });
+        let data = db.insert_value(record).unwrap();
+        db.insert_node("192.0.2.0/24".parse::<IpAddrWithMask>().unwrap(), data);
+        let path = dir.join("country.mmdb");
+        db.write_to(std::fs::File::create(&path).unwrap()).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_database_locates_an_ip_when_no_header_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let geo = Geo::new(
+            vec!["cf-ipcountry".into()],
+            vec![],
+            Some(&country_db(dir.path())),
+        )
+        .unwrap();
+        let no_headers = |_: &str| None;
+        let loc = geo.locate(no_headers, "192.0.2.7".parse().ok());
+        assert_eq!(loc.country.as_deref(), Some("DE"));
+        assert_eq!(loc.region.as_deref(), Some("BY"));
+        // Unknown to the database, or no IP at all: no location, no error.
+        assert_eq!(
+            geo.locate(no_headers, "198.51.100.1".parse().ok()),
+            Location::default()
+        );
+        assert_eq!(
+            geo.locate(no_headers, "2001:db8::1".parse().ok()),
+            Location::default()
+        );
+        assert_eq!(geo.locate(no_headers, None), Location::default());
+        // A CDN's header beats the database.
+        let loc = geo.locate(
+            |n| (n == "cf-ipcountry").then_some("FR"),
+            "192.0.2.7".parse().ok(),
+        );
+        assert_eq!(loc.country.as_deref(), Some("FR"));
+    }
+
     #[test]
     fn a_missing_database_is_an_error_at_start() {
         assert!(Geo::new(vec![], vec![], Some(Path::new("/nonexistent.mmdb"))).is_err());

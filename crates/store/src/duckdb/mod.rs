@@ -42,6 +42,8 @@ struct Inner {
     /// Jobs for the bulk thread: event inserts, roll-ups, retention.
     bulk: Option<mpsc::Sender<BulkJob>>,
     bulk_thread: Option<std::thread::JoinHandle<()>>,
+    /// Matched values past which a percentile is estimated, not exact.
+    exact_values: u64,
 }
 
 impl Drop for Inner {
@@ -91,6 +93,38 @@ impl std::fmt::Debug for DuckStore {
 /// scan each batch makes, so it is kept to minutes, not days.
 const DEDUP_WINDOW_MS: i64 = 10 * 60_000;
 
+/// How many values an exact percentile may hold under DuckDB's memory
+/// limit: 8 bytes each in a buffer that grows by doubling (so up to 16),
+/// and the scan needs the buffer pool too. One value per 64 bytes of the
+/// limit: 4 M values under the default 256 MB (10 M failed there).
+fn exact_values(memory_limit: &str) -> u64 {
+    const DEFAULT: u64 = 256_000_000;
+    let s = memory_limit.trim();
+    let split = s
+        .find(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "byte" | "bytes" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        _ => 0,
+    };
+    let bytes = number
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * scale as f64)
+        .filter(|&b| b >= 1.0)
+        .map_or(DEFAULT, |b| b as u64);
+    bytes / 64
+}
+
 impl DuckStore {
     /// Opens (creating if needed) the database file and migrates it.
     /// `memory_limit` is DuckDB's, e.g. `256MB`.
@@ -111,6 +145,7 @@ impl DuckStore {
                 readers: Mutex::new(Vec::new()),
                 bulk: Some(bulk),
                 bulk_thread: Some(bulk_thread),
+                exact_values: exact_values(memory_limit),
             }),
         })
     }
@@ -460,17 +495,21 @@ impl Store for DuckStore {
 
     async fn vitals(&self, app_id: &str, q: &VitalsQuery) -> Result<Vec<VitalsGroup>> {
         let (app, q) = (app_id.to_string(), q.clone());
-        self.read(move |c| read::vitals(c, &app, &q)).await
+        let exact = self.inner.exact_values;
+        self.read(move |c| read::vitals(c, &app, &q, exact)).await
     }
 
     async fn summary(&self, app_id: &str, f: &Filters) -> Result<Summary> {
         let (app, f) = (app_id.to_string(), f.clone());
-        self.read(move |c| read::summary(c, &app, &f)).await
+        let exact = self.inner.exact_values;
+        self.read(move |c| read::summary(c, &app, &f, exact)).await
     }
 
     async fn timeseries(&self, app_id: &str, q: &TimeseriesQuery) -> Result<Vec<Point>> {
         let (app, q) = (app_id.to_string(), q.clone());
-        self.read(move |c| read::timeseries(c, &app, &q)).await
+        let exact = self.inner.exact_values;
+        self.read(move |c| read::timeseries(c, &app, &q, exact))
+            .await
     }
 
     async fn histogram(&self, app_id: &str, metric: Metric, f: &Filters) -> Result<Vec<Bucket>> {
@@ -518,6 +557,86 @@ impl Store for DuckStore {
 
     async fn resources(&self, app_id: &str, q: &ResourcesQuery) -> Result<Vec<ResourceRow>> {
         let (app, q) = (app_id.to_string(), q.clone());
-        self.read(move |c| read::resources(c, &app, &q)).await
+        let exact = self.inner.exact_values;
+        self.read(move |c| read::resources(c, &app, &q, exact))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fovea_query::Dimension;
+    use fovea_schema::Context;
+
+    use super::*;
+
+    #[test]
+    fn the_exact_budget_follows_the_memory_limit() {
+        assert_eq!(exact_values("256MB"), 4_000_000);
+        assert_eq!(exact_values("1GiB"), (1 << 30) / 64);
+        assert_eq!(exact_values(" 2 gb "), 2_000_000_000 / 64);
+        assert_eq!(exact_values("1.5GB"), 1_500_000_000 / 64);
+        // What DuckDB would refuse anyway falls back to the default.
+        assert_eq!(exact_values("lots"), 4_000_000);
+        assert_eq!(exact_values("12 parsecs"), 4_000_000);
+    }
+
+    /// Past the budget, percentiles are estimated in constant memory; the
+    /// counts and shares stay exact.
+    #[tokio::test]
+    async fn percentiles_past_the_exact_budget_are_estimated_closely() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DuckStore::open(&dir.path().join("fovea.duckdb"), "256MB").unwrap();
+        let t0 = 1_764_000_000_000;
+        let views = (0..2000)
+            .map(|i| Event {
+                event_id: uuid::Uuid::new_v4(),
+                ctx: Context {
+                    app_id: "app".into(),
+                    session_id: format!("s{i}"),
+                    view_id: Some(format!("v{i}")),
+                    ts: t0 + i,
+                    route: if i % 2 == 0 { "/a" } else { "/b" }.into(),
+                    ..Context::default()
+                },
+                kind: EventKind::View(ViewEvent {
+                    version: 1,
+                    lcp: Some(500.0 + (i * 37 % 2000) as f64 * 2.0),
+                    ..ViewEvent::default()
+                }),
+            })
+            .collect();
+        store.insert(views).await.unwrap();
+        let q = VitalsQuery {
+            metric: Metric::Lcp,
+            p: 75,
+            by: Dimension::Page,
+            filters: Filters {
+                from: t0,
+                to: t0 + 3_600_000,
+                ..Filters::last_day(t0)
+            },
+        };
+        let ask = |budget: u64| {
+            let q = q.clone();
+            store.read(move |c| read::vitals(c, "app", &q, budget))
+        };
+        let exact = ask(u64::MAX).await.unwrap();
+        let estimated = ask(1000).await.unwrap();
+        assert_eq!(exact.len(), 2);
+        assert_eq!(estimated.len(), 2);
+        for (e, a) in exact.iter().zip(&estimated) {
+            assert_eq!(
+                (&e.key, e.count, e.good, e.poor),
+                (&a.key, a.count, a.good, a.poor)
+            );
+            assert!(
+                (a.value - e.value).abs() <= e.value * 0.01,
+                "{:?}: exact {} estimated {}",
+                e.key,
+                e.value,
+                a.value
+            );
+        }
     }
 }

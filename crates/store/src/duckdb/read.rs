@@ -65,8 +65,38 @@ fn in_snapshot<T>(
     Ok(out)
 }
 
-pub fn vitals(c: &Connection, app: &str, q: &VitalsQuery) -> duckdb::Result<Vec<VitalsGroup>> {
-    in_snapshot(c, |c| vitals_in_snapshot(c, app, q))
+/// An exact percentile holds every value the question matches in memory at
+/// once (`quantile_cont` keeps each group's values in a buffer that grows by
+/// doubling): 10 M LCP values asked for 128 MiB and failed under a 256 MB
+/// limit. Past `exact_values` matched values, percentiles are estimated
+/// with `approx_quantile` (a t-digest per group, constant memory) instead.
+fn quantile_sql(
+    c: &Connection,
+    from_where: &str,
+    values: &[Value],
+    expr: &str,
+    p: f64,
+    exact_values: u64,
+) -> duckdb::Result<String> {
+    let n: u64 = c.query_row(
+        &format!("SELECT count({expr}) FROM {from_where}"),
+        params_from_iter(values),
+        |r| r.get(0),
+    )?;
+    Ok(if n > exact_values {
+        format!("approx_quantile({expr}, {p})::DOUBLE")
+    } else {
+        format!("quantile_cont({expr}, {p})")
+    })
+}
+
+pub fn vitals(
+    c: &Connection,
+    app: &str,
+    q: &VitalsQuery,
+    exact_values: u64,
+) -> duckdb::Result<Vec<VitalsGroup>> {
+    in_snapshot(c, |c| vitals_in_snapshot(c, app, q, exact_values))
 }
 
 /// From the roll-ups where they cover whole hours of the range, otherwise
@@ -75,6 +105,7 @@ fn vitals_in_snapshot(
     c: &Connection,
     app: &str,
     q: &VitalsQuery,
+    exact_values: u64,
 ) -> duckdb::Result<Vec<VitalsGroup>> {
     if rollup::serves(&q.filters) {
         let rolled = rollup::vitals(c, app, q, |from, to| {
@@ -95,11 +126,19 @@ fn vitals_in_snapshot(
     let (where_sql, values) = scope(app, &q.filters, "");
     let m = q.metric.name();
     let key = rollup::group_key_sql(q.by);
+    let from_where = format!("views WHERE {where_sql}");
+    let quantile = quantile_sql(
+        c,
+        &from_where,
+        &values,
+        m,
+        f64::from(q.p) / 100.0,
+        exact_values,
+    )?;
     let sql = format!(
-        "SELECT {key} AS key, quantile_cont({m}, {p}) AS value, count(*) AS n, {ratings}
-         FROM views WHERE {where_sql} AND {m} IS NOT NULL
+        "SELECT {key} AS key, {quantile} AS value, count(*) AS n, {ratings}
+         FROM {from_where} AND {m} IS NOT NULL
          GROUP BY ALL HAVING count(*) > 0 ORDER BY n DESC, key LIMIT 50",
-        p = f64::from(q.p) / 100.0,
         ratings = rating_sql(q.metric),
     );
     let mut st = c.prepare(&sql)?;
@@ -116,11 +155,21 @@ fn vitals_in_snapshot(
     rows.collect()
 }
 
-pub fn summary(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary> {
-    in_snapshot(c, |c| summary_in_snapshot(c, app, f))
+pub fn summary(
+    c: &Connection,
+    app: &str,
+    f: &Filters,
+    exact_values: u64,
+) -> duckdb::Result<Summary> {
+    in_snapshot(c, |c| summary_in_snapshot(c, app, f, exact_values))
 }
 
-fn summary_in_snapshot(c: &Connection, app: &str, f: &Filters) -> duckdb::Result<Summary> {
+fn summary_in_snapshot(
+    c: &Connection,
+    app: &str,
+    f: &Filters,
+    exact_values: u64,
+) -> duckdb::Result<Summary> {
     // One metric at a time, like `vitals`: from the roll-ups when they
     // cover the range, and an exact pass keeps one metric's values in
     // memory, not seven (seven ran out of 256 MB over 10 M views).
@@ -132,7 +181,7 @@ fn summary_in_snapshot(c: &Connection, app: &str, f: &Filters) -> duckdb::Result
             by: Dimension::None,
             filters: f.clone(),
         };
-        let groups = vitals_in_snapshot(c, app, &q)?;
+        let groups = vitals_in_snapshot(c, app, &q, exact_values)?;
         let summary = groups.first().map_or(
             MetricSummary {
                 value: None,
@@ -184,13 +233,25 @@ fn summary_in_snapshot(c: &Connection, app: &str, f: &Filters) -> duckdb::Result
     })
 }
 
-pub fn timeseries(c: &Connection, app: &str, q: &TimeseriesQuery) -> duckdb::Result<Vec<Point>> {
+pub fn timeseries(
+    c: &Connection,
+    app: &str,
+    q: &TimeseriesQuery,
+    exact_values: u64,
+) -> duckdb::Result<Vec<Point>> {
     let (where_sql, values) = scope(app, &q.filters, "");
     let i = q.interval_ms;
     let (table, value, count, extra) = match q.series {
         Series::Vital(m, p) => (
             "views",
-            format!("quantile_cont({}, {})", m.name(), f64::from(p) / 100.0),
+            quantile_sql(
+                c,
+                &format!("views WHERE {where_sql}"),
+                &values,
+                m.name(),
+                f64::from(p) / 100.0,
+                exact_values,
+            )?,
             format!("count({})", m.name()),
             format!("AND {} IS NOT NULL", m.name()),
         ),
@@ -535,6 +596,7 @@ pub fn resources(
     c: &Connection,
     app: &str,
     q: &ResourcesQuery,
+    exact_values: u64,
 ) -> duckdb::Result<Vec<ResourceRow>> {
     let (where_sql, mut values) = scope(app, &q.filters, "");
     let mut extra = String::new();
@@ -546,12 +608,14 @@ pub fn resources(
         ResourceOrder::Slowest => ("", "p75 DESC NULLS LAST, n DESC"),
         ResourceOrder::Failing => ("HAVING failures > 0", "failures DESC, n DESC"),
     };
+    let from_where = format!("events WHERE {where_sql} AND type = 'resource'{extra}");
+    let p75 = quantile_sql(c, &from_where, &values, "duration", 0.75, exact_values)?;
     values.push(Value::UInt(q.limit));
     let sql = format!(
         "SELECT split_part(resource_url, '?', 1) AS u, kind, method, count(*) AS n,
-                quantile_cont(duration, 0.75) AS p75,
+                {p75} AS p75,
                 count(*) FILTER (WHERE status = 0 OR status >= 400) AS failures
-         FROM events WHERE {where_sql} AND type = 'resource'{extra}
+         FROM {from_where}
          GROUP BY ALL {having} ORDER BY {order}, u LIMIT ?"
     );
     let mut st = c.prepare(&sql)?;
