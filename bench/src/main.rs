@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use fovea_query::{Dimension, Filters, VitalsQuery};
+use fovea_query::{Dimension, Filters, VitalsGroup, VitalsQuery};
 use fovea_schema::{Context, Event, EventKind, Metric, ViewEvent};
 use fovea_server::{Settings, StaticApp};
 use fovea_store::{DuckStore, Store};
@@ -322,7 +322,8 @@ async fn query() {
     // Past one value per 64 bytes of this limit, percentiles read from the
     // rows are estimated (`approx_quantile`); 1 GB keeps 10 M views exact,
     // which is the baseline the roll-ups are compared with.
-    let store = DuckStore::open(&dir.path().join("bench.duckdb"), "1GB").unwrap();
+    let path = dir.path().join("bench.duckdb");
+    let store = DuckStore::open(&path, "1GB").unwrap();
     let now = 1_764_000_000_000i64;
     let span = 7 * 86_400_000i64;
     let mut rng = 7u64;
@@ -352,33 +353,20 @@ async fn query() {
             ..Filters::last_day(now)
         },
     };
-    let timed = |label: &'static str| {
-        let (store, q) = (store.clone(), q.clone());
-        async move {
-            let first = store.vitals("bench", &q).await.unwrap();
-            let total: u64 = first.iter().map(|g| g.count).sum();
-            assert_eq!(total, n, "every view is counted once");
-            let times = sorted_ms(10, || store.vitals("bench", &q)).await;
-            println!(
-                "  p75 LCP by page over {n} views, {label}: median {:.1} ms, min {:.1} ms, max {:.1} ms (10 runs after 1 warm-up)",
-                times[5], times[0], times[9]
-            );
-            (first, times[5])
-        }
-    };
-    // The overview page's question: seven p75s plus view/session counts.
-    let summary_ms = |label: &'static str| {
-        let (store, f) = (store.clone(), q.filters.clone());
-        async move {
-            let times = sorted_ms(5, || store.summary("bench", &f)).await;
-            println!(
-                "  summary over {n} views, {label}: median {:.0} ms (5 runs after 1 warm-up)",
-                times[2]
-            );
-        }
-    };
-    let (exact, exact_ms) = timed("raw rows (exact)").await;
-    summary_ms("raw rows (exact)").await;
+    let (exact, exact_ms) = time_vitals(&store, &q, n, "raw rows (exact)").await;
+    time_summary(&store, &q.filters, "raw rows (exact)").await;
+    // The same rows under the server's default memory limit, where
+    // percentiles past 4 M values are estimated.
+    drop(store);
+    let store = DuckStore::open(&path, "256MB").unwrap();
+    let (estimated, _) = time_vitals(&store, &q, n, "raw rows at 256MB (estimated)").await;
+    time_summary(&store, &q.filters, "raw rows at 256MB (estimated)").await;
+    println!(
+        "  estimated vs exact: counts and shares equal; largest relative difference of a p75: {:.2}%",
+        largest_difference(&exact, &estimated) * 100.0
+    );
+    drop(store);
+    let store = DuckStore::open(&path, "1GB").unwrap();
     let t = Instant::now();
     // As the maintenance task would, minute after minute.
     let mut hours = 0;
@@ -392,20 +380,53 @@ async fn query() {
         "  roll-up of {hours} closed hours: {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let (rolled, rolled_ms) = timed("hourly roll-ups").await;
-    summary_ms("hourly roll-ups").await;
-    let worst = exact
-        .iter()
-        .map(|e| {
-            let r = rolled.iter().find(|r| r.key == e.key).expect("same groups");
-            assert_eq!(r.count, e.count);
-            assert!((r.good - e.good).abs() < 1e-9 && (r.poor - e.poor).abs() < 1e-9);
-            ((r.value - e.value) / e.value).abs()
-        })
-        .fold(0.0, f64::max);
+    let (rolled, rolled_ms) = time_vitals(&store, &q, n, "hourly roll-ups").await;
+    time_summary(&store, &q.filters, "hourly roll-ups").await;
     println!(
         "  speed-up {:.1}x; counts and shares equal; largest relative difference of a p75: {:.2}%",
         exact_ms / rolled_ms,
-        worst * 100.0
+        largest_difference(&exact, &rolled) * 100.0
     );
+}
+
+/// Times p75 LCP by page; returns the groups and the median in ms.
+async fn time_vitals(
+    store: &DuckStore,
+    q: &VitalsQuery,
+    n: u64,
+    label: &str,
+) -> (Vec<VitalsGroup>, f64) {
+    let first = store.vitals("bench", q).await.unwrap();
+    let total: u64 = first.iter().map(|g| g.count).sum();
+    assert_eq!(total, n, "every view is counted once");
+    let times = sorted_ms(10, || store.vitals("bench", q)).await;
+    println!(
+        "  p75 LCP by page over {n} views, {label}: median {:.1} ms, min {:.1} ms, max {:.1} ms (10 runs after 1 warm-up)",
+        times[5], times[0], times[9]
+    );
+    (first, times[5])
+}
+
+/// Times the overview page's question: seven p75s plus view/session counts.
+async fn time_summary(store: &DuckStore, f: &Filters, label: &str) {
+    store.summary("bench", f).await.unwrap();
+    let times = sorted_ms(5, || store.summary("bench", f)).await;
+    println!(
+        "  summary, {label}: median {:.0} ms (5 runs after 1 warm-up)",
+        times[2]
+    );
+}
+
+/// Checks that two answers have the same groups, counts and shares, and
+/// returns the largest relative difference of their percentiles.
+fn largest_difference(exact: &[VitalsGroup], other: &[VitalsGroup]) -> f64 {
+    exact
+        .iter()
+        .map(|e| {
+            let o = other.iter().find(|o| o.key == e.key).expect("same groups");
+            assert_eq!(o.count, e.count);
+            assert!((o.good - e.good).abs() < 1e-9 && (o.poor - e.poor).abs() < 1e-9);
+            ((o.value - e.value) / e.value).abs()
+        })
+        .fold(0.0, f64::max)
 }
