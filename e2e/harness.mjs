@@ -198,3 +198,15 @@ export function launchBrowser(options = {}) {
     ...options,
   });
 }
+
+/**
+ * Leaves the page (its pagehide sends the final beacon) and closes the
+ * context. Closing a context aborts the requests it has in flight, where a
+ * real browser lets a beacon outlive its tab, so the beacon gets a moment
+ * to arrive first.
+ */
+export async function leave(page, context) {
+  await page.goto('about:blank');
+  await sleep(500);
+  await context.close();
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { createApp, freePort, launchBrowser, poll, startDemo, startFovea } from './harness.mjs';
+import { createApp, freePort, launchBrowser, leave, poll, startDemo, startFovea } from './harness.mjs';
 
 const SDK_FILE = new URL('../sdk/dist/fovea.min.js', import.meta.url);
 const DOCS = new URL('../docs/sdk.md', import.meta.url);
@@ -116,8 +116,7 @@ describe('browser SDK on the demo site', () => {
     await page.waitForTimeout(500);
 
     sid = await sessionId(context, d);
-    await page.goto('about:blank'); // pagehide: final view updates by sendBeacon
-    await context.close();
+    await leave(page, context); // pagehide: final view updates by sendBeacon
 
     session = await poll(
       async () => {
@@ -274,8 +273,7 @@ describe('back/forward cache', () => {
       await page.waitForTimeout(1000);
       const restored = await page.evaluate(() => performance.getEntriesByType('navigation')[0].type);
       const sid = await sessionId(context, demo.url);
-      await page.goto('about:blank');
-      await context.close();
+      await leave(page, context);
       const s = await poll(async () => {
         const r = await fovea.api(`/apps/${app.id}/sessions/${sid}`);
         return viewsOf(r.events).some((v) => v.loading_type === 'bf_cache' && typeof v.fcp === 'number') && r;
@@ -326,8 +324,7 @@ describe('the script-tag snippet from docs/sdk.md', () => {
       await page.click('button');
       await page.waitForTimeout(1200);
       const sid = await sessionId(context, origin);
-      await page.goto('about:blank');
-      await context.close();
+      await leave(page, context);
       const s = await poll(async () => {
         const r = await fovea.api(`/apps/${plain.id}/sessions/${sid}`);
         return viewsOf(r.events).some((v) => typeof v.fcp === 'number') && r.events.some((e) => e.type === 'action') && r;
@@ -357,8 +354,7 @@ describe('strict CSP', () => {
       await page.goto(demo.url + p);
       await page.waitForTimeout(700);
     }
-    await page.goto('about:blank');
-    await context.close();
+    await leave(page, context);
     assert.deepEqual(log.csp, [], 'no CSP violation');
     assert.deepEqual(log.errors, [], 'no page error');
     // and it all arrived, under the strictest policy

@@ -608,6 +608,8 @@ async fn operations_endpoints() {
     let text = metrics.as_str().unwrap();
     assert!(text.contains("fovea_events_accepted_total 4"), "{text}");
     assert!(text.contains("fovea_spool_pending_bytes"), "{text}");
+    // One beacon, one group commit.
+    assert!(text.contains("fovea_spool_syncs_total 1"), "{text}");
     let (status, _, body) = s
         .send(Request::get("/api/v1/nope").body(Body::empty()).unwrap())
         .await;
