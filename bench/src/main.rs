@@ -141,8 +141,9 @@ async fn intake() {
     let ours = serve(fovea_server::router(running.state.clone())).await;
     let mut ratios = Vec::new();
     for round in 1..=rounds {
-        let base_load = load::Target::warm(ceiling, KEY, payloads.clone(), conns).await;
         let our_load = load::Target::warm(ours, KEY, payloads.clone(), conns).await;
+        drain(|| running.state.spool.pending_bytes()).await;
+        let base_load = load::Target::warm(ceiling, KEY, payloads.clone(), conns).await;
         let (mut base, mut got) = (load::Outcome::default(), load::Outcome::default());
         for _ in 0..slices {
             base_load.slice(duration / slices, &mut base).await;
@@ -151,9 +152,7 @@ async fn intake() {
         // The spool absorbs what the writer has not stored yet; say how much.
         let backlog = running.state.spool.pending_bytes();
         let t = Instant::now();
-        while running.state.spool.pending_bytes() > 0 && t.elapsed() < Duration::from_secs(600) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        drain(|| running.state.spool.pending_bytes()).await;
         let ratio = got.per_sec() / base.per_sec();
         ratios.push(ratio);
         println!(
@@ -179,6 +178,14 @@ async fn intake() {
         ratios[ratios.len() - 1]
     );
     running.writer.shutdown().await;
+}
+
+/// Waits (up to 10 minutes) until the writer has stored what the spool holds.
+async fn drain(pending_bytes: impl Fn() -> u64) {
+    let t = Instant::now();
+    while pending_bytes() > 0 && t.elapsed() < Duration::from_secs(600) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 async fn rss() {

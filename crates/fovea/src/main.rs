@@ -48,7 +48,7 @@ struct Serve {
     /// Spooled bytes not yet stored past which intake answers 503.
     #[arg(long, env = "FOVEA_SPOOL_MAX_BYTES")]
     spool_max_bytes: Option<u64>,
-    /// Least time between two spool syncs under load, in µs.
+    /// Least time between two spool syncs under load, in µs (at most 100 ms).
     #[arg(long, env = "FOVEA_SPOOL_COMMIT_INTERVAL_US")]
     spool_commit_interval_us: Option<u64>,
     /// DuckDB's memory limit, e.g. 256MB.
@@ -145,7 +145,8 @@ fn settings(cli: Serve) -> anyhow::Result<(SocketAddr, Settings)> {
         .spool_commit_interval_us
         .or(file.spool_commit_interval_us)
     {
-        s.spool_commit_interval = Duration::from_micros(us);
+        // Acks under load wait up to this long: a typo must not make it seconds.
+        s.spool_commit_interval = Duration::from_micros(us.min(100_000));
     }
     if let Some(m) = cli.duckdb_memory_limit.or(file.duckdb_memory_limit) {
         s.duckdb_memory_limit = m;

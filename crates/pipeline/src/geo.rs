@@ -141,19 +141,30 @@ mod tests {
         );
     }
 
-    /// A GeoLite2-Country-shaped database (written with `maxminddb-writer`)
-    /// with 192.0.2.0/24 in Bavaria, Germany.
+    /// A GeoLite2-Country-shaped database (written with `maxminddb-writer`):
+    /// IPv6 like the real ones, IPv4 mapped under `::/96`; 192.0.2.0/24 in
+    /// Bavaria, Germany, and 2001:db8::/32 in France.
     fn country_db(dir: &Path) -> std::path::PathBuf {
+        use maxminddb_writer::metadata::IpVersion;
         use maxminddb_writer::paths::IpAddrWithMask;
         let mut db = maxminddb_writer::Database::default();
         db.metadata.database_type = "GeoLite2-Country".into();
+        db.metadata.ip_version = IpVersion::V6;
         db.metadata.binary_format_major_version = 2;
-        let record = serde_json::json!({
-            "country": {"iso_code": "DE", "names": {"en": "Germany"}},
-            "subdivisions": [{"iso_code": "BY"}],
-        });
-        let data = db.insert_value(record).unwrap();
-        db.insert_node("192.0.2.0/24".parse::<IpAddrWithMask>().unwrap(), data);
+        let networks = [
+            (
+                "::192.0.2.0/120",
+                serde_json::json!({"country": {"iso_code": "DE"}, "subdivisions": [{"iso_code": "BY"}]}),
+            ),
+            (
+                "2001:db8::/32",
+                serde_json::json!({"country": {"iso_code": "FR"}}),
+            ),
+        ];
+        for (net, record) in networks {
+            let data = db.insert_value(record).unwrap();
+            db.insert_node(net.parse::<IpAddrWithMask>().unwrap(), data);
+        }
         let path = dir.join("country.mmdb");
         db.write_to(std::fs::File::create(&path).unwrap()).unwrap();
         path
@@ -177,8 +188,11 @@ mod tests {
             geo.locate(no_headers, "198.51.100.1".parse().ok()),
             Location::default()
         );
+        let loc = geo.locate(no_headers, "2001:db8::1".parse().ok());
+        assert_eq!(loc.country.as_deref(), Some("FR"));
+        assert_eq!(loc.region, None);
         assert_eq!(
-            geo.locate(no_headers, "2001:db8::1".parse().ok()),
+            geo.locate(no_headers, "2001:db9::1".parse().ok()),
             Location::default()
         );
         assert_eq!(geo.locate(no_headers, None), Location::default());

@@ -95,7 +95,7 @@ impl Metrics {
         );
         registry.register(
             "spool_syncs",
-            "Spool group commits (one fsync each); accepted requests per sync is the group size",
+            "Successful spool group commits (one fsync each); accepted requests per sync is the group size",
             m.spool_syncs.clone(),
         );
         registry.register(

@@ -609,7 +609,7 @@ async fn operations_endpoints() {
     assert!(text.contains("fovea_events_accepted_total 4"), "{text}");
     assert!(text.contains("fovea_spool_pending_bytes"), "{text}");
     // One beacon, one group commit.
-    assert!(text.contains("fovea_spool_syncs_total 1"), "{text}");
+    assert!(text.contains("fovea_spool_syncs_total 1\n"), "{text}");
     let (status, _, body) = s
         .send(Request::get("/api/v1/nope").body(Body::empty()).unwrap())
         .await;

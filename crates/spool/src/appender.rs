@@ -91,8 +91,8 @@ impl Spool {
         self.shared.appended_records.load(Ordering::Relaxed)
     }
 
-    /// Group commits (one write and one fsync each) since the spool was
-    /// opened.
+    /// Successful group commits (one write and one fsync each) since the
+    /// spool was opened.
     pub fn syncs(&self) -> u64 {
         self.shared.syncs.load(Ordering::Relaxed)
     }
@@ -144,6 +144,7 @@ fn run(
         let written = file.write_all(&buf).and_then(|()| file.sync_data());
         match written {
             Ok(()) => {
+                shared.syncs.fetch_add(1, Ordering::Relaxed);
                 offset += buf.len() as u64;
                 shared.publish(
                     Position {

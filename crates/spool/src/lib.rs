@@ -83,8 +83,6 @@ impl Shared {
     fn publish(&self, end: Position, bytes: u64, records: u64) {
         self.pending.fetch_add(bytes, Ordering::Relaxed);
         self.appended_records.fetch_add(records, Ordering::Relaxed);
-        self.syncs
-            .fetch_add(u64::from(records > 0), Ordering::Relaxed);
         *self.durable.lock().expect("spool lock") = end;
         self.grew.notify_all();
     }

@@ -169,4 +169,14 @@ async fn appends_arriving_within_the_commit_interval_share_one_sync() {
     }
     assert_eq!(spool.appended_records(), 11);
     assert_eq!(spool.syncs(), 2);
+    // Once the interval has passed since the last sync, at once again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let t = std::time::Instant::now();
+    spool.append(record(11)).await.unwrap();
+    assert!(
+        t.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(spool.syncs(), 3);
 }

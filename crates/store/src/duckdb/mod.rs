@@ -94,9 +94,10 @@ impl std::fmt::Debug for DuckStore {
 const DEDUP_WINDOW_MS: i64 = 10 * 60_000;
 
 /// How many values an exact percentile may hold under DuckDB's memory
-/// limit: 8 bytes each in a buffer that grows by doubling (so up to 16),
-/// and the scan needs the buffer pool too. One value per 64 bytes of the
-/// limit: 4 M values under the default 256 MB (10 M failed there).
+/// limit, as DuckDB reports it (`current_setting('memory_limit')`, e.g.
+/// `244.1 MiB`): 8 bytes each in a buffer that grows by doubling (so up to
+/// 16), and the scan needs the buffer pool too. One value per 64 bytes of
+/// the limit: 4 M values under the default 256 MB (10 M failed there).
 fn exact_values(memory_limit: &str) -> u64 {
     const DEFAULT: u64 = 256_000_000;
     let s = memory_limit.trim();
@@ -104,12 +105,13 @@ fn exact_values(memory_limit: &str) -> u64 {
         .find(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
         .unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
-    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" | "byte" | "bytes" => 1,
-        "kb" => 1_000,
-        "mb" => 1_000_000,
-        "gb" => 1_000_000_000,
-        "tb" => 1_000_000_000_000,
+    let unit = unit.trim().to_ascii_lowercase();
+    let scale: u64 = match unit.trim_end_matches('s') {
+        "" | "b" | "byte" => 1,
+        "k" | "kb" | "kilobyte" => 1_000,
+        "m" | "mb" | "megabyte" => 1_000_000,
+        "g" | "gb" | "gigabyte" => 1_000_000_000,
+        "t" | "tb" | "terabyte" => 1_000_000_000_000,
         "kib" => 1 << 10,
         "mib" => 1 << 20,
         "gib" => 1 << 30,
@@ -134,6 +136,8 @@ impl DuckStore {
             .threads(2)?;
         let conn = Connection::open_with_flags(path, config)?;
         schema::migrate(&conn)?;
+        let reported: String =
+            conn.query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))?;
         let bulk = conn.try_clone()?;
         schema::staging(&bulk)?;
         let (bulk, bulk_thread) =
@@ -145,7 +149,7 @@ impl DuckStore {
                 readers: Mutex::new(Vec::new()),
                 bulk: Some(bulk),
                 bulk_thread: Some(bulk_thread),
-                exact_values: exact_values(memory_limit),
+                exact_values: exact_values(&reported),
             }),
         })
     }
@@ -576,9 +580,20 @@ mod tests {
         assert_eq!(exact_values("1GiB"), (1 << 30) / 64);
         assert_eq!(exact_values(" 2 gb "), 2_000_000_000 / 64);
         assert_eq!(exact_values("1.5GB"), 1_500_000_000 / 64);
-        // What DuckDB would refuse anyway falls back to the default.
+        assert_eq!(exact_values("4G"), 4_000_000_000 / 64);
+        assert_eq!(exact_values("512 megabytes"), 512_000_000 / 64);
+        assert_eq!(exact_values("244.1 MiB"), (244.1 * 1048576.0) as u64 / 64);
+        // Whatever else DuckDB might report falls back to the default.
         assert_eq!(exact_values("lots"), 4_000_000);
         assert_eq!(exact_values("12 parsecs"), 4_000_000);
+    }
+
+    #[test]
+    fn the_budget_is_read_back_from_duckdb() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DuckStore::open(&dir.path().join("fovea.duckdb"), "1GB").unwrap();
+        let budget = store.inner.exact_values as f64;
+        assert!((budget / (1e9 / 64.0) - 1.0).abs() < 0.01, "{budget}");
     }
 
     /// Past the budget, percentiles are estimated in constant memory; the
@@ -623,6 +638,16 @@ mod tests {
         };
         let exact = ask(u64::MAX).await.unwrap();
         let estimated = ask(1000).await.unwrap();
+        // 2000 values: estimated past a budget of 1999, exact within 2000.
+        for (budget, function) in [(1999, "approx_quantile"), (2000, "quantile_cont")] {
+            let sql = store
+                .read(move |c| {
+                    read::quantile_sql(c, "views WHERE app = 'app'", &[], "lcp", 0.75, budget)
+                })
+                .await
+                .unwrap();
+            assert!(sql.starts_with(function), "{budget}: {sql}");
+        }
         assert_eq!(exact.len(), 2);
         assert_eq!(estimated.len(), 2);
         for (e, a) in exact.iter().zip(&estimated) {

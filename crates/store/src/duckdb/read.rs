@@ -70,7 +70,7 @@ fn in_snapshot<T>(
 /// doubling): 10 M LCP values asked for 128 MiB and failed under a 256 MB
 /// limit. Past `exact_values` matched values, percentiles are estimated
 /// with `approx_quantile` (a t-digest per group, constant memory) instead.
-fn quantile_sql(
+pub(super) fn quantile_sql(
     c: &Connection,
     from_where: &str,
     values: &[Value],
@@ -84,7 +84,7 @@ fn quantile_sql(
         |r| r.get(0),
     )?;
     Ok(if n > exact_values {
-        format!("approx_quantile({expr}, {p})::DOUBLE")
+        format!("approx_quantile({expr}, {p})")
     } else {
         format!("quantile_cont({expr}, {p})")
     })
@@ -233,7 +233,18 @@ fn summary_in_snapshot(
     })
 }
 
+/// The count that picks the percentile function and the query itself read
+/// one snapshot.
 pub fn timeseries(
+    c: &Connection,
+    app: &str,
+    q: &TimeseriesQuery,
+    exact_values: u64,
+) -> duckdb::Result<Vec<Point>> {
+    in_snapshot(c, |c| timeseries_in_snapshot(c, app, q, exact_values))
+}
+
+fn timeseries_in_snapshot(
     c: &Connection,
     app: &str,
     q: &TimeseriesQuery,
@@ -593,6 +604,15 @@ pub fn issue(
 }
 
 pub fn resources(
+    c: &Connection,
+    app: &str,
+    q: &ResourcesQuery,
+    exact_values: u64,
+) -> duckdb::Result<Vec<ResourceRow>> {
+    in_snapshot(c, |c| resources_in_snapshot(c, app, q, exact_values))
+}
+
+fn resources_in_snapshot(
     c: &Connection,
     app: &str,
     q: &ResourcesQuery,
