@@ -127,6 +127,21 @@ fn exact_values(memory_limit: &str) -> u64 {
     bytes / 64
 }
 
+/// Runs `f` in one read transaction, so that all its statements (a count
+/// that picks the percentile function, roll-ups and the raw edges, a
+/// session and its events) see one snapshot of the database.
+fn in_snapshot<T>(
+    c: &Connection,
+    f: impl FnOnce(&Connection) -> duckdb::Result<T>,
+) -> duckdb::Result<T> {
+    c.execute_batch("BEGIN TRANSACTION")?;
+    let out = f(c);
+    let end = c.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
+    let out = out?;
+    end?;
+    Ok(out)
+}
+
 impl DuckStore {
     /// Opens (creating if needed) the database file and migrates it.
     /// `memory_limit` is DuckDB's, e.g. `256MB`.
@@ -183,7 +198,7 @@ impl DuckStore {
                 Some(c) => c,
                 None => inner.writer.lock().expect("writer").try_clone()?,
             };
-            let out = f(&conn);
+            let out = in_snapshot(&conn, f);
             inner.readers.lock().expect("reader pool").push(conn);
             Ok(out?)
         })

@@ -51,20 +51,6 @@ fn rating_sql(m: Metric) -> String {
     )
 }
 
-/// Runs `f` in one read transaction, so that its statements see one
-/// snapshot of the database.
-fn in_snapshot<T>(
-    c: &Connection,
-    f: impl FnOnce(&Connection) -> duckdb::Result<T>,
-) -> duckdb::Result<T> {
-    c.execute_batch("BEGIN TRANSACTION")?;
-    let out = f(c);
-    let end = c.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
-    let out = out?;
-    end?;
-    Ok(out)
-}
-
 /// An exact percentile holds every value the question matches in memory at
 /// once (`quantile_cont` keeps each group's values in a buffer that grows by
 /// doubling): 10 M LCP values asked for 128 MiB and failed under a 256 MB
@@ -90,18 +76,9 @@ pub(super) fn quantile_sql(
     })
 }
 
-pub fn vitals(
-    c: &Connection,
-    app: &str,
-    q: &VitalsQuery,
-    exact_values: u64,
-) -> duckdb::Result<Vec<VitalsGroup>> {
-    in_snapshot(c, |c| vitals_in_snapshot(c, app, q, exact_values))
-}
-
 /// From the roll-ups where they cover whole hours of the range, otherwise
-/// exact; the caller holds the snapshot.
-fn vitals_in_snapshot(
+/// exact.
+pub fn vitals(
     c: &Connection,
     app: &str,
     q: &VitalsQuery,
@@ -161,19 +138,10 @@ pub fn summary(
     f: &Filters,
     exact_values: u64,
 ) -> duckdb::Result<Summary> {
-    in_snapshot(c, |c| summary_in_snapshot(c, app, f, exact_values))
-}
-
-fn summary_in_snapshot(
-    c: &Connection,
-    app: &str,
-    f: &Filters,
-    exact_values: u64,
-) -> duckdb::Result<Summary> {
     // One metric at a time, like `vitals`: from the roll-ups when they
     // cover the range, and an exact pass keeps one metric's values in
     // memory, not seven (seven ran out of 256 MB over 10 M views).
-    let mut vitals = BTreeMap::new();
+    let mut by_metric = BTreeMap::new();
     for m in Metric::ALL {
         let q = VitalsQuery {
             metric: m,
@@ -181,7 +149,7 @@ fn summary_in_snapshot(
             by: Dimension::None,
             filters: f.clone(),
         };
-        let groups = vitals_in_snapshot(c, app, &q, exact_values)?;
+        let groups = vitals(c, app, &q, exact_values)?;
         let summary = groups.first().map_or(
             MetricSummary {
                 value: None,
@@ -198,7 +166,7 @@ fn summary_in_snapshot(
                 poor: g.poor,
             },
         );
-        vitals.insert(m.name().to_string(), summary);
+        by_metric.insert(m.name().to_string(), summary);
     }
     let (where_sql, values) = scope(app, f, "");
     let (views, sessions, with_errors) = c.query_row(
@@ -229,22 +197,11 @@ fn summary_in_snapshot(
         } else {
             with_errors as f64 / views as f64
         },
-        vitals,
+        vitals: by_metric,
     })
 }
 
-/// The count that picks the percentile function and the query itself read
-/// one snapshot.
 pub fn timeseries(
-    c: &Connection,
-    app: &str,
-    q: &TimeseriesQuery,
-    exact_values: u64,
-) -> duckdb::Result<Vec<Point>> {
-    in_snapshot(c, |c| timeseries_in_snapshot(c, app, q, exact_values))
-}
-
-fn timeseries_in_snapshot(
     c: &Connection,
     app: &str,
     q: &TimeseriesQuery,
@@ -604,15 +561,6 @@ pub fn issue(
 }
 
 pub fn resources(
-    c: &Connection,
-    app: &str,
-    q: &ResourcesQuery,
-    exact_values: u64,
-) -> duckdb::Result<Vec<ResourceRow>> {
-    in_snapshot(c, |c| resources_in_snapshot(c, app, q, exact_values))
-}
-
-fn resources_in_snapshot(
     c: &Connection,
     app: &str,
     q: &ResourcesQuery,
