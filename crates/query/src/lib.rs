@@ -10,6 +10,6 @@ pub use params::{
     TimeseriesQuery, VitalsQuery, DAY_MS,
 };
 pub use results::{
-    histogram_edges, App, Bucket, EventJson, IssueDetail, IssueRow, KeyCount, MetricSummary, Point,
+    histogram_edges, Bucket, EventJson, IssueDetail, IssueRow, KeyCount, MetricSummary, Point,
     ResourceRow, SessionDetail, SessionRef, SessionRow, Summary, ViewRow, VitalsGroup,
 };

@@ -1,21 +1,6 @@
 use fovea_schema::{Context, Event, EventKind, Metric};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
-
-/// A monitored site or application.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct App {
-    pub id: String,
-    pub name: String,
-    /// Public, write-only key that ships in web pages.
-    pub ingest_key: String,
-    /// Origins allowed to send with the key; `*` allows any.
-    pub origins: Vec<String>,
-    /// Percentage of sessions kept, 0..100.
-    pub sample_rate: f64,
-    pub retention_days: u32,
-    pub created_at: i64,
-}
 
 /// One group of a vitals query.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -39,6 +24,28 @@ pub struct MetricSummary {
     pub good: f64,
     pub ni: f64,
     pub poor: f64,
+}
+
+impl MetricSummary {
+    /// The summary of a metric from its ungrouped vitals group, if any.
+    pub fn of(group: Option<&VitalsGroup>) -> MetricSummary {
+        group.map_or(
+            MetricSummary {
+                value: None,
+                count: 0,
+                good: 0.0,
+                ni: 0.0,
+                poor: 0.0,
+            },
+            |g| MetricSummary {
+                value: Some(g.value),
+                count: g.count,
+                good: g.good,
+                ni: g.ni,
+                poor: g.poor,
+            },
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -111,6 +118,37 @@ pub struct ViewRow {
     pub inp_target: Option<String>,
     pub inp_type: Option<String>,
     pub cls_target: Option<String>,
+}
+
+impl ViewRow {
+    /// A stored view as a row.
+    pub fn from_event(e: Event) -> ViewRow {
+        let EventKind::View(v) = e.kind else {
+            unreachable!("only views are view rows")
+        };
+        ViewRow {
+            view_id: e.ctx.view_id.unwrap_or_default(),
+            session_id: e.ctx.session_id,
+            ts: e.ctx.ts,
+            url: e.ctx.url,
+            route: e.ctx.route,
+            browser: e.ctx.browser,
+            device: e.ctx.device,
+            country: e.ctx.country,
+            lcp: v.lcp,
+            inp: v.inp,
+            cls: v.cls,
+            fcp: v.fcp,
+            ttfb: v.ttfb,
+            load: v.load,
+            tti: v.tti,
+            lcp_element: v.lcp_element,
+            lcp_resource_url: v.lcp_resource_url,
+            inp_target: v.inp_target,
+            inp_type: v.inp_type,
+            cls_target: v.cls_target,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

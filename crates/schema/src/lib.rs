@@ -4,10 +4,12 @@
 //! This crate never does IO: it is types, thresholds and pure conversions, so
 //! that the intake, the pipeline and the stores agree on one vocabulary.
 
+mod control;
 mod event;
 mod metric;
 pub mod wire;
 
+pub use control::{App, LoginSession, User};
 pub use event::{
     ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, ViewEvent,
 };

@@ -1,19 +1,54 @@
-//! Where events live: the [`Store`] trait and its backends.
+//! Where events live: the storage seam and its two backends.
 //!
-//! Everything a backend needs to know about its database (SQL dialect,
-//! types, connections) stays inside its module; the rest of Fovea speaks
-//! only this trait and the types of `fovea-query`.
+//! The seam is three traits, one per job: [`EventStore`] (the writer's
+//! inserts and the query API's questions), [`ControlStore`] (apps, users,
+//! login sessions) and [`Maintenance`] (roll-ups, retention). [`Store`] is
+//! all three, which is what a backend implements and the server holds.
+//!
+//! Logic that does not depend on a database lives beside the backends, not
+//! in them: choosing the copy of an event and the version of a view a batch
+//! keeps ([`batch`]), hourly roll-ups with their sketches and percentile
+//! interpolation ([`rollup`]), building a session and an issue's breadcrumbs
+//! from events ([`session`]). A backend writes SQL and does I/O, nothing else:
+//! `duckdb/` (embedded, one file) and `clickhouse/` (HTTP, one server or a
+//! cluster).
 
+pub mod batch;
+mod clickhouse;
+mod columns;
+mod config;
 mod duckdb;
+pub mod rollup;
+pub mod session;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use fovea_query::{
-    App, Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery, SessionDetail,
+    Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery, SessionDetail,
     SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
+pub use fovea_schema::{App, LoginSession, User};
 use fovea_schema::{Event, Metric};
 
+pub use crate::clickhouse::ClickHouseStore;
+pub use crate::config::{ClickHouseConfig, StoreConfig};
 pub use crate::duckdb::DuckStore;
+
+/// Opens the backend the configuration names, creating or migrating its
+/// tables.
+pub async fn open(config: &StoreConfig) -> Result<Arc<dyn Store>> {
+    Ok(match config {
+        StoreConfig::DuckDb { path, memory_limit } => {
+            let (path, limit) = (path.clone(), memory_limit.clone());
+            let store = tokio::task::spawn_blocking(move || DuckStore::open(&path, &limit))
+                .await
+                .map_err(|_| StoreError::Closed)??;
+            Arc::new(store)
+        }
+        StoreConfig::ClickHouse(c) => Arc::new(ClickHouseStore::open(c.clone()).await?),
+    })
+}
 
 /// Gives the calling thread background CPU priority: Linux's `SCHED_IDLE`
 /// class, which runs only when nothing else wants the CPU and is preempted
@@ -29,59 +64,42 @@ pub fn lower_thread_priority() {
     }
 }
 
+/// What went wrong, sorted by what the caller should do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store: {0}")]
-    Backend(String),
+    /// The database could not be reached or did not answer in time, or is
+    /// overloaded: the same request may well succeed later.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The database refused this data or statement and always will (a
+    /// value it cannot parse or hold): retrying cannot help.
+    #[error("store rejected the request: {0}")]
+    Rejected(String),
     #[error("{0} already exists")]
     Conflict(String),
     #[error("the store's worker stopped")]
     Closed,
 }
 
+impl StoreError {
+    /// Whether retrying the same request later may succeed. A writer
+    /// retries these with backoff and sets the others aside.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::Closed)
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// A dashboard user.
-#[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    pub username: String,
-    /// PHC string (argon2id).
-    pub password_hash: String,
-}
-
-/// A signed-in browser: the SHA-256 of its cookie token, never the token.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoginSession {
-    pub token_hash: String,
-    pub username: String,
-    pub expires_at: i64,
-}
-
-/// A place Fovea keeps events, apps and users.
+/// The events: written by one writer per node (its spool's drainer), read by
+/// the query API.
 ///
-/// Writes come from one writer at a time (the spool drainer); reads may run
-/// concurrently. Inserting the same events twice stores them once: events
-/// are deduplicated by `event_id`, views keep their highest `version`.
+/// Inserting the same events twice stores them once: events are
+/// deduplicated by `event_id`, views keep their highest `version`, so a
+/// replayed spool record or a client's retry is harmless.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait EventStore: Send + Sync + 'static {
     async fn insert(&self, events: Vec<Event>) -> Result<()>;
-    /// Deletes an app's events older than `before` (ms); returns rows deleted.
-    async fn expire(&self, app_id: &str, before: i64) -> Result<u64>;
-
-    /// Brings the precomputed aggregates up to date for the data older than
-    /// `before` (ms); returns how many hours it rolled up. Queries are
-    /// correct whether or not this has run, only slower.
-    async fn roll_up(&self, before: i64) -> Result<u64>;
-
-    async fn apps(&self) -> Result<Vec<App>>;
-    async fn create_app(&self, app: &App) -> Result<()>;
-    async fn update_app(&self, app: &App) -> Result<()>;
-
-    async fn user(&self, username: &str) -> Result<Option<User>>;
-    async fn put_user(&self, user: &User) -> Result<()>;
-    async fn login_session(&self, token_hash: &str) -> Result<Option<LoginSession>>;
-    async fn put_login_session(&self, session: &LoginSession) -> Result<()>;
-    async fn delete_login_session(&self, token_hash: &str) -> Result<()>;
 
     async fn vitals(&self, app_id: &str, q: &VitalsQuery) -> Result<Vec<VitalsGroup>>;
     async fn summary(&self, app_id: &str, f: &Filters) -> Result<Summary>;
@@ -105,3 +123,40 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<IssueDetail>>;
     async fn resources(&self, app_id: &str, q: &ResourcesQuery) -> Result<Vec<ResourceRow>>;
 }
+
+/// Apps, users and login sessions: small, read often, written rarely, and
+/// shared by every node that uses the same database.
+#[async_trait]
+pub trait ControlStore: Send + Sync + 'static {
+    async fn apps(&self) -> Result<Vec<App>>;
+    /// Fails with [`StoreError::Conflict`] when the id is taken.
+    async fn create_app(&self, app: &App) -> Result<()>;
+    async fn update_app(&self, app: &App) -> Result<()>;
+
+    async fn user(&self, username: &str) -> Result<Option<User>>;
+    async fn put_user(&self, user: &User) -> Result<()>;
+    async fn login_session(&self, token_hash: &str) -> Result<Option<LoginSession>>;
+    async fn put_login_session(&self, session: &LoginSession) -> Result<()>;
+    async fn delete_login_session(&self, token_hash: &str) -> Result<()>;
+}
+
+/// Periodic jobs. Each is idempotent, so several nodes may run them.
+#[async_trait]
+pub trait Maintenance: Send + Sync + 'static {
+    /// Deletes an app's events older than `before` (ms); returns rows (or,
+    /// where a backend drops whole days, at least the days) deleted.
+    async fn expire(&self, app_id: &str, before: i64) -> Result<u64>;
+
+    /// Brings the precomputed aggregates up to date for the data older than
+    /// `before` (ms); returns how many hours it rolled up. Queries are
+    /// correct whether or not this has run, only slower.
+    async fn roll_up(&self, before: i64) -> Result<u64>;
+
+    /// Whether the database answers now (for a readiness probe).
+    async fn ping(&self) -> Result<()>;
+}
+
+/// A whole backend.
+pub trait Store: EventStore + ControlStore + Maintenance {}
+
+impl<T: EventStore + ControlStore + Maintenance> Store for T {}

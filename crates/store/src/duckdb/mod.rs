@@ -9,7 +9,7 @@ mod read;
 mod rollup;
 mod schema;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -17,17 +17,42 @@ use async_trait::async_trait;
 use duckdb::types::Value;
 use duckdb::{appender_params_from_iter, params, params_from_iter, Connection};
 use fovea_query::{
-    App, Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery, SessionDetail,
+    Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery, SessionDetail,
     SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, DAY_MS,
 };
-use fovea_schema::{Event, EventKind, Metric, ViewEvent};
+use fovea_schema::{App, Event, Metric};
 use tokio::sync::oneshot;
 
-use crate::{LoginSession, Result, Store, StoreError, User};
+use crate::batch::{dedupe, view_id};
+use crate::rollup::hour_of;
+use crate::{ControlStore, EventStore, LoginSession, Maintenance, Result, StoreError, User};
 
 impl From<duckdb::Error> for StoreError {
+    /// DuckDB runs in the process: what it refuses for the data's sake
+    /// (a value it cannot convert or hold) it always will; anything else
+    /// (I/O, memory, a busy file) may pass.
     fn from(e: duckdb::Error) -> Self {
-        StoreError::Backend(e.to_string())
+        let text = e.to_string();
+        let permanent = matches!(
+            e,
+            duckdb::Error::ToSqlConversionFailure(_)
+                | duckdb::Error::FromSqlConversionFailure(..)
+                | duckdb::Error::InvalidColumnType(..)
+        ) || [
+            "Conversion Error",
+            "Constraint Error",
+            "Invalid Input Error",
+            "Binder Error",
+            "Parser Error",
+            "Catalog Error",
+        ]
+        .iter()
+        .any(|kind| text.contains(kind));
+        if permanent {
+            StoreError::Rejected(text)
+        } else {
+            StoreError::Unavailable(text)
+        }
     }
 }
 
@@ -84,14 +109,6 @@ impl std::fmt::Debug for DuckStore {
         f.write_str("DuckStore")
     }
 }
-
-/// How far around a batch's timestamps the writer looks for earlier copies
-/// of its events (client retries, spool replays) and older versions of its
-/// views. A copy's `ts` is the same client time corrected by the drift
-/// measured at its own send, so copies differ by network jitter, seconds at
-/// most; a view's versions all carry its start time. The window bounds the
-/// scan each batch makes, so it is kept to minutes, not days.
-const DEDUP_WINDOW_MS: i64 = 10 * 60_000;
 
 /// How many values an exact percentile may hold under DuckDB's memory
 /// limit, as DuckDB reports it (`current_setting('memory_limit')`, e.g.
@@ -156,7 +173,7 @@ impl DuckStore {
         let bulk = conn.try_clone()?;
         schema::staging(&bulk)?;
         let (bulk, bulk_thread) =
-            spawn_bulk_thread(bulk).map_err(|e| StoreError::Backend(e.to_string()))?;
+            spawn_bulk_thread(bulk).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         tracing::info!(path = %path.display(), memory_limit, "duckdb store opened");
         Ok(DuckStore {
             inner: Arc::new(Inner {
@@ -229,48 +246,21 @@ impl DuckStore {
 /// stored and which views are beaten by a stored version; the surviving rows
 /// are appended once, straight into their tables.
 fn insert_batch(conn: &mut Connection, events: &[Event]) -> duckdb::Result<()> {
-    let (lo, hi) = match (
-        events.iter().map(|e| e.ctx.ts).min(),
-        events.iter().map(|e| e.ctx.ts).max(),
-    ) {
-        (Some(lo), Some(hi)) => (lo - DEDUP_WINDOW_MS, hi + DEDUP_WINDOW_MS),
-        _ => return Ok(()),
-    };
-    // Within the batch: first copy of an event, highest version of a view.
-    let mut seen = HashSet::new();
-    let mut views: HashMap<(&str, &str), (&Event, &ViewEvent)> = HashMap::new();
-    let mut others = Vec::new();
-    for e in events {
-        if !seen.insert((e.ctx.app_id.as_str(), e.event_id)) {
-            continue;
-        }
-        match &e.kind {
-            EventKind::View(v) => {
-                let key = (
-                    e.ctx.app_id.as_str(),
-                    e.ctx.view_id.as_deref().unwrap_or(""),
-                );
-                match views.get(&key) {
-                    Some((_, old)) if old.version >= v.version => {}
-                    _ => {
-                        views.insert(key, (e, v));
-                    }
-                }
-            }
-            _ => others.push(e),
-        }
+    let batch = dedupe(events);
+    if batch.is_empty() {
+        return Ok(());
     }
-
+    let (lo, hi) = batch.window;
     conn.execute_batch("DELETE FROM temp.event_keys; DELETE FROM temp.view_keys;")?;
     {
         let mut keys = conn.appender_to_catalog_and_db("event_keys", "temp", "main")?;
-        for e in &others {
+        for e in &batch.others {
             keys.append_row(params![e.ctx.app_id, e.event_id.to_string()])?;
         }
         keys.flush()?;
         let mut keys = conn.appender_to_catalog_and_db("view_keys", "temp", "main")?;
-        for ((app, view_id), (_, v)) in &views {
-            keys.append_row(params![app, view_id, v.version])?;
+        for (e, v) in &batch.views {
+            keys.append_row(params![e.ctx.app_id, view_id(e), v.version])?;
         }
         keys.flush()?;
     }
@@ -297,27 +287,29 @@ fn insert_batch(conn: &mut Connection, events: &[Event]) -> duckdb::Result<()> {
                  WHERE k.app = v.app AND k.view_id = v.view_id AND k.version > v.version)
              RETURNING app, ts",
         )?;
-        let rows = st.query_map(params![lo, hi], |r| {
-            Ok((r.get(0)?, rollup::hour_of(r.get(1)?)))
-        })?;
+        let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, hour_of(r.get(1)?))))?;
         rows.collect::<duckdb::Result<_>>()?
     };
     {
         let mut out = tx.appender("views")?;
-        for ((app, view_id), (e, v)) in &views {
-            if beaten.contains(&(app.to_string(), view_id.to_string())) {
+        for (e, v) in &batch.views {
+            if beaten.contains(&(e.ctx.app_id.clone(), view_id(e).to_string())) {
                 continue;
             }
-            hours.push((app.to_string(), rollup::hour_of(e.ctx.ts)));
-            out.append_row(appender_params_from_iter(columns::view_values(e, v)))?;
+            hours.push((e.ctx.app_id.clone(), hour_of(e.ctx.ts)));
+            out.append_row(appender_params_from_iter(columns::values(
+                crate::columns::view_cells(e, v),
+            )))?;
         }
         out.flush()?;
         let mut out = tx.appender("events")?;
-        for e in others {
+        for e in &batch.others {
             if stored.contains(&(e.ctx.app_id.clone(), e.event_id.to_string())) {
                 continue;
             }
-            out.append_row(appender_params_from_iter(columns::event_values(e)))?;
+            out.append_row(appender_params_from_iter(columns::values(
+                crate::columns::event_cells(e),
+            )))?;
         }
         out.flush()?;
     }
@@ -369,11 +361,7 @@ fn is_constraint(e: &duckdb::Error) -> bool {
 }
 
 #[async_trait]
-impl Store for DuckStore {
-    async fn insert(&self, events: Vec<Event>) -> Result<()> {
-        self.bulk(move |c| insert_batch(c, &events)).await
-    }
-
+impl Maintenance for DuckStore {
     async fn expire(&self, app_id: &str, before: i64) -> Result<u64> {
         let app = app_id.to_string();
         self.bulk(move |c| {
@@ -398,6 +386,15 @@ impl Store for DuckStore {
         self.bulk(move |c| rollup::roll_up(c, before)).await
     }
 
+    async fn ping(&self) -> Result<()> {
+        self.read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i32>(0)))
+            .await
+            .map(|_| ())
+    }
+}
+
+#[async_trait]
+impl ControlStore for DuckStore {
     async fn apps(&self) -> Result<Vec<App>> {
         self.read(|c| {
             let mut st = c.prepare(
@@ -511,6 +508,13 @@ impl Store for DuckStore {
         })
         .await
     }
+}
+
+#[async_trait]
+impl EventStore for DuckStore {
+    async fn insert(&self, events: Vec<Event>) -> Result<()> {
+        self.bulk(move |c| insert_batch(c, &events)).await
+    }
 
     async fn vitals(&self, app_id: &str, q: &VitalsQuery) -> Result<Vec<VitalsGroup>> {
         let (app, q) = (app_id.to_string(), q.clone());
@@ -585,7 +589,7 @@ impl Store for DuckStore {
 #[cfg(test)]
 mod tests {
     use fovea_query::Dimension;
-    use fovea_schema::Context;
+    use fovea_schema::{Context, EventKind, ViewEvent};
 
     use super::*;
 

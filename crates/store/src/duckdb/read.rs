@@ -7,15 +7,15 @@ use std::collections::BTreeMap;
 use duckdb::types::Value;
 use duckdb::{params_from_iter, Connection};
 use fovea_query::{
-    histogram_edges, Bucket, Dimension, EventJson, Filters, IssueDetail, IssueRow, KeyCount,
-    MetricSummary, Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionDetail,
-    SessionRef, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
-    VitalsQuery,
+    histogram_edges, Bucket, Dimension, Filters, IssueDetail, IssueRow, KeyCount, MetricSummary,
+    Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionDetail, SessionRef,
+    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{Event, EventKind, Metric};
 
 use super::columns::{event_columns, event_from_row, select_list, view_columns, view_from_row};
 use super::rollup;
+use crate::session;
 
 /// `app = ? AND ts >= ? AND ts < ? AND <dimension> = ?...` and its values.
 fn scope(app: &str, f: &Filters, alias: &str) -> (String, Vec<Value>) {
@@ -84,7 +84,7 @@ pub fn vitals(
     q: &VitalsQuery,
     exact_values: u64,
 ) -> duckdb::Result<Vec<VitalsGroup>> {
-    if rollup::serves(&q.filters) {
+    if crate::rollup::serves(&q.filters) {
         let rolled = rollup::vitals(c, app, q, |from, to| {
             scope(
                 app,
@@ -150,23 +150,7 @@ pub fn summary(
             filters: f.clone(),
         };
         let groups = vitals(c, app, &q, exact_values)?;
-        let summary = groups.first().map_or(
-            MetricSummary {
-                value: None,
-                count: 0,
-                good: 0.0,
-                ni: 0.0,
-                poor: 0.0,
-            },
-            |g| MetricSummary {
-                value: Some(g.value),
-                count: g.count,
-                good: g.good,
-                ni: g.ni,
-                poor: g.poor,
-            },
-        );
-        by_metric.insert(m.name().to_string(), summary);
+        by_metric.insert(m.name().to_string(), MetricSummary::of(groups.first()));
     }
     let (where_sql, values) = scope(app, f, "");
     let (views, sessions, with_errors) = c.query_row(
@@ -307,35 +291,7 @@ pub fn slow_views(
     );
     let mut st = c.prepare(&sql)?;
     let rows = st.query_map(params_from_iter(values), view_from_row)?;
-    rows.map(|e| e.map(view_row)).collect()
-}
-
-fn view_row(e: Event) -> ViewRow {
-    let EventKind::View(v) = e.kind else {
-        unreachable!("views table holds views")
-    };
-    ViewRow {
-        view_id: e.ctx.view_id.unwrap_or_default(),
-        session_id: e.ctx.session_id,
-        ts: e.ctx.ts,
-        url: e.ctx.url,
-        route: e.ctx.route,
-        browser: e.ctx.browser,
-        device: e.ctx.device,
-        country: e.ctx.country,
-        lcp: v.lcp,
-        inp: v.inp,
-        cls: v.cls,
-        fcp: v.fcp,
-        ttfb: v.ttfb,
-        load: v.load,
-        tti: v.tti,
-        lcp_element: v.lcp_element,
-        lcp_resource_url: v.lcp_resource_url,
-        inp_target: v.inp_target,
-        inp_type: v.inp_type,
-        cls_target: v.cls_target,
-    }
+    rows.map(|e| e.map(ViewRow::from_event)).collect()
 }
 
 fn session_row(r: &duckdb::Row) -> duckdb::Result<SessionRow> {
@@ -424,43 +380,12 @@ fn session_events(c: &Connection, app: &str, session_id: &str) -> duckdb::Result
         st.query_map(params_from_iter(params), event_from_row)?
             .collect::<duckdb::Result<Vec<_>>>()?,
     );
-    all.sort_by_key(|e| (e.ctx.ts, !matches!(e.kind, EventKind::View(_))));
+    session::sort_events(&mut all);
     Ok(all)
 }
 
 pub fn session(c: &Connection, app: &str, id: &str) -> duckdb::Result<Option<SessionDetail>> {
-    let events = session_events(c, app, id)?;
-    let Some(first) = events.first() else {
-        return Ok(None);
-    };
-    let first_view = events
-        .iter()
-        .find(|e| matches!(e.kind, EventKind::View(_)))
-        .unwrap_or(first);
-    let count = |f: fn(&EventKind) -> bool| events.iter().filter(|e| f(&e.kind)).count() as u64;
-    let session = SessionRow {
-        id: id.to_string(),
-        start: first.ctx.ts,
-        end: events
-            .iter()
-            .map(|e| e.ctx.ts)
-            .max()
-            .unwrap_or(first.ctx.ts),
-        user_id: events.iter().find_map(|e| e.ctx.user_id.clone()),
-        views: count(|k| matches!(k, EventKind::View(_))),
-        actions: count(|k| matches!(k, EventKind::Action(_))),
-        errors: count(|k| matches!(k, EventKind::Error(_))),
-        frustrations: count(|k| matches!(k, EventKind::Action(a) if !a.frustration.is_empty())),
-        first_url: Some(first_view.ctx.url.clone()),
-        browser: first_view.ctx.browser.clone(),
-        os: first_view.ctx.os.clone(),
-        device: first_view.ctx.device.clone(),
-        country: first_view.ctx.country.clone(),
-    };
-    Ok(Some(SessionDetail {
-        session,
-        events: events.into_iter().map(EventJson).collect(),
-    }))
+    Ok(session::detail(id, session_events(c, app, id)?))
 }
 
 pub fn issues(
@@ -498,8 +423,6 @@ pub fn issues(
     })?;
     rows.collect()
 }
-
-const BREADCRUMBS: usize = 20;
 
 pub fn issue(
     c: &Connection,
@@ -540,13 +463,10 @@ pub fn issue(
             })
         })?
         .collect::<duckdb::Result<_>>()?;
-    let before: Vec<Event> = session_events(c, app, &latest.ctx.session_id)?
-        .into_iter()
-        .filter(|e| {
-            e.ctx.ts <= latest.ctx.ts && matches!(e.kind, EventKind::View(_) | EventKind::Action(_))
-        })
-        .collect();
-    let skip = before.len().saturating_sub(BREADCRUMBS);
+    let breadcrumbs = session::breadcrumbs(
+        session_events(c, app, &latest.ctx.session_id)?,
+        latest.ctx.ts,
+    );
     let stack = match &latest.kind {
         EventKind::Error(e) => e.stack.clone(),
         _ => None,
@@ -556,7 +476,7 @@ pub fn issue(
         stack,
         browsers,
         sessions,
-        breadcrumbs: before.into_iter().skip(skip).map(EventJson).collect(),
+        breadcrumbs,
     }))
 }
 

@@ -3,13 +3,13 @@
 
 use duckdb::Connection;
 
-use super::columns::{event_columns, view_columns};
+use super::columns::{event_columns, sql_type, view_columns};
+use crate::columns::Column;
 
-fn create_table(
-    name: &str,
-    cols: impl Iterator<Item = &'static (&'static str, &'static str)>,
-) -> String {
-    let cols: Vec<String> = cols.map(|(n, t)| format!("\"{n}\" {t}")).collect();
+fn create_table(name: &str, cols: impl Iterator<Item = &'static Column>) -> String {
+    let cols: Vec<String> = cols
+        .map(|(n, t)| format!("\"{n}\" {}", sql_type(*t)))
+        .collect();
     format!("CREATE TABLE IF NOT EXISTS {name} ({});", cols.join(", "))
 }
 

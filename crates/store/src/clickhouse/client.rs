@@ -1,0 +1,243 @@
+//! ClickHouse's HTTP interface: statements as the request body, rows in and
+//! out as `JSONEachRow`. Runs on every ClickHouse since 18.16 (Debian's),
+//! which has no query parameters: values reach SQL only through [`quote`].
+
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
+use hyper::Request;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde::de::DeserializeOwned;
+
+use crate::{Result, StoreError};
+
+/// Inserts of a 2 MiB batch and the heaviest questions finish well within
+/// this; past it the server is in trouble and the request is retried.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A string as a ClickHouse literal. Inside single quotes ClickHouse reads
+/// backslash escapes, so escaping the backslash and the quote is complete.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for ch in s.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            _ => out.push(ch),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Error codes (`Code: N` in ClickHouse's answer) for data or statements
+/// the server will never accept: parsing, types, sizes, syntax. Everything
+/// else (connection, timeouts, memory, too many parts, auth) is retried.
+const PERMANENT_CODES: &[u32] = &[
+    6,   // CANNOT_PARSE_TEXT
+    25,  // CANNOT_PARSE_ESCAPE_SEQUENCE
+    26,  // CANNOT_PARSE_QUOTED_STRING
+    27,  // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+    32,  // ATTEMPT_TO_READ_AFTER_EOF
+    33,  // CANNOT_READ_ALL_DATA
+    43,  // ILLEGAL_TYPE_OF_ARGUMENT
+    44,  // ILLEGAL_COLUMN
+    47,  // UNKNOWN_IDENTIFIER
+    53,  // TYPE_MISMATCH
+    62,  // SYNTAX_ERROR
+    69,  // ARGUMENT_OUT_OF_BOUND
+    70,  // CANNOT_CONVERT_TYPE
+    72,  // CANNOT_PARSE_NUMBER
+    117, // INCORRECT_DATA
+    131, // TOO_LARGE_STRING_SIZE
+    349, // CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
+];
+
+/// The `N` of `Code: N, ...` at the start of an exception text.
+fn code_of(body: &str) -> Option<u32> {
+    let rest = body.trim_start().strip_prefix("Code: ")?;
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn classify(status: u16, body: String) -> StoreError {
+    let body = body.trim().to_string();
+    match code_of(&body) {
+        Some(code) if PERMANENT_CODES.contains(&code) => StoreError::Rejected(body),
+        _ => StoreError::Unavailable(format!("http {status}: {body}")),
+    }
+}
+
+/// Settings sent with every statement.
+const SETTINGS: &str = concat!(
+    "output_format_json_quote_64bit_integers=0",
+    // A Distributed insert is acknowledged once the shards have it, not
+    // when it is queued on the server that took it.
+    "&insert_distributed_sync=1",
+    // PREWHERE runs before `FINAL` picks a key's newest row, so a condition
+    // moved there could see an older version (a metric it had and the
+    // newest lacks). Plain WHERE runs after.
+    "&optimize_move_to_prewhere=0",
+);
+
+#[derive(Clone)]
+pub struct Client {
+    http: hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>,
+    /// The `Authorization` header's value (HTTP Basic).
+    auth: String,
+    database: String,
+}
+
+impl Client {
+    /// A client for plain-HTTP endpoints (ClickHouse's port 8123; put TLS
+    /// in front of remote servers with a local terminator).
+    pub fn new(user: &str, password: Option<&str>, database: String) -> Client {
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        connector.set_nodelay(true);
+        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(2))
+            .build(connector);
+        let credentials = format!("{user}:{}", password.unwrap_or_default());
+        let auth = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(credentials)
+        );
+        Client {
+            http,
+            auth,
+            database,
+        }
+    }
+
+    /// Sends one statement with `body` after it (rows of an INSERT);
+    /// returns the answer's text.
+    async fn send(
+        &self,
+        url: &str,
+        sql: &str,
+        body: Option<String>,
+        database: bool,
+    ) -> Result<String> {
+        let uri = if database {
+            format!("{url}?{SETTINGS}&database={}", self.database)
+        } else {
+            format!("{url}?{SETTINGS}")
+        };
+        let text = match body {
+            None => sql.to_string(),
+            Some(rows) => {
+                let mut t = String::with_capacity(sql.len() + 1 + rows.len());
+                t.push_str(sql);
+                t.push('\n');
+                t.push_str(&rows);
+                t
+            }
+        };
+        let request = Request::post(uri)
+            .header(AUTHORIZATION, &self.auth)
+            .header(CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(Full::new(Bytes::from(text)))
+            .map_err(|e| StoreError::Rejected(format!("clickhouse url {url:?}: {e}")))?;
+        let unavailable = |e: &dyn std::fmt::Display| {
+            StoreError::Unavailable(format!("clickhouse at {url}: {e}"))
+        };
+        let exchange = async {
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| unavailable(&e))?;
+            let status = response.status();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| unavailable(&e))?
+                .to_bytes();
+            Ok::<_, StoreError>((status, bytes))
+        };
+        let (status, bytes) = tokio::time::timeout(REQUEST_TIMEOUT, exchange)
+            .await
+            .map_err(|_| unavailable(&"no answer in time"))??;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if status.is_success() {
+            Ok(text)
+        } else {
+            Err(classify(status.as_u16(), text))
+        }
+    }
+
+    /// Runs a statement that returns nothing (DDL, ALTER).
+    pub async fn exec(&self, url: &str, sql: &str) -> Result<()> {
+        self.send(url, sql, None, true).await.map(|_| ())
+    }
+
+    /// Runs a statement outside the database (to create it).
+    pub async fn exec_server(&self, url: &str, sql: &str) -> Result<()> {
+        self.send(url, sql, None, false).await.map(|_| ())
+    }
+
+    /// Runs a SELECT and decodes its rows.
+    pub async fn rows<T: DeserializeOwned>(&self, url: &str, sql: &str) -> Result<Vec<T>> {
+        let text = self
+            .send(url, &format!("{sql}\nFORMAT JSONEachRow"), None, true)
+            .await?;
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                serde_json::from_str(l)
+                    .map_err(|e| StoreError::Rejected(format!("clickhouse row {l:?}: {e}")))
+            })
+            .collect()
+    }
+
+    /// Inserts rows (JSON objects, one per line) into a table.
+    pub async fn insert(&self, url: &str, table: &str, rows: String) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.send(
+            url,
+            &format!("INSERT INTO {table} FORMAT JSONEachRow"),
+            Some(rows),
+            true,
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_escapes_what_clickhouse_unescapes() {
+        assert_eq!(quote("plain"), "'plain'");
+        assert_eq!(quote("it's"), "'it\\'s'");
+        assert_eq!(quote("a\\'; DROP"), "'a\\\\\\'; DROP'");
+    }
+
+    #[test]
+    fn parse_errors_are_permanent_and_the_rest_retried() {
+        let rejected = classify(
+            500,
+            "Code: 27, e.displayText() = DB::Exception: Cannot parse input".into(),
+        );
+        assert!(!rejected.is_retryable());
+        let busy = classify(
+            500,
+            "Code: 252, e.displayText() = DB::Exception: Too many parts".into(),
+        );
+        assert!(busy.is_retryable());
+        assert!(classify(502, "Bad Gateway".into()).is_retryable());
+    }
+}

@@ -1,0 +1,525 @@
+//! The scale-out backend: one ClickHouse server, or a cluster of shards,
+//! over HTTP. Several `fovea` nodes may share it; each keeps its own spool.
+//!
+//! Event reads use `FINAL` (see `schema.rs`), so a view counts once at its
+//! highest version and an event once, before and after merges. Control
+//! data (apps, users, login sessions) is written to every listed server and
+//! read from the first that answers, so every node sees the same.
+
+mod client;
+mod columns;
+mod read;
+mod rollup;
+mod schema;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use fovea_query::{
+    Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery, SessionDetail,
+    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+};
+use fovea_schema::{App, Event, LoginSession, Metric, User};
+use serde::Deserialize;
+
+use self::client::{quote, Client};
+use self::schema::{Layout, DAY_SQL, MIGRATIONS_TABLE};
+use crate::columns::{event_cells, event_columns, view_cells, view_columns};
+use crate::{ClickHouseConfig, ControlStore, EventStore, Maintenance, Result, StoreError};
+
+#[derive(Clone)]
+pub struct ClickHouseStore {
+    client: Client,
+    urls: Vec<String>,
+    layout: Layout,
+}
+
+impl std::fmt::Debug for ClickHouseStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClickHouseStore")
+            .field("urls", &self.urls)
+            .finish()
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A database name is spliced into DDL, so it is held to an identifier.
+fn check_identifier(what: &str, s: &str) -> Result<()> {
+    let ok = !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Rejected(format!(
+            "clickhouse {what} {s:?} must be letters, digits and _"
+        )))
+    }
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: u64,
+}
+
+impl ClickHouseStore {
+    /// Connects, creates the database if needed and runs the migrations on
+    /// every listed server.
+    pub async fn open(config: ClickHouseConfig) -> Result<ClickHouseStore> {
+        check_identifier("database", &config.database)?;
+        if let Some(c) = &config.cluster {
+            check_identifier("cluster", c)?;
+        }
+        if config.urls.is_empty() {
+            return Err(StoreError::Rejected("no clickhouse url".into()));
+        }
+        if let Some(u) = config.urls.iter().find(|u| !u.starts_with("http://")) {
+            return Err(StoreError::Rejected(format!(
+                "clickhouse url {u:?}: only http:// is supported (terminate TLS in front of remote servers)"
+            )));
+        }
+        let urls: Vec<String> = config
+            .urls
+            .iter()
+            .map(|u| u.trim_end_matches('/').to_string() + "/")
+            .collect();
+        let store = ClickHouseStore {
+            client: Client::new(
+                &config.user,
+                config.password.as_deref(),
+                config.database.clone(),
+            ),
+            urls,
+            layout: Layout {
+                database: config.database,
+                cluster: config.cluster,
+            },
+        };
+        for url in &store.urls {
+            store.migrate(url).await?;
+        }
+        tracing::info!(urls = ?store.urls, database = %store.layout.database, cluster = ?store.layout.cluster, "clickhouse store opened");
+        Ok(store)
+    }
+
+    async fn migrate(&self, url: &str) -> Result<()> {
+        let db = &self.layout.database;
+        self.client
+            .exec_server(url, &format!("CREATE DATABASE IF NOT EXISTS {db}"))
+            .await?;
+        self.client.exec(url, MIGRATIONS_TABLE).await?;
+        let done: Vec<Count> = self
+            .client
+            .rows(url, "SELECT count() AS n FROM fovea_migrations FINAL")
+            .await?;
+        let done = done.first().map_or(0, |c| c.n) as usize;
+        for (i, statements) in self.layout.migrations().iter().enumerate().skip(done) {
+            // Every statement is idempotent (IF NOT EXISTS), so a migration
+            // cut short, or run by two nodes at once, is simply run again.
+            for sql in statements {
+                self.client.exec(url, sql).await?;
+            }
+            let version = i + 1;
+            self.client
+                .exec(
+                    url,
+                    &format!("INSERT INTO fovea_migrations (version) VALUES ({version})"),
+                )
+                .await?;
+            tracing::info!(url, version, "clickhouse migration applied");
+        }
+        Ok(())
+    }
+
+    /// Runs `f` against the first server that answers.
+    async fn on_any<T, F, Fut>(&self, f: F) -> Result<T>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut last = None;
+        for url in &self.urls {
+            match f(url.clone()).await {
+                Err(e) if e.is_retryable() => last = Some(e),
+                other => return other,
+            }
+        }
+        Err(last.unwrap_or(StoreError::Closed))
+    }
+
+    async fn rows<T: serde::de::DeserializeOwned>(&self, sql: String) -> Result<Vec<T>> {
+        self.on_any(|url| {
+            let sql = sql.clone();
+            async move { self.client.rows(&url, &sql).await }
+        })
+        .await
+    }
+
+    async fn insert_rows(&self, table: &str, rows: String) -> Result<()> {
+        self.on_any(|url| {
+            let rows = rows.clone();
+            async move { self.client.insert(&url, table, rows).await }
+        })
+        .await
+    }
+
+    /// Control data goes to every server, so that any of them can answer.
+    async fn insert_everywhere(&self, table: &str, rows: String) -> Result<()> {
+        for url in &self.urls {
+            self.client.insert(url, table, rows.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// A version above the stored one and the clock: later writes win even
+    /// when nodes' clocks disagree a little.
+    async fn next_version(&self, table: &str, key_col: &str, key: &str) -> Result<u64> {
+        #[derive(Deserialize)]
+        struct V {
+            v: u64,
+        }
+        let stored: Vec<V> = self
+            .rows(format!(
+                "SELECT max(version) AS v FROM {table} WHERE {key_col} = {}",
+                quote(key)
+            ))
+            .await?;
+        Ok(now_ms().max(stored.first().map_or(0, |v| v.v) + 1))
+    }
+}
+
+fn json_line(v: serde_json::Value) -> String {
+    let mut s = v.to_string();
+    s.push('\n');
+    s
+}
+
+#[derive(Deserialize)]
+struct AppRow {
+    id: String,
+    name: String,
+    ingest_key: String,
+    origins: String,
+    sample_rate: f64,
+    retention_days: u32,
+    created_at: i64,
+}
+
+impl From<AppRow> for App {
+    fn from(r: AppRow) -> App {
+        App {
+            id: r.id,
+            name: r.name,
+            ingest_key: r.ingest_key,
+            origins: serde_json::from_str(&r.origins).unwrap_or_default(),
+            sample_rate: r.sample_rate,
+            retention_days: r.retention_days,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[async_trait]
+impl EventStore for ClickHouseStore {
+    async fn insert(&self, events: Vec<Event>) -> Result<()> {
+        let batch = crate::batch::dedupe(&events);
+        let mut views = String::new();
+        for (e, v) in &batch.views {
+            columns::push_row(&mut views, view_columns(), view_cells(e, v));
+        }
+        let mut others = String::new();
+        for e in &batch.others {
+            columns::push_row(&mut others, event_columns(), event_cells(e));
+        }
+        // Two inserts, not atomic together: a retry after the second failed
+        // inserts the views again, which `FINAL` reads count once.
+        self.insert_rows("views", views).await?;
+        rollup::invalidate(
+            self,
+            batch
+                .views
+                .iter()
+                .map(|(e, _)| (e.ctx.app_id.as_str(), e.ctx.ts)),
+        )
+        .await?;
+        self.insert_rows("events", others).await
+    }
+
+    async fn vitals(&self, app_id: &str, q: &VitalsQuery) -> Result<Vec<VitalsGroup>> {
+        read::vitals(self, app_id, q).await
+    }
+
+    async fn summary(&self, app_id: &str, f: &Filters) -> Result<Summary> {
+        read::summary(self, app_id, f).await
+    }
+
+    async fn timeseries(&self, app_id: &str, q: &TimeseriesQuery) -> Result<Vec<Point>> {
+        read::timeseries(self, app_id, q).await
+    }
+
+    async fn histogram(&self, app_id: &str, metric: Metric, f: &Filters) -> Result<Vec<Bucket>> {
+        read::histogram(self, app_id, metric, f).await
+    }
+
+    async fn slow_views(
+        &self,
+        app_id: &str,
+        metric: Metric,
+        f: &Filters,
+        limit: u32,
+    ) -> Result<Vec<ViewRow>> {
+        read::slow_views(self, app_id, metric, f, limit).await
+    }
+
+    async fn sessions(&self, app_id: &str, q: &SessionsQuery) -> Result<Vec<SessionRow>> {
+        read::sessions(self, app_id, q).await
+    }
+
+    async fn session(&self, app_id: &str, session_id: &str) -> Result<Option<SessionDetail>> {
+        let events = read::session_events(self, app_id, session_id).await?;
+        Ok(crate::session::detail(session_id, events))
+    }
+
+    async fn issues(&self, app_id: &str, f: &Filters) -> Result<Vec<IssueRow>> {
+        read::issues(self, app_id, f, None).await
+    }
+
+    async fn issue(
+        &self,
+        app_id: &str,
+        fingerprint: &str,
+        f: &Filters,
+    ) -> Result<Option<IssueDetail>> {
+        read::issue(self, app_id, fingerprint, f).await
+    }
+
+    async fn resources(&self, app_id: &str, q: &ResourcesQuery) -> Result<Vec<ResourceRow>> {
+        read::resources(self, app_id, q).await
+    }
+}
+
+#[async_trait]
+impl ControlStore for ClickHouseStore {
+    async fn apps(&self) -> Result<Vec<App>> {
+        let rows: Vec<AppRow> = self
+            .rows(
+                "SELECT id, name, ingest_key, origins, sample_rate, retention_days, created_at \
+                 FROM apps FINAL ORDER BY created_at, id"
+                    .into(),
+            )
+            .await?;
+        Ok(rows.into_iter().map(App::from).collect())
+    }
+
+    async fn create_app(&self, app: &App) -> Result<()> {
+        // Not atomic across nodes: two nodes creating one id at the same
+        // moment both succeed and the later write wins. Ingest keys are
+        // random, so they never collide.
+        let taken: Vec<Count> = self
+            .rows(format!(
+                "SELECT count() AS n FROM apps FINAL WHERE id = {} OR ingest_key = {}",
+                quote(&app.id),
+                quote(&app.ingest_key)
+            ))
+            .await?;
+        if taken.first().is_some_and(|c| c.n > 0) {
+            return Err(StoreError::Conflict(format!(
+                "app {:?} or its key",
+                app.name
+            )));
+        }
+        self.put_app(app, now_ms()).await
+    }
+
+    async fn update_app(&self, app: &App) -> Result<()> {
+        let version = self.next_version("apps", "id", &app.id).await?;
+        self.put_app(app, version).await
+    }
+
+    async fn user(&self, username: &str) -> Result<Option<User>> {
+        #[derive(Deserialize)]
+        struct U {
+            username: String,
+            password_hash: String,
+        }
+        let rows: Vec<U> = self
+            .rows(format!(
+                "SELECT username, password_hash FROM users FINAL WHERE username = {}",
+                quote(username)
+            ))
+            .await?;
+        Ok(rows.into_iter().next().map(|u| User {
+            username: u.username,
+            password_hash: u.password_hash,
+        }))
+    }
+
+    async fn put_user(&self, user: &User) -> Result<()> {
+        let version = self
+            .next_version("users", "username", &user.username)
+            .await?;
+        let row = serde_json::json!({
+            "username": user.username,
+            "password_hash": user.password_hash,
+            "version": version,
+        });
+        self.insert_everywhere("users", json_line(row)).await
+    }
+
+    async fn login_session(&self, token_hash: &str) -> Result<Option<LoginSession>> {
+        #[derive(Deserialize)]
+        struct S {
+            token_hash: String,
+            username: String,
+            expires_at: i64,
+        }
+        let rows: Vec<S> = self
+            .rows(format!(
+                "SELECT token_hash, username, expires_at FROM login_sessions FINAL \
+                 WHERE token_hash = {} AND deleted = 0",
+                quote(token_hash)
+            ))
+            .await?;
+        Ok(rows.into_iter().next().map(|s| LoginSession {
+            token_hash: s.token_hash,
+            username: s.username,
+            expires_at: s.expires_at,
+        }))
+    }
+
+    async fn put_login_session(&self, s: &LoginSession) -> Result<()> {
+        let row = serde_json::json!({
+            "token_hash": s.token_hash,
+            "username": s.username,
+            "expires_at": s.expires_at,
+            "deleted": 0,
+            "version": now_ms(),
+        });
+        self.insert_everywhere("login_sessions", json_line(row))
+            .await
+    }
+
+    async fn delete_login_session(&self, token_hash: &str) -> Result<()> {
+        // A tombstone at the highest version: a logout wins over the login
+        // whatever the clocks of the nodes that wrote them.
+        let row = serde_json::json!({
+            "token_hash": token_hash,
+            "username": "",
+            "expires_at": 0,
+            "deleted": 1,
+            "version": u64::MAX,
+        });
+        self.insert_everywhere("login_sessions", json_line(row))
+            .await
+    }
+}
+
+impl ClickHouseStore {
+    async fn put_app(&self, app: &App, version: u64) -> Result<()> {
+        let row = serde_json::json!({
+            "id": app.id,
+            "name": app.name,
+            "ingest_key": app.ingest_key,
+            "origins": serde_json::to_string(&app.origins).expect("strings serialize"),
+            "sample_rate": app.sample_rate,
+            "retention_days": app.retention_days,
+            "created_at": app.created_at,
+            "version": version,
+        });
+        self.insert_everywhere("apps", json_line(row)).await
+    }
+}
+
+/// The start (ms) of the UTC day `ts` falls in.
+fn day_start(ts: i64) -> i64 {
+    ts.div_euclid(fovea_query::DAY_MS) * fovea_query::DAY_MS
+}
+
+#[async_trait]
+impl Maintenance for ClickHouseStore {
+    /// Drops the app's whole UTC days before the day of `before`: a day's
+    /// rows go when all of them are past retention (at most a day late).
+    /// Dropping a partition is idempotent, so every node may run this.
+    async fn expire(&self, app_id: &str, before: i64) -> Result<u64> {
+        #[derive(Deserialize)]
+        struct Day {
+            day: u32,
+            n: u64,
+        }
+        let cutoff = day_start(before);
+        let mut deleted = 0;
+        for table in ["views", "events"] {
+            let days: Vec<Day> = self
+                .rows(format!(
+                    "SELECT {DAY_SQL} AS day, count() AS n FROM {table} \
+                     WHERE app = {} AND ts < {cutoff} GROUP BY day",
+                    quote(app_id)
+                ))
+                .await?;
+            let local = match table {
+                "views" => &self.layout.local_tables()[0],
+                _ => &self.layout.local_tables()[1],
+            };
+            for d in days {
+                for url in &self.urls {
+                    self.client
+                        .exec(
+                            url,
+                            &format!(
+                                "ALTER TABLE {local} DROP PARTITION ({}, {})",
+                                quote(app_id),
+                                d.day
+                            ),
+                        )
+                        .await?;
+                }
+                deleted += d.n;
+            }
+        }
+        // The roll-ups of those days go with them, on every server.
+        #[derive(Deserialize)]
+        struct RollupDay {
+            day: u32,
+        }
+        for table in rollup::TABLES {
+            for url in &self.urls {
+                let days: Vec<RollupDay> = self
+                    .client
+                    .rows(
+                        url,
+                        &format!(
+                            "SELECT DISTINCT toYYYYMMDD(toDateTime(intDiv(hour, 1000), 'UTC')) AS day                              FROM {table} WHERE app = {} AND hour < {cutoff}",
+                            quote(app_id)
+                        ),
+                    )
+                    .await?;
+                for d in days {
+                    self.client
+                        .exec(
+                            url,
+                            &format!(
+                                "ALTER TABLE {table} DROP PARTITION ({}, {})",
+                                quote(app_id),
+                                d.day
+                            ),
+                        )
+                        .await?;
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
+    async fn roll_up(&self, before: i64) -> Result<u64> {
+        rollup::roll_up(self, before).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.rows::<Count>("SELECT 1 AS n".into()).await.map(|_| ())
+    }
+}

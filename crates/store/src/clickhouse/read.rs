@@ -1,0 +1,595 @@
+//! The query API's questions in ClickHouse SQL (as old as 18.16: no CTEs,
+//! no query parameters). Column names and numbers come from enums and
+//! thresholds; every value from a request goes through [`quote`].
+//!
+//! Views and events are read with `FINAL`, so each counts once whatever
+//! the merges have done. Vitals come from roll-ups where they cover whole
+//! hours (`rollup.rs`). Percentiles follow the DuckDB backend's rule:
+//! exact (interpolated between neighbouring ranks) while a question matches
+//! at most [`EXACT_VALUES`] values, a t-digest estimate past that.
+
+use std::collections::BTreeMap;
+
+use fovea_query::{
+    histogram_edges, Bucket, Dimension, Filters, IssueDetail, IssueRow, KeyCount, MetricSummary,
+    Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionRef, SessionRow,
+    SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+};
+use fovea_schema::{Event, EventKind, Metric};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::client::quote;
+use super::columns::{select_list, JsonRow};
+use super::ClickHouseStore;
+use crate::columns::{event_columns, event_from, view_columns, view_from};
+use crate::{session, Result};
+
+/// Values an exact percentile may hold at once: 8 bytes each in one array
+/// per group, sorted in place; 4 M values is 32 MB, far under ClickHouse's
+/// default per-query limit, and the same budget as DuckDB's default.
+pub const EXACT_VALUES: u64 = 4_000_000;
+
+/// `app = '…' AND ts >= … AND ts < … AND <dimension> = '…'…`
+pub(super) fn scope(app: &str, f: &Filters) -> String {
+    let mut sql = format!(
+        "app = {} AND ts >= {} AND ts < {}",
+        quote(app),
+        f.from,
+        f.to
+    );
+    for (col, v) in f.dimensions() {
+        sql.push_str(&format!(" AND `{col}` = {}", quote(v)));
+    }
+    sql
+}
+
+/// The group key of a vitals question (`NULL` for no grouping).
+pub(super) fn group_key_sql(by: Dimension) -> String {
+    by.column()
+        .map_or("CAST(NULL AS Nullable(String))".to_string(), |k| {
+            format!("`{k}`")
+        })
+}
+
+/// The `p` quantile of `expr`: exact below the budget, like DuckDB's
+/// `quantile_cont` (linear interpolation between the closest ranks), or a
+/// t-digest estimate. `NULL` when the group has no value.
+async fn quantile_sql(s: &ClickHouseStore, from_where: &str, expr: &str, p: f64) -> Result<String> {
+    let n: Vec<Count> = s
+        .rows(format!("SELECT count({expr}) AS n FROM {from_where}"))
+        .await?;
+    Ok(if n.first().map_or(0, |c| c.n) > EXACT_VALUES {
+        format!("quantileTDigest({p})({expr})")
+    } else {
+        // With r = p·(n-1), k = floor(r): s[k] + (s[k+1] - s[k])·(r - k),
+        // arrays counting from 1.
+        let sorted = format!("arraySort(groupArray(toFloat64({expr})))");
+        let r = format!("({p} * (count({expr}) - 1))");
+        let k = format!("toUInt64(floor({r}))");
+        format!(
+            "if(count({expr}) = 0, CAST(NULL AS Nullable(Float64)), \
+             arrayElement({sorted}, {k} + 1) + \
+             (arrayElement({sorted}, {k} + 2) - arrayElement({sorted}, {k} + 1)) * ({r} - {k}))"
+        )
+    })
+}
+
+/// Shares of good / needs-improvement / poor values of a metric column,
+/// over rows where it is not NULL.
+fn rating_sql(m: Metric) -> String {
+    let t = m.thresholds();
+    let c = format!("assumeNotNull({})", m.name());
+    format!(
+        "countIf({c} <= {g}) / count() AS good, \
+         countIf({c} > {g} AND {c} <= {n}) / count() AS ni, \
+         countIf({c} > {n}) / count() AS poor",
+        g = t.good,
+        n = t.ni
+    )
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: u64,
+}
+
+#[derive(Deserialize)]
+struct Group {
+    key: Option<String>,
+    value: Option<f64>,
+    n: u64,
+    good: f64,
+    ni: f64,
+    poor: f64,
+}
+
+/// From the roll-ups where they cover whole hours of the range, otherwise
+/// from the rows.
+pub async fn vitals(s: &ClickHouseStore, app: &str, q: &VitalsQuery) -> Result<Vec<VitalsGroup>> {
+    if crate::rollup::serves(&q.filters) {
+        if let Some(groups) = super::rollup::vitals(s, app, q).await? {
+            return Ok(groups);
+        }
+    }
+    let m = q.metric.name();
+    let from_where = format!(
+        "views FINAL WHERE {} AND {m} IS NOT NULL",
+        scope(app, &q.filters)
+    );
+    let quantile = quantile_sql(s, &from_where, m, f64::from(q.p) / 100.0).await?;
+    let rows: Vec<Group> = s
+        .rows(format!(
+            "SELECT {key} AS key, {quantile} AS value, count() AS n, {ratings}
+             FROM {from_where} GROUP BY key HAVING n > 0 ORDER BY n DESC, key LIMIT 50",
+            key = group_key_sql(q.by),
+            ratings = rating_sql(q.metric),
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|g| VitalsGroup {
+            key: g.key,
+            value: g.value.unwrap_or_default(),
+            count: g.n,
+            good: g.good,
+            ni: g.ni,
+            poor: g.poor,
+        })
+        .collect())
+}
+
+pub async fn summary(s: &ClickHouseStore, app: &str, f: &Filters) -> Result<Summary> {
+    let mut by_metric = BTreeMap::new();
+    for m in Metric::ALL {
+        let q = VitalsQuery {
+            metric: m,
+            p: 75,
+            by: Dimension::None,
+            filters: f.clone(),
+        };
+        let groups = vitals(s, app, &q).await?;
+        by_metric.insert(m.name().to_string(), MetricSummary::of(groups.first()));
+    }
+    #[derive(Deserialize)]
+    struct Totals {
+        views: u64,
+        sessions: u64,
+        with_errors: u64,
+    }
+    let where_sql = scope(app, f);
+    let totals: Vec<Totals> = s
+        .rows(format!(
+            "SELECT count() AS views, uniqExact(session_id) AS sessions, \
+             countIf(error_count > 0) AS with_errors FROM views FINAL WHERE {where_sql}"
+        ))
+        .await?;
+    let errors: Vec<Count> = s
+        .rows(format!(
+            "SELECT count() AS n FROM events FINAL WHERE {where_sql} AND type = 'error'"
+        ))
+        .await?;
+    let t = totals
+        .first()
+        .map_or((0, 0, 0), |t| (t.views, t.sessions, t.with_errors));
+    Ok(Summary {
+        views: t.0,
+        sessions: t.1,
+        errors: errors.first().map_or(0, |c| c.n),
+        error_rate: if t.0 == 0 {
+            0.0
+        } else {
+            t.2 as f64 / t.0 as f64
+        },
+        vitals: by_metric,
+    })
+}
+
+pub async fn timeseries(s: &ClickHouseStore, app: &str, q: &TimeseriesQuery) -> Result<Vec<Point>> {
+    let where_sql = scope(app, &q.filters);
+    let i = q.interval_ms;
+    let (table, value, count, extra) = match q.series {
+        Series::Vital(m, p) => {
+            let name = m.name();
+            let from_where = format!("views FINAL WHERE {where_sql} AND {name} IS NOT NULL");
+            (
+                "views",
+                quantile_sql(s, &from_where, name, f64::from(p) / 100.0).await?,
+                format!("count({name})"),
+                format!("AND {name} IS NOT NULL"),
+            )
+        }
+        Series::Views => ("views", "count()".into(), "count()".into(), String::new()),
+        Series::Sessions => (
+            "views",
+            "uniqExact(session_id)".into(),
+            "uniqExact(session_id)".into(),
+            String::new(),
+        ),
+        Series::Errors => (
+            "events",
+            "count()".into(),
+            "count()".into(),
+            "AND type = 'error'".into(),
+        ),
+        Series::Actions => (
+            "events",
+            "count()".into(),
+            "count()".into(),
+            "AND type = 'action'".into(),
+        ),
+    };
+    #[derive(Deserialize)]
+    struct P {
+        t: i64,
+        value: Option<f64>,
+        count: u64,
+    }
+    let rows: Vec<P> = s
+        .rows(format!(
+            "SELECT intDiv(ts, {i}) * {i} AS t, toFloat64({value}) AS value, {count} AS count \
+             FROM {table} FINAL WHERE {where_sql} {extra} GROUP BY t ORDER BY t"
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|p| Point {
+            t: p.t,
+            value: p.value.unwrap_or_default(),
+            count: p.count,
+        })
+        .collect())
+}
+
+pub async fn histogram(
+    s: &ClickHouseStore,
+    app: &str,
+    metric: Metric,
+    f: &Filters,
+) -> Result<Vec<Bucket>> {
+    let edges = histogram_edges(metric);
+    let m = metric.name();
+    let parts: Vec<String> = edges
+        .iter()
+        .enumerate()
+        .map(|(i, lo)| match edges.get(i + 1) {
+            Some(hi) => format!("countIf({m} >= {lo} AND {m} < {hi}) AS b{i}"),
+            None => format!("countIf({m} >= {lo}) AS b{i}"),
+        })
+        .collect();
+    let rows: Vec<Map<String, Value>> = s
+        .rows(format!(
+            "SELECT {} FROM views FINAL WHERE {} AND {m} IS NOT NULL",
+            parts.join(", "),
+            scope(app, f)
+        ))
+        .await?;
+    let row = rows.into_iter().next().unwrap_or_default();
+    Ok((0..edges.len())
+        .map(|i| Bucket {
+            lo: edges[i],
+            hi: edges.get(i + 1).copied(),
+            count: row
+                .get(&format!("b{i}"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
+        })
+        .collect())
+}
+
+async fn events_of(
+    s: &ClickHouseStore,
+    sql: String,
+    decode: fn(&JsonRow) -> Result<Event>,
+) -> Result<Vec<Event>> {
+    let rows: Vec<Map<String, Value>> = s.rows(sql).await?;
+    rows.into_iter().map(|r| decode(&JsonRow(r))).collect()
+}
+
+pub async fn slow_views(
+    s: &ClickHouseStore,
+    app: &str,
+    metric: Metric,
+    f: &Filters,
+    limit: u32,
+) -> Result<Vec<ViewRow>> {
+    let m = metric.name();
+    let views = events_of(
+        s,
+        format!(
+            "SELECT {} FROM views FINAL WHERE {} AND {m} IS NOT NULL ORDER BY {m} DESC, ts DESC LIMIT {limit}",
+            select_list(view_columns()),
+            scope(app, f)
+        ),
+        view_from,
+    )
+    .await?;
+    Ok(views.into_iter().map(ViewRow::from_event).collect())
+}
+
+/// Sessions that had a view in the range (and matching the filters), with
+/// their activity over the whole range; the same as DuckDB's, as joined
+/// subqueries.
+pub async fn sessions(
+    s: &ClickHouseStore,
+    app: &str,
+    q: &SessionsQuery,
+) -> Result<Vec<SessionRow>> {
+    let f = &q.filters;
+    let mut having = vec!["1".to_string()];
+    if let Some(user) = &q.user {
+        having.push(format!("user_id = {}", quote(user)));
+    }
+    if q.has_errors {
+        having.push("errors > 0".into());
+    }
+    if q.frustrated {
+        having.push("frustrations > 0".into());
+    }
+    #[derive(Deserialize)]
+    struct S {
+        session_id: String,
+        start: i64,
+        end: i64,
+        user_id: Option<String>,
+        views: u64,
+        actions: u64,
+        errors: u64,
+        frustrations: u64,
+        first_url: Option<String>,
+        browser: Option<String>,
+        os: Option<String>,
+        device: Option<String>,
+        country: Option<String>,
+    }
+    let rows: Vec<S> = s
+        .rows(format!(
+            "SELECT session_id, start, greatest(last, e_last) AS end, user_id, views, actions, errors,
+                    frustrations, first_url, browser, os, device, country
+             FROM (
+                SELECT session_id, min(ts) AS start, max(ts) AS last, count() AS views,
+                       argMin(url, ts) AS first_url, max(user_id) AS user_id,
+                       argMin(browser, ts) AS browser, argMin(os, ts) AS os,
+                       argMin(device, ts) AS device, argMin(country, ts) AS country
+                FROM views FINAL WHERE {views_scope} GROUP BY session_id
+             ) ANY LEFT JOIN (
+                SELECT session_id, max(ts) AS e_last,
+                       countIf(type = 'action') AS actions, countIf(type = 'error') AS errors,
+                       countIf(type = 'action' AND ifNull(frustration, '') != '') AS frustrations
+                FROM events FINAL WHERE app = {app} AND ts >= {from} AND ts < {to}
+                GROUP BY session_id
+             ) USING session_id
+             WHERE {having}
+             ORDER BY start DESC, session_id LIMIT {limit}",
+            views_scope = scope(app, f),
+            app = quote(app),
+            from = f.from,
+            to = f.to,
+            having = having.join(" AND "),
+            limit = q.limit,
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SessionRow {
+            id: r.session_id,
+            start: r.start,
+            end: r.end,
+            user_id: r.user_id,
+            views: r.views,
+            actions: r.actions,
+            errors: r.errors,
+            frustrations: r.frustrations,
+            first_url: r.first_url,
+            browser: r.browser,
+            os: r.os,
+            device: r.device,
+            country: r.country,
+        })
+        .collect())
+}
+
+/// Every event of a session in time order (views first at equal times).
+pub async fn session_events(s: &ClickHouseStore, app: &str, id: &str) -> Result<Vec<Event>> {
+    let scope = format!("app = {} AND session_id = {}", quote(app), quote(id));
+    let mut all = events_of(
+        s,
+        format!(
+            "SELECT {} FROM views FINAL WHERE {scope} ORDER BY ts",
+            select_list(view_columns())
+        ),
+        view_from,
+    )
+    .await?;
+    all.extend(
+        events_of(
+            s,
+            format!(
+                "SELECT {} FROM events FINAL WHERE {scope} ORDER BY ts",
+                select_list(event_columns())
+            ),
+            event_from,
+        )
+        .await?,
+    );
+    session::sort_events(&mut all);
+    Ok(all)
+}
+
+pub async fn issues(
+    s: &ClickHouseStore,
+    app: &str,
+    f: &Filters,
+    fingerprint: Option<&str>,
+) -> Result<Vec<IssueRow>> {
+    let extra = fingerprint.map_or(String::new(), |fp| {
+        format!(" AND fingerprint = {}", quote(fp))
+    });
+    #[derive(Deserialize)]
+    struct I {
+        fingerprint: Option<String>,
+        kind: Option<String>,
+        message: Option<String>,
+        source: Option<String>,
+        top_frame: Option<String>,
+        n: u64,
+        sessions: u64,
+        users: u64,
+        first_seen: i64,
+        last_seen: i64,
+    }
+    let rows: Vec<I> = s
+        .rows(format!(
+            "SELECT fingerprint, argMax(kind, ts) AS kind, argMax(message, ts) AS message,
+                    argMax(source, ts) AS source, argMax(top_frame, ts) AS top_frame,
+                    count() AS n, uniqExact(session_id) AS sessions, ifNull(uniqExact(user_id), 0) AS users,
+                    min(ts) AS first_seen, max(ts) AS last_seen
+             FROM events FINAL WHERE {} AND type = 'error'{extra}
+             GROUP BY fingerprint ORDER BY n DESC, last_seen DESC LIMIT 200",
+            scope(app, f)
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| IssueRow {
+            fingerprint: r.fingerprint.unwrap_or_default(),
+            kind: r.kind,
+            message: r.message.unwrap_or_default(),
+            source: r.source.unwrap_or_default(),
+            top_frame: r.top_frame,
+            count: r.n,
+            sessions: r.sessions,
+            users: r.users,
+            first_seen: r.first_seen,
+            last_seen: r.last_seen,
+        })
+        .collect())
+}
+
+pub async fn issue(
+    s: &ClickHouseStore,
+    app: &str,
+    fp: &str,
+    f: &Filters,
+) -> Result<Option<IssueDetail>> {
+    let Some(row) = issues(s, app, f, Some(fp)).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let base = format!(
+        "FROM events FINAL WHERE {} AND type = 'error' AND fingerprint = {}",
+        scope(app, f),
+        quote(fp)
+    );
+    let latest = events_of(
+        s,
+        format!(
+            "SELECT {} {base} ORDER BY ts DESC LIMIT 1",
+            select_list(event_columns())
+        ),
+        event_from,
+    )
+    .await?;
+    let Some(latest) = latest.into_iter().next() else {
+        return Ok(None);
+    };
+    #[derive(Deserialize)]
+    struct B {
+        key: Option<String>,
+        n: u64,
+    }
+    let browsers: Vec<B> = s
+        .rows(format!(
+            "SELECT browser AS key, count() AS n {base} GROUP BY browser ORDER BY n DESC LIMIT 20"
+        ))
+        .await?;
+    #[derive(Deserialize)]
+    struct R {
+        session_id: String,
+        last: i64,
+    }
+    let sessions: Vec<R> = s
+        .rows(format!(
+            "SELECT session_id, max(ts) AS last {base} GROUP BY session_id ORDER BY last DESC LIMIT 20"
+        ))
+        .await?;
+    let breadcrumbs = session::breadcrumbs(
+        session_events(s, app, &latest.ctx.session_id).await?,
+        latest.ctx.ts,
+    );
+    let stack = match &latest.kind {
+        EventKind::Error(e) => e.stack.clone(),
+        _ => None,
+    };
+    Ok(Some(IssueDetail {
+        issue: row,
+        stack,
+        browsers: browsers
+            .into_iter()
+            .map(|b| KeyCount {
+                key: b.key,
+                count: b.n,
+            })
+            .collect(),
+        sessions: sessions
+            .into_iter()
+            .map(|r| SessionRef {
+                id: r.session_id,
+                ts: r.last,
+            })
+            .collect(),
+        breadcrumbs,
+    }))
+}
+
+pub async fn resources(
+    s: &ClickHouseStore,
+    app: &str,
+    q: &ResourcesQuery,
+) -> Result<Vec<ResourceRow>> {
+    let mut from_where = format!(
+        "events FINAL WHERE {} AND type = 'resource'",
+        scope(app, &q.filters)
+    );
+    if let Some(kind) = &q.kind {
+        from_where.push_str(&format!(" AND kind = {}", quote(kind)));
+    }
+    let (having, order) = match q.order {
+        ResourceOrder::Slowest => ("", "p75 DESC NULLS LAST, n DESC"),
+        ResourceOrder::Failing => ("HAVING failures > 0", "failures DESC, n DESC"),
+    };
+    let p75 = quantile_sql(s, &from_where, "duration", 0.75).await?;
+    #[derive(Deserialize)]
+    struct R {
+        u: String,
+        kind: Option<String>,
+        method: Option<String>,
+        n: u64,
+        p75: Option<f64>,
+        failures: u64,
+    }
+    let rows: Vec<R> = s
+        .rows(format!(
+            "SELECT splitByChar('?', ifNull(resource_url, ''))[1] AS u, kind, method, count() AS n,
+                    {p75} AS p75, countIf(status = 0 OR status >= 400) AS failures
+             FROM {from_where}
+             GROUP BY u, kind, method {having} ORDER BY {order}, u LIMIT {limit}",
+            limit = q.limit
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ResourceRow {
+            url: r.u,
+            kind: r.kind.unwrap_or_default(),
+            method: r.method,
+            count: r.n,
+            p75_duration: r.p75,
+            failures: r.failures,
+            failure_rate: if r.n == 0 {
+                0.0
+            } else {
+                r.failures as f64 / r.n as f64
+            },
+        })
+        .collect())
+}

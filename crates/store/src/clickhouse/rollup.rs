@@ -1,0 +1,374 @@
+//! Hourly vitals roll-ups on ClickHouse (what they hold and how they are
+//! built and merged: `crate::rollup`). ClickHouse has no transactions, so
+//! where DuckDB deletes a roll-up in the insert that makes it stale, here
+//! every roll-up and every invalidation is a row of `rollup_marks`, and the
+//! newest mark of an hour (by `version`) says whether the rows of its
+//! `generation` in `vitals_hourly` hold the hour in full.
+//!
+//! Invariants:
+//! - the writer marks each closed hour it inserts views into as not rolled
+//!   up, at its own time, after the insert. A roll-up's mark carries the
+//!   time it started reading less [`MARK_SKEW_MS`], or one more than the
+//!   newest mark it saw before reading, whichever is higher. So a view the
+//!   roll-up may have missed always has a newer invalidation (for clock
+//!   skews between nodes up to the margin), and one it cannot have missed
+//!   never outranks it; at worst an hour is rolled up again;
+//! - a question reads the marks first, then only the rows of the marked
+//!   generations, and the raw rows of every other hour: an hour is counted
+//!   from one source, never both. Without snapshots, a view inserted while a
+//!   question runs may be missing from its answer, never counted twice;
+//! - rolling up is idempotent and every node may run it: two nodes rolling
+//!   up one hour write two generations and the newest mark picks one.
+//!   Retention drops roll-ups with their day's rows.
+
+use std::collections::{HashMap, HashSet};
+
+use fovea_query::{VitalsGroup, VitalsQuery};
+use fovea_schema::Metric;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::client::quote;
+use super::read::{group_key_sql, scope};
+use super::ClickHouseStore;
+use crate::rollup::{
+    dim_name, hour_of, plan, source_columns, Agg, HourRollup, VitalsMerge, HOUR_MS,
+    MAX_HOURS_PER_CALL,
+};
+use crate::{Result, StoreError};
+
+/// The clock skew between nodes that marks tolerate (see the invariants).
+pub const MARK_SKEW_MS: i64 = 60_000;
+
+/// The UTC day of the `hour` column, the partition key's second part.
+const HOUR_DAY_SQL: &str = "toYYYYMMDD(toDateTime(intDiv(hour, 1000), 'UTC'))";
+
+/// Migration 2: the roll-up tables, on every server in full like the
+/// control data (small, and read by every vitals question).
+pub fn tables() -> Vec<String> {
+    let metrics: Vec<String> = Metric::ALL
+        .iter()
+        .map(|m| {
+            let m = m.name();
+            format!(
+                "{m}_n Nullable(UInt64), {m}_good Nullable(UInt64), {m}_ni Nullable(UInt64), \
+                 {m}_poor Nullable(UInt64), {m}_sketch Nullable(String)"
+            )
+        })
+        .collect();
+    vec![
+        format!(
+            "CREATE TABLE IF NOT EXISTS vitals_hourly (app String, hour Int64, generation UInt64, \
+             env Nullable(String), release Nullable(String), dim String, key Nullable(String), {}) \
+             ENGINE = MergeTree PARTITION BY (app, {HOUR_DAY_SQL}) ORDER BY (app, dim, hour, generation)",
+            metrics.join(", ")
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS rollup_marks (app String, hour Int64, rolled UInt8, \
+             generation UInt64, version Int64) ENGINE = ReplacingMergeTree(version) \
+             PARTITION BY (app, {HOUR_DAY_SQL}) ORDER BY (app, hour)"
+        ),
+    ]
+}
+
+/// The roll-up tables, for retention.
+pub const TABLES: [&str; 2] = ["vitals_hourly", "rollup_marks"];
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn mark(app: &str, hour: i64, rolled: bool, generation: u64, version: i64) -> String {
+    let mut s = json!({
+        "app": app, "hour": hour, "rolled": u8::from(rolled),
+        "generation": generation, "version": version,
+    })
+    .to_string();
+    s.push('\n');
+    s
+}
+
+/// Marks the closed hours that `views` (app, ts) touched as not rolled up;
+/// the writer calls this after inserting them.
+pub async fn invalidate(
+    s: &ClickHouseStore,
+    views: impl Iterator<Item = (&str, i64)>,
+) -> Result<()> {
+    let now = super::now_ms() as i64;
+    let hours: HashSet<(&str, i64)> = views
+        .map(|(app, ts)| (app, hour_of(ts)))
+        // The open hour is rolled up only once closed (and minutes later).
+        .filter(|(_, h)| h + HOUR_MS <= now)
+        .collect();
+    if hours.is_empty() {
+        return Ok(());
+    }
+    let rows: String = hours
+        .into_iter()
+        .map(|(app, h)| mark(app, h, false, 0, now))
+        .collect();
+    s.insert_everywhere("rollup_marks", rows).await
+}
+
+#[derive(Deserialize)]
+struct Marked {
+    app: String,
+    hour: i64,
+    generation: u64,
+}
+
+/// The newest mark of each hour in a range that says "rolled up".
+async fn rolled_up(s: &ClickHouseStore, filter: &str) -> Result<Vec<Marked>> {
+    s.rows(format!(
+        "SELECT app, hour, argMax(generation, version) AS generation FROM rollup_marks \
+         WHERE {filter} GROUP BY app, hour HAVING argMax(rolled, version) = 1 ORDER BY hour"
+    ))
+    .await
+}
+
+/// Rolls up the (app, hour)s that have views, end before `before` and are
+/// not rolled up (oldest first, at most [`MAX_HOURS_PER_CALL`]), and marks
+/// the quiet closed hours since each app's first view as rolled up with no
+/// rows. Assumes `before` trails the clock by minutes, as the maintenance
+/// task's does, so that writers mark late views' hours.
+pub async fn roll_up(s: &ClickHouseStore, before: i64) -> Result<u64> {
+    #[derive(Deserialize)]
+    struct Hour {
+        app: String,
+        hour: i64,
+    }
+    let cutoff = hour_of(before);
+    let with_views: Vec<Hour> = s
+        .rows(format!(
+            "SELECT app, intDiv(ts, {HOUR_MS}) * {HOUR_MS} AS hour FROM views \
+             WHERE ts < {cutoff} GROUP BY app, hour ORDER BY hour"
+        ))
+        .await?;
+    let done: HashSet<(String, i64)> = rolled_up(s, &format!("hour < {cutoff}"))
+        .await?
+        .into_iter()
+        .map(|m| (m.app, m.hour))
+        .collect();
+    let mut rolled = 0;
+    for h in with_views
+        .iter()
+        .filter(|h| !done.contains(&(h.app.clone(), h.hour)))
+        .take(MAX_HOURS_PER_CALL)
+    {
+        match roll_up_hour(s, &h.app, h.hour).await {
+            Ok(()) => rolled += 1,
+            // One bad hour must not stop the others; it stays raw (exact).
+            Err(e) => {
+                tracing::warn!(app = %h.app, hour = h.hour, error = %e, "an hour could not be rolled up")
+            }
+        }
+    }
+    // Quiet closed hours: no views, nothing to roll up, marked so that
+    // questions need not read them raw.
+    let mut first: HashMap<&str, i64> = HashMap::new();
+    let busy: HashSet<(&str, i64)> = with_views
+        .iter()
+        .map(|h| (h.app.as_str(), h.hour))
+        .collect();
+    for h in &with_views {
+        first.entry(&h.app).or_insert(h.hour);
+    }
+    let now = super::now_ms() as i64;
+    let mut quiet = String::new();
+    for (app, from) in first {
+        for hour in (from..cutoff).step_by(HOUR_MS as usize) {
+            if !busy.contains(&(app, hour)) && !done.contains(&(app.to_string(), hour)) {
+                quiet.push_str(&mark(app, hour, true, 0, now - MARK_SKEW_MS));
+            }
+        }
+    }
+    if !quiet.is_empty() {
+        s.insert_everywhere("rollup_marks", quiet).await?;
+    }
+    Ok(rolled)
+}
+
+async fn roll_up_hour(s: &ClickHouseStore, app: &str, hour: i64) -> Result<()> {
+    #[derive(Deserialize)]
+    struct Newest {
+        v: i64,
+    }
+    // Both taken before reading: the views of the marks seen are in what
+    // is read, and a view inserted from here on gets a newer mark.
+    let seen: Vec<Newest> = s
+        .rows(format!(
+            "SELECT max(version) AS v FROM rollup_marks WHERE app = {} AND hour = {hour}",
+            quote(app)
+        ))
+        .await?;
+    let version = (super::now_ms() as i64 - MARK_SKEW_MS).max(seen.first().map_or(0, |n| n.v) + 1);
+    let generation: u64 = rand_generation();
+    let cols = source_columns();
+    let rows: Vec<Map<String, Value>> = s
+        .rows(format!(
+            "SELECT {} FROM views FINAL WHERE app = {} AND ts >= {hour} AND ts < {}",
+            cols.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            quote(app),
+            hour + HOUR_MS
+        ))
+        .await?;
+    let mut hour_rollup = HourRollup::default();
+    let text =
+        |r: &Map<String, Value>, c: &str| r.get(c).and_then(Value::as_str).map(str::to_string);
+    for r in &rows {
+        let dims: [Option<String>; 6] = std::array::from_fn(|i| text(r, cols[1 + i]));
+        let values: [Option<f64>; 7] =
+            std::array::from_fn(|i| r.get(cols[7 + i]).and_then(Value::as_f64));
+        hour_rollup.add(text(r, cols[0]), dims, values);
+    }
+    let mut out = String::new();
+    for row in hour_rollup.rows() {
+        let mut obj = Map::new();
+        obj.insert("app".into(), app.into());
+        obj.insert("hour".into(), hour.into());
+        obj.insert("generation".into(), generation.into());
+        obj.insert("env".into(), row.env.into());
+        obj.insert("release".into(), row.release.into());
+        obj.insert("dim".into(), row.dim.into());
+        obj.insert("key".into(), row.key.into());
+        for (m, agg) in Metric::ALL.iter().zip(&row.metrics) {
+            let m = m.name();
+            if let Some(a) = agg {
+                obj.insert(format!("{m}_n"), a.n.into());
+                obj.insert(format!("{m}_good"), a.good.into());
+                obj.insert(format!("{m}_ni"), a.ni.into());
+                obj.insert(format!("{m}_poor"), a.poor.into());
+                obj.insert(format!("{m}_sketch"), hex(&a.encode_sketch()).into());
+            }
+        }
+        out.push_str(&Value::Object(obj).to_string());
+        out.push('\n');
+    }
+    if !out.is_empty() {
+        s.insert_everywhere("vitals_hourly", out).await?;
+    }
+    s.insert_everywhere("rollup_marks", mark(app, hour, true, generation, version))
+        .await
+}
+
+/// A generation id no other roll-up of the hour will pick.
+fn rand_generation() -> u64 {
+    let id = uuid::Uuid::new_v4().as_u64_pair().0;
+    id.max(1)
+}
+
+/// Answers a vitals question from roll-ups plus the raw rows they do not
+/// cover, or returns `None` when the exact path is as fast.
+pub async fn vitals(
+    s: &ClickHouseStore,
+    app: &str,
+    q: &VitalsQuery,
+) -> Result<Option<Vec<VitalsGroup>>> {
+    let f = &q.filters;
+    let marked = rolled_up(
+        s,
+        &format!(
+            "app = {} AND hour >= {} AND hour + {HOUR_MS} <= {}",
+            quote(app),
+            f.from,
+            f.to
+        ),
+    )
+    .await?;
+    let hours: Vec<i64> = marked.iter().map(|m| m.hour).collect();
+    let Some(raw) = plan(f, &hours) else {
+        return Ok(None);
+    };
+    let m = q.metric.name();
+    let mut merged = VitalsMerge::default();
+    let generations: Vec<String> = marked
+        .iter()
+        .filter(|m| m.generation != 0)
+        .map(|m| format!("({}, {})", m.hour, m.generation))
+        .collect();
+    if !generations.is_empty() {
+        let mut sql = format!(
+            "SELECT key, {m}_n AS n, {m}_good AS good, {m}_ni AS ni, {m}_poor AS poor, \
+             {m}_sketch AS sketch FROM vitals_hourly WHERE app = {} AND dim = {} \
+             AND (hour, generation) IN ({}) AND {m}_n IS NOT NULL",
+            quote(app),
+            quote(dim_name(q.by)),
+            generations.join(", ")
+        );
+        for (col, v) in f.dimensions() {
+            sql.push_str(&format!(" AND `{col}` = {}", quote(v)));
+        }
+        #[derive(Deserialize)]
+        struct Part {
+            key: Option<String>,
+            n: u64,
+            good: u64,
+            ni: u64,
+            poor: u64,
+            sketch: String,
+        }
+        for p in s.rows::<Part>(sql).await? {
+            let bytes = unhex(&p.sketch)
+                .ok_or_else(|| StoreError::Rejected("a roll-up sketch is not hex".into()))?;
+            let sketch =
+                Agg::decode_sketch(&bytes).map_err(|e| StoreError::Rejected(e.to_string()))?;
+            merged.add_rolled(
+                p.key,
+                Agg {
+                    n: p.n,
+                    good: p.good,
+                    ni: p.ni,
+                    poor: p.poor,
+                    sketch,
+                },
+            );
+        }
+    }
+    #[derive(Deserialize)]
+    struct Raw {
+        key: Option<String>,
+        v: Option<f64>,
+    }
+    for (from, to) in raw {
+        let part = fovea_query::Filters {
+            from,
+            to,
+            ..f.clone()
+        };
+        let rows: Vec<Raw> = s
+            .rows(format!(
+                "SELECT {} AS key, {m} AS v FROM views FINAL WHERE {}",
+                group_key_sql(q.by),
+                scope(app, &part)
+            ))
+            .await?;
+        for r in rows {
+            if let Some(v) = r.v {
+                merged.add_raw(r.key, q.metric, v);
+            }
+        }
+    }
+    Ok(Some(merged.finish(q.p)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips() {
+        let bytes = [0u8, 1, 127, 128, 255];
+        assert_eq!(unhex(&hex(&bytes)).unwrap(), bytes);
+        assert!(unhex("zz").is_none());
+    }
+}

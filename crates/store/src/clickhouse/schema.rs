@@ -1,0 +1,108 @@
+//! Tables and migrations. A migration is appended, never edited: the
+//! `fovea_migrations` table of each server records which ones it has run.
+//!
+//! Every table is a `ReplacingMergeTree` whose key ends in the row's
+//! identity, because a retried insert is stored twice on non-replicated
+//! tables: reads use `FINAL`, so a duplicate counts once before any merge.
+//! Event tables are partitioned by (app, UTC day): retention drops an app's
+//! whole days. With a cluster, each server holds `*_local` tables and a
+//! `Distributed` table of the plain name over them, sharded by session, so
+//! that every copy of an event lands on the same shard.
+
+use super::columns::sql_type;
+use crate::columns::{event_columns, view_columns, Column};
+
+/// Where the event tables live.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub database: String,
+    pub cluster: Option<String>,
+}
+
+/// The UTC day (`YYYYMMDD`) of a millisecond timestamp column, the second
+/// part of the event tables' partition key.
+pub const DAY_SQL: &str = "toYYYYMMDD(toDateTime(intDiv(ts, 1000), 'UTC'))";
+
+fn columns_sql(cols: impl Iterator<Item = &'static Column>) -> String {
+    cols.map(|(n, t)| format!("`{n}` {}", sql_type(*t)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Layout {
+    /// The table an event table's rows are stored in on each server.
+    fn local(&self, table: &str) -> String {
+        match self.cluster {
+            Some(_) => format!("{table}_local"),
+            None => table.to_string(),
+        }
+    }
+
+    /// The local tables of the event tables, for statements each server
+    /// runs on its own part of the data (dropping partitions).
+    pub fn local_tables(&self) -> [String; 2] {
+        [self.local("views"), self.local("events")]
+    }
+
+    fn event_table(&self, table: &str, engine: &str, order: &str, cols: String) -> Vec<String> {
+        let local = self.local(table);
+        let mut out = vec![format!(
+            "CREATE TABLE IF NOT EXISTS {local} ({cols}) ENGINE = {engine} \
+             PARTITION BY (app, {DAY_SQL}) ORDER BY {order}"
+        )];
+        if let Some(cluster) = &self.cluster {
+            out.push(format!(
+                "CREATE TABLE IF NOT EXISTS {table} AS {local} ENGINE = Distributed({cluster}, {db}, {local}, cityHash64(session_id))",
+                db = self.database
+            ));
+        }
+        out
+    }
+
+    /// Migration 1: the whole initial schema.
+    fn initial(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        out.extend(self.event_table(
+            "views",
+            "ReplacingMergeTree(version)",
+            "(app, view_id)",
+            columns_sql(view_columns()),
+        ));
+        out.extend(self.event_table(
+            "events",
+            "ReplacingMergeTree",
+            "(app, type, event_id)",
+            columns_sql(event_columns()),
+        ));
+        // Control data: on every server in full (writes go to all), versioned
+        // so that the latest write wins.
+        out.push(
+            "CREATE TABLE IF NOT EXISTS apps (id String, name String, ingest_key String, \
+             origins String, sample_rate Float64, retention_days UInt32, created_at Int64, \
+             version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY id"
+                .into(),
+        );
+        out.push(
+            "CREATE TABLE IF NOT EXISTS users (username String, password_hash String, \
+             version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY username"
+                .into(),
+        );
+        out.push(
+            "CREATE TABLE IF NOT EXISTS login_sessions (token_hash String, username String, \
+             expires_at Int64, deleted UInt8, version UInt64) \
+             ENGINE = ReplacingMergeTree(version) ORDER BY token_hash"
+                .into(),
+        );
+        out
+    }
+
+    /// Every migration, in order, as the statements it runs.
+    pub fn migrations(&self) -> Vec<Vec<String>> {
+        vec![self.initial(), super::rollup::tables()]
+    }
+}
+
+/// The table that records applied migrations.
+pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS fovea_migrations \
+     (version UInt32, applied_at DateTime DEFAULT now()) \
+     ENGINE = ReplacingMergeTree ORDER BY version";

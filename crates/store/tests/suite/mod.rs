@@ -1,0 +1,878 @@
+//! The store suite: one set of tests every backend must pass, written once.
+//! A backend's test file calls [`store_suite!`] with a function that opens
+//! a fresh, empty store (and returns `None` to skip when its database is
+//! not installed).
+
+use fovea_query::{
+    Dimension, Filters, ResourceOrder, ResourcesQuery, Series, SessionsQuery, TimeseriesQuery,
+    VitalsQuery,
+};
+use fovea_schema::{
+    ActionEvent, Context, ErrorEvent, Event, EventKind, Metric, ResourceEvent, ViewEvent,
+};
+use fovea_store::{App, LoginSession, Store, User};
+use uuid::Uuid;
+
+pub const T0: i64 = 1_764_000_000_000;
+
+pub fn ctx(session: &str, view: &str, ts: i64, route: &str) -> Context {
+    Context {
+        app_id: "app".into(),
+        session_id: session.into(),
+        view_id: Some(view.into()),
+        ts,
+        url: format!("https://shop.example{route}"),
+        route: route.into(),
+        browser: Some(if ts % 2 == 0 { "Chrome" } else { "Firefox" }.into()),
+        device: Some("desktop".into()),
+        country: Some("DE".into()),
+        ..Context::default()
+    }
+}
+
+pub fn view(session: &str, view_id: &str, ts: i64, route: &str, version: u64, lcp: f64) -> Event {
+    Event {
+        event_id: Uuid::new_v4(),
+        ctx: ctx(session, view_id, ts, route),
+        kind: EventKind::View(ViewEvent {
+            version,
+            lcp: Some(lcp),
+            ..ViewEvent::default()
+        }),
+    }
+}
+
+pub fn error(session: &str, ts: i64, message: &str, fingerprint: &str) -> Event {
+    Event {
+        event_id: Uuid::new_v4(),
+        ctx: ctx(session, "v1", ts, "/cart"),
+        kind: EventKind::Error(ErrorEvent {
+            source: "source".into(),
+            kind: Some("TypeError".into()),
+            message: message.into(),
+            stack: Some("TypeError: x\n    at buy (https://shop.example/app.js:1:2)".into()),
+            fingerprint: fingerprint.into(),
+            ..ErrorEvent::default()
+        }),
+    }
+}
+
+pub fn range() -> Filters {
+    Filters {
+        from: T0 - 3_600_000,
+        to: T0 + 3_600_000,
+        ..Filters::last_day(T0)
+    }
+}
+
+pub fn lcp_of(detail: &fovea_query::SessionDetail) -> Vec<f64> {
+    detail
+        .events
+        .iter()
+        .filter_map(|e| match &e.0.kind {
+            EventKind::View(v) => v.lcp,
+            _ => None,
+        })
+        .collect()
+}
+
+pub async fn views_keep_their_highest_version(store: &dyn Store) {
+    store
+        .insert(vec![view("s", "v1", T0, "/", 1, 100.0)])
+        .await
+        .unwrap();
+    // Two versions in one batch, then an older one arriving late.
+    store
+        .insert(vec![
+            view("s", "v1", T0, "/", 3, 300.0),
+            view("s", "v1", T0, "/", 2, 200.0),
+        ])
+        .await
+        .unwrap();
+    store
+        .insert(vec![view("s", "v1", T0 + 5, "/", 2, 250.0)])
+        .await
+        .unwrap();
+    let detail = store.session("app", "s").await.unwrap().unwrap();
+    assert_eq!(lcp_of(&detail), vec![300.0]);
+    assert_eq!(detail.session.views, 1);
+}
+
+pub async fn a_replayed_batch_is_stored_once(store: &dyn Store) {
+    let batch = vec![
+        view("s", "v1", T0, "/", 1, 100.0),
+        error("s", T0 + 10, "boom", "fp1"),
+        error("s", T0 + 20, "boom", "fp1"),
+    ];
+    store.insert(batch.clone()).await.unwrap();
+    store.insert(batch.clone()).await.unwrap();
+    // A duplicate inside one batch, too.
+    store
+        .insert(vec![batch[1].clone(), batch[1].clone()])
+        .await
+        .unwrap();
+    let detail = store.session("app", "s").await.unwrap().unwrap();
+    assert_eq!(detail.events.len(), 3);
+    let issues = store.issues("app", &range()).await.unwrap();
+    assert_eq!(issues.len(), 1);
+    assert_eq!((issues[0].count, issues[0].sessions), (2, 1));
+}
+
+pub async fn retention_deletes_only_old_events_of_the_app(store: &dyn Store) {
+    store
+        .insert(vec![
+            view("s1", "old", T0 - 40 * 86_400_000, "/", 1, 1.0),
+            view("s2", "new", T0, "/", 1, 2.0),
+            error("s1", T0 - 40 * 86_400_000, "old", "fp"),
+        ])
+        .await
+        .unwrap();
+    let deleted = store.expire("app", T0 - 30 * 86_400_000).await.unwrap();
+    assert_eq!(deleted, 2);
+    assert!(store.session("app", "s1").await.unwrap().is_none());
+    assert!(store.session("app", "s2").await.unwrap().is_some());
+}
+
+/// Percentile with linear interpolation between closest ranks, as
+/// `quantile_cont` defines it, computed independently of the store.
+pub fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let pos = p * (values.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    values[lo] + (values[hi] - values[lo]) * (pos - lo as f64)
+}
+
+pub async fn percentiles_and_ratings_match_an_independent_computation(store: &dyn Store) {
+    // A deterministic spread of LCP values over three pages.
+    let mut seed: u64 = 42;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as f64 / (1u64 << 31) as f64
+    };
+    let routes = ["/", "/cart", "/product"];
+    let mut by_route: Vec<Vec<f64>> = vec![Vec::new(); 3];
+    let mut events = Vec::new();
+    for i in 0..3000 {
+        let r = i % 3;
+        let lcp = (next() * 6000.0).round();
+        by_route[r].push(lcp);
+        events.push(view(
+            &format!("s{i}"),
+            &format!("v{i}"),
+            T0 + i as i64,
+            routes[r],
+            1,
+            lcp,
+        ));
+    }
+    store.insert(events).await.unwrap();
+    for p in [50u8, 75, 95] {
+        let groups = store
+            .vitals(
+                "app",
+                &VitalsQuery {
+                    metric: Metric::Lcp,
+                    p,
+                    by: Dimension::Page,
+                    filters: range(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(groups.len(), 3);
+        for g in groups {
+            let r = routes
+                .iter()
+                .position(|x| Some(*x) == g.key.as_deref())
+                .unwrap();
+            let mut values = by_route[r].clone();
+            let want = percentile(&mut values, f64::from(p) / 100.0);
+            assert!(
+                (g.value - want).abs() < 1e-6,
+                "p{p} {:?}: {} vs {want}",
+                g.key,
+                g.value
+            );
+            assert_eq!(g.count, 1000);
+            let share =
+                |f: &dyn Fn(f64) -> bool| values.iter().filter(|v| f(**v)).count() as f64 / 1000.0;
+            assert!((g.good - share(&|v| v <= 2500.0)).abs() < 1e-9);
+            assert!((g.ni - share(&|v| v > 2500.0 && v <= 4000.0)).abs() < 1e-9);
+            assert!((g.poor - share(&|v| v > 4000.0)).abs() < 1e-9);
+        }
+    }
+    let summary = store.summary("app", &range()).await.unwrap();
+    let mut all: Vec<f64> = by_route.concat();
+    assert_eq!((summary.views, summary.sessions), (3000, 3000));
+    let lcp = &summary.vitals["lcp"];
+    assert!((lcp.value.unwrap() - percentile(&mut all, 0.75)).abs() < 1e-6);
+    let hist = store.histogram("app", Metric::Lcp, &range()).await.unwrap();
+    assert_eq!(hist.iter().map(|b| b.count).sum::<u64>(), 3000);
+    let slow = store
+        .slow_views("app", Metric::Lcp, &range(), 5)
+        .await
+        .unwrap();
+    assert_eq!(slow[0].lcp, all.iter().copied().reduce(f64::max));
+}
+
+pub async fn filters_restrict_every_query(store: &dyn Store) {
+    store
+        .insert(vec![
+            view("s1", "v1", T0, "/a", 1, 1000.0),
+            view("s2", "v2", T0 + 1, "/b", 1, 5000.0),
+        ])
+        .await
+        .unwrap();
+    let q = |browser: &str| VitalsQuery {
+        metric: Metric::Lcp,
+        p: 75,
+        by: Dimension::None,
+        filters: Filters {
+            browser: Some(browser.into()),
+            ..range()
+        },
+    };
+    let chrome = store.vitals("app", &q("Chrome")).await.unwrap();
+    assert_eq!((chrome[0].count, chrome[0].value), (1, 1000.0));
+    assert!(store.vitals("app", &q("Safari")).await.unwrap().is_empty());
+    assert!(store
+        .vitals("other-app", &q("Chrome"))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+pub async fn sessions_issues_resources_and_series(store: &dyn Store) {
+    let mut click = Event {
+        event_id: Uuid::new_v4(),
+        ctx: ctx("s1", "v1", T0 + 5, "/cart"),
+        kind: EventKind::Action(ActionEvent {
+            action_type: "click".into(),
+            name: Some("Buy".into()),
+            frustration: vec!["rage".into()],
+            ..ActionEvent::default()
+        }),
+    };
+    click.ctx.user_id = Some("u1".into());
+    let resource = |url: &str, status: u16, duration: f64| Event {
+        event_id: Uuid::new_v4(),
+        ctx: ctx("s1", "v1", T0 + 6, "/cart"),
+        kind: EventKind::Resource(ResourceEvent {
+            resource_url: url.into(),
+            kind: "fetch".into(),
+            method: Some("GET".into()),
+            status: Some(status),
+            duration: Some(duration),
+            trace_id: Some("4bf92f3577b34da6a3ce929d0e0e4736".into()),
+            ..ResourceEvent::default()
+        }),
+    };
+    store
+        .insert(vec![
+            view("s1", "v1", T0, "/cart", 1, 100.0),
+            view("s2", "v2", T0 + 100, "/", 1, 100.0),
+            click,
+            error("s1", T0 + 10, "boom", "fp1"),
+            resource("https://api.example/cart?id=1", 200, 100.0),
+            resource("https://api.example/cart?id=2", 500, 900.0),
+            resource("https://api.example/user", 200, 50.0),
+        ])
+        .await
+        .unwrap();
+    let all = SessionsQuery {
+        filters: range(),
+        user: None,
+        has_errors: false,
+        frustrated: false,
+        limit: 50,
+    };
+    let sessions = store.sessions("app", &all).await.unwrap();
+    assert_eq!(
+        sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        ["s2", "s1"]
+    );
+    let s1 = &sessions[1];
+    assert_eq!(
+        (s1.views, s1.actions, s1.errors, s1.frustrations),
+        (1, 1, 1, 1)
+    );
+    let errs = store
+        .sessions(
+            "app",
+            &SessionsQuery {
+                has_errors: true,
+                ..all.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(errs.len(), 1);
+    let user = store
+        .sessions(
+            "app",
+            &SessionsQuery {
+                user: Some("u1".into()),
+                ..all.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(user.len(), 0, "user_id is on the click only, not the view");
+
+    let issue = store.issue("app", "fp1", &range()).await.unwrap().unwrap();
+    assert_eq!(issue.issue.message, "boom");
+    assert!(issue.stack.unwrap().contains("at buy"));
+    assert_eq!(issue.sessions[0].id, "s1");
+    assert_eq!(
+        issue.breadcrumbs.len(),
+        2,
+        "the view and the click before the error"
+    );
+    assert!(store
+        .issue("app", "nope", &range())
+        .await
+        .unwrap()
+        .is_none());
+
+    let q = ResourcesQuery {
+        filters: range(),
+        order: ResourceOrder::Failing,
+        kind: Some("fetch".into()),
+        limit: 10,
+    };
+    let failing = store.resources("app", &q).await.unwrap();
+    assert_eq!(failing.len(), 1);
+    assert_eq!(failing[0].url, "https://api.example/cart");
+    assert_eq!((failing[0].count, failing[0].failures), (2, 1));
+    let slowest = store
+        .resources(
+            "app",
+            &ResourcesQuery {
+                order: ResourceOrder::Slowest,
+                ..q
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(slowest[0].url, "https://api.example/cart");
+    assert_eq!(slowest.len(), 2);
+
+    let series = store
+        .timeseries(
+            "app",
+            &TimeseriesQuery {
+                series: Series::Views,
+                interval_ms: 3_600_000,
+                filters: range(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(series.iter().map(|p| p.count).sum::<u64>(), 2);
+    let detail = store.session("app", "s1").await.unwrap().unwrap();
+    let json = serde_json::to_value(&detail).unwrap();
+    let types: Vec<&str> = json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["view", "action", "resource", "resource", "resource", "error"]
+    );
+}
+
+pub async fn apps_round_trip_and_keys_are_unique(store: &dyn Store) {
+    let app = App {
+        id: "a1".into(),
+        name: "shop".into(),
+        ingest_key: "k1".into(),
+        origins: vec!["https://shop.example".into()],
+        sample_rate: 100.0,
+        retention_days: 30,
+        created_at: T0,
+    };
+    store.create_app(&app).await.unwrap();
+    let dup = App {
+        id: "a2".into(),
+        ..app.clone()
+    };
+    assert!(matches!(
+        store.create_app(&dup).await,
+        Err(fovea_store::StoreError::Conflict(_))
+    ));
+    let changed = App {
+        sample_rate: 10.0,
+        origins: vec!["*".into()],
+        ..app.clone()
+    };
+    store.update_app(&changed).await.unwrap();
+    assert_eq!(store.apps().await.unwrap(), vec![changed]);
+}
+
+pub async fn users_and_login_sessions_round_trip(store: &dyn Store) {
+    assert!(store.user("ada").await.unwrap().is_none());
+    let mut user = User {
+        username: "ada".into(),
+        password_hash: "$argon2id$v=19$first".into(),
+    };
+    store.put_user(&user).await.unwrap();
+    user.password_hash = "$argon2id$v=19$second".into();
+    store.put_user(&user).await.unwrap();
+    assert_eq!(store.user("ada").await.unwrap(), Some(user));
+
+    let login = LoginSession {
+        token_hash: "h1".into(),
+        username: "ada".into(),
+        expires_at: T0 + 86_400_000,
+    };
+    store.put_login_session(&login).await.unwrap();
+    assert_eq!(store.login_session("h1").await.unwrap(), Some(login));
+    store.delete_login_session("h1").await.unwrap();
+    assert!(store.login_session("h1").await.unwrap().is_none());
+    assert!(store.login_session("h2").await.unwrap().is_none());
+}
+
+/// Values reach SQL bound or quoted: quotes, backslashes and SQL in
+/// messages and filters are data, nothing else.
+pub async fn hostile_strings_are_data(store: &dyn Store) {
+    let nasty = "it's \\' OR 1=1 -- \"; DROP TABLE views; ünïcödé \u{1F600}";
+    let mut e = error("s1", T0, nasty, "fp'\\");
+    e.ctx.browser = Some(nasty.into());
+    store
+        .insert(vec![view("s1", "v'1", T0, "/a'b", 1, 10.0), e])
+        .await
+        .unwrap();
+    let issues = store.issues("app", &range()).await.unwrap();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].message, nasty);
+    assert_eq!(issues[0].fingerprint, "fp'\\");
+    let detail = store
+        .issue("app", "fp'\\", &range())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(detail.browsers[0].key.as_deref(), Some(nasty));
+    let f = Filters {
+        page: Some("/a'b".into()),
+        ..range()
+    };
+    let groups = store
+        .vitals(
+            "app",
+            &VitalsQuery {
+                metric: Metric::Lcp,
+                p: 75,
+                by: Dimension::Page,
+                filters: f,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(groups[0].key.as_deref(), Some("/a'b"));
+    let f = Filters {
+        browser: Some(nasty.into()),
+        ..range()
+    };
+    assert_eq!(store.issues("app", &f).await.unwrap().len(), 1);
+    assert!(store
+        .session("app", "s1' OR '1'='1")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+/// Every version of a view in separate batches, in any order, and every
+/// batch twice: one view, at its highest version, in every answer.
+pub async fn versions_and_copies_across_batches_count_once(store: &dyn Store) {
+    let versions: Vec<Event> = (1..=4)
+        .map(|v| view("s1", "v1", T0, "/", v, 100.0 * v as f64))
+        .collect();
+    for i in [2, 0, 3, 1, 3, 0] {
+        store.insert(vec![versions[i].clone()]).await.unwrap();
+    }
+    let click = Event {
+        event_id: Uuid::new_v4(),
+        ctx: ctx("s1", "v1", T0 + 1, "/"),
+        kind: EventKind::Action(ActionEvent {
+            action_type: "click".into(),
+            ..ActionEvent::default()
+        }),
+    };
+    // A client's retry carries the same event id with a slightly different
+    // drift-corrected time.
+    let mut retried = click.clone();
+    retried.ctx.ts += 40;
+    store.insert(vec![click]).await.unwrap();
+    store.insert(vec![retried]).await.unwrap();
+    let summary = store.summary("app", &range()).await.unwrap();
+    assert_eq!((summary.views, summary.sessions), (1, 1));
+    assert_eq!(summary.vitals["lcp"].value, Some(400.0));
+    let sessions = store
+        .sessions(
+            "app",
+            &SessionsQuery {
+                filters: range(),
+                user: None,
+                has_errors: false,
+                frustrated: false,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((sessions[0].views, sessions[0].actions), (1, 1));
+    let detail = store.session("app", "s1").await.unwrap().unwrap();
+    assert_eq!(lcp_of(&detail), vec![400.0]);
+    assert_eq!(detail.events.len(), 2);
+}
+
+/// The stored row is the highest version's, whole: a metric an older
+/// version had and the newest lacks is not counted (a regression test for
+/// ClickHouse filtering rows before `FINAL` picks the newest).
+pub async fn the_newest_version_wins_even_without_a_metric(store: &dyn Store) {
+    store
+        .insert(vec![view("s1", "v1", T0, "/", 1, 100.0)])
+        .await
+        .unwrap();
+    let mut newer = view("s1", "v1", T0, "/", 2, 0.0);
+    if let EventKind::View(v) = &mut newer.kind {
+        v.lcp = None;
+        v.cls = Some(0.2);
+    }
+    store.insert(vec![newer]).await.unwrap();
+    let q = |metric| VitalsQuery {
+        metric,
+        p: 75,
+        by: Dimension::Page,
+        filters: range(),
+    };
+    assert!(store
+        .vitals("app", &q(Metric::Lcp))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.vitals("app", &q(Metric::Cls)).await.unwrap()[0].count,
+        1
+    );
+    assert!(store
+        .slow_views("app", Metric::Lcp, &range(), 5)
+        .await
+        .unwrap()
+        .is_empty());
+    let hist = store.histogram("app", Metric::Lcp, &range()).await.unwrap();
+    assert_eq!(hist.iter().map(|b| b.count).sum::<u64>(), 0);
+}
+
+pub const HOUR: i64 = 3_600_000;
+
+pub fn lcp_by_page(from: i64, to: i64, p: u8) -> VitalsQuery {
+    VitalsQuery {
+        metric: Metric::Lcp,
+        p,
+        by: Dimension::Page,
+        filters: Filters {
+            from,
+            to,
+            ..Filters::last_day(to)
+        },
+    }
+}
+
+/// How many views a vitals question counted, over all its groups.
+pub async fn views_counted(store: &dyn Store, q: &VitalsQuery) -> u64 {
+    store
+        .vitals("app", q)
+        .await
+        .unwrap()
+        .iter()
+        .map(|g| g.count)
+        .sum()
+}
+
+/// 3000 views over six hours from T0 on three pages.
+pub fn six_hours_of_views() -> Vec<Event> {
+    let mut seed: u64 = 7;
+    (0..3000)
+        .map(|i| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let lcp = 200.0 + ((seed >> 33) % 6000) as f64;
+            let route = ["/", "/cart", "/product"][i % 3];
+            view(
+                &format!("s{i}"),
+                &format!("v{i}"),
+                T0 + i as i64 * 7_200,
+                route,
+                1,
+                lcp,
+            )
+        })
+        .collect()
+}
+
+pub async fn rolled_up_hours_answer_like_the_rows(store: &dyn Store) {
+    store.insert(six_hours_of_views()).await.unwrap();
+    let mut questions = Vec::new();
+    for (from, to) in [
+        (T0 - HOUR, T0 + 7 * HOUR),
+        (T0 + HOUR / 2, T0 + 3 * HOUR + 5),
+    ] {
+        for p in [50u8, 75, 95] {
+            let q = lcp_by_page(from, to, p);
+            let exact = store.vitals("app", &q).await.unwrap();
+            questions.push((q, exact));
+        }
+    }
+    let range = Filters {
+        from: T0 - HOUR,
+        to: T0 + 7 * HOUR,
+        ..Filters::last_day(T0)
+    };
+    let exact_summary = store.summary("app", &range).await.unwrap();
+    // Hours 0..=3 end before the cut-off; 4 and 5 stay raw.
+    assert_eq!(store.roll_up(T0 + 4 * HOUR + 60_000).await.unwrap(), 4);
+    let summary = store.summary("app", &range).await.unwrap();
+    assert_eq!(
+        (summary.views, summary.sessions, summary.errors),
+        (
+            exact_summary.views,
+            exact_summary.sessions,
+            exact_summary.errors
+        )
+    );
+    let (r, e) = (&summary.vitals["lcp"], &exact_summary.vitals["lcp"]);
+    assert_eq!((r.count, r.good, r.poor), (e.count, e.good, e.poor));
+    let (rv, ev) = (r.value.unwrap(), e.value.unwrap());
+    assert!((rv - ev).abs() / ev < 0.015, "summary p75 {rv} vs {ev}");
+    assert_eq!(
+        summary.vitals["inp"].count, 0,
+        "no INP values: none made up"
+    );
+    for (q, exact) in questions {
+        let rolled = store.vitals("app", &q).await.unwrap();
+        assert_eq!(rolled.len(), exact.len());
+        for (r, e) in rolled.iter().zip(&exact) {
+            assert_eq!(
+                (&r.key, r.count),
+                (&e.key, e.count),
+                "same groups, same order"
+            );
+            for (a, b) in [(r.good, e.good), (r.ni, e.ni), (r.poor, e.poor)] {
+                assert!((a - b).abs() < 1e-9, "shares are exact");
+            }
+            // DDSketch's 1% plus the interpolation quantile_cont does.
+            let err = (r.value - e.value).abs() / e.value;
+            assert!(
+                err < 0.015,
+                "p{} {:?}: {} vs {}",
+                q.p,
+                r.key,
+                r.value,
+                e.value
+            );
+        }
+    }
+    // A filter the roll-ups do not keep takes the exact path.
+    let mut q = lcp_by_page(T0 - HOUR, T0 + 7 * HOUR, 75);
+    let all = store.vitals("app", &q).await.unwrap();
+    q.filters.page = Some("/cart".into());
+    let cart = store.vitals("app", &q).await.unwrap();
+    let mut cart_lcp: Vec<f64> = six_hours_of_views()
+        .iter()
+        .filter(|e| e.ctx.route == "/cart")
+        .filter_map(|e| match &e.kind {
+            EventKind::View(v) => v.lcp,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cart.len(), 1);
+    assert_eq!(cart[0].value, percentile(&mut cart_lcp, 0.75));
+    assert_ne!(
+        all.iter().find(|g| g.key == cart[0].key).unwrap().value,
+        cart[0].value
+    );
+}
+
+pub async fn a_new_version_in_a_rolled_up_hour_replaces_the_old_one(store: &dyn Store) {
+    let views: Vec<Event> = (0..100)
+        .map(|i| view("s", &format!("v{i}"), T0 + i * 1000, "/", 1, 1000.0))
+        .collect();
+    store.insert(views).await.unwrap();
+    assert_eq!(store.roll_up(T0 + 2 * HOUR).await.unwrap(), 1);
+    let q = lcp_by_page(T0 - HOUR, T0 + 2 * HOUR, 75);
+    assert_eq!(store.vitals("app", &q).await.unwrap()[0].poor, 0.0);
+
+    // The view's final version arrives after its hour was rolled up.
+    store
+        .insert(vec![view("s", "v0", T0, "/", 2, 9000.0)])
+        .await
+        .unwrap();
+    let after = store.vitals("app", &q).await.unwrap();
+    assert_eq!((after[0].count, after[0].poor), (100, 0.01));
+    assert_eq!(
+        store.roll_up(T0 + 2 * HOUR).await.unwrap(),
+        1,
+        "rolled up again"
+    );
+    let again = store.vitals("app", &q).await.unwrap();
+    assert_eq!((again[0].count, again[0].poor), (100, 0.01));
+    assert!(
+        (again[0].value - 1000.0).abs() <= 10.0,
+        "within the sketch's 1%"
+    );
+}
+
+/// Retention at a day's start: every backend drops whole days at least
+/// (ClickHouse drops nothing finer), and the roll-ups go with the rows.
+pub async fn retention_drops_the_roll_ups_with_the_rows(store: &dyn Store) {
+    let day = 86_400_000;
+    let yesterday: Vec<Event> = (0..500)
+        .map(|i| {
+            view(
+                &format!("y{i}"),
+                &format!("y{i}"),
+                T0 - day + i * 1000,
+                "/",
+                1,
+                500.0,
+            )
+        })
+        .collect();
+    store.insert(yesterday).await.unwrap();
+    store.insert(six_hours_of_views()).await.unwrap();
+    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 7);
+    let q = lcp_by_page(T0 - 2 * day, T0 + 7 * HOUR, 75);
+    assert_eq!(views_counted(store, &q).await, 3500);
+    let today = T0 - T0.rem_euclid(day);
+    store.expire("app", today).await.unwrap();
+    assert_eq!(views_counted(store, &q).await, 3000, "yesterday is gone");
+    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 0);
+    assert_eq!(views_counted(store, &q).await, 3000);
+}
+
+pub async fn small_groups_interpolate_like_the_exact_path(store: &dyn Store) {
+    let lcp = [1000.0, 2000.0, 3000.0];
+    let views: Vec<Event> = lcp
+        .iter()
+        .enumerate()
+        .map(|(i, v)| view("s", &format!("v{i}"), T0 + i as i64, "/three", 1, *v))
+        .chain([
+            view("s", "w0", T0 + 10, "/two", 1, 1000.0),
+            view("s", "w1", T0 + 11, "/two", 1, 3000.0),
+        ])
+        .collect();
+    store.insert(views).await.unwrap();
+    let exact = store
+        .vitals("app", &lcp_by_page(T0, T0 + HOUR, 75))
+        .await
+        .unwrap();
+    assert_eq!(store.roll_up(T0 + 2 * HOUR).await.unwrap(), 1);
+    for p in [50u8, 75, 90] {
+        let q = lcp_by_page(T0, T0 + HOUR, p);
+        for g in store.vitals("app", &q).await.unwrap() {
+            let mut values: Vec<f64> = match g.key.as_deref() {
+                Some("/three") => lcp.to_vec(),
+                _ => vec![1000.0, 3000.0],
+            };
+            let want = percentile(&mut values, f64::from(p) / 100.0);
+            assert!(
+                (g.value - want).abs() <= want * 0.01,
+                "p{p} {:?}: {} vs {want}",
+                g.key,
+                g.value
+            );
+        }
+    }
+    // The ends of a group are exact; a middle value comes from the sketch,
+    // which shows that the roll-up answered.
+    let rolled = store
+        .vitals("app", &lcp_by_page(T0, T0 + HOUR, 75))
+        .await
+        .unwrap();
+    let two = |gs: &[fovea_query::VitalsGroup]| {
+        gs.iter()
+            .find(|g| g.key.as_deref() == Some("/two"))
+            .unwrap()
+            .value
+    };
+    assert_eq!(two(&rolled), 2500.0);
+    assert_eq!(two(&exact), 2500.0);
+    let p50 = store
+        .vitals("app", &lcp_by_page(T0, T0 + HOUR, 50))
+        .await
+        .unwrap();
+    let middle = p50
+        .iter()
+        .find(|g| g.key.as_deref() == Some("/three"))
+        .unwrap()
+        .value;
+    assert!(
+        middle != 2000.0 && (middle - 2000.0).abs() <= 20.0,
+        "{middle}"
+    );
+}
+
+pub async fn quiet_hours_count_as_rolled_up(store: &dyn Store) {
+    // Views at hours 0 and 5; hours 1..=4 are empty.
+    store
+        .insert(vec![
+            view("s", "a", T0, "/", 1, 1000.0),
+            view("s", "b", T0 + 5 * HOUR, "/", 1, 3000.0),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 2);
+    // A late view into a quiet hour drops its mark like any roll-up.
+    store
+        .insert(vec![view("s", "c", T0 + 2 * HOUR, "/", 1, 2000.0)])
+        .await
+        .unwrap();
+    let q = lcp_by_page(T0, T0 + 6 * HOUR, 50);
+    let g = &store.vitals("app", &q).await.unwrap()[0];
+    assert_eq!(g.count, 3);
+    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 1);
+    assert_eq!(store.vitals("app", &q).await.unwrap()[0].count, 3);
+}
+
+/// Defines one `#[tokio::test]` per suite test for a backend: `$open` is an
+/// async fn returning `Option<(guard, Arc<dyn Store>)>`, `None` to skip.
+#[macro_export]
+macro_rules! store_suite {
+    ($open:path) => {
+        $crate::store_suite!(@each $open;
+            views_keep_their_highest_version,
+            a_replayed_batch_is_stored_once,
+            retention_deletes_only_old_events_of_the_app,
+            percentiles_and_ratings_match_an_independent_computation,
+            filters_restrict_every_query,
+            sessions_issues_resources_and_series,
+            apps_round_trip_and_keys_are_unique,
+            users_and_login_sessions_round_trip,
+            hostile_strings_are_data,
+            versions_and_copies_across_batches_count_once,
+            the_newest_version_wins_even_without_a_metric,
+            rolled_up_hours_answer_like_the_rows,
+            a_new_version_in_a_rolled_up_hour_replaces_the_old_one,
+            retention_drops_the_roll_ups_with_the_rows,
+            small_groups_interpolate_like_the_exact_path,
+            quiet_hours_count_as_rolled_up
+        );
+    };
+    (@each $open:path; $($name:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let Some((_guard, store)) = $open().await else {
+                    return;
+                };
+                suite::$name(store.as_ref()).await;
+            }
+        )*
+    };
+}
