@@ -4,13 +4,14 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use fovea_query::App;
+use fovea_schema::App;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{random_token, Principal};
+use crate::auth::Principal;
+use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::state::now_ms;
+use crate::token::random_token;
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]

@@ -2,23 +2,20 @@
 //! session cookie, rate-limited login) and bearer tokens. Ingest keys are
 //! not credentials here: they only write, through the intake.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fovea_store::LoginSession;
-use rand::RngCore;
 use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::state::now_ms;
-use crate::AppState;
+use crate::token::{hash_token, random_token};
+use crate::{password, AppState};
 
 const COOKIE: &str = "fovea_session";
 const SESSION_TTL_MS: i64 = 7 * 86_400_000;
@@ -26,49 +23,6 @@ const SESSION_TTL_MS: i64 = 7 * 86_400_000;
 /// cross-site page cannot add it without a CORS preflight, which Fovea's API
 /// never grants, so it stops CSRF.
 pub const CSRF_HEADER: &str = "x-fovea-csrf";
-
-pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn sha256_hex(s: &str) -> String {
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Argon2id with the crate's default (OWASP-recommended) parameters; slow on
-/// purpose, so it runs on the blocking pool.
-pub async fn hash_password(password: String) -> String {
-    tokio::task::spawn_blocking(move || {
-        let mut bytes = [0u8; 16];
-        rand::rng().fill_bytes(&mut bytes);
-        let salt = SaltString::encode_b64(&bytes).expect("16 bytes make a valid salt");
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .expect("argon2 hashing with valid parameters")
-            .to_string()
-    })
-    .await
-    .expect("hashing task")
-}
-
-async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
-}
 
 fn cookie_token(headers: &HeaderMap) -> Option<&str> {
     headers
@@ -110,7 +64,7 @@ impl FromRequestParts<AppState> for Principal {
         let token = cookie_token(&parts.headers).ok_or(ApiError::Unauthorized)?;
         let session = state
             .store
-            .login_session(&sha256_hex(token))
+            .login_session(&hash_token(token))
             .await?
             .filter(|s| s.expires_at > now_ms())
             .ok_or(ApiError::Unauthorized)?;
@@ -151,7 +105,7 @@ pub async fn login(
         .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     let user = state.store.user(&req.username).await?;
     let ok = match user {
-        Some(u) => verify_password(req.password, u.password_hash).await,
+        Some(u) => password::verify(req.password, u.password_hash).await,
         None => false,
     };
     if !ok {
@@ -163,7 +117,7 @@ pub async fn login(
     state
         .store
         .put_login_session(&LoginSession {
-            token_hash: sha256_hex(&token),
+            token_hash: hash_token(&token),
             username: req.username,
             expires_at: now_ms() + SESSION_TTL_MS,
         })
@@ -182,7 +136,7 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = cookie_token(&headers) {
-        state.store.delete_login_session(&sha256_hex(token)).await?;
+        state.store.delete_login_session(&hash_token(token)).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.headers_mut().insert(

@@ -14,9 +14,9 @@ use fovea_intake::{Batch, BatchMeta, IntakeError};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::clock::now_ms;
 use crate::error::IntakeReply;
 use crate::metrics::Reason;
-use crate::state::now_ms;
 use crate::AppState;
 
 #[derive(Deserialize)]

@@ -6,15 +6,18 @@
 
 mod apps;
 mod auth;
+mod clock;
 mod dashboard;
 mod error;
 mod intake;
 mod metrics;
 mod openapi;
+mod password;
 mod query;
 mod ratelimit;
 mod settings;
 mod state;
+mod token;
 mod writer;
 
 pub use settings::{Settings, StaticApp};

@@ -17,9 +17,9 @@ use utoipa::ToSchema;
 
 use crate::apps::find;
 use crate::auth::Principal;
+use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::metrics::Endpoint;
-use crate::state::now_ms;
 use crate::AppState;
 
 /// Query-string parameters with a JSON 400 naming the bad one.

@@ -4,13 +4,16 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use fovea_pipeline::{Geo, Pipeline, PipelineOptions};
-use fovea_query::{App, DAY_MS};
+use fovea_query::DAY_MS;
+use fovea_schema::App;
 use fovea_spool::Spool;
 use fovea_store::{Store, StoreError, User};
 
+use crate::clock::now_ms;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
-use crate::{auth, Settings, StartError};
+use crate::token::random_token;
+use crate::{password, Settings, StartError};
 
 /// Shared by every handler, the writer and the periodic tasks.
 #[derive(Clone)]
@@ -44,12 +47,6 @@ impl Deref for AppState {
     fn deref(&self) -> &Inner {
         &self.inner
     }
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 impl AppState {
@@ -140,14 +137,14 @@ impl AppState {
         ) {
             (Some(p), _) => Some(p.clone()),
             (None, None) => {
-                let p = auth::random_token(12);
+                let p = random_token(12);
                 tracing::warn!(username = "admin", password = %p, "created the admin user; this password is shown once");
                 Some(p)
             }
             (None, Some(_)) => None,
         };
         if let Some(p) = password {
-            let hash = auth::hash_password(p).await;
+            let hash = password::hash(p).await;
             self.store
                 .put_user(&User {
                     username: "admin".into(),

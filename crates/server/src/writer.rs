@@ -13,8 +13,8 @@ use fovea_intake::Batch;
 use fovea_spool::Reader;
 use tokio::runtime::Handle;
 
+use crate::clock::now_ms;
 use crate::metrics::Reason;
-use crate::state::now_ms;
 use crate::AppState;
 
 /// Spooled bytes read into one store write at most. 2 MiB (≈ 8k events) is

@@ -1,0 +1,34 @@
+//! Password hashes: Argon2id with the crate's default (OWASP-recommended)
+//! parameters. Slow on purpose, so both directions run on the blocking pool.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+
+pub async fn hash(password: String) -> String {
+    tokio::task::spawn_blocking(move || {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        let salt = SaltString::encode_b64(&bytes).expect("16 bytes make a valid salt");
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .expect("argon2 hashing with valid parameters")
+            .to_string()
+    })
+    .await
+    .expect("hashing task")
+}
+
+pub async fn verify(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
