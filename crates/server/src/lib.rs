@@ -1,8 +1,8 @@
 //! Fovea's HTTP surface and its background work.
 //!
 //! [`router`] builds the whole HTTP API over an [`AppState`] (so tests call
-//! it without a socket); [`start`] opens the spool and the store, starts the
-//! writer and returns everything `fovea serve` needs to run and stop.
+//! it without a socket); [`start`] opens the store and the spool and starts
+//! the writer; [`run`] is all of `fovea serve`, from start to shutdown.
 
 mod apps;
 mod auth;
@@ -16,16 +16,16 @@ mod password;
 mod query;
 mod ratelimit;
 mod settings;
+mod startup;
 mod state;
 mod token;
 mod writer;
 
+pub use fovea_store::{ClickHouseConfig, StoreConfig};
 pub use settings::{Settings, StaticApp};
+pub use startup::{run, start, Running, StartError};
 pub use state::AppState;
 pub use writer::Writer;
-
-use std::sync::Arc;
-use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -58,46 +58,4 @@ pub fn router(state: AppState) -> Router {
         .route("/sdk/{file}", get(dashboard::sdk))
         .fallback(dashboard::serve)
         .with_state(state)
-}
-
-/// What a running server is made of, for the binary to wire and stop.
-pub struct Running {
-    pub state: AppState,
-    pub writer: Writer,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("data directory {0}: {1}")]
-    DataDir(String, std::io::Error),
-    #[error(transparent)]
-    Spool(#[from] fovea_spool::SpoolError),
-    #[error(transparent)]
-    Store(#[from] fovea_store::StoreError),
-    #[error(transparent)]
-    Geo(#[from] fovea_pipeline::GeoError),
-}
-
-/// Opens the data directory (spool + DuckDB file), bootstraps apps and the
-/// admin user, and starts the writer and the periodic tasks.
-pub async fn start(settings: Settings) -> Result<Running, StartError> {
-    let dir = &settings.data_dir;
-    std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
-    let store: Arc<dyn fovea_store::Store> = Arc::new(fovea_store::DuckStore::open(
-        &dir.join("fovea.duckdb"),
-        &settings.duckdb_memory_limit,
-    )?);
-    let (spool, reader) = fovea_spool::open(
-        &dir.join("spool"),
-        fovea_spool::Options {
-            max_pending_bytes: settings.spool_max_bytes,
-            commit_interval: settings.spool_commit_interval,
-            ..fovea_spool::Options::default()
-        },
-    )?;
-    let state = AppState::new(settings, store, spool)?;
-    state.bootstrap().await?;
-    let writer = Writer::spawn(reader, state.clone());
-    state.spawn_maintenance(Duration::from_secs(10));
-    Ok(Running { state, writer })
 }

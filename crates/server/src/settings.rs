@@ -2,13 +2,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use fovea_intake::Limits;
+use fovea_store::StoreConfig;
 use serde::Deserialize;
 
 /// Everything the server needs to know; the binary fills it from flags,
 /// `FOVEA_*` variables and the config file (see the README).
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The spool, and the DuckDB file when that is the store.
     pub data_dir: PathBuf,
+    pub store: StoreConfig,
     /// Accepted as an admin bearer token.
     pub admin_token: Option<String>,
     /// Sets the password of user `admin` at start.
@@ -22,7 +25,6 @@ pub struct Settings {
     /// Least time between two spool syncs under load (see
     /// `fovea_spool::Options::commit_interval`).
     pub spool_commit_interval: Duration,
-    pub duckdb_memory_limit: String,
     pub limits: Limits,
     /// Request headers carrying the client's country, first match wins.
     pub geo_country_headers: Vec<String>,
@@ -42,10 +44,15 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Defaults for a data directory; what `fovea serve` uses when nothing
-    /// else is said.
+    /// Defaults for a data directory, storing in DuckDB at
+    /// `<data_dir>/fovea.duckdb`; what `fovea serve` uses when nothing else
+    /// is said.
     pub fn new(data_dir: PathBuf) -> Settings {
         Settings {
+            store: StoreConfig::DuckDb {
+                path: data_dir.join("fovea.duckdb"),
+                memory_limit: "256MB".into(),
+            },
             data_dir,
             admin_token: None,
             admin_password: None,
@@ -53,7 +60,6 @@ impl Settings {
             writer_flush: Duration::from_secs(1),
             spool_max_bytes: 1 << 30,
             spool_commit_interval: fovea_spool::Options::default().commit_interval,
-            duckdb_memory_limit: "256MB".into(),
             limits: Limits::default(),
             geo_country_headers: vec!["cf-ipcountry".into(), "cloudfront-viewer-country".into()],
             geo_region_headers: vec!["cloudfront-viewer-country-region".into()],

@@ -7,13 +7,12 @@ use fovea_pipeline::{Geo, Pipeline, PipelineOptions};
 use fovea_query::DAY_MS;
 use fovea_schema::App;
 use fovea_spool::Spool;
-use fovea_store::{Store, StoreError, User};
+use fovea_store::{Store, StoreError};
 
 use crate::clock::now_ms;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
-use crate::token::random_token;
-use crate::{password, Settings, StartError};
+use crate::{Settings, StartError};
 
 /// Shared by every handler, the writer and the periodic tasks.
 #[derive(Clone)]
@@ -99,60 +98,6 @@ impl AppState {
         }
         *self.apps.write().expect("apps") = index;
         Ok(apps)
-    }
-
-    /// Creates or updates the config file's apps and sets the admin
-    /// password; on a first start without one, makes one up and logs it once.
-    pub async fn bootstrap(&self) -> Result<(), StoreError> {
-        let existing = self.store.apps().await?;
-        for s in &self.settings.apps {
-            let id = s.id.clone().unwrap_or_else(|| s.name.clone());
-            let app = App {
-                id: id.clone(),
-                name: s.name.clone(),
-                ingest_key: s.ingest_key.clone(),
-                origins: s.origins.clone(),
-                sample_rate: s.sample_rate.unwrap_or(100.0),
-                retention_days: s
-                    .retention_days
-                    .unwrap_or(self.settings.default_retention_days),
-                created_at: now_ms(),
-            };
-            match existing.iter().find(|a| a.id == id) {
-                Some(old) => {
-                    self.store
-                        .update_app(&App {
-                            created_at: old.created_at,
-                            ..app
-                        })
-                        .await?
-                }
-                None => self.store.create_app(&app).await?,
-            }
-        }
-        self.refresh_apps().await?;
-        let password = match (
-            &self.settings.admin_password,
-            self.store.user("admin").await?,
-        ) {
-            (Some(p), _) => Some(p.clone()),
-            (None, None) => {
-                let p = random_token(12);
-                tracing::warn!(username = "admin", password = %p, "created the admin user; this password is shown once");
-                Some(p)
-            }
-            (None, Some(_)) => None,
-        };
-        if let Some(p) = password {
-            let hash = password::hash(p).await;
-            self.store
-                .put_user(&User {
-                    username: "admin".into(),
-                    password_hash: hash,
-                })
-                .await?;
-        }
-        Ok(())
     }
 
     /// Refreshes the app index every `period`, rolls up vitals every minute

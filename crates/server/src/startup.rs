@@ -1,0 +1,160 @@
+//! Start-up and shutdown: open the store and the spool, create the config
+//! file's apps and the admin user, start the writer and the periodic tasks,
+//! serve until told to stop, then drain the spool.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use fovea_schema::App;
+use fovea_store::{StoreConfig, StoreError, User};
+
+use crate::clock::now_ms;
+use crate::token::random_token;
+use crate::{password, router, AppState, Settings, Writer};
+
+/// What a running server is made of: its state, for [`router`], and the
+/// writer, to stop.
+pub struct Running {
+    pub state: AppState,
+    pub writer: Writer,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("listening on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+    #[error("serving: {0}")]
+    Serve(std::io::Error),
+    #[error(transparent)]
+    Spool(#[from] fovea_spool::SpoolError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Geo(#[from] fovea_pipeline::GeoError),
+}
+
+/// Opens the store and the spool (in the data directory), creates or
+/// updates the config file's apps and the admin user, and starts the writer
+/// and the periodic tasks.
+pub async fn start(settings: Settings) -> Result<Running, StartError> {
+    let dir = &settings.data_dir;
+    std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
+    let store = fovea_store::open(&settings.store).await?;
+    let (spool, reader) = fovea_spool::open(
+        &dir.join("spool"),
+        fovea_spool::Options {
+            max_pending_bytes: settings.spool_max_bytes,
+            commit_interval: settings.spool_commit_interval,
+            ..fovea_spool::Options::default()
+        },
+    )?;
+    let state = AppState::new(settings, store, spool)?;
+    bootstrap(&state).await?;
+    let writer = Writer::spawn(reader, state.clone());
+    state.spawn_maintenance(Duration::from_secs(10));
+    Ok(Running { state, writer })
+}
+
+/// `fovea serve`: starts, serves on `listen` until `shutdown` resolves,
+/// lets the requests in flight finish, then stops the writer, which stores
+/// what the spool holds before it returns.
+pub async fn run(
+    listen: SocketAddr,
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let data_dir = settings.data_dir.clone();
+    let store = match settings.store {
+        StoreConfig::DuckDb { .. } => "duckdb",
+        StoreConfig::ClickHouse(_) => "clickhouse",
+    };
+    let running = start(settings).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| StartError::Listen(listen, e))?;
+    // The bound address, not the asked one: with port 0 this says which.
+    let listen = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(listen, e))?;
+    let apps = running.state.refresh_apps().await?.len();
+    tracing::info!(
+        listen = %listen,
+        data_dir = %data_dir.canonicalize().unwrap_or(data_dir).display(),
+        store,
+        dashboard = %format!("http://{listen}/"),
+        apps,
+        "fovea is up"
+    );
+    if apps == 0 {
+        tracing::info!("no apps yet: create one in the dashboard (Settings) or with POST /api/v1/apps, then add the SDK snippet to your site");
+    }
+    let app = router(running.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests, then draining the spool");
+        })
+        .await
+        .map_err(StartError::Serve)?;
+    running.writer.shutdown().await;
+    tracing::info!("fovea stopped");
+    Ok(())
+}
+
+/// Creates or updates the config file's apps and sets the admin password;
+/// on a first start without one, makes one up and logs it once.
+async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
+    let existing = state.store.apps().await?;
+    for s in &state.settings.apps {
+        let id = s.id.clone().unwrap_or_else(|| s.name.clone());
+        let app = App {
+            id: id.clone(),
+            name: s.name.clone(),
+            ingest_key: s.ingest_key.clone(),
+            origins: s.origins.clone(),
+            sample_rate: s.sample_rate.unwrap_or(100.0),
+            retention_days: s
+                .retention_days
+                .unwrap_or(state.settings.default_retention_days),
+            created_at: now_ms(),
+        };
+        match existing.iter().find(|a| a.id == id) {
+            Some(old) => {
+                state
+                    .store
+                    .update_app(&App {
+                        created_at: old.created_at,
+                        ..app
+                    })
+                    .await?
+            }
+            None => state.store.create_app(&app).await?,
+        }
+    }
+    state.refresh_apps().await?;
+    let password = match (
+        &state.settings.admin_password,
+        state.store.user("admin").await?,
+    ) {
+        (Some(p), _) => Some(p.clone()),
+        (None, None) => {
+            let p = random_token(12);
+            tracing::warn!(username = "admin", password = %p, "created the admin user; this password is shown once");
+            Some(p)
+        }
+        (None, Some(_)) => None,
+    };
+    if let Some(p) = password {
+        state
+            .store
+            .put_user(&User {
+                username: "admin".into(),
+                password_hash: password::hash(p).await,
+            })
+            .await?;
+    }
+    Ok(())
+}
