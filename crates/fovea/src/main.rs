@@ -1,14 +1,17 @@
-//! The `fovea` binary: parses flags, environment and config file, then
-//! wires the server's parts together. Everything else lives in libraries.
+//! The `fovea` binary: reads the settings (flags, `FOVEA_*` variables, the
+//! config file), sets up logging, the runtime and the allocator, and hands
+//! over to `fovea_server::run`. Everything else lives in libraries.
 
+use std::future::Future;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
-use fovea_server::{Settings, StaticApp};
-use serde::Deserialize;
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use fovea_server::{ClickHouseConfig, Settings, StaticApp, StoreConfig};
+use serde::{Deserialize, Serialize};
 
 #[derive(Parser)]
 #[command(name = "fovea", version, about = "Self-hosted real user monitoring")]
@@ -23,19 +26,29 @@ enum Command {
     Serve(Serve),
 }
 
-/// Every flag can also be set by its FOVEA_* variable or in the config file
-/// (same name, snake_case); flags win over variables, variables over the file.
 #[derive(Args)]
 struct Serve {
-    /// Address to listen on.
-    #[arg(long, env = "FOVEA_LISTEN")]
-    listen: Option<SocketAddr>,
-    /// Where the spool and the DuckDB file live.
-    #[arg(long, env = "FOVEA_DATA_DIR")]
-    data_dir: Option<PathBuf>,
-    /// TOML config file (settings and [[apps]]).
+    /// TOML config file: any setting below (same name in snake_case) and
+    /// [[apps]].
     #[arg(long, env = "FOVEA_CONFIG")]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    options: Options,
+}
+
+/// Every setting of `fovea serve`, declared once: each is a flag, a
+/// `FOVEA_*` variable and a key of the config file. Flags win over
+/// variables, variables over the file, the file over the defaults; so every
+/// setting is an `Option` here, `None` meaning "not given by this source".
+#[derive(Args, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Options {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "FOVEA_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Where the spool and the DuckDB file live [default: data].
+    #[arg(long, env = "FOVEA_DATA_DIR")]
+    data_dir: Option<PathBuf>,
     /// Bearer token with admin rights, for automation.
     #[arg(long, env = "FOVEA_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
@@ -51,9 +64,29 @@ struct Serve {
     /// Least time between two spool syncs under load, in µs (at most 100 ms).
     #[arg(long, env = "FOVEA_SPOOL_COMMIT_INTERVAL_US")]
     spool_commit_interval_us: Option<u64>,
+    /// Where events are stored [default: duckdb].
+    #[arg(long, env = "FOVEA_STORE")]
+    store: Option<StoreKind>,
     /// DuckDB's memory limit, e.g. 256MB.
     #[arg(long, env = "FOVEA_DUCKDB_MEMORY_LIMIT")]
     duckdb_memory_limit: Option<String>,
+    /// ClickHouse HTTP endpoints, e.g. http://127.0.0.1:8123; with a
+    /// cluster, one per shard, comma-separated.
+    #[arg(long, env = "FOVEA_CLICKHOUSE_URL", value_delimiter = ',')]
+    clickhouse_url: Option<Vec<String>>,
+    /// ClickHouse database [default: fovea].
+    #[arg(long, env = "FOVEA_CLICKHOUSE_DATABASE")]
+    clickhouse_database: Option<String>,
+    /// ClickHouse user [default: default].
+    #[arg(long, env = "FOVEA_CLICKHOUSE_USER")]
+    clickhouse_user: Option<String>,
+    /// ClickHouse password.
+    #[arg(long, env = "FOVEA_CLICKHOUSE_PASSWORD", hide_env_values = true)]
+    clickhouse_password: Option<String>,
+    /// A `remote_servers` cluster of ClickHouse: events go to Distributed
+    /// tables over its shards.
+    #[arg(long, env = "FOVEA_CLICKHOUSE_CLUSTER")]
+    clickhouse_cluster: Option<String>,
     /// MaxMind / DB-IP .mmdb file for country lookup by IP.
     #[arg(long, env = "FOVEA_GEO_MMDB")]
     geo_mmdb: Option<PathBuf>,
@@ -81,118 +114,250 @@ struct Serve {
     /// Largest intake body as sent, in bytes.
     #[arg(long, env = "FOVEA_MAX_BODY_BYTES")]
     max_body_bytes: Option<usize>,
-}
-
-/// The config file: the same settings as the flags, plus apps.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    listen: Option<SocketAddr>,
-    data_dir: Option<PathBuf>,
-    admin_token: Option<String>,
-    admin_password: Option<String>,
-    writer_flush_ms: Option<u64>,
-    spool_max_bytes: Option<u64>,
-    spool_commit_interval_us: Option<u64>,
-    duckdb_memory_limit: Option<String>,
-    geo_mmdb: Option<PathBuf>,
-    geo_country_headers: Option<Vec<String>>,
-    client_ip_header: Option<String>,
-    keep_bots: Option<bool>,
-    scrub_query_keys: Option<Vec<String>>,
-    rate_limit: Option<f64>,
-    cookie_secure: Option<bool>,
-    retention_days: Option<u32>,
-    max_body_bytes: Option<usize>,
-    #[serde(default)]
+    /// Log filter, e.g. `info` or `warn,fovea_server=debug` [default: info].
+    #[arg(long, env = "FOVEA_LOG")]
+    log: Option<String>,
+    /// `json` writes one JSON object per line, for log shippers
+    /// [default: text].
+    #[arg(long, env = "FOVEA_LOG_FORMAT")]
+    log_format: Option<LogFormat>,
+    /// Apps created or updated at start: only in the config file.
+    #[arg(skip)]
+    #[serde(default, skip_serializing)]
     apps: Vec<StaticApp>,
 }
 
-fn settings(cli: Serve) -> anyhow::Result<(SocketAddr, Settings)> {
-    let file: FileConfig = match &cli.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+#[derive(Clone, Copy, Default, PartialEq, Debug, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum StoreKind {
+    /// An embedded DuckDB file in the data directory.
+    #[default]
+    Duckdb,
+    /// A ClickHouse server or cluster, shared by several fovea nodes.
+    Clickhouse,
+}
+
+#[derive(Clone, Copy, Default, PartialEq, Debug, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// What `serve` was told, resolved: where to listen, how to log, the rest.
+struct Config {
+    listen: SocketAddr,
+    log: String,
+    log_format: LogFormat,
+    settings: Settings,
+}
+
+impl Serve {
+    fn merged(self) -> anyhow::Result<Options> {
+        let Some(path) = self.config else {
+            return Ok(self.options);
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let file: Options =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        self.options.over(file)
+    }
+}
+
+impl Options {
+    /// Each setting from `self` where given, else from `under`. Done on the
+    /// TOML tables of both (a `None` is no key) so that it is written once
+    /// for every setting.
+    fn over(self, under: Options) -> anyhow::Result<Options> {
+        let mut table = toml::Table::try_from(&under).context("merging settings")?;
+        table.extend(toml::Table::try_from(&self).context("merging settings")?);
+        let merged: Options = table.try_into().context("merging settings")?;
+        Ok(Options {
+            apps: under.apps,
+            ..merged
+        })
+    }
+
+    fn resolve(self) -> anyhow::Result<Config> {
+        // Destructured whole, so that a setting added above and not used
+        // here fails to compile (unused variable).
+        let Options {
+            listen,
+            data_dir,
+            admin_token,
+            admin_password,
+            writer_flush_ms,
+            spool_max_bytes,
+            spool_commit_interval_us,
+            store,
+            duckdb_memory_limit,
+            clickhouse_url,
+            clickhouse_database,
+            clickhouse_user,
+            clickhouse_password,
+            clickhouse_cluster,
+            geo_mmdb,
+            geo_country_headers,
+            client_ip_header,
+            keep_bots,
+            scrub_query_keys,
+            rate_limit,
+            cookie_secure,
+            retention_days,
+            max_body_bytes,
+            log,
+            log_format,
+            apps,
+        } = self;
+        let mut s = Settings::new(data_dir.unwrap_or_else(|| PathBuf::from("data")));
+        match store.unwrap_or_default() {
+            StoreKind::Duckdb => {
+                for (key, given) in [
+                    ("clickhouse_url", clickhouse_url.is_some()),
+                    ("clickhouse_database", clickhouse_database.is_some()),
+                    ("clickhouse_user", clickhouse_user.is_some()),
+                    ("clickhouse_password", clickhouse_password.is_some()),
+                    ("clickhouse_cluster", clickhouse_cluster.is_some()),
+                ] {
+                    // Most likely a forgotten --store: storing into a local
+                    // file instead would go unnoticed.
+                    if given {
+                        bail!(
+                            "{} is set but the store is duckdb: set {} to clickhouse",
+                            names(key),
+                            names("store")
+                        );
+                    }
+                }
+                if let (Some(limit), StoreConfig::DuckDb { memory_limit, .. }) =
+                    (duckdb_memory_limit, &mut s.store)
+                {
+                    *memory_limit = limit;
+                }
+            }
+            StoreKind::Clickhouse => {
+                if duckdb_memory_limit.is_some() {
+                    bail!(
+                        "{} is set but the store is clickhouse: remove it",
+                        names("duckdb_memory_limit")
+                    );
+                }
+                s.store = StoreConfig::ClickHouse(ClickHouseConfig {
+                    urls: clickhouse_urls(clickhouse_url.unwrap_or_default())?,
+                    database: clickhouse_database.unwrap_or_else(|| "fovea".into()),
+                    user: clickhouse_user.unwrap_or_else(|| "default".into()),
+                    password: clickhouse_password.filter(|p| !p.is_empty()),
+                    cluster: clickhouse_cluster.filter(|c| !c.is_empty()),
+                });
+            }
         }
-        None => FileConfig::default(),
-    };
-    let listen = cli
-        .listen
-        .or(file.listen)
-        .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid"));
-    let data_dir = cli
-        .data_dir
-        .or(file.data_dir)
-        .unwrap_or_else(|| PathBuf::from("data"));
-    let mut s = Settings::new(data_dir);
-    s.admin_token = cli
-        .admin_token
-        .or(file.admin_token)
-        .filter(|t| !t.is_empty());
-    s.admin_password = cli
-        .admin_password
-        .or(file.admin_password)
-        .filter(|p| !p.is_empty());
-    s.apps = file.apps;
-    if let Some(ms) = cli.writer_flush_ms.or(file.writer_flush_ms) {
-        s.writer_flush = Duration::from_millis(ms.max(10));
+        s.admin_token = admin_token.filter(|t| !t.is_empty());
+        s.admin_password = admin_password.filter(|p| !p.is_empty());
+        s.apps = apps;
+        if let Some(ms) = writer_flush_ms {
+            s.writer_flush = Duration::from_millis(ms.max(10));
+        }
+        if let Some(b) = spool_max_bytes {
+            s.spool_max_bytes = b;
+        }
+        if let Some(us) = spool_commit_interval_us {
+            // Acks under load wait up to this long: a typo must not make it seconds.
+            s.spool_commit_interval = Duration::from_micros(us.min(100_000));
+        }
+        s.geo_mmdb = geo_mmdb;
+        if let Some(h) = geo_country_headers {
+            s.geo_country_headers = h;
+        }
+        s.client_ip_header = client_ip_header;
+        s.exclude_bots = !keep_bots.unwrap_or(false);
+        if let Some(k) = scrub_query_keys {
+            s.scrub_query_keys = k;
+        }
+        if let Some(r) = rate_limit {
+            s.rate_limit_per_app = r;
+        }
+        s.cookie_secure = cookie_secure.unwrap_or(false);
+        if let Some(d) = retention_days {
+            s.default_retention_days = d;
+        }
+        if let Some(b) = max_body_bytes {
+            s.limits.max_body = b;
+        }
+        Ok(Config {
+            listen: listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            log: log.unwrap_or_else(|| "info".into()),
+            log_format: log_format.unwrap_or_default(),
+            settings: s,
+        })
     }
-    if let Some(b) = cli.spool_max_bytes.or(file.spool_max_bytes) {
-        s.spool_max_bytes = b;
+}
+
+fn clickhouse_urls(given: Vec<String>) -> anyhow::Result<Vec<String>> {
+    let urls: Vec<String> = given
+        .into_iter()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .collect();
+    if urls.is_empty() {
+        bail!(
+            "the clickhouse store needs {}, e.g. http://127.0.0.1:8123",
+            names("clickhouse_url")
+        );
     }
-    if let Some(us) = cli
-        .spool_commit_interval_us
-        .or(file.spool_commit_interval_us)
+    if let Some(bad) = urls
+        .iter()
+        .find(|u| !u.starts_with("http://") && !u.starts_with("https://"))
     {
-        // Acks under load wait up to this long: a typo must not make it seconds.
-        s.spool_commit_interval = Duration::from_micros(us.min(100_000));
+        bail!(
+            "{}: {bad} is not an http:// or https:// URL (ClickHouse's HTTP interface, port 8123 by default)",
+            names("clickhouse_url")
+        );
     }
-    if let Some(m) = cli.duckdb_memory_limit.or(file.duckdb_memory_limit) {
-        s.duckdb_memory_limit = m;
-    }
-    s.geo_mmdb = cli.geo_mmdb.or(file.geo_mmdb);
-    if let Some(h) = cli.geo_country_headers.or(file.geo_country_headers) {
-        s.geo_country_headers = h;
-    }
-    s.client_ip_header = cli.client_ip_header.or(file.client_ip_header);
-    s.exclude_bots = !cli.keep_bots.or(file.keep_bots).unwrap_or(false);
-    if let Some(k) = cli.scrub_query_keys.or(file.scrub_query_keys) {
-        s.scrub_query_keys = k;
-    }
-    if let Some(r) = cli.rate_limit.or(file.rate_limit) {
-        s.rate_limit_per_app = r;
-    }
-    s.cookie_secure = cli.cookie_secure.or(file.cookie_secure).unwrap_or(false);
-    if let Some(d) = cli.retention_days.or(file.retention_days) {
-        s.default_retention_days = d;
-    }
-    if let Some(b) = cli.max_body_bytes.or(file.max_body_bytes) {
-        s.limits.max_body = b;
-    }
-    Ok((listen, s))
+    Ok(urls)
 }
 
-fn init_logs() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FOVEA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    if std::env::var("FOVEA_LOG_FORMAT").as_deref() == Ok("json") {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
+/// A setting's three names, for messages: which one the user gave is not
+/// known here.
+fn names(key: &str) -> String {
+    format!(
+        "--{} (FOVEA_{}, {key} in the config file)",
+        key.replace('_', "-"),
+        key.to_uppercase()
+    )
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term.recv() => {}
+fn init_logs(filter: &str, format: LogFormat) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .with_context(|| format!("log filter {filter:?}"))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        // Colour only for a person at a terminal: escape codes garble files
+        // and log collectors.
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+            .init(),
+        LogFormat::Json => builder.with_ansi(false).json().init(),
     }
-    tracing::info!("shutting down: finishing requests, then draining the spool");
+    Ok(())
+}
+
+/// Resolves at the first SIGINT or SIGTERM. The handlers are installed
+/// here, before start-up, so that a signal that comes early is not the
+/// default (immediate) exit but a graceful shutdown once serving.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt()).context("SIGINT handler")?;
+    let mut term = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    })
 }
 
 /// glibc gives every thread that contends for malloc its own arena (up to
@@ -213,50 +378,144 @@ fn cap_malloc_arenas() {
 
 fn main() -> anyhow::Result<()> {
     cap_malloc_arenas();
-    tokio::runtime::Builder::new_multi_thread()
+    let Command::Serve(serve) = Cli::parse().command;
+    let config = serve.merged()?.resolve()?;
+    init_logs(&config.log, config.log_format)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")?
-        .block_on(run())
+        .context("starting the async runtime")?;
+    let shutdown = {
+        let _in_runtime = runtime.enter();
+        shutdown_signal()?
+    };
+    runtime.block_on(fovea_server::run(config.listen, config.settings, shutdown))?;
+    Ok(())
 }
 
-async fn run() -> anyhow::Result<()> {
-    init_logs();
-    let Command::Serve(serve) = Cli::parse().command;
-    let (listen, settings) = settings(serve)?;
-    let data_dir = settings
-        .data_dir
-        .canonicalize()
-        .unwrap_or(settings.data_dir.clone());
-    let running = fovea_server::start(settings)
-        .await
-        .context("starting fovea")?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("listening on {listen}"))?;
-    let apps = running
-        .state
-        .refresh_apps()
-        .await
-        .map(|a| a.len())
-        .unwrap_or(0);
-    tracing::info!(
-        listen = %listen,
-        data_dir = %data_dir.display(),
-        dashboard = %format!("http://{listen}/"),
-        apps,
-        "fovea is up"
-    );
-    if apps == 0 {
-        tracing::info!("no apps yet: create one in the dashboard (Settings) or with POST /api/v1/apps, then add the SDK snippet to your site");
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Serve {
+        let Command::Serve(serve) = Cli::try_parse_from(["fovea", "serve"].iter().chain(args))
+            .unwrap()
+            .command;
+        serve
     }
-    let app = fovea_server::router(running.state.clone())
-        .into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
-    running.writer.shutdown().await;
-    tracing::info!("fovea stopped");
-    Ok(())
+
+    fn file(text: &str) -> Options {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let file = file(
+            r#"
+            listen = "0.0.0.0:9000"
+            writer_flush_ms = 250
+            rate_limit = 5.0
+            scrub_query_keys = ["file"]
+            [[apps]]
+            name = "shop"
+            ingest_key = "k"
+            "#,
+        );
+        let cli = parse(&["--listen", "127.0.0.1:7000", "--scrub-query-keys", "a,b"]);
+        let c = cli.options.over(file).unwrap().resolve().unwrap();
+        assert_eq!(c.listen, "127.0.0.1:7000".parse().unwrap());
+        assert_eq!(c.settings.writer_flush, Duration::from_millis(250));
+        assert_eq!(c.settings.rate_limit_per_app, 5.0);
+        assert_eq!(c.settings.scrub_query_keys, ["a", "b"]);
+        assert_eq!(c.settings.apps.len(), 1);
+        assert_eq!(c.settings.spool_max_bytes, 1 << 30);
+        assert_eq!(c.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn variables_sit_between_flags_and_the_file() {
+        // The only test that sets a variable, and the only one reading it.
+        std::env::set_var("FOVEA_RETENTION_DAYS", "7");
+        let from_env = parse(&[]).options.over(file("retention_days = 3"));
+        let from_flag = parse(&["--retention-days", "9"])
+            .options
+            .over(file("retention_days = 3"));
+        std::env::remove_var("FOVEA_RETENTION_DAYS");
+        let days = |o: anyhow::Result<Options>| o.unwrap().resolve().unwrap().settings;
+        assert_eq!(days(from_env).default_retention_days, 7);
+        assert_eq!(days(from_flag).default_retention_days, 9);
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        let err = toml::from_str::<Options>("listen_addr = \"127.0.0.1:1\"")
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("unknown field `listen_addr`"),
+            "{err}"
+        );
+        // The config file names itself; it cannot be set in itself.
+        assert!(toml::from_str::<Options>("config = \"x.toml\"").is_err());
+    }
+
+    #[test]
+    fn duckdb_is_the_default_store_in_the_data_dir() {
+        let c = parse(&["--data-dir", "/srv/fovea", "--duckdb-memory-limit", "1GB"])
+            .options
+            .resolve()
+            .unwrap();
+        assert_eq!(
+            c.settings.store,
+            StoreConfig::DuckDb {
+                path: "/srv/fovea/fovea.duckdb".into(),
+                memory_limit: "1GB".into()
+            }
+        );
+    }
+
+    #[test]
+    fn clickhouse_settings() {
+        let o = parse(&[
+            "--store",
+            "clickhouse",
+            "--clickhouse-url",
+            "http://a:8123, http://b:8123",
+            "--clickhouse-cluster",
+            "rum",
+        ])
+        .options
+        .over(file("clickhouse_password = \"secret\""));
+        assert_eq!(
+            o.unwrap().resolve().unwrap().settings.store,
+            StoreConfig::ClickHouse(ClickHouseConfig {
+                urls: vec!["http://a:8123".into(), "http://b:8123".into()],
+                database: "fovea".into(),
+                user: "default".into(),
+                password: Some("secret".into()),
+                cluster: Some("rum".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn store_settings_that_cannot_work_are_refused() {
+        let err = |args: &[&str]| parse(args).options.resolve().err().unwrap().to_string();
+        assert!(err(&["--store", "clickhouse"]).contains("needs --clickhouse-url"));
+        assert!(
+            err(&["--store", "clickhouse", "--clickhouse-url", "a:9000"])
+                .contains("a:9000 is not an http:// or https:// URL")
+        );
+        assert!(err(&["--clickhouse-url", "http://a:8123"])
+            .contains("the store is duckdb: set --store (FOVEA_STORE, store in the config file) to clickhouse"));
+        assert!(err(&[
+            "--store",
+            "clickhouse",
+            "--clickhouse-url",
+            "http://a:8123",
+            "--duckdb-memory-limit",
+            "1GB"
+        ])
+        .contains("FOVEA_DUCKDB_MEMORY_LIMIT, duckdb_memory_limit in the config file) is set"));
+    }
 }
