@@ -5,7 +5,13 @@
 //! identity, because a retried insert is stored twice on non-replicated
 //! tables: reads use `FINAL`, so a duplicate counts once before any merge.
 //! Event tables are partitioned by (app, UTC day): retention drops an app's
-//! whole days. With a cluster, each server holds `*_local` tables and a
+//! whole days. Their sort key has the hour before the identity, so that a
+//! question reads only the hours it asks about (`FINAL` merges whole key
+//! ranges). A view's versions and an event's copies carry the same `ts`
+//! unless the client's clock is off by more than the pipeline's drift
+//! threshold, when each send's drift estimate differs by milliseconds:
+//! only then, and only across an hour's edge, could two copies miss each
+//! other and count twice. With a cluster, each server holds `*_local` tables and a
 //! `Distributed` table of the plain name over them, sharded by session, so
 //! that every copy of an event lands on the same shard.
 
@@ -65,13 +71,13 @@ impl Layout {
         out.extend(self.event_table(
             "views",
             "ReplacingMergeTree(version)",
-            "(app, view_id)",
+            "(app, intDiv(ts, 3600000), view_id)",
             columns_sql(view_columns()),
         ));
         out.extend(self.event_table(
             "events",
             "ReplacingMergeTree",
-            "(app, type, event_id)",
+            "(app, type, intDiv(ts, 3600000), event_id)",
             columns_sql(event_columns()),
         ));
         // Control data: on every server in full (writes go to all), versioned
