@@ -9,6 +9,7 @@ mod auth;
 mod clock;
 mod dashboard;
 mod error;
+mod health;
 mod intake;
 mod metrics;
 mod openapi;
@@ -53,7 +54,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi::document))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::scrape))
         .route("/sdk/{file}", get(dashboard::sdk))
         .fallback(dashboard::serve)

@@ -39,6 +39,10 @@ pub struct Metrics {
     pub events_stored: Counter,
     pub events_dropped: Family<Reason, Counter>,
     pub store_errors: Counter,
+    /// Spool records the store refused for good, set aside in the data
+    /// dir's `quarantine/`.
+    pub quarantined_batches: Counter,
+    pub quarantined_events: Counter,
     spool_pending_bytes: Gauge,
     spool_syncs: Counter,
     /// Age of the newest batch the writer committed, at commit time.
@@ -56,6 +60,8 @@ impl Metrics {
             events_stored: Counter::default(),
             events_dropped: Family::default(),
             store_errors: Counter::default(),
+            quarantined_batches: Counter::default(),
+            quarantined_events: Counter::default(),
             spool_pending_bytes: Gauge::default(),
             spool_syncs: Counter::default(),
             writer_lag_seconds: Gauge::default(),
@@ -85,8 +91,18 @@ impl Metrics {
         );
         registry.register(
             "store_errors",
-            "Failed store writes (retried)",
+            "Failed store writes (retried, or quarantined when permanent)",
             m.store_errors.clone(),
+        );
+        registry.register(
+            "quarantined_batches",
+            "Spooled batches the store rejected for good, moved to <data dir>/quarantine",
+            m.quarantined_batches.clone(),
+        );
+        registry.register(
+            "quarantined_events",
+            "Events in quarantined batches",
+            m.quarantined_events.clone(),
         );
         registry.register(
             "spool_pending_bytes",
@@ -100,7 +116,7 @@ impl Metrics {
         );
         registry.register(
             "writer_lag_seconds",
-            "Age of the newest committed batch when it was committed",
+            "Age of the newest committed batch when it was committed; while the store fails, age of the oldest batch waiting",
             m.writer_lag_seconds.clone(),
         );
         registry.register(

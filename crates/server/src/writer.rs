@@ -3,6 +3,13 @@
 //! grouping), commits the events in one store write, and only then moves
 //! the spool's cursor. A crash between the two replays the batch, which the
 //! store deduplicates by event id.
+//!
+//! A store that is down is retried with backoff while the spool grows. A
+//! store that refuses a batch for good (`StoreError::is_retryable` is
+//! false) would block the spool forever, so the writer retries the batch's
+//! spool records one by one and moves each one the store still refuses to
+//! `<data dir>/quarantine/` (the record as spooled, for an operator to
+//! inspect or replay), counts it in `/metrics` and logs it once.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -74,23 +81,28 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
             continue;
         }
         let caught_up = records.iter().map(Vec::len).sum::<usize>() < MAX_BATCH_BYTES;
-        let (events, newest) = process(&state, &records);
+        let (events, span) = process(&state, &records, true);
         let n = events.len() as u64;
-        if !commit(&state, &rt, events, &stop) {
-            tracing::warn!(
-                "writer stopped with events left in the spool; they are replayed at next start"
-            );
-            return;
-        }
+        let stored = match commit(&state, &rt, events, span, &stop) {
+            Commit::Stored => n,
+            Commit::Rejected(e) => {
+                tracing::warn!(error = %e, records = records.len(), "the store rejected a batch; storing its records one by one");
+                match store_one_by_one(&state, &rt, &records, &stop) {
+                    Some(n) => n,
+                    None => return stopped_with_events_left(),
+                }
+            }
+            Commit::Stopped => return stopped_with_events_left(),
+        };
         if let Err(e) = reader.commit() {
             // The events are in the store; a replay would be deduplicated.
             tracing::error!(error = %e, "spool cursor could not be saved");
         }
-        state.metrics.events_stored.inc_by(n);
+        state.metrics.events_stored.inc_by(stored);
         state
             .metrics
             .writer_lag_seconds
-            .set((now_ms() - newest) as f64 / 1000.0);
+            .set((now_ms() - span.1) as f64 / 1000.0);
         if caught_up && !stop.load(Ordering::SeqCst) {
             // Once caught up, at most one store write per flush period:
             // bigger, cheaper batches. Behind, it writes back to back.
@@ -99,11 +111,20 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
     }
 }
 
+fn stopped_with_events_left() {
+    tracing::warn!("writer stopped with events left in the spool; they are replayed at next start");
+}
+
 /// Decodes and normalises spooled records; returns the events and the
-/// newest receive time among them.
-fn process(state: &AppState, records: &[Vec<u8>]) -> (Vec<fovea_schema::Event>, i64) {
+/// oldest and newest receive times among them. `count_drops` adds the
+/// events left out (bots, sampling) to the metrics.
+fn process(
+    state: &AppState,
+    records: &[Vec<u8>],
+    count_drops: bool,
+) -> (Vec<fovea_schema::Event>, (i64, i64)) {
     let mut events = Vec::new();
-    let mut newest = 0;
+    let (mut oldest, mut newest) = (i64::MAX, 0);
     for rec in records {
         let batch = match Batch::decode(rec) {
             Ok(b) => b,
@@ -112,19 +133,22 @@ fn process(state: &AppState, records: &[Vec<u8>]) -> (Vec<fovea_schema::Event>, 
                 continue;
             }
         };
+        oldest = oldest.min(batch.meta.received_at);
         newest = newest.max(batch.meta.received_at);
         let rate = state
             .app_by_id(&batch.meta.app_id)
             .map_or(100.0, |a| a.sample_rate);
         match state.pipeline.process(&batch, rate) {
             Ok(out) => {
-                let dropped = &state.metrics.events_dropped;
-                dropped
-                    .get_or_create(&Reason { reason: "bot" })
-                    .inc_by(out.bots as u64);
-                dropped
-                    .get_or_create(&Reason { reason: "sampled" })
-                    .inc_by(out.sampled_out as u64);
+                if count_drops {
+                    let dropped = &state.metrics.events_dropped;
+                    dropped
+                        .get_or_create(&Reason { reason: "bot" })
+                        .inc_by(out.bots as u64);
+                    dropped
+                        .get_or_create(&Reason { reason: "sampled" })
+                        .inc_by(out.sampled_out as u64);
+                }
                 events.extend(out.events);
             }
             Err(e) => {
@@ -132,17 +156,27 @@ fn process(state: &AppState, records: &[Vec<u8>]) -> (Vec<fovea_schema::Event>, 
             }
         }
     }
-    (events, newest)
+    (events, (oldest.min(newest), newest))
+}
+
+enum Commit {
+    Stored,
+    /// The store will never take these events as they are.
+    Rejected(fovea_store::StoreError),
+    /// Gave up on a store that is down because the node is stopping.
+    Stopped,
 }
 
 /// Writes the events, retrying with backoff while the store is down (the
-/// spool grows meanwhile). Returns false if it gave up while stopping.
+/// spool grows meanwhile, and the lag metric shows the oldest batch
+/// waiting). `span` is the batch's oldest and newest receive time.
 fn commit(
     state: &AppState,
     rt: &Handle,
     events: Vec<fovea_schema::Event>,
+    span: (i64, i64),
     stop: &AtomicBool,
-) -> bool {
+) -> Commit {
     let mut backoff = Duration::from_millis(100);
     let mut attempts_while_stopping = 0;
     loop {
@@ -158,20 +192,74 @@ fn commit(
                     ms = t.elapsed().as_millis() as u64,
                     "writer batch committed"
                 );
-                return true;
+                return Commit::Stored;
+            }
+            Err(e) if !e.is_retryable() => {
+                state.metrics.store_errors.inc();
+                return Commit::Rejected(e);
             }
             Err(e) => {
                 state.metrics.store_errors.inc();
+                state
+                    .metrics
+                    .writer_lag_seconds
+                    .set((now_ms() - span.0) as f64 / 1000.0);
                 tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "store write failed");
                 if stop.load(Ordering::SeqCst) {
                     attempts_while_stopping += 1;
                     if attempts_while_stopping >= SHUTDOWN_ATTEMPTS {
-                        return false;
+                        return Commit::Stopped;
                     }
                 }
                 std::thread::sleep(backoff);
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
+    }
+}
+
+/// Stores each record of a rejected batch on its own and quarantines the
+/// ones the store still refuses; returns the events stored, or `None` if
+/// the node stopped first.
+fn store_one_by_one(
+    state: &AppState,
+    rt: &Handle,
+    records: &[Vec<u8>],
+    stop: &AtomicBool,
+) -> Option<u64> {
+    let mut stored = 0;
+    for record in records {
+        // The drops were counted when the whole batch was processed.
+        let (events, span) = process(state, std::slice::from_ref(record), false);
+        let n = events.len() as u64;
+        match commit(state, rt, events, span, stop) {
+            Commit::Stored => stored += n,
+            Commit::Rejected(e) => quarantine(state, record, n, &e),
+            Commit::Stopped => return None,
+        }
+    }
+    Some(stored)
+}
+
+/// Moves a spool record aside, as it was spooled, and says so once.
+fn quarantine(state: &AppState, record: &[u8], events: u64, error: &fovea_store::StoreError) {
+    state.metrics.quarantined_batches.inc();
+    state.metrics.quarantined_events.inc_by(events);
+    let dir = state.settings.data_dir.join("quarantine");
+    let path = dir.join(format!("{}-{}.batch", now_ms(), uuid::Uuid::new_v4()));
+    let written = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, record));
+    match written {
+        Ok(()) => tracing::error!(
+            error = %error,
+            events,
+            path = %path.display(),
+            "the store rejected a spooled batch for good; it was moved to quarantine"
+        ),
+        Err(io) => tracing::error!(
+            error = %error,
+            events,
+            write_error = %io,
+            "the store rejected a spooled batch for good, and it could not be written to quarantine; it is dropped"
+        ),
     }
 }
