@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit and integration tests (real DuckDB files, a
-# SIGKILL crash test), the SDK's and dashboard's unit tests and size budget,
-# and the end-to-end tests in headless Chromium against the real binary.
+# Runs every test: Rust unit and integration tests (real DuckDB files, real
+# clickhouse-server processes, one server and two shards, a SIGKILL crash
+# test), the SDK's and dashboard's unit tests and size budget, and the
+# end-to-end tests in headless Chromium against the real binary, on DuckDB
+# and again on ClickHouse.
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fovea/target}"
 step() { printf '\n==> %s\n' "$*"; }
 
-if [ ! -x /usr/bin/chromium ]; then
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/clickhouse-server ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    step "installing Debian's chromium for the browser tests"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    step "installing Debian's chromium and clickhouse-server for the tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium clickhouse-server >/dev/null
   else
-    echo "the end-to-end tests need Debian's chromium at /usr/bin/chromium: sudo apt-get install chromium" >&2
+    echo "the tests need Debian's chromium and clickhouse-server: sudo apt-get install chromium clickhouse-server" >&2
     exit 1
   fi
 fi
@@ -38,3 +40,6 @@ step "dashboard: unit tests"
 step "end-to-end: headless Chromium against the real fovea binary"
 cargo build --workspace --all-targets --quiet  # same selection as above: no second DuckDB build
 (cd e2e && npm ci --no-audit --no-fund && FOVEA_BIN="$CARGO_TARGET_DIR/debug/fovea" node --test --test-concurrency=1)
+
+step "end-to-end again, with fovea storing in ClickHouse"
+(cd e2e && FOVEA_E2E_STORE=clickhouse FOVEA_BIN="$CARGO_TARGET_DIR/debug/fovea" node --test --test-concurrency=1)

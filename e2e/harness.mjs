@@ -10,9 +10,12 @@
 // The server binary is $FOVEA_BIN, else $CARGO_TARGET_DIR/debug/fovea, with
 // CARGO_TARGET_DIR defaulting to ~/.cache/fovea/target. Set FOVEA_E2E_KEEP=1
 // to keep the data directories, FOVEA_E2E_LOG=1 to echo the server's output.
+// With FOVEA_E2E_STORE=clickhouse every startFovea() stores in a real
+// ClickHouse (Debian's clickhouse-server, started once as a child process on
+// free ports, one database per server) instead of DuckDB.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +66,58 @@ export async function poll(fn, { timeout = 20000, interval = 250, message = 'con
   }
 }
 
+export const CLICKHOUSE_SERVER = process.env.FOVEA_CLICKHOUSE_SERVER || '/usr/sbin/clickhouse-server';
+
+/**
+ * Starts a throwaway clickhouse-server (the config the Rust tests use,
+ * crates/testkit/src/clickhouse.xml) on free loopback ports; resolves once
+ * it answers. Returns { url, stop() }.
+ */
+export async function startClickHouse({ timeout = 60000 } = {}) {
+  if (!existsSync(CLICKHOUSE_SERVER)) throw new Error(`clickhouse-server not found at ${CLICKHOUSE_SERVER} (apt-get install clickhouse-server)`);
+  const dir = mkdtempSync(join(tmpdir(), 'fovea-e2e-clickhouse-'));
+  const [httpPort, tcpPort] = [await freePort(), await freePort()];
+  const template = readFileSync(new URL('../crates/testkit/src/clickhouse.xml', import.meta.url), 'utf8');
+  const config = template
+    .replaceAll('{dir}', dir)
+    .replaceAll('{http_port}', String(httpPort))
+    .replaceAll('{tcp_port}', String(tcpPort))
+    .replaceAll('{remote_servers}', '');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.xml'), config);
+  const child = spawn(CLICKHOUSE_SERVER, [`--config-file=${join(dir, 'config.xml')}`], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${httpPort}`;
+  const end = Date.now() + timeout;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/ping`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > end) {
+      child.kill('SIGKILL');
+      throw new Error(`clickhouse-server did not answer within ${timeout} ms`);
+    }
+    await sleep(100);
+  }
+  const stop = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', stop);
+  return { url, stop };
+}
+
+let sharedClickHouse;
+
+/** The store flags for a new server: DuckDB by default, ClickHouse with FOVEA_E2E_STORE=clickhouse. */
+async function storeArgs() {
+  if (process.env.FOVEA_E2E_STORE !== 'clickhouse') return [];
+  sharedClickHouse ??= startClickHouse();
+  const { url } = await sharedClickHouse;
+  return ['--store', 'clickhouse', '--clickhouse-url', url, '--clickhouse-database', `e2e_${randomBytes(6).toString('hex')}`];
+}
+
 /**
  * Starts `fovea serve` on a free port with a fresh data directory and random
  * admin credentials; resolves once GET /healthz answers 200.
@@ -78,7 +133,8 @@ export async function startFovea({ env = {}, args = [], timeout = 60000 } = {}) 
   const token = randomBytes(18).toString('base64url');
   const password = randomBytes(18).toString('base64url');
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(FOVEA_BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args], {
+  const store = await storeArgs();
+  const child = spawn(FOVEA_BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...store, ...args], {
     env: {
       ...process.env,
       FOVEA_ADMIN_TOKEN: token,
