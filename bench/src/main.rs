@@ -1,9 +1,14 @@
 //! Fovea's benchmarks, one command each (see `bench/README.md`):
 //!
 //! - `intake`: our intake (durable ack) vs a parse-and-discard axum endpoint
-//!   on the same payloads, in one run, as a ratio and events/s;
+//!   on the same payloads, in one run, as a ratio and events/s, and the
+//!   stored rate over load + drain;
 //! - `query`: load 10 M synthetic views through `Store::insert`, then time
 //!   p75 LCP by page over all of them;
+//!
+//! `intake` and `query` take `--store duckdb|clickhouse|both` (default
+//! duckdb); ClickHouse is Debian's `clickhouse-server`, started on loopback
+//! for the run (`fovea-testkit`).
 //! - `rss`: peak RSS of a `fovea serve` process under sustained load.
 
 mod load;
@@ -19,8 +24,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use fovea_query::{Dimension, Filters, VitalsGroup, VitalsQuery};
 use fovea_schema::{Context, Event, EventKind, Metric, ViewEvent};
-use fovea_server::{Settings, StaticApp};
-use fovea_store::{DuckStore, Store};
+use fovea_server::{ClickHouseConfig, Settings, StaticApp, StoreConfig};
+use fovea_store::{ClickHouseStore, DuckStore, EventStore, Maintenance};
+use fovea_testkit::ClickHouse;
 use serde_json::json;
 
 const KEY: &str = "bench-key";
@@ -38,6 +44,47 @@ fn flag(name: &str) -> bool {
     std::env::args().any(|a| a == name)
 }
 
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Backend {
+    DuckDb,
+    ClickHouse,
+}
+
+/// The backends `--store` names, in the order they run.
+fn backends() -> Vec<Backend> {
+    let args: Vec<String> = std::env::args().collect();
+    let value = args
+        .iter()
+        .position(|a| a == "--store")
+        .and_then(|i| args.get(i + 1))
+        .map_or("duckdb", String::as_str);
+    match value {
+        "duckdb" => vec![Backend::DuckDb],
+        "clickhouse" => vec![Backend::ClickHouse],
+        "both" => vec![Backend::DuckDb, Backend::ClickHouse],
+        other => {
+            eprintln!("--store {other:?}: duckdb, clickhouse or both");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// A ClickHouse server for the run, and the store settings that use it.
+fn clickhouse(database: &str) -> (ClickHouse, ClickHouseConfig) {
+    let server = ClickHouse::start().unwrap_or_else(|| {
+        eprintln!("--store clickhouse needs clickhouse-server (apt-get install clickhouse-server)");
+        std::process::exit(2);
+    });
+    let config = ClickHouseConfig {
+        urls: vec![server.url()],
+        database: database.into(),
+        user: "default".into(),
+        password: None,
+        cluster: None,
+    };
+    (server, config)
+}
+
 #[tokio::main]
 async fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "all".into());
@@ -51,7 +98,7 @@ async fn main() {
             query().await;
         }
         other => {
-            eprintln!("usage: fovea-bench [intake|query|rss|all] [--seconds N] [--connections N] [--rounds N] [--slices N] [--gzip] [--views N]; unknown {other:?}");
+            eprintln!("usage: fovea-bench [intake|query|rss|all] [--store duckdb|clickhouse|both] [--seconds N] [--connections N] [--rounds N] [--slices N] [--gzip] [--views N]; unknown {other:?}");
             std::process::exit(2);
         }
     }
@@ -119,7 +166,6 @@ async fn intake() {
     // measures that latency instead. Browsers are an open population.
     let conns = arg("--connections", 256) as usize;
     let payloads = Arc::new(load::payloads(4096, flag("--gzip")));
-    let events_per_request = load::EVENTS_PER_BATCH as f64;
     let slices = arg("--slices", 5).max(1) as u32;
     println!(
         "intake: {conns} connections, {seconds} s per endpoint and round in {slices} alternating slices, {} events ({} bytes{}) per request",
@@ -134,10 +180,34 @@ async fn intake() {
     let rounds = arg("--rounds", 3) as usize;
     let duration = Duration::from_secs(seconds);
     let ceiling = serve(Router::new().route("/api/v1/intake", post(parse_and_discard))).await;
+    for backend in backends() {
+        intake_into(backend, ceiling, &payloads, conns, rounds, slices, duration).await;
+    }
+}
+
+/// One backend's rounds of the intake benchmark.
+async fn intake_into(
+    backend: Backend,
+    ceiling: SocketAddr,
+    payloads: &Arc<load::Payloads>,
+    conns: usize,
+    rounds: usize,
+    slices: u32,
+    duration: Duration,
+) {
+    let events_per_request = load::EVENTS_PER_BATCH as f64;
     let dir = tempfile::tempdir().unwrap();
-    let running = fovea_server::start(bench_settings(dir.path().to_path_buf()))
-        .await
-        .unwrap();
+    let mut settings = bench_settings(dir.path().to_path_buf());
+    let _server = match backend {
+        Backend::DuckDb => None,
+        Backend::ClickHouse => {
+            let (server, config) = clickhouse("fovea_bench_intake");
+            settings.store = StoreConfig::ClickHouse(config);
+            Some(server)
+        }
+    };
+    println!("  store: {backend:?}");
+    let running = fovea_server::start(settings).await.unwrap();
     let ours = serve(fovea_server::router(running.state.clone())).await;
     let mut ratios = Vec::new();
     for round in 1..=rounds {
@@ -324,17 +394,34 @@ where
 
 async fn query() {
     let n = arg("--views", 10_000_000);
-    let batch = 50_000u64;
-    let dir = tempfile::tempdir().unwrap();
-    // Past one value per 64 bytes of this limit, percentiles read from the
-    // rows are estimated (`approx_quantile`); 1 GB keeps 10 M views exact,
-    // which is the baseline the roll-ups are compared with.
-    let path = dir.path().join("bench.duckdb");
-    let store = DuckStore::open(&path, "1GB").unwrap();
     let now = 1_764_000_000_000i64;
     let span = 7 * 86_400_000i64;
+    let q = VitalsQuery {
+        metric: Metric::Lcp,
+        p: 75,
+        by: Dimension::Page,
+        filters: Filters {
+            from: now - span - 1,
+            to: now + 1,
+            ..Filters::last_day(now)
+        },
+    };
+    // The exact answer, from DuckDB's raw rows at 1 GB, is what the other
+    // answers are compared with when both backends run.
+    let mut exact = None;
+    for backend in backends() {
+        match backend {
+            Backend::DuckDb => exact = Some(query_duckdb(n, now, span, &q).await),
+            Backend::ClickHouse => query_clickhouse(n, now, span, &q, exact.as_deref()).await,
+        }
+    }
+}
+
+/// Loads `n` synthetic views over `span` before `now` through
+/// `Store::insert` in batches of 50 000 (the writer's path).
+async fn load_views(store: &dyn EventStore, n: u64, now: i64, span: i64) {
+    let batch = 50_000u64;
     let mut rng = 7u64;
-    println!("query: loading {n} views through Store::insert in batches of {batch} (DuckDB memory limit 1GB: exact up to 15.6 M values)");
     let t = Instant::now();
     let mut i = 0;
     while i < n {
@@ -346,36 +433,16 @@ async fn query() {
     }
     let load = t.elapsed();
     println!(
-        "  load: {:.1} s ({:.0} views/s)",
+        "  load of {n} views in batches of {batch}: {:.1} s ({:.0} views/s)",
         load.as_secs_f64(),
         n as f64 / load.as_secs_f64()
     );
-    let q = VitalsQuery {
-        metric: Metric::Lcp,
-        p: 75,
-        by: Dimension::Page,
-        filters: Filters {
-            from: now - span - 1,
-            to: now + 1,
-            ..Filters::last_day(now)
-        },
-    };
-    let (exact, exact_ms) = time_vitals(&store, &q, n, "raw rows (exact)").await;
-    time_summary(&store, &q.filters, "raw rows (exact)").await;
-    // The same rows under the server's default memory limit, where
-    // percentiles past 4 M values are estimated.
-    drop(store);
-    let store = DuckStore::open(&path, "256MB").unwrap();
-    let (estimated, _) = time_vitals(&store, &q, n, "raw rows at 256MB (estimated)").await;
-    time_summary(&store, &q.filters, "raw rows at 256MB (estimated)").await;
-    println!(
-        "  estimated vs exact: counts and shares equal; largest relative difference of a p75: {:.2}%",
-        largest_difference(&exact, &estimated) * 100.0
-    );
-    drop(store);
-    let store = DuckStore::open(&path, "1GB").unwrap();
+}
+
+/// Rolls up every closed hour, as the maintenance task would minute after
+/// minute; prints how long it took.
+async fn roll_up_all(store: &dyn Maintenance, now: i64) {
     let t = Instant::now();
-    // As the maintenance task would, minute after minute.
     let mut hours = 0;
     loop {
         match store.roll_up(now).await.unwrap() {
@@ -387,18 +454,75 @@ async fn query() {
         "  roll-up of {hours} closed hours: {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let (rolled, rolled_ms) = time_vitals(&store, &q, n, "hourly roll-ups").await;
+}
+
+async fn query_duckdb(n: u64, now: i64, span: i64, q: &VitalsQuery) -> Vec<VitalsGroup> {
+    let dir = tempfile::tempdir().unwrap();
+    // Past one value per 64 bytes of this limit, percentiles read from the
+    // rows are estimated (`approx_quantile`); 1 GB keeps 10 M views exact,
+    // which is the baseline the roll-ups are compared with.
+    let path = dir.path().join("bench.duckdb");
+    let store = DuckStore::open(&path, "1GB").unwrap();
+    println!("query, DuckDB (memory limit 1GB: exact up to 15.6 M values)");
+    load_views(&store, n, now, span).await;
+    let (exact, exact_ms) = time_vitals(&store, q, n, "raw rows (exact)").await;
+    time_summary(&store, &q.filters, "raw rows (exact)").await;
+    // The same rows under the server's default memory limit, where
+    // percentiles past 4 M values are estimated.
+    drop(store);
+    let store = DuckStore::open(&path, "256MB").unwrap();
+    let (estimated, _) = time_vitals(&store, q, n, "raw rows at 256MB (estimated)").await;
+    time_summary(&store, &q.filters, "raw rows at 256MB (estimated)").await;
+    println!(
+        "  estimated vs exact: counts and shares equal; largest relative difference of a p75: {:.2}%",
+        largest_difference(&exact, &estimated) * 100.0
+    );
+    drop(store);
+    let store = DuckStore::open(&path, "1GB").unwrap();
+    roll_up_all(&store, now).await;
+    let (rolled, rolled_ms) = time_vitals(&store, q, n, "hourly roll-ups").await;
     time_summary(&store, &q.filters, "hourly roll-ups").await;
     println!(
         "  speed-up {:.1}x; counts and shares equal; largest relative difference of a p75: {:.2}%",
         exact_ms / rolled_ms,
         largest_difference(&exact, &rolled) * 100.0
     );
+    exact
+}
+
+async fn query_clickhouse(
+    n: u64,
+    now: i64,
+    span: i64,
+    q: &VitalsQuery,
+    exact: Option<&[VitalsGroup]>,
+) {
+    let (_server, config) = clickhouse("fovea_bench_query");
+    let store = ClickHouseStore::open(config).await.unwrap();
+    println!("query, ClickHouse (one local clickhouse-server; exact up to 4 M values, t-digest past that)");
+    load_views(&store, n, now, span).await;
+    let (raw, raw_ms) = time_vitals(&store, q, n, "raw rows").await;
+    time_summary(&store, &q.filters, "raw rows").await;
+    roll_up_all(&store, now).await;
+    let (rolled, rolled_ms) = time_vitals(&store, q, n, "hourly roll-ups").await;
+    time_summary(&store, &q.filters, "hourly roll-ups").await;
+    println!(
+        "  speed-up {:.1}x; counts and shares equal to the raw rows'; largest relative difference of a p75: {:.2}%",
+        raw_ms / rolled_ms,
+        largest_difference(&raw, &rolled) * 100.0
+    );
+    if let Some(exact) = exact {
+        println!(
+            "  vs DuckDB's exact answer: raw rows within {:.2}%, roll-ups within {:.2}% (counts and shares equal)",
+            largest_difference(exact, &raw) * 100.0,
+            largest_difference(exact, &rolled) * 100.0
+        );
+    }
 }
 
 /// Times p75 LCP by page; returns the groups and the median in ms.
 async fn time_vitals(
-    store: &DuckStore,
+    store: &dyn EventStore,
     q: &VitalsQuery,
     n: u64,
     label: &str,
@@ -415,7 +539,7 @@ async fn time_vitals(
 }
 
 /// Times the overview page's question: seven p75s plus view/session counts.
-async fn time_summary(store: &DuckStore, f: &Filters, label: &str) {
+async fn time_summary(store: &dyn EventStore, f: &Filters, label: &str) {
     store.summary("bench", f).await.unwrap();
     let times = sorted_ms(5, || store.summary("bench", f)).await;
     println!(
