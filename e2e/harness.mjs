@@ -86,6 +86,9 @@ export async function startClickHouse({ timeout = 60000 } = {}) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.xml'), config);
   const child = spawn(CLICKHOUSE_SERVER, [`--config-file=${join(dir, 'config.xml')}`], { stdio: 'ignore' });
+  // The server must not keep the test process alive: it is killed when
+  // the process exits.
+  child.unref();
   const url = `http://127.0.0.1:${httpPort}`;
   const end = Date.now() + timeout;
   for (;;) {
