@@ -244,13 +244,17 @@ impl Options {
                         names("duckdb_memory_limit")
                     );
                 }
-                s.store = StoreConfig::ClickHouse(ClickHouseConfig {
+                let config = ClickHouseConfig {
                     urls: clickhouse_urls(clickhouse_url.unwrap_or_default())?,
                     database: clickhouse_database.unwrap_or_else(|| "fovea".into()),
                     user: clickhouse_user.unwrap_or_else(|| "default".into()),
                     password: clickhouse_password.filter(|p| !p.is_empty()),
                     cluster: clickhouse_cluster.filter(|c| !c.is_empty()),
-                });
+                };
+                if let Some(problem) = config.problem() {
+                    bail!("{problem} (set by --clickhouse-url, --clickhouse-cluster, --clickhouse-database: FOVEA_CLICKHOUSE_*, clickhouse_* in the config file)");
+                }
+                s.store = StoreConfig::ClickHouse(config);
             }
         }
         s.admin_token = admin_token.filter(|t| !t.is_empty());
@@ -306,15 +310,7 @@ fn clickhouse_urls(given: Vec<String>) -> anyhow::Result<Vec<String>> {
             names("clickhouse_url")
         );
     }
-    if let Some(bad) = urls
-        .iter()
-        .find(|u| !u.starts_with("http://") && !u.starts_with("https://"))
-    {
-        bail!(
-            "{}: {bad} is not an http:// or https:// URL (ClickHouse's HTTP interface, port 8123 by default)",
-            names("clickhouse_url")
-        );
-    }
+    // The store checks each URL when it opens (only http:// is spoken).
     Ok(urls)
 }
 
@@ -504,7 +500,7 @@ mod tests {
         assert!(err(&["--store", "clickhouse"]).contains("needs --clickhouse-url"));
         assert!(
             err(&["--store", "clickhouse", "--clickhouse-url", "a:9000"])
-                .contains("a:9000 is not an http:// or https:// URL")
+                .contains("clickhouse url \"a:9000\": only http:// is spoken")
         );
         assert!(err(&["--clickhouse-url", "http://a:8123"])
             .contains("the store is duckdb: set --store (FOVEA_STORE, store in the config file) to clickhouse"));

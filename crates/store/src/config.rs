@@ -28,6 +28,46 @@ pub struct ClickHouseConfig {
     pub cluster: Option<String>,
 }
 
+impl ClickHouseConfig {
+    /// Why these settings cannot work, if they cannot (checked when the
+    /// store opens; the binary asks first to name the flag at fault).
+    pub fn problem(&self) -> Option<String> {
+        let identifier = |s: &str| {
+            !s.is_empty()
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !s.starts_with(|c: char| c.is_ascii_digit())
+        };
+        if self.urls.is_empty() {
+            return Some("no clickhouse url".into());
+        }
+        if let Some(u) = self.urls.iter().find(|u| !u.starts_with("http://")) {
+            return Some(format!(
+                "clickhouse url {u:?}: only http:// is spoken (ClickHouse's HTTP interface, port 8123 by default; terminate TLS in front of remote servers)"
+            ));
+        }
+        // Without a cluster each server would hold only what it happened to
+        // take: several URLs are the shards of one.
+        if self.urls.len() > 1 && self.cluster.is_none() {
+            return Some(
+                "several clickhouse urls are the shards of a cluster: name the cluster".into(),
+            );
+        }
+        // Both are spliced into DDL, so they are held to identifiers.
+        if !identifier(&self.database) {
+            return Some(format!(
+                "clickhouse database {:?} must be letters, digits and _",
+                self.database
+            ));
+        }
+        match &self.cluster {
+            Some(c) if !identifier(c) => Some(format!(
+                "clickhouse cluster {c:?} must be letters, digits and _"
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// The password stays out of logs and panics.
 impl std::fmt::Debug for ClickHouseConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

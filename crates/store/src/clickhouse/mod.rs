@@ -12,6 +12,7 @@ mod read;
 mod rollup;
 mod schema;
 
+use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -20,6 +21,7 @@ use fovea_query::{
     SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{App, Event, LoginSession, Metric, User};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use self::client::{quote, Client};
@@ -48,40 +50,17 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// A database name is spliced into DDL, so it is held to an identifier.
-fn check_identifier(what: &str, s: &str) -> Result<()> {
-    let ok = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !s.starts_with(|c: char| c.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::Rejected(format!(
-            "clickhouse {what} {s:?} must be letters, digits and _"
-        )))
-    }
-}
-
 #[derive(Deserialize)]
-struct Count {
-    n: u64,
+pub(super) struct Count {
+    pub n: u64,
 }
 
 impl ClickHouseStore {
     /// Connects, creates the database if needed and runs the migrations on
     /// every listed server.
     pub async fn open(config: ClickHouseConfig) -> Result<ClickHouseStore> {
-        check_identifier("database", &config.database)?;
-        if let Some(c) = &config.cluster {
-            check_identifier("cluster", c)?;
-        }
-        if config.urls.is_empty() {
-            return Err(StoreError::Rejected("no clickhouse url".into()));
-        }
-        if let Some(u) = config.urls.iter().find(|u| !u.starts_with("http://")) {
-            return Err(StoreError::Rejected(format!(
-                "clickhouse url {u:?}: only http:// is supported (terminate TLS in front of remote servers)"
-            )));
+        if let Some(problem) = config.problem() {
+            return Err(StoreError::Rejected(problem));
         }
         let urls: Vec<String> = config
             .urls
@@ -168,6 +147,36 @@ impl ClickHouseStore {
         .await
     }
 
+    /// Control rows from every server that answers, the newest version of
+    /// each key: writes go to the servers one after another, so one that was
+    /// down for a write must not be believed alone.
+    async fn control_rows<T: DeserializeOwned + Versioned>(&self, sql: String) -> Result<Vec<T>> {
+        let mut newest: HashMap<String, T> = HashMap::new();
+        let mut unavailable = None;
+        let mut answered = false;
+        for url in &self.urls {
+            match self.client.rows::<T>(url, &sql).await {
+                Ok(rows) => {
+                    answered = true;
+                    for row in rows {
+                        match newest.get(row.key()) {
+                            Some(seen) if seen.version() >= row.version() => {}
+                            _ => {
+                                newest.insert(row.key().to_string(), row);
+                            }
+                        }
+                    }
+                }
+                Err(e) if e.is_retryable() => unavailable = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        match (answered, unavailable) {
+            (false, Some(e)) => Err(e),
+            _ => Ok(newest.into_values().collect()),
+        }
+    }
+
     /// Control data goes to every server, so that any of them can answer.
     async fn insert_everywhere(&self, table: &str, rows: String) -> Result<()> {
         for url in &self.urls {
@@ -181,15 +190,25 @@ impl ClickHouseStore {
     async fn next_version(&self, table: &str, key_col: &str, key: &str) -> Result<u64> {
         #[derive(Deserialize)]
         struct V {
-            v: u64,
+            k: String,
+            version: u64,
+        }
+        impl Versioned for V {
+            fn key(&self) -> &str {
+                &self.k
+            }
+            fn version(&self) -> u64 {
+                self.version
+            }
         }
         let stored: Vec<V> = self
-            .rows(format!(
-                "SELECT max(version) AS v FROM {table} WHERE {key_col} = {}",
+            .control_rows(format!(
+                "SELECT {key_col} AS k, max(version) AS version FROM {table} \
+                 WHERE {key_col} = {} GROUP BY k",
                 quote(key)
             ))
             .await?;
-        Ok(now_ms().max(stored.first().map_or(0, |v| v.v) + 1))
+        Ok(now_ms().max(stored.first().map_or(0, |v| v.version) + 1))
     }
 }
 
@@ -199,8 +218,15 @@ fn json_line(v: serde_json::Value) -> String {
     s
 }
 
+/// A control row: its key and version, to pick the newest of the servers'.
+trait Versioned {
+    fn key(&self) -> &str;
+    fn version(&self) -> u64;
+}
+
 #[derive(Deserialize)]
 struct AppRow {
+    version: u64,
     id: String,
     name: String,
     ingest_key: String,
@@ -208,6 +234,49 @@ struct AppRow {
     sample_rate: f64,
     retention_days: u32,
     created_at: i64,
+}
+
+impl Versioned for AppRow {
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+#[derive(Deserialize)]
+struct UserRow {
+    version: u64,
+    username: String,
+    password_hash: String,
+}
+
+impl Versioned for UserRow {
+    fn key(&self) -> &str {
+        &self.username
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginRow {
+    version: u64,
+    token_hash: String,
+    username: String,
+    expires_at: i64,
+    deleted: u8,
+}
+
+impl Versioned for LoginRow {
+    fn key(&self) -> &str {
+        &self.token_hash
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
 }
 
 impl From<AppRow> for App {
@@ -307,27 +376,27 @@ impl EventStore for ClickHouseStore {
 impl ControlStore for ClickHouseStore {
     async fn apps(&self) -> Result<Vec<App>> {
         let rows: Vec<AppRow> = self
-            .rows(
-                "SELECT id, name, ingest_key, origins, sample_rate, retention_days, created_at \
-                 FROM apps FINAL ORDER BY created_at, id"
+            .control_rows(
+                "SELECT version, id, name, ingest_key, origins, sample_rate, retention_days, \
+                 created_at FROM apps FINAL"
                     .into(),
             )
             .await?;
-        Ok(rows.into_iter().map(App::from).collect())
+        let mut apps: Vec<App> = rows.into_iter().map(App::from).collect();
+        apps.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(apps)
     }
 
     async fn create_app(&self, app: &App) -> Result<()> {
         // Not atomic across nodes: two nodes creating one id at the same
         // moment both succeed and the later write wins. Ingest keys are
         // random, so they never collide.
-        let taken: Vec<Count> = self
-            .rows(format!(
-                "SELECT count() AS n FROM apps FINAL WHERE id = {} OR ingest_key = {}",
-                quote(&app.id),
-                quote(&app.ingest_key)
-            ))
-            .await?;
-        if taken.first().is_some_and(|c| c.n > 0) {
+        let taken = self
+            .apps()
+            .await?
+            .iter()
+            .any(|a| a.id == app.id || a.ingest_key == app.ingest_key);
+        if taken {
             return Err(StoreError::Conflict(format!(
                 "app {:?} or its key",
                 app.name
@@ -342,14 +411,9 @@ impl ControlStore for ClickHouseStore {
     }
 
     async fn user(&self, username: &str) -> Result<Option<User>> {
-        #[derive(Deserialize)]
-        struct U {
-            username: String,
-            password_hash: String,
-        }
-        let rows: Vec<U> = self
-            .rows(format!(
-                "SELECT username, password_hash FROM users FINAL WHERE username = {}",
+        let rows: Vec<UserRow> = self
+            .control_rows(format!(
+                "SELECT version, username, password_hash FROM users FINAL WHERE username = {}",
                 quote(username)
             ))
             .await?;
@@ -372,24 +436,23 @@ impl ControlStore for ClickHouseStore {
     }
 
     async fn login_session(&self, token_hash: &str) -> Result<Option<LoginSession>> {
-        #[derive(Deserialize)]
-        struct S {
-            token_hash: String,
-            username: String,
-            expires_at: i64,
-        }
-        let rows: Vec<S> = self
-            .rows(format!(
-                "SELECT token_hash, username, expires_at FROM login_sessions FINAL \
-                 WHERE token_hash = {} AND deleted = 0",
+        // Tombstones are read too: a logout one server has wins over the
+        // login another still holds.
+        let rows: Vec<LoginRow> = self
+            .control_rows(format!(
+                "SELECT version, token_hash, username, expires_at, deleted FROM login_sessions \
+                 FINAL WHERE token_hash = {}",
                 quote(token_hash)
             ))
             .await?;
-        Ok(rows.into_iter().next().map(|s| LoginSession {
-            token_hash: s.token_hash,
-            username: s.username,
-            expires_at: s.expires_at,
-        }))
+        Ok(rows
+            .into_iter()
+            .find(|s| s.deleted == 0)
+            .map(|s| LoginSession {
+                token_hash: s.token_hash,
+                username: s.username,
+                expires_at: s.expires_at,
+            }))
     }
 
     async fn put_login_session(&self, s: &LoginSession) -> Result<()> {
@@ -519,7 +582,12 @@ impl Maintenance for ClickHouseStore {
         rollup::roll_up(self, before).await
     }
 
+    /// Every listed server must answer: with shards, one down fails the
+    /// `Distributed` reads and writes.
     async fn ping(&self) -> Result<()> {
-        self.rows::<Count>("SELECT 1 AS n".into()).await.map(|_| ())
+        for url in &self.urls {
+            self.client.rows::<Count>(url, "SELECT 1 AS n").await?;
+        }
+        Ok(())
     }
 }

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use super::client::quote;
 use super::columns::{select_list, JsonRow};
-use super::ClickHouseStore;
+use super::{ClickHouseStore, Count};
 use crate::columns::{event_columns, event_from, view_columns, view_from};
 use crate::{session, Result};
 
@@ -87,11 +87,6 @@ fn rating_sql(m: Metric) -> String {
         g = t.good,
         n = t.ni
     )
-}
-
-#[derive(Deserialize)]
-struct Count {
-    n: u64,
 }
 
 #[derive(Deserialize)]

@@ -41,7 +41,7 @@ use crate::{Result, StoreError};
 pub const MARK_SKEW_MS: i64 = 60_000;
 
 /// The UTC day of the `hour` column, the partition key's second part.
-const HOUR_DAY_SQL: &str = "toYYYYMMDD(toDateTime(intDiv(hour, 1000), 'UTC'))";
+pub(super) const HOUR_DAY_SQL: &str = "toYYYYMMDD(toDateTime(intDiv(hour, 1000), 'UTC'))";
 
 /// Migration 2: the roll-up tables, on every server in full like the
 /// control data (small, and read by every vitals question).
@@ -121,14 +121,20 @@ pub async fn invalidate(
 struct Marked {
     app: String,
     hour: i64,
+    #[serde(rename = "newest_generation")]
     generation: u64,
 }
 
-/// The newest mark of each hour in a range that says "rolled up".
+/// The newest mark of each hour in a range that says "rolled up". Both
+/// columns come from one row: ties on `version` go to an invalidation
+/// (`rolled` 0), then to the higher generation.
 async fn rolled_up(s: &ClickHouseStore, filter: &str) -> Result<Vec<Marked>> {
+    // Aliases unlike the columns: 18.16 would read `generation` in the
+    // tuple as the aggregate's own alias.
+    const NEWEST: &str = "(version, 1 - rolled, generation)";
     s.rows(format!(
-        "SELECT app, hour, argMax(generation, version) AS generation FROM rollup_marks \
-         WHERE {filter} GROUP BY app, hour HAVING argMax(rolled, version) = 1 ORDER BY hour"
+        "SELECT app, hour, argMax(generation, {NEWEST}) AS newest_generation FROM rollup_marks \
+         WHERE {filter} GROUP BY app, hour HAVING argMax(rolled, {NEWEST}) = 1 ORDER BY hour"
     ))
     .await
 }
@@ -145,6 +151,9 @@ pub async fn roll_up(s: &ClickHouseStore, before: i64) -> Result<u64> {
         hour: i64,
     }
     let cutoff = hour_of(before);
+    // Before reading which hours have views: a quiet hour's mark must not
+    // outrank the invalidation of a view inserted while this runs.
+    let quiet_version = super::now_ms() as i64 - MARK_SKEW_MS;
     let with_views: Vec<Hour> = s
         .rows(format!(
             "SELECT app, intDiv(ts, {HOUR_MS}) * {HOUR_MS} AS hour FROM views \
@@ -180,12 +189,11 @@ pub async fn roll_up(s: &ClickHouseStore, before: i64) -> Result<u64> {
     for h in &with_views {
         first.entry(&h.app).or_insert(h.hour);
     }
-    let now = super::now_ms() as i64;
     let mut quiet = String::new();
     for (app, from) in first {
         for hour in (from..cutoff).step_by(HOUR_MS as usize) {
             if !busy.contains(&(app, hour)) && !done.contains(&(app.to_string(), hour)) {
-                quiet.push_str(&mark(app, hour, true, 0, now - MARK_SKEW_MS));
+                quiet.push_str(&mark(app, hour, true, 0, quiet_version));
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Tables and migrations. A migration is appended, never edited: the
 //! `fovea_migrations` table of each server records which ones it has run.
 //!
-//! Every table is a `ReplacingMergeTree` whose key ends in the row's
+//! Every event and control table is a `ReplacingMergeTree` whose key ends in the row's
 //! identity, because a retried insert is stored twice on non-replicated
 //! tables: reads use `FINAL`, so a duplicate counts once before any merge.
 //! Event tables are partitioned by (app, UTC day): retention drops an app's
