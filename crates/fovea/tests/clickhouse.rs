@@ -224,3 +224,120 @@ fn a_permanently_rejected_batch_is_quarantined_and_the_writer_moves_on() {
     );
     assert!(node.session_event_ids("poisoned").is_empty());
 }
+
+/// When the store refuses every record of a batch, the fault is more
+/// likely its schema than the data: nothing is quarantined, the batch is
+/// retried, and once the schema is put right every event is stored.
+#[test]
+fn a_schema_that_refuses_everything_stalls_instead_of_quarantining() {
+    let Some(mut server) = ClickHouse::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = unique_database("fovea_drift");
+    let args = store_args(&[server.url()], None, &db);
+    let node = Node::start(dir.path(), &args);
+    let addr = node.addr;
+    let alter = |server: &ClickHouse, ty: &str| {
+        server
+            .query(&format!(
+                "ALTER TABLE {db}.events MODIFY COLUMN message {ty}"
+            ))
+            .unwrap()
+    };
+    alter(&server, "Nullable(UInt8)");
+    // Both records wait in the spool of a node that crashes, so that the
+    // next start replays them in one batch.
+    server.stop();
+    let error = |session: &str| {
+        format!(
+            r#"{{"session":{{"id":"{session}"}},"events":[{{"type":"error","event_id":"{}","ts":{},"url":"https://a.example/","source":"source","message":"text, not a number"}}]}}"#,
+            uuid::Uuid::new_v4(),
+            now_ms()
+        )
+    };
+    assert!(node.send(&error("drift-1")));
+    assert!(node.send(&error("drift-2")));
+    node.crash();
+    drop(node);
+    server.run();
+    let node = Node::start_on(dir.path(), addr, &args);
+    std::thread::sleep(Duration::from_secs(8));
+    assert_eq!(node.metric("fovea_quarantined_batches_total"), 0.0);
+    assert!(!node.data.join("quarantine").exists());
+    assert!(node.log().contains("refuses every record of a batch"));
+    alter(&server, "Nullable(String)");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline
+        && (node.session_event_ids("drift-1").is_empty()
+            || node.session_event_ids("drift-2").is_empty())
+    {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(node.session_event_ids("drift-1").len(), 1);
+    assert_eq!(node.session_event_ids("drift-2").len(), 1);
+}
+
+/// A burst of requests refused for a full spool is counted in `/metrics`
+/// and logged once, not once per request (regression: 1.29 M identical
+/// warnings, 231 MB of log, in a load test).
+#[test]
+fn a_full_spool_is_logged_once_however_many_requests_it_refuses() {
+    let Some(mut server) = ClickHouse::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = unique_database("fovea_full");
+    let mut args = store_args(&[server.url()], None, &db);
+    args.extend(["--spool-max-bytes".into(), "20000".into()]);
+    let node = Node::start(dir.path(), &args);
+    server.stop();
+    let mut refused = 0;
+    for seq in 0..300 {
+        let (body, _) = batch("burst", seq);
+        if !node.send(&body) {
+            refused += 1;
+        }
+    }
+    assert!(refused > 250, "only {refused} of 300 refused");
+    assert_eq!(
+        node.metric("fovea_requests_rejected_total{reason=\"spool_full\"}"),
+        f64::from(refused)
+    );
+    let log = node.log();
+    let full = log.matches("the spool is full").count();
+    assert_eq!(full, 1, "{log}");
+    assert_eq!(log.matches("intake refused a batch").count(), 0);
+}
+
+/// SIGTERM with a backlog in the spool: the node exits within the writer's
+/// drain bound (regression: it waited minutes for a 2 M-event backlog), and
+/// the next start stores the backlog exactly once.
+#[test]
+fn sigterm_with_a_backlog_exits_promptly_and_the_next_start_stores_it() {
+    let Some(mut server) = ClickHouse::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let args = store_args(&[server.url()], None, &unique_database("fovea_stop"));
+    let node = Node::start(dir.path(), &args);
+    let addr = node.addr;
+    server.stop();
+    let mut acked: HashMap<String, Vec<String>> = HashMap::new();
+    for seq in 0..1000 {
+        let session = format!("backlog-{}", seq / 100);
+        let (body, ids) = batch(&session, seq);
+        if node.send(&body) {
+            acked.entry(session).or_default().extend(ids);
+        }
+    }
+    assert_eq!(acked.values().map(Vec::len).sum::<usize>(), 10_000);
+    server.run();
+    let took = node.terminate();
+    assert!(
+        took < Duration::from_secs(20),
+        "SIGTERM took {took:?} with a backlog"
+    );
+    let node = Node::start_on(dir.path(), addr, &args);
+    assert_stored_exactly_once(&node, &acked, Duration::from_secs(60));
+}

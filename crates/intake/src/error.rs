@@ -22,7 +22,7 @@ pub enum IntakeError {
     UnsupportedEncoding(String),
     #[error("too many requests for this app")]
     RateLimited { retry_after_secs: u64 },
-    #[error("the store is unreachable and the spool is full")]
+    #[error("the spool is full: the store is behind; retry later")]
     SpoolFull { retry_after_secs: u64 },
     #[error("the batch could not be made durable")]
     Spool,

@@ -85,7 +85,9 @@ impl IntoResponse for IntakeReply {
     fn into_response(self) -> Response {
         let e = self.0;
         let status = e.status();
-        if status.is_server_error() {
+        // A full spool is logged when it fills and when it has room again
+        // (`AppState::spool_full`), not once per refused request.
+        if status.is_server_error() && !matches!(e, IntakeError::SpoolFull { .. }) {
             tracing::warn!(error = %e, "intake refused a batch");
         } else {
             tracing::debug!(error = %e, status = status.as_u16(), "intake refused a batch");

@@ -115,6 +115,7 @@ async fn accept(
         .take(&app.id, 1.0)
         .map_err(|retry_after_secs| IntakeError::RateLimited { retry_after_secs })?;
     if state.spool.pending_bytes() > state.settings.spool_max_bytes {
+        state.spool_full(true);
         return Err(IntakeError::SpoolFull {
             retry_after_secs: 30,
         });
@@ -163,13 +164,17 @@ async fn accept(
         .append(batch.encode())
         .await
         .map_err(|e| match e {
-            fovea_spool::SpoolError::Full { .. } => IntakeError::SpoolFull {
-                retry_after_secs: 30,
-            },
+            fovea_spool::SpoolError::Full { .. } => {
+                state.spool_full(true);
+                IntakeError::SpoolFull {
+                    retry_after_secs: 30,
+                }
+            }
             e => {
                 tracing::error!(error = %e, "spool append failed");
                 IntakeError::Spool
             }
         })?;
+    state.spool_full(false);
     Ok(n)
 }

@@ -1,13 +1,14 @@
 //! Start-up and shutdown: open the store and the spool, create the config
 //! file's apps and the admin user, start the writer and the periodic tasks,
-//! serve until told to stop, then drain the spool.
+//! serve until told to stop, then store what the spool holds for a bounded time.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use fovea_schema::App;
-use fovea_store::{StoreConfig, StoreError, User};
+use fovea_store::{Store, StoreConfig, StoreError, User};
 
 use crate::clock::now_ms;
 use crate::token::random_token;
@@ -36,13 +37,34 @@ pub enum StartError {
     Geo(#[from] fovea_pipeline::GeoError),
 }
 
+/// Opens the store. ClickHouse may be down when a node starts (an outage,
+/// a cluster restarting): the node waits for it, its spool kept, rather
+/// than exiting; DuckDB's errors (a locked or unreadable file) are final.
+async fn open_store(config: &StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        match fovea_store::open(config).await {
+            Err(e) if e.is_retryable() && matches!(config, StoreConfig::ClickHouse(_)) => {
+                tracing::warn!(
+                    error = %e,
+                    retry_in_s = backoff.as_secs(),
+                    "the store does not answer yet; waiting for it before serving"
+                );
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Opens the store and the spool (in the data directory), creates or
 /// updates the config file's apps and the admin user, and starts the writer
 /// and the periodic tasks.
 pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let dir = &settings.data_dir;
     std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
-    let store = fovea_store::open(&settings.store).await?;
+    let store = open_store(&settings.store).await?;
     let (spool, reader) = fovea_spool::open(
         &dir.join("spool"),
         fovea_spool::Options {
@@ -60,7 +82,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
 
 /// `fovea serve`: starts, serves on `listen` until `shutdown` resolves,
 /// lets the requests in flight finish, then stops the writer, which stores
-/// what the spool holds before it returns.
+/// what the spool holds for at most `writer::SHUTDOWN_DRAIN` (the rest is
+/// durable and stored at the next start).
 pub async fn run(
     listen: SocketAddr,
     settings: Settings,
@@ -71,7 +94,15 @@ pub async fn run(
         StoreConfig::DuckDb { .. } => "duckdb",
         StoreConfig::ClickHouse(_) => "clickhouse",
     };
-    let running = start(settings).await?;
+    let mut shutdown = Box::pin(shutdown);
+    // A stop asked for while start-up waits for the store ends it there.
+    let running = tokio::select! {
+        running = start(settings) => running?,
+        () = &mut shutdown => {
+            tracing::info!("stopped during start-up");
+            return Ok(());
+        }
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| StartError::Listen(listen, e))?;
@@ -95,7 +126,7 @@ pub async fn run(
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
-            tracing::info!("shutting down: finishing requests, then draining the spool");
+            tracing::info!("shutting down: finishing requests, then storing what the spool holds for up to 10 s");
         })
         .await
         .map_err(StartError::Serve)?;

@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -33,6 +34,10 @@ pub struct Inner {
     pub pipeline: Pipeline,
     pub intake_limiter: RateLimiter,
     pub login_limiter: RateLimiter,
+    /// Whether the intake is refusing batches because the spool is at its
+    /// cap: refusals are counted in `/metrics`, and only the changes of
+    /// this state are logged.
+    spool_full: AtomicBool,
 }
 
 #[derive(Default)]
@@ -74,11 +79,43 @@ impl AppState {
                 geo,
                 pipeline,
                 intake_limiter: RateLimiter::new(rate, rate * 2.0),
+                spool_full: AtomicBool::new(false),
                 // Five failed logins a minute per user name.
                 login_limiter: RateLimiter::new(5.0 / 60.0, 5.0),
                 settings,
             }),
         })
+    }
+
+    /// Records whether the spool refused a batch for being full; logs when
+    /// that changes, once, however many requests see it. "Room again" needs
+    /// the spool half empty, so that a spool hovering at its cap under
+    /// sustained overload is one state, not a line per writer commit.
+    pub fn spool_full(&self, full: bool) {
+        // A load first: under load this runs on every request, and a swap
+        // is a write to a shared cache line.
+        if self.inner.spool_full.load(Ordering::Relaxed) == full {
+            return;
+        }
+        let pending_bytes = self.spool.pending_bytes();
+        if !full && pending_bytes > self.settings.spool_max_bytes / 2 {
+            return;
+        }
+        if self.inner.spool_full.swap(full, Ordering::Relaxed) == full {
+            return;
+        }
+        if full {
+            tracing::warn!(
+                pending_bytes,
+                cap = self.settings.spool_max_bytes,
+                "the spool is full: the store is behind, so the intake answers 503 with Retry-After until the writer catches up"
+            );
+        } else {
+            tracing::info!(
+                pending_bytes,
+                "the spool has room again: the intake accepts batches"
+            );
+        }
     }
 
     pub fn app_by_key(&self, key: &str) -> Option<App> {

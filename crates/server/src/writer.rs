@@ -31,6 +31,10 @@ const MAX_BATCH_BYTES: usize = 2 << 20;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Store attempts per batch once shutting down; the spool keeps the rest.
 const SHUTDOWN_ATTEMPTS: u32 = 3;
+/// How long a stopping writer goes on storing the spool's backlog. The
+/// spool is durable and replayed at the next start, so a stop need not
+/// wait for a backlog of minutes to drain.
+pub const SHUTDOWN_DRAIN: Duration = Duration::from_secs(10);
 
 pub struct Writer {
     handle: JoinHandle<()>,
@@ -50,7 +54,8 @@ impl Writer {
         Writer { handle, stop }
     }
 
-    /// Drains what the spool holds into the store, then stops.
+    /// Stores what the spool holds for up to [`SHUTDOWN_DRAIN`], then stops;
+    /// what is left is stored at the next start.
     pub async fn shutdown(self) {
         self.stop.store(true, Ordering::SeqCst);
         let handle = self.handle;
@@ -63,7 +68,18 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
     // store's own bulk work: the spool holds what is not stored yet.
     fovea_store::lower_thread_priority();
     let flush = state.settings.writer_flush;
+    let mut stopping_since = None;
     loop {
+        if stop.load(Ordering::SeqCst) {
+            let since = *stopping_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= SHUTDOWN_DRAIN {
+                tracing::info!(
+                    pending_bytes = state.spool.pending_bytes(),
+                    "writer stopped with a backlog in the spool; it is stored at the next start"
+                );
+                return;
+            }
+        }
         let started = Instant::now();
         let records = match reader.read(MAX_BATCH_BYTES, flush) {
             Ok(r) => r,
@@ -220,46 +236,105 @@ fn commit(
 
 /// Stores each record of a rejected batch on its own and quarantines the
 /// ones the store still refuses; returns the events stored, or `None` if
-/// the node stopped first.
+/// the node stopped first. When every record of a batch is refused, the
+/// fault is more likely the statement or the schema than the data (an
+/// upgrade half done, a column changed by hand), so nothing is set aside:
+/// the batch is retried with backoff, as for a store that is down.
 fn store_one_by_one(
     state: &AppState,
     rt: &Handle,
     records: &[Vec<u8>],
     stop: &AtomicBool,
 ) -> Option<u64> {
-    let mut stored = 0;
-    for record in records {
-        // The drops were counted when the whole batch was processed.
-        let (events, span) = process(state, std::slice::from_ref(record), false);
-        let n = events.len() as u64;
-        match commit(state, rt, events, span, stop) {
-            Commit::Stored => stored += n,
-            Commit::Rejected(e) => quarantine(state, record, n, &e),
-            Commit::Stopped => return None,
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let mut stored = 0;
+        let mut refused = Vec::new();
+        for record in records {
+            // The drops were counted when the whole batch was processed.
+            let (events, span) = process(state, std::slice::from_ref(record), false);
+            let n = events.len() as u64;
+            match commit(state, rt, events, span, stop) {
+                Commit::Stored => stored += n,
+                Commit::Rejected(e) => refused.push((record, n, e)),
+                Commit::Stopped => return None,
+            }
         }
+        if refused.len() == records.len() && records.len() > 1 {
+            tracing::error!(
+                error = %refused[0].2,
+                records = records.len(),
+                retry_in_ms = backoff.as_millis() as u64,
+                "the store refuses every record of a batch: is its schema what this version expects? retrying"
+            );
+            if stop.load(Ordering::SeqCst) {
+                return None;
+            }
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+            continue;
+        }
+        for (record, n, e) in refused {
+            if !quarantine(state, record, n, &e, stop) {
+                return None;
+            }
+        }
+        return Some(stored);
     }
-    Some(stored)
 }
 
-/// Moves a spool record aside, as it was spooled, and says so once.
-fn quarantine(state: &AppState, record: &[u8], events: u64, error: &fovea_store::StoreError) {
-    state.metrics.quarantined_batches.inc();
-    state.metrics.quarantined_events.inc_by(events);
+/// Moves a spool record aside, as it was spooled, durably (written, synced,
+/// renamed into place, directory synced) before the spool cursor may pass
+/// it; says so once. Retries while the disk refuses; false if the node
+/// stopped first (the record stays in the spool).
+fn quarantine(
+    state: &AppState,
+    record: &[u8],
+    events: u64,
+    error: &fovea_store::StoreError,
+    stop: &AtomicBool,
+) -> bool {
     let dir = state.settings.data_dir.join("quarantine");
-    let path = dir.join(format!("{}-{}.batch", now_ms(), uuid::Uuid::new_v4()));
-    let written = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, record));
-    match written {
-        Ok(()) => tracing::error!(
-            error = %error,
-            events,
-            path = %path.display(),
-            "the store rejected a spooled batch for good; it was moved to quarantine"
-        ),
-        Err(io) => tracing::error!(
-            error = %error,
-            events,
-            write_error = %io,
-            "the store rejected a spooled batch for good, and it could not be written to quarantine; it is dropped"
-        ),
+    let name = format!("{}-{}.batch", now_ms(), uuid::Uuid::new_v4());
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match write_durably(&dir, &name, record) {
+            Ok(path) => {
+                state.metrics.quarantined_batches.inc();
+                state.metrics.quarantined_events.inc_by(events);
+                tracing::error!(
+                    error = %error,
+                    events,
+                    path = %path.display(),
+                    "the store rejected a spooled batch for good; it was moved to quarantine"
+                );
+                return true;
+            }
+            Err(io) => {
+                tracing::error!(error = %io, dir = %dir.display(), "a rejected batch could not be written to quarantine; retrying");
+                if stop.load(Ordering::SeqCst) {
+                    return false;
+                }
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
     }
+}
+
+fn write_durably(
+    dir: &std::path::Path,
+    name: &str,
+    bytes: &[u8],
+) -> std::io::Result<std::path::PathBuf> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let path = dir.join(name);
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(path)
 }

@@ -108,6 +108,28 @@ impl Node {
             .map_or(0, |kb| kb * 1024)
     }
 
+    /// SIGTERM, then waits for the process to exit; how long that took.
+    pub fn terminate(mut self) -> Duration {
+        let t = Instant::now();
+        // SAFETY: kill only sends a signal, to the child this test started.
+        assert_eq!(
+            unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) },
+            0
+        );
+        let status = self.child.wait().unwrap();
+        assert!(
+            status.success(),
+            "fovea exited with {status}:\n{}",
+            self.log()
+        );
+        t.elapsed()
+    }
+
+    /// What the node has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// GETs an API path and parses the JSON answer.
     pub fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
         let (status, body) = http(self.addr, "GET", path, "").unwrap();
