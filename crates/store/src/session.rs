@@ -1,6 +1,8 @@
 //! A session and an issue's breadcrumbs, built from events a backend read.
 
-use fovea_query::{EventJson, SessionDetail, SessionRow};
+use fovea_query::{
+    EventJson, IssueDetail, IssueRow, KeyCount, SessionDetail, SessionRef, SessionRow,
+};
 use fovea_schema::{Event, EventKind};
 
 /// How many views and actions before an error an issue shows.
@@ -56,4 +58,26 @@ pub fn breadcrumbs(events: Vec<Event>, until: i64) -> Vec<EventJson> {
         .collect();
     let skip = before.len().saturating_sub(BREADCRUMBS);
     before.into_iter().skip(skip).map(EventJson).collect()
+}
+
+/// An issue's detail: its row, its latest occurrence's stack, where it
+/// happens, and the breadcrumbs from that occurrence's session.
+pub fn issue_detail(
+    issue: IssueRow,
+    latest: &Event,
+    browsers: Vec<KeyCount>,
+    sessions: Vec<SessionRef>,
+    session_events: Vec<Event>,
+) -> IssueDetail {
+    let stack = match &latest.kind {
+        EventKind::Error(e) => e.stack.clone(),
+        _ => None,
+    };
+    IssueDetail {
+        issue,
+        stack,
+        browsers,
+        sessions,
+        breadcrumbs: breadcrumbs(session_events, latest.ctx.ts),
+    }
 }

@@ -15,7 +15,7 @@ use fovea_query::{
     Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionRef, SessionRow,
     SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
-use fovea_schema::{Event, EventKind, Metric};
+use fovea_schema::{Event, Metric};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -507,33 +507,24 @@ pub async fn issue(
             "SELECT session_id, max(ts) AS last {base} GROUP BY session_id ORDER BY last DESC LIMIT 20"
         ))
         .await?;
-    let breadcrumbs = session::breadcrumbs(
-        session_events(s, app, &latest.ctx.session_id).await?,
-        latest.ctx.ts,
-    );
-    let stack = match &latest.kind {
-        EventKind::Error(e) => e.stack.clone(),
-        _ => None,
-    };
-    Ok(Some(IssueDetail {
-        issue: row,
-        stack,
-        browsers: browsers
-            .into_iter()
-            .map(|b| KeyCount {
-                key: b.key,
-                count: b.n,
-            })
-            .collect(),
-        sessions: sessions
-            .into_iter()
-            .map(|r| SessionRef {
-                id: r.session_id,
-                ts: r.last,
-            })
-            .collect(),
-        breadcrumbs,
-    }))
+    let events = session_events(s, app, &latest.ctx.session_id).await?;
+    let browsers = browsers
+        .into_iter()
+        .map(|b| KeyCount {
+            key: b.key,
+            count: b.n,
+        })
+        .collect();
+    let sessions = sessions
+        .into_iter()
+        .map(|r| SessionRef {
+            id: r.session_id,
+            ts: r.last,
+        })
+        .collect();
+    Ok(Some(session::issue_detail(
+        row, &latest, browsers, sessions, events,
+    )))
 }
 
 pub async fn resources(

@@ -11,7 +11,7 @@ use fovea_query::{
     Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionDetail, SessionRef,
     SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
-use fovea_schema::{Event, EventKind, Metric};
+use fovea_schema::{Event, Metric};
 
 use super::columns::{event_columns, event_from_row, select_list, view_columns, view_from_row};
 use super::rollup;
@@ -463,21 +463,10 @@ pub fn issue(
             })
         })?
         .collect::<duckdb::Result<_>>()?;
-    let breadcrumbs = session::breadcrumbs(
-        session_events(c, app, &latest.ctx.session_id)?,
-        latest.ctx.ts,
-    );
-    let stack = match &latest.kind {
-        EventKind::Error(e) => e.stack.clone(),
-        _ => None,
-    };
-    Ok(Some(IssueDetail {
-        issue: row,
-        stack,
-        browsers,
-        sessions,
-        breadcrumbs,
-    }))
+    let events = session_events(c, app, &latest.ctx.session_id)?;
+    Ok(Some(session::issue_detail(
+        row, &latest, browsers, sessions, events,
+    )))
 }
 
 pub fn resources(
