@@ -116,7 +116,7 @@ impl ClickHouseStore {
     }
 
     /// Runs `f` against the first server that answers.
-    async fn on_any<T, F, Fut>(&self, f: F) -> Result<T>
+    pub(super) async fn on_any<T, F, Fut>(&self, f: F) -> Result<T>
     where
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<T>>,

@@ -29,7 +29,7 @@ use fovea_schema::Metric;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::client::quote;
+use super::client::{quote, RowBinary};
 use super::read::{group_key_sql, scope};
 use super::ClickHouseStore;
 use crate::rollup::{
@@ -309,10 +309,12 @@ pub async fn vitals(
         .map(|m| format!("({}, {})", m.hour, m.generation))
         .collect();
     if !generations.is_empty() {
+        // RowBinary: thousands of rows of sketches, which ClickHouse formats
+        // as JSON slowly.
         let mut sql = format!(
-            "SELECT key, {m}_n AS n, {m}_good AS good, {m}_ni AS ni, {m}_poor AS poor, \
-             {m}_sketch AS sketch FROM vitals_hourly WHERE app = {} AND dim = {} \
-             AND (hour, generation) IN ({}) AND {m}_n IS NOT NULL",
+            "SELECT key, assumeNotNull({m}_n), assumeNotNull({m}_good), assumeNotNull({m}_ni), \
+             assumeNotNull({m}_poor), assumeNotNull({m}_sketch) FROM vitals_hourly \
+             WHERE app = {} AND dim = {} AND (hour, generation) IN ({}) AND {m}_n IS NOT NULL",
             quote(app),
             quote(dim_name(q.by)),
             generations.join(", ")
@@ -320,27 +322,29 @@ pub async fn vitals(
         for (col, v) in f.dimensions() {
             sql.push_str(&format!(" AND `{col}` = {}", quote(v)));
         }
-        #[derive(Deserialize)]
-        struct Part {
-            key: Option<String>,
-            n: u64,
-            good: u64,
-            ni: u64,
-            poor: u64,
-            sketch: String,
-        }
-        for p in s.rows::<Part>(sql).await? {
-            let bytes = decode_sketch(&p.sketch)
+        let answer = s
+            .on_any(|url| {
+                let sql = sql.clone();
+                async move { s.client.rows_binary(&url, &sql).await }
+            })
+            .await?;
+        let mut rows = RowBinary(&answer);
+        while !rows.is_empty() {
+            let key = rows.nullable_string()?;
+            let (n, good, ni, poor) = (rows.u64()?, rows.u64()?, rows.u64()?, rows.u64()?);
+            let text = std::str::from_utf8(rows.bytes()?).ok();
+            let bytes = text
+                .and_then(decode_sketch)
                 .ok_or_else(|| StoreError::Rejected("a roll-up sketch is not base64".into()))?;
             let sketch =
                 Agg::decode_sketch(&bytes).map_err(|e| StoreError::Rejected(e.to_string()))?;
             merged.add_rolled(
-                p.key,
+                key,
                 Agg {
-                    n: p.n,
-                    good: p.good,
-                    ni: p.ni,
-                    poor: p.poor,
+                    n,
+                    good,
+                    ni,
+                    poor,
                     sketch,
                 },
             );
