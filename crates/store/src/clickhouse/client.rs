@@ -227,50 +227,6 @@ impl Client {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn row_binary_reads_what_clickhouse_writes() {
-        // (NULL, 7, 'ab') and ('', 300-byte string)
-        let mut bytes = vec![1u8];
-        bytes.extend(7u64.to_le_bytes());
-        bytes.extend([2, b'a', b'b', 0, 0, 0xac, 0x02]);
-        bytes.extend([b'x'; 300]);
-        let mut r = RowBinary(&bytes);
-        assert_eq!(r.nullable_string().unwrap(), None);
-        assert_eq!(r.u64().unwrap(), 7);
-        assert_eq!(r.string().unwrap(), "ab");
-        assert_eq!(r.nullable_string().unwrap(), Some(String::new()));
-        assert_eq!(r.bytes().unwrap().len(), 300);
-        assert!(r.is_empty());
-        assert!(RowBinary(&[5, b'a']).string().is_err());
-    }
-
-    #[test]
-    fn quote_escapes_what_clickhouse_unescapes() {
-        assert_eq!(quote("plain"), "'plain'");
-        assert_eq!(quote("it's"), "'it\\'s'");
-        assert_eq!(quote("a\\'; DROP"), "'a\\\\\\'; DROP'");
-    }
-
-    #[test]
-    fn parse_errors_are_permanent_and_the_rest_retried() {
-        let rejected = classify(
-            500,
-            "Code: 27, e.displayText() = DB::Exception: Cannot parse input".into(),
-        );
-        assert!(!rejected.is_retryable());
-        let busy = classify(
-            500,
-            "Code: 252, e.displayText() = DB::Exception: Too many parts".into(),
-        );
-        assert!(busy.is_retryable());
-        assert!(classify(502, "Bad Gateway".into()).is_retryable());
-    }
-}
-
 /// Reads values off a `RowBinary` answer: integers little-endian, strings
 /// prefixed with their LEB128 length, a nullable value with a 1 for NULL.
 pub struct RowBinary<'a>(pub &'a [u8]);
@@ -319,5 +275,49 @@ impl RowBinary<'_> {
             0 => self.string().map(Some),
             _ => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_binary_reads_what_clickhouse_writes() {
+        // (NULL, 7, 'ab') and ('', 300-byte string)
+        let mut bytes = vec![1u8];
+        bytes.extend(7u64.to_le_bytes());
+        bytes.extend([2, b'a', b'b', 0, 0, 0xac, 0x02]);
+        bytes.extend([b'x'; 300]);
+        let mut r = RowBinary(&bytes);
+        assert_eq!(r.nullable_string().unwrap(), None);
+        assert_eq!(r.u64().unwrap(), 7);
+        assert_eq!(r.string().unwrap(), "ab");
+        assert_eq!(r.nullable_string().unwrap(), Some(String::new()));
+        assert_eq!(r.bytes().unwrap().len(), 300);
+        assert!(r.is_empty());
+        assert!(RowBinary(&[5, b'a']).string().is_err());
+    }
+
+    #[test]
+    fn quote_escapes_what_clickhouse_unescapes() {
+        assert_eq!(quote("plain"), "'plain'");
+        assert_eq!(quote("it's"), "'it\\'s'");
+        assert_eq!(quote("a\\'; DROP"), "'a\\\\\\'; DROP'");
+    }
+
+    #[test]
+    fn parse_errors_are_permanent_and_the_rest_retried() {
+        let rejected = classify(
+            500,
+            "Code: 27, e.displayText() = DB::Exception: Cannot parse input".into(),
+        );
+        assert!(!rejected.is_retryable());
+        let busy = classify(
+            500,
+            "Code: 252, e.displayText() = DB::Exception: Too many parts".into(),
+        );
+        assert!(busy.is_retryable());
+        assert!(classify(502, "Bad Gateway".into()).is_retryable());
     }
 }
