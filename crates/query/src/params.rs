@@ -140,6 +140,18 @@ pub struct VitalsQuery {
     pub filters: Filters,
 }
 
+impl VitalsQuery {
+    /// The overview's question for one metric: its p75, ungrouped.
+    pub fn overview(metric: Metric, filters: &Filters) -> VitalsQuery {
+        VitalsQuery {
+            metric,
+            p: 75,
+            by: Dimension::None,
+            filters: filters.clone(),
+        }
+    }
+}
+
 /// What a time series counts or measures.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Series {

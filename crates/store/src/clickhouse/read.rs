@@ -137,13 +137,7 @@ pub async fn vitals(s: &ClickHouseStore, app: &str, q: &VitalsQuery) -> Result<V
 pub async fn summary(s: &ClickHouseStore, app: &str, f: &Filters) -> Result<Summary> {
     let mut by_metric = BTreeMap::new();
     for m in Metric::ALL {
-        let q = VitalsQuery {
-            metric: m,
-            p: 75,
-            by: Dimension::None,
-            filters: f.clone(),
-        };
-        let groups = vitals(s, app, &q).await?;
+        let groups = vitals(s, app, &VitalsQuery::overview(m, f)).await?;
         by_metric.insert(m.name().to_string(), MetricSummary::of(groups.first()));
     }
     #[derive(Deserialize)]

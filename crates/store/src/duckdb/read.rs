@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use duckdb::types::Value;
 use duckdb::{params_from_iter, Connection};
 use fovea_query::{
-    histogram_edges, Bucket, Dimension, Filters, IssueDetail, IssueRow, KeyCount, MetricSummary,
-    Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionDetail, SessionRef,
-    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+    histogram_edges, Bucket, Filters, IssueDetail, IssueRow, KeyCount, MetricSummary, Point,
+    ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionDetail, SessionRef, SessionRow,
+    SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{Event, Metric};
 
@@ -143,13 +143,7 @@ pub fn summary(
     // memory, not seven (seven ran out of 256 MB over 10 M views).
     let mut by_metric = BTreeMap::new();
     for m in Metric::ALL {
-        let q = VitalsQuery {
-            metric: m,
-            p: 75,
-            by: Dimension::None,
-            filters: f.clone(),
-        };
-        let groups = vitals(c, app, &q, exact_values)?;
+        let groups = vitals(c, app, &VitalsQuery::overview(m, f), exact_values)?;
         by_metric.insert(m.name().to_string(), MetricSummary::of(groups.first()));
     }
     let (where_sql, values) = scope(app, f, "");
