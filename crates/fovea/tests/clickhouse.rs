@@ -5,11 +5,10 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{assert_stored_exactly_once, batch, http, Node, APP};
+use common::{assert_stored_exactly_once, batch, http, Load, Node, APP};
 use fovea_testkit::{unique_database, ClickHouse};
 
 fn store_args(urls: &[String], cluster: Option<&str>, database: &str) -> Vec<String> {
@@ -113,35 +112,18 @@ fn a_clickhouse_outage_loses_nothing_acknowledged() {
     let (status, _) = http(node.addr, "GET", "/readyz", "").unwrap();
     assert_eq!(status, 200);
 
-    let acked: Arc<Mutex<HashMap<String, Vec<String>>>> = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let clients: Vec<_> = (0..2)
-        .map(|c| {
-            let (acked, stop, node) = (acked.clone(), stop.clone(), node.clone());
-            std::thread::spawn(move || {
-                let mut seq = 0;
-                while !stop.load(Ordering::SeqCst) {
-                    // A session per 50 batches keeps each session's read small.
-                    let session = format!("outage-{c}-{}", seq / 50);
-                    let (body, ids) = batch(&session, seq);
-                    seq += 1;
-                    if node.send(&body) {
-                        acked
-                            .lock()
-                            .unwrap()
-                            .entry(session)
-                            .or_default()
-                            .extend(ids);
-                    }
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-            })
-        })
-        .collect();
+    // A session per 50 batches keeps each session's read small.
+    let load = Load::start(
+        &node,
+        2,
+        |c, seq| format!("outage-{c}-{}", seq / 50),
+        Duration::from_millis(20),
+        usize::MAX,
+    );
     std::thread::sleep(Duration::from_secs(2));
     server.stop();
     let outage = Instant::now();
-    let before = acked.lock().unwrap().values().map(Vec::len).sum::<usize>();
+    let before = load.acked_events();
     let mut peak_rss = 0;
     let mut saw_not_ready = false;
     while outage.elapsed() < Duration::from_secs(60) {
@@ -152,7 +134,7 @@ fn a_clickhouse_outage_loses_nothing_acknowledged() {
         saw_not_ready |= ready == 503;
         std::thread::sleep(Duration::from_millis(500));
     }
-    let during = acked.lock().unwrap().values().map(Vec::len).sum::<usize>() - before;
+    let during = load.acked_events() - before;
     assert!(saw_not_ready, "/readyz never reported the store down");
     assert!(
         during > 1000,
@@ -166,11 +148,7 @@ fn a_clickhouse_outage_loses_nothing_acknowledged() {
     );
     server.run();
     std::thread::sleep(Duration::from_secs(2));
-    stop.store(true, Ordering::SeqCst);
-    for c in clients {
-        c.join().unwrap();
-    }
-    let acked = acked.lock().unwrap().clone();
+    let acked = load.stop();
     assert_stored_exactly_once(&node, &acked, Duration::from_secs(120));
     let (status, _) = http(node.addr, "GET", "/readyz", "").unwrap();
     assert_eq!(status, 200);

@@ -3,12 +3,10 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use common::{assert_stored_exactly_once, batch, Node};
+use common::{assert_stored_exactly_once, Load, Node};
 
 const CLIENTS: usize = 4;
 
@@ -18,38 +16,18 @@ fn every_acknowledged_event_survives_sigkill_exactly_once() {
     let node = Arc::new(Node::start(dir.path(), &[]));
     let addr = node.addr;
 
-    let acked: Arc<Mutex<HashMap<String, Vec<String>>>> = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let (acked, stop, node) = (acked.clone(), stop.clone(), node.clone());
-            std::thread::spawn(move || {
-                let session = format!("crash-session-{c}");
-                let mut seq = 0;
-                // Bounded: stops when told, or after 2000 requests.
-                while !stop.load(Ordering::SeqCst) && seq < 2000 {
-                    let (body, ids) = batch(&session, seq);
-                    seq += 1;
-                    if node.send(&body) {
-                        acked
-                            .lock()
-                            .unwrap()
-                            .entry(session.clone())
-                            .or_default()
-                            .extend(ids);
-                    }
-                }
-            })
-        })
-        .collect();
+    // Bounded: stops when told, or after 2000 requests per client.
+    let load = Load::start(
+        &node,
+        CLIENTS,
+        |c, _| format!("crash-session-{c}"),
+        Duration::ZERO,
+        2000,
+    );
     std::thread::sleep(Duration::from_millis(1500));
     node.crash();
-    stop.store(true, Ordering::SeqCst);
-    for c in clients {
-        c.join().unwrap();
-    }
+    let acked = load.stop();
     drop(node);
-    let acked = acked.lock().unwrap().clone();
     let total: usize = acked.values().map(Vec::len).sum();
     assert!(
         total >= 100,

@@ -2,6 +2,7 @@
 //! loopback port, a minimal HTTP client, and batches of unique events.
 #![allow(dead_code)] // each test file uses its own part of this
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -239,6 +240,74 @@ pub fn batch(session: &str, seq: usize) -> (String, Vec<String>) {
         ),
         ids,
     )
+}
+
+/// Clients that keep sending batches to a node, each in sessions of its
+/// own, and remember which event ids were acknowledged.
+pub struct Load {
+    acked: std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<String>>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    clients: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    /// `clients` threads; client `c`'s `seq`th batch goes to session
+    /// `session(c, seq)`, with `pause` between batches, at most `max` each.
+    pub fn start(
+        node: &std::sync::Arc<Node>,
+        clients: usize,
+        session: fn(usize, usize) -> String,
+        pause: Duration,
+        max: usize,
+    ) -> Load {
+        use std::sync::atomic::Ordering;
+        let acked: std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<String>>>> =
+            Default::default();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let clients = (0..clients)
+            .map(|c| {
+                let (acked, stop, node) = (acked.clone(), stop.clone(), node.clone());
+                std::thread::spawn(move || {
+                    for seq in 0..max {
+                        if stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let session = session(c, seq);
+                        let (body, ids) = batch(&session, seq);
+                        if node.send(&body) {
+                            acked
+                                .lock()
+                                .unwrap()
+                                .entry(session)
+                                .or_default()
+                                .extend(ids);
+                        }
+                        std::thread::sleep(pause);
+                    }
+                })
+            })
+            .collect();
+        Load {
+            acked,
+            stop,
+            clients,
+        }
+    }
+
+    /// How many events have been acknowledged so far.
+    pub fn acked_events(&self) -> usize {
+        self.acked.lock().unwrap().values().map(Vec::len).sum()
+    }
+
+    /// Stops the clients; the acknowledged ids by session.
+    pub fn stop(self) -> HashMap<String, Vec<String>> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for c in self.clients {
+            c.join().unwrap();
+        }
+        let acked = self.acked.lock().unwrap();
+        acked.clone()
+    }
 }
 
 /// Reads a chunked or plain body's JSON (the server may answer chunked).
