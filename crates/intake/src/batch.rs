@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 pub enum Format {
     Json,
     Ndjson,
+    /// A session replay segment (`replay.rs`), not events.
+    Replay,
 }
 
 /// What the intake knew about a request besides its body. The client IP is
@@ -44,6 +46,7 @@ impl Batch {
         out.push(match self.format {
             Format::Json => 0,
             Format::Ndjson => 1,
+            Format::Replay => 2,
         });
         out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
         out.extend_from_slice(&meta);
@@ -58,6 +61,7 @@ impl Batch {
         let format = match record[1] {
             0 => Format::Json,
             1 => Format::Ndjson,
+            2 => Format::Replay,
             _ => return Err(RecordError("unknown format")),
         };
         let len = u32::from_le_bytes(record[2..6].try_into().expect("4 bytes")) as usize;

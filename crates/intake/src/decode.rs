@@ -68,7 +68,7 @@ pub fn decode(
 
 /// `None` means "sniff it": text/plain, which `sendBeacon` sends without a
 /// CORS preflight, or no content type at all.
-fn media_type(content_type: Option<&str>) -> Result<Option<Format>, IntakeError> {
+pub(crate) fn media_type(content_type: Option<&str>) -> Result<Option<Format>, IntakeError> {
     let Some(ct) = content_type else {
         return Ok(None);
     };
@@ -175,6 +175,11 @@ pub fn parse(
                 .ok_or_else(|| IntakeError::BadJson("body is empty".into()))?;
             (from_slice(first, "header.")?, lines.collect())
         }
+        Format::Replay => {
+            return Err(IntakeError::InvalidEvent(
+                "a replay segment is not an event batch".into(),
+            ))
+        }
     };
     if raw_events.len() > limits.max_events {
         return Err(IntakeError::TooLarge(format!(
@@ -211,7 +216,7 @@ pub fn parse(
 
 /// Deserializes with the failing field's path in the error, e.g.
 /// `events[3].lcp: invalid type: string "x", expected f64`.
-fn from_slice<'de, T: serde::Deserialize<'de>>(
+pub(crate) fn from_slice<'de, T: serde::Deserialize<'de>>(
     bytes: &'de [u8],
     prefix: &str,
 ) -> Result<T, IntakeError> {

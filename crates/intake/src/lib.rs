@@ -8,7 +8,12 @@
 mod batch;
 mod decode;
 mod error;
+mod replay;
 
 pub use batch::{Batch, BatchMeta, Format};
 pub use decode::{decode, decompress, parse, Decoded, Limits};
 pub use error::IntakeError;
+pub use replay::{
+    decode_replay, parse_replay, DecodedSegment, ReplayLimits, SegmentHead, FULL_SNAPSHOT,
+    MAX_SEGMENT_EVENTS,
+};

@@ -9,6 +9,7 @@
 mod fingerprint;
 mod geo;
 mod normalise;
+mod replay;
 mod sampling;
 mod scrub;
 mod useragent;
@@ -16,6 +17,7 @@ mod useragent;
 pub use fingerprint::{fingerprint, top_frame};
 pub use geo::{Geo, GeoError, Location};
 pub use normalise::{Output, Pipeline, PipelineOptions};
+pub use replay::ReplayOutput;
 pub use sampling::keep_session;
 pub use scrub::{scrub_text, scrub_url};
 pub use useragent::{Agent, UserAgents};

@@ -28,8 +28,8 @@ impl Default for PipelineOptions {
 
 #[derive(Debug)]
 pub struct Pipeline {
-    options: PipelineOptions,
-    agents: UserAgents,
+    pub(crate) options: PipelineOptions,
+    pub(crate) agents: UserAgents,
 }
 
 /// The events to store and what was left out.
@@ -73,12 +73,7 @@ impl Pipeline {
                 ..Output::default()
             });
         }
-        let received = batch.meta.received_at as f64;
-        let drift = header
-            .sent_at
-            .map(|sent| received - sent)
-            .filter(|d| d.abs() > MAX_DRIFT_MS)
-            .unwrap_or(0.0);
+        let drift = drift(batch.meta.received_at, header.sent_at);
         let mut out = Output::default();
         for w in wire {
             let ctx = self.context(batch, &header, &w, agent.as_ref(), drift);
@@ -280,6 +275,15 @@ impl Pipeline {
             }),
         }
     }
+}
+
+/// How far the client's clock is behind the server's (ms), when that is
+/// more than [`MAX_DRIFT_MS`]; 0 otherwise.
+pub(crate) fn drift(received_at: i64, sent_at: Option<f64>) -> f64 {
+    sent_at
+        .map(|sent| received_at as f64 - sent)
+        .filter(|d| d.abs() > MAX_DRIFT_MS)
+        .unwrap_or(0.0)
 }
 
 fn received_fallback(batch: &Batch) -> f64 {

@@ -11,5 +11,6 @@ pub use params::{
 };
 pub use results::{
     histogram_edges, Bucket, EventJson, IssueDetail, IssueRow, KeyCount, MetricSummary, Point,
-    ResourceRow, SessionDetail, SessionRef, SessionRow, Summary, ViewRow, VitalsGroup,
+    ReplaySegmentInfo, ResourceRow, SessionDetail, SessionRef, SessionRow, Summary, ViewRow,
+    VitalsGroup,
 };

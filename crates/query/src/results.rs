@@ -166,6 +166,23 @@ pub struct SessionRow {
     pub os: Option<String>,
     pub device: Option<String>,
     pub country: Option<String>,
+    /// Whether a replay was recorded for the session.
+    pub has_replay: bool,
+}
+
+/// One stored segment of a session's replay (`…/sessions/{id}/replay`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ReplaySegmentInfo {
+    pub index: u32,
+    /// First and last event timestamps, ms since the epoch.
+    pub start: i64,
+    pub end: i64,
+    /// rrweb events in the segment.
+    pub events: u32,
+    /// Bytes stored (gzip-compressed JSON).
+    pub bytes: u64,
+    /// Whether playback can start at this segment.
+    pub full_snapshot: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -7,6 +7,7 @@
 mod control;
 mod event;
 mod metric;
+mod replay;
 pub mod wire;
 
 pub use control::{App, LoginSession, User};
@@ -14,3 +15,4 @@ pub use event::{
     ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, ViewEvent,
 };
 pub use metric::{Metric, Rating, Thresholds};
+pub use replay::ReplaySegment;

@@ -1,4 +1,4 @@
-//! `POST /api/v1/intake`: cheap work only. Authenticate the key, check the
+//! `POST /api/v1/intake` and `POST /api/v1/replay`: cheap work only. Authenticate the key, check the
 //! origin and the rate, decode and validate, resolve geo (the IP goes no
 //! further), append to the spool, answer once it is durable. The intake
 //! never touches the store.
@@ -10,7 +10,8 @@ use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use fovea_intake::{Batch, BatchMeta, IntakeError};
+use fovea_intake::{Batch, BatchMeta, Format, IntakeError};
+use fovea_store::App;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -63,18 +64,41 @@ pub async fn intake(
     Query(q): Query<KeyParam>,
     req: Request,
 ) -> Response {
+    let (peer, headers, body) = split(req);
+    let result = accept(&state, q, peer, &headers, body).await;
+    if let Ok(n) = result {
+        state.metrics.events_accepted.inc_by(n as u64);
+    }
+    answer(&state, &headers, result)
+}
+
+/// `POST /api/v1/replay`: one session replay segment, under the same key,
+/// origin, rate and spool rules as events (`docs/intake.md`).
+pub async fn replay(
+    State(state): State<AppState>,
+    Query(q): Query<KeyParam>,
+    req: Request,
+) -> Response {
+    let (_, headers, body) = split(req);
+    let result = accept_replay(&state, q, &headers, body).await;
+    if let Ok(n) = result {
+        state.metrics.replay_segments_accepted.inc_by(n as u64);
+    }
+    answer(&state, &headers, result)
+}
+
+fn split(req: Request) -> (Option<IpAddr>, HeaderMap, Body) {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let (parts, body) = req.into_parts();
-    let headers = parts.headers;
-    let result = accept(&state, q, peer, &headers, body).await;
+    (peer, parts.headers, body)
+}
+
+fn answer(state: &AppState, headers: &HeaderMap, result: Result<usize, IntakeError>) -> Response {
     let mut res = match result {
-        Ok(n) => {
-            state.metrics.events_accepted.inc_by(n as u64);
-            (StatusCode::ACCEPTED, Json(json!({ "accepted": n }))).into_response()
-        }
+        Ok(n) => (StatusCode::ACCEPTED, Json(json!({ "accepted": n }))).into_response(),
         Err(e) => {
             state
                 .metrics
@@ -84,7 +108,7 @@ pub async fn intake(
             IntakeReply(e).into_response()
         }
     };
-    cors(&headers, res.headers_mut());
+    cors(headers, res.headers_mut());
     res
 }
 
@@ -92,13 +116,9 @@ fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&s
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn accept(
-    state: &AppState,
-    q: KeyParam,
-    peer: Option<IpAddr>,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<usize, IntakeError> {
+/// What every intake request passes before its body is read: a known key,
+/// an allowed origin, the app's rate, room in the spool.
+fn admit(state: &AppState, q: KeyParam, headers: &HeaderMap) -> Result<App, IntakeError> {
     let key = q
         .key
         .or_else(|| header_str(headers, "x-fovea-key").map(str::to_string))
@@ -120,15 +140,47 @@ async fn accept(
             retry_after_secs: 30,
         });
     }
-    let limits = &state.settings.limits;
-    let bytes = axum::body::to_bytes(body, limits.max_body)
+    Ok(app)
+}
+
+async fn read_body(body: Body, max: usize) -> Result<axum::body::Bytes, IntakeError> {
+    axum::body::to_bytes(body, max)
         .await
-        .map_err(|_| {
-            IntakeError::TooLarge(format!(
-                "body is over the limit of {} bytes",
-                limits.max_body
-            ))
+        .map_err(|_| IntakeError::TooLarge(format!("body is over the limit of {max} bytes")))
+}
+
+/// Appends a batch to the spool; returns once it is durable.
+async fn spool(state: &AppState, batch: Batch) -> Result<(), IntakeError> {
+    state
+        .spool
+        .append(batch.encode())
+        .await
+        .map_err(|e| match e {
+            fovea_spool::SpoolError::Full { .. } => {
+                state.spool_full(true);
+                IntakeError::SpoolFull {
+                    retry_after_secs: 30,
+                }
+            }
+            e => {
+                tracing::error!(error = %e, "spool append failed");
+                IntakeError::Spool
+            }
         })?;
+    state.spool_full(false);
+    Ok(())
+}
+
+async fn accept(
+    state: &AppState,
+    q: KeyParam,
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<usize, IntakeError> {
+    let app = admit(state, q, headers)?;
+    let limits = &state.settings.limits;
+    let bytes = read_body(body, limits.max_body).await?;
     let decoded = fovea_intake::decode(
         header_str(headers, header::CONTENT_TYPE),
         header_str(headers, header::CONTENT_ENCODING),
@@ -159,22 +211,38 @@ async fn accept(
         format: decoded.format,
         body: decoded.body,
     };
-    state
-        .spool
-        .append(batch.encode())
-        .await
-        .map_err(|e| match e {
-            fovea_spool::SpoolError::Full { .. } => {
-                state.spool_full(true);
-                IntakeError::SpoolFull {
-                    retry_after_secs: 30,
-                }
-            }
-            e => {
-                tracing::error!(error = %e, "spool append failed");
-                IntakeError::Spool
-            }
-        })?;
-    state.spool_full(false);
+    spool(state, batch).await?;
     Ok(n)
+}
+
+/// A replay segment needs no geo (its session's events carry it), only
+/// the user agent, for the same bot rule as the events.
+async fn accept_replay(
+    state: &AppState,
+    q: KeyParam,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<usize, IntakeError> {
+    let app = admit(state, q, headers)?;
+    let limits = &state.settings.replay_limits;
+    let bytes = read_body(body, limits.max_body).await?;
+    let decoded = fovea_intake::decode_replay(
+        header_str(headers, header::CONTENT_TYPE),
+        header_str(headers, header::CONTENT_ENCODING),
+        &bytes,
+        limits,
+    )?;
+    let batch = Batch {
+        meta: BatchMeta {
+            app_id: app.id,
+            received_at: now_ms(),
+            user_agent: header_str(headers, header::USER_AGENT).map(str::to_string),
+            country: None,
+            region: None,
+        },
+        format: Format::Replay,
+        body: decoded.body,
+    };
+    spool(state, batch).await?;
+    Ok(1)
 }

@@ -16,6 +16,7 @@ mod openapi;
 mod password;
 mod query;
 mod ratelimit;
+mod replay;
 mod settings;
 mod startup;
 mod state;
@@ -46,10 +47,16 @@ pub fn router(state: AppState) -> Router {
         .route("/apps/{app}/views", get(query::views))
         .route("/apps/{app}/sessions", get(query::sessions))
         .route("/apps/{app}/sessions/{id}", get(query::session))
+        .route("/apps/{app}/sessions/{id}/replay", get(replay::index))
+        .route(
+            "/apps/{app}/sessions/{id}/replay/{index}",
+            get(replay::segment),
+        )
         .route("/apps/{app}/issues", get(query::issues))
         .route("/apps/{app}/issues/{fingerprint}", get(query::issue))
         .route("/apps/{app}/resources", get(query::resources))
         .route("/intake", post(intake::intake).options(intake::preflight))
+        .route("/replay", post(intake::replay).options(intake::preflight))
         .fallback(error::not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -35,6 +35,9 @@ fn latency_histogram() -> Histogram {
 pub struct Metrics {
     registry: Registry,
     pub events_accepted: Counter,
+    pub replay_segments_accepted: Counter,
+    pub replay_segments_stored: Counter,
+    pub replay_segments_dropped: Family<Reason, Counter>,
     pub requests_rejected: Family<Reason, Counter>,
     pub events_stored: Counter,
     pub events_dropped: Family<Reason, Counter>,
@@ -56,6 +59,9 @@ impl Metrics {
         let mut registry = Registry::with_prefix("fovea");
         let m = Metrics {
             events_accepted: Counter::default(),
+            replay_segments_accepted: Counter::default(),
+            replay_segments_stored: Counter::default(),
+            replay_segments_dropped: Family::default(),
             requests_rejected: Family::default(),
             events_stored: Counter::default(),
             events_dropped: Family::default(),
@@ -73,6 +79,21 @@ impl Metrics {
             "events_accepted",
             "Events acknowledged by the intake (durable in the spool)",
             m.events_accepted.clone(),
+        );
+        registry.register(
+            "replay_segments_accepted",
+            "Session replay segments acknowledged by the intake (durable in the spool)",
+            m.replay_segments_accepted.clone(),
+        );
+        registry.register(
+            "replay_segments_stored",
+            "Session replay segments written to the store",
+            m.replay_segments_stored.clone(),
+        );
+        registry.register(
+            "replay_segments_dropped",
+            "Session replay segments left out by the pipeline (bots, sampling), by reason",
+            m.replay_segments_dropped.clone(),
         );
         registry.register(
             "requests_rejected",

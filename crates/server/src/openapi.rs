@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{apps, query};
+use crate::{apps, query, replay};
 
 struct Security;
 
@@ -33,6 +33,7 @@ impl Modify for Security {
         apps::list, apps::create, apps::get_one, apps::update,
         query::vitals, query::summary, query::timeseries, query::histogram, query::views,
         query::sessions, query::session, query::issues, query::issue, query::resources,
+        replay::index, replay::segment,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("session_cookie" = []))

@@ -36,7 +36,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiParams {
     }
 }
 
-async fn timed<T>(
+pub(crate) async fn timed<T>(
     state: &AppState,
     endpoint: &'static str,
     f: impl Future<Output = Result<T, ApiError>>,

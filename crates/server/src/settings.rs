@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fovea_intake::Limits;
+use fovea_intake::{Limits, ReplayLimits};
 use fovea_store::StoreConfig;
 use serde::Deserialize;
 
@@ -26,6 +26,7 @@ pub struct Settings {
     /// `fovea_spool::Options::commit_interval`).
     pub spool_commit_interval: Duration,
     pub limits: Limits,
+    pub replay_limits: ReplayLimits,
     /// Request headers carrying the client's country, first match wins.
     pub geo_country_headers: Vec<String>,
     pub geo_region_headers: Vec<String>,
@@ -61,6 +62,7 @@ impl Settings {
             spool_max_bytes: 1 << 30,
             spool_commit_interval: fovea_spool::Options::default().commit_interval,
             limits: Limits::default(),
+            replay_limits: ReplayLimits::default(),
             geo_country_headers: vec!["cf-ipcountry".into(), "cloudfront-viewer-country".into()],
             geo_region_headers: vec!["cloudfront-viewer-country-region".into()],
             geo_mmdb: None,

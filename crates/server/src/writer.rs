@@ -16,7 +16,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use fovea_intake::Batch;
+use fovea_intake::{Batch, Format};
+use fovea_pipeline::ReplayOutput;
+use fovea_schema::{Event, ReplaySegment};
 use fovea_spool::Reader;
 use tokio::runtime::Handle;
 
@@ -97,9 +99,9 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
             continue;
         }
         let caught_up = records.iter().map(Vec::len).sum::<usize>() < MAX_BATCH_BYTES;
-        let (events, span) = process(&state, &records, true);
-        let n = events.len() as u64;
-        let stored = match commit(&state, &rt, events, span, &stop) {
+        let work = process(&state, &records, true);
+        let (n, span) = (work.count(), work.span);
+        let stored = match commit(&state, &rt, work, &stop) {
             Commit::Stored => n,
             Commit::Rejected(e) => {
                 tracing::warn!(error = %e, records = records.len(), "the store rejected a batch; storing its records one by one");
@@ -114,7 +116,8 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
             // The events are in the store; a replay would be deduplicated.
             tracing::error!(error = %e, "spool cursor could not be saved");
         }
-        state.metrics.events_stored.inc_by(stored);
+        state.metrics.events_stored.inc_by(stored.events);
+        state.metrics.replay_segments_stored.inc_by(stored.segments);
         state
             .metrics
             .writer_lag_seconds
@@ -131,15 +134,43 @@ fn stopped_with_events_left() {
     tracing::warn!("writer stopped with events left in the spool; they are replayed at next start");
 }
 
-/// Decodes and normalises spooled records; returns the events and the
-/// oldest and newest receive times among them. `count_drops` adds the
-/// events left out (bots, sampling) to the metrics.
-fn process(
-    state: &AppState,
-    records: &[Vec<u8>],
-    count_drops: bool,
-) -> (Vec<fovea_schema::Event>, (i64, i64)) {
+/// What a run of spool records holds for the store.
+struct Work {
+    events: Vec<Event>,
+    segments: Vec<ReplaySegment>,
+    /// The oldest and newest receive time among the records.
+    span: (i64, i64),
+}
+
+/// Events and replay segments stored.
+#[derive(Debug, Default, Clone, Copy)]
+struct Stored {
+    events: u64,
+    segments: u64,
+}
+
+impl std::ops::AddAssign for Stored {
+    fn add_assign(&mut self, o: Stored) {
+        self.events += o.events;
+        self.segments += o.segments;
+    }
+}
+
+impl Work {
+    fn count(&self) -> Stored {
+        Stored {
+            events: self.events.len() as u64,
+            segments: self.segments.len() as u64,
+        }
+    }
+}
+
+/// Decodes and normalises spooled records: event batches into events,
+/// replay segments into stored segments. `count_drops` adds what was left
+/// out (bots, sampling) to the metrics.
+fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
     let mut events = Vec::new();
+    let mut segments = Vec::new();
     let (mut oldest, mut newest) = (i64::MAX, 0);
     for rec in records {
         let batch = match Batch::decode(rec) {
@@ -154,6 +185,28 @@ fn process(
         let rate = state
             .app_by_id(&batch.meta.app_id)
             .map_or(100.0, |a| a.sample_rate);
+        if batch.format == Format::Replay {
+            match state.pipeline.replay(&batch, rate) {
+                Ok(ReplayOutput::Kept(seg)) => segments.push(seg),
+                Ok(dropped) => {
+                    if count_drops {
+                        let reason = match dropped {
+                            ReplayOutput::Bot => "bot",
+                            _ => "sampled",
+                        };
+                        state
+                            .metrics
+                            .replay_segments_dropped
+                            .get_or_create(&Reason { reason })
+                            .inc();
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, app = %batch.meta.app_id, "skipping a spooled replay segment that no longer parses")
+                }
+            }
+            continue;
+        }
         match state.pipeline.process(&batch, rate) {
             Ok(out) => {
                 if count_drops {
@@ -172,7 +225,11 @@ fn process(
             }
         }
     }
-    (events, (oldest.min(newest), newest))
+    Work {
+        events,
+        segments,
+        span: (oldest.min(newest), newest),
+    }
 }
 
 enum Commit {
@@ -183,21 +240,27 @@ enum Commit {
     Stopped,
 }
 
-/// Writes the events, retrying with backoff while the store is down (the
-/// spool grows meanwhile, and the lag metric shows the oldest batch
-/// waiting). `span` is the batch's oldest and newest receive time.
-fn commit(
-    state: &AppState,
-    rt: &Handle,
-    events: Vec<fovea_schema::Event>,
-    span: (i64, i64),
-    stop: &AtomicBool,
-) -> Commit {
+/// Writes the events and segments, retrying with backoff while the store
+/// is down (the spool grows meanwhile, and the lag metric shows the oldest
+/// batch waiting). A retry writes both again: the store keeps one copy.
+fn commit(state: &AppState, rt: &Handle, work: Work, stop: &AtomicBool) -> Commit {
+    let Work {
+        events,
+        segments,
+        span,
+    } = work;
     let mut backoff = Duration::from_millis(100);
     let mut attempts_while_stopping = 0;
     loop {
         let t = Instant::now();
-        match rt.block_on(state.store.insert(events.clone())) {
+        let write = async {
+            state.store.insert(events.clone()).await?;
+            if segments.is_empty() {
+                return Ok(());
+            }
+            state.store.insert_replay(segments.clone()).await
+        };
+        match rt.block_on(write) {
             Ok(()) => {
                 state
                     .metrics
@@ -205,6 +268,7 @@ fn commit(
                     .observe(t.elapsed().as_secs_f64());
                 tracing::debug!(
                     events = events.len(),
+                    segments = segments.len(),
                     ms = t.elapsed().as_millis() as u64,
                     "writer batch committed"
                 );
@@ -235,7 +299,7 @@ fn commit(
 }
 
 /// Stores each record of a rejected batch on its own and quarantines the
-/// ones the store still refuses; returns the events stored, or `None` if
+/// ones the store still refuses; returns what was stored, or `None` if
 /// the node stopped first. When every record of a batch is refused, the
 /// fault is more likely the statement or the schema than the data (an
 /// upgrade half done, a column changed by hand), so nothing is set aside:
@@ -245,18 +309,18 @@ fn store_one_by_one(
     rt: &Handle,
     records: &[Vec<u8>],
     stop: &AtomicBool,
-) -> Option<u64> {
+) -> Option<Stored> {
     let mut backoff = Duration::from_millis(500);
     loop {
-        let mut stored = 0;
+        let mut stored = Stored::default();
         let mut refused = Vec::new();
         for record in records {
             // The drops were counted when the whole batch was processed.
-            let (events, span) = process(state, std::slice::from_ref(record), false);
-            let n = events.len() as u64;
-            match commit(state, rt, events, span, stop) {
+            let work = process(state, std::slice::from_ref(record), false);
+            let n = work.count();
+            match commit(state, rt, work, stop) {
                 Commit::Stored => stored += n,
-                Commit::Rejected(e) => refused.push((record, n, e)),
+                Commit::Rejected(e) => refused.push((record, n.events, e)),
                 Commit::Stopped => return None,
             }
         }

@@ -208,6 +208,145 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
+fn replay_segment(session: &str, index: u32, events: Value) -> Value {
+    json!({"v": 1, "sdk": {"name": "test", "version": "1"}, "session_id": session,
+           "view_id": format!("{session}-v"), "index": index, "sent_at": now(), "events": events})
+}
+
+async fn post_replay(s: &Server, body: Vec<u8>, encoding: Option<&str>) -> (StatusCode, Value) {
+    let mut req = Request::post(format!("/api/v1/replay?key={KEY}"))
+        .header(header::CONTENT_TYPE, "text/plain")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::USER_AGENT, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
+    if let Some(e) = encoding {
+        req = req.header(header::CONTENT_ENCODING, e);
+    }
+    let (status, _, body) = s.send(req.body(Body::from(body)).unwrap()).await;
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_segment_is_spooled_scrubbed_stored_and_served() {
+    let s = server().await;
+    post_beacon(&s, &beacon("r1")).await;
+    let t = now();
+    let snapshot = json!([
+        {"type": 4, "timestamp": t, "data": {"href": "https://shop.example/cart?token=abc", "width": 800, "height": 600}},
+        {"type": 2, "timestamp": t + 1, "data": {"node": {"type": 0, "childNodes": [
+            {"type": 2, "tagName": "img", "id": 2, "attributes": {"src": "/a.png", "onerror": "alert(1)"}, "childNodes": []},
+            {"type": 3, "id": 3, "textContent": "write to jane@example.com"}]}}}
+    ]);
+    // Without Content-Encoding: sendBeacon's gzip is found by its magic bytes.
+    let body = gzip(replay_segment("r1", 0, snapshot).to_string().as_bytes());
+    let (status, answer) = post_replay(&s, body, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(answer, json!({"accepted": 1}));
+    let moves = json!([{"type": 3, "timestamp": t + 2000, "data": {"source": 1, "positions": []}}]);
+    let (status, _) = post_replay(
+        &s,
+        replay_segment("r1", 1, moves).to_string().into_bytes(),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    let index = s
+        .wait_for("/api/v1/apps/shop/sessions/r1/replay", |b| {
+            b["segments"].as_array().unwrap().len() == 2
+        })
+        .await;
+    let first = &index["segments"][0];
+    assert_eq!(
+        (first["index"].as_u64(), first["events"].as_u64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!(first["full_snapshot"], true);
+    assert_eq!(index["segments"][1]["full_snapshot"], false);
+    assert!(first["bytes"].as_u64().unwrap() > 20);
+    assert_eq!(index["segments"][1]["start"], t + 2000);
+
+    // Without Accept-Encoding the server inflates; with it, the stored gzip.
+    let (status, events) = s.get("/api/v1/apps/shop/sessions/r1/replay/0").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = events.to_string();
+    assert_eq!(events.as_array().unwrap().len(), 2, "{text}");
+    for gone in ["alert", "onerror", "jane@", "token=abc"] {
+        assert!(!text.contains(gone), "{gone} was stored: {text}");
+    }
+    let req = Request::get("/api/v1/apps/shop/sessions/r1/replay/1")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .header(header::ACCEPT_ENCODING, "gzip, br")
+        .body(Body::empty())
+        .unwrap();
+    let res = s.app().oneshot(req).await.unwrap();
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+
+    let (_, sessions) = s.get("/api/v1/apps/shop/sessions").await;
+    assert_eq!(sessions["sessions"][0]["has_replay"], true);
+    let (_, detail) = s.get("/api/v1/apps/shop/sessions/r1").await;
+    assert_eq!(detail["session"]["has_replay"], true);
+    assert_eq!(
+        s.get("/api/v1/apps/shop/sessions/r1/replay/7").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        s.get("/api/v1/apps/shop/sessions/r1/replay/x").await.0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_replay_uploads_get_the_intake_statuses() {
+    let s = server_with(|c| c.replay_limits.max_decompressed = 64 << 10).await;
+    let ok = replay_segment(
+        "r2",
+        0,
+        json!([{"type": 4, "timestamp": now(), "data": {}}]),
+    );
+    assert_eq!(
+        post_replay(&s, b"{oops".to_vec(), None).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let mut v2 = ok.clone();
+    v2["v"] = json!(2);
+    assert_eq!(
+        post_replay(&s, v2.to_string().into_bytes(), None).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let no_events = replay_segment("r2", 0, json!([]));
+    assert_eq!(
+        post_replay(&s, no_events.to_string().into_bytes(), None)
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    let bomb = gzip(&vec![b' '; 1 << 20]);
+    assert_eq!(
+        post_replay(&s, bomb, Some("gzip")).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        post_replay(&s, ok.to_string().into_bytes(), Some("br"))
+            .await
+            .0,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let req = Request::post("/api/v1/replay?key=nope")
+        .body(Body::from(ok.to_string()))
+        .unwrap();
+    assert_eq!(s.send(req).await.0, StatusCode::UNAUTHORIZED);
+    let req = Request::post(format!("/api/v1/replay?key={KEY}"))
+        .header(header::ORIGIN, "https://evil.example")
+        .body(Body::from(ok.to_string()))
+        .unwrap();
+    assert_eq!(s.send(req).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        post_replay(&s, ok.to_string().into_bytes(), None).await.0,
+        StatusCode::ACCEPTED
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_intake_requests_get_exact_statuses_and_the_server_keeps_serving() {
     let s = server().await;
@@ -411,6 +550,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/apps/shop/issues"),
     ("GET", "/api/v1/apps/shop/issues/abc"),
     ("GET", "/api/v1/apps/shop/resources"),
+    ("GET", "/api/v1/apps/shop/sessions/s1/replay"),
+    ("GET", "/api/v1/apps/shop/sessions/s1/replay/0"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -636,7 +777,17 @@ async fn dashboard_pages_carry_a_strict_csp() {
                 csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
                 "{csp}"
             );
-            assert!(!csp.contains("unsafe-inline"));
+            // Scripts: this origin's files only, whatever the replay needs.
+            let directive = |name: &str| {
+                csp.split(';')
+                    .map(str::trim)
+                    .find(|d| d.starts_with(name))
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            assert_eq!(directive("script-src "), "script-src 'self'", "{csp}");
+            assert!(!csp.contains("unsafe-eval"), "{csp}");
+            assert!(directive("connect-src ") == "connect-src 'self'", "{csp}");
         } else {
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
             assert!(body

@@ -1,9 +1,10 @@
 //! What a batch keeps before any backend sees it: the first copy of each
-//! event and the highest version of each view.
+//! event, the highest version of each view, the last copy of each replay
+//! segment.
 
 use std::collections::{HashMap, HashSet};
 
-use fovea_schema::{Event, EventKind, ViewEvent};
+use fovea_schema::{Event, EventKind, ReplaySegment, ViewEvent};
 
 /// How far around a batch's timestamps a backend looks for earlier copies
 /// of its events (client retries, spool replays) and older versions of its
@@ -27,6 +28,24 @@ impl Deduped<'_> {
     pub fn is_empty(&self) -> bool {
         self.views.is_empty() && self.others.is_empty()
     }
+}
+
+/// Keeps the last copy of each (app, session, index): a retried upload
+/// replaces the segment.
+pub fn latest_segments(segments: Vec<ReplaySegment>) -> Vec<ReplaySegment> {
+    let mut slot: HashMap<(String, String, u32), usize> = HashMap::new();
+    let mut out: Vec<ReplaySegment> = Vec::with_capacity(segments.len());
+    for seg in segments {
+        let key = (seg.app_id.clone(), seg.session_id.clone(), seg.index);
+        match slot.get(&key) {
+            Some(&i) => out[i] = seg,
+            None => {
+                slot.insert(key, out.len());
+                out.push(seg);
+            }
+        }
+    }
+    out
 }
 
 /// Keeps the first copy of each (app, event id) and, of the views, the

@@ -25,11 +25,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use fovea_query::{
-    Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery, SessionDetail,
-    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+    Bucket, Filters, IssueDetail, IssueRow, Point, ReplaySegmentInfo, ResourceRow, ResourcesQuery,
+    SessionDetail, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
+    VitalsQuery,
 };
 pub use fovea_schema::{App, LoginSession, User};
-use fovea_schema::{Event, Metric};
+use fovea_schema::{Event, Metric, ReplaySegment};
 
 pub use crate::clickhouse::ClickHouseStore;
 pub use crate::config::{ClickHouseConfig, StoreConfig};
@@ -122,6 +123,24 @@ pub trait EventStore: Send + Sync + 'static {
         f: &Filters,
     ) -> Result<Option<IssueDetail>>;
     async fn resources(&self, app_id: &str, q: &ResourcesQuery) -> Result<Vec<ResourceRow>>;
+
+    /// Stores session replay segments. A segment stored again under the
+    /// same (app, session, index) replaces the first, so a retried upload
+    /// or a replayed spool record is stored once.
+    async fn insert_replay(&self, segments: Vec<ReplaySegment>) -> Result<()>;
+    /// A session's replay segments in index order (empty when none).
+    async fn replay_segments(
+        &self,
+        app_id: &str,
+        session_id: &str,
+    ) -> Result<Vec<ReplaySegmentInfo>>;
+    /// One segment's rrweb events: a JSON array, gzip-compressed.
+    async fn replay_segment(
+        &self,
+        app_id: &str,
+        session_id: &str,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>>;
 }
 
 /// Apps, users and login sessions: small, read often, written rarely, and
@@ -143,7 +162,8 @@ pub trait ControlStore: Send + Sync + 'static {
 /// Periodic jobs. Each is idempotent, so several nodes may run them.
 #[async_trait]
 pub trait Maintenance: Send + Sync + 'static {
-    /// Deletes an app's events older than `before` (ms); returns rows (or,
+    /// Deletes an app's events and replay segments older than `before`
+    /// (ms); returns rows (or,
     /// where a backend drops whole days, at least the days) deleted.
     async fn expire(&self, app_id: &str, before: i64) -> Result<u64>;
 

@@ -40,11 +40,22 @@ pub fn detail(id: &str, events: Vec<Event>) -> Option<SessionDetail> {
         os: first_view.ctx.os.clone(),
         device: first_view.ctx.device.clone(),
         country: first_view.ctx.country.clone(),
+        has_replay: false,
     };
     Some(SessionDetail {
         session,
         events: events.into_iter().map(EventJson).collect(),
     })
+}
+
+/// Sets `has_replay` on the rows whose session is in `with_replay`.
+pub fn mark_replays<'a>(
+    rows: impl IntoIterator<Item = &'a mut SessionRow>,
+    with_replay: &std::collections::HashSet<String>,
+) {
+    for row in rows {
+        row.has_replay = with_replay.contains(&row.id);
+    }
 }
 
 /// The last [`BREADCRUMBS`] views and actions of a session (in time order)

@@ -125,11 +125,6 @@ impl Client {
         body: Option<String>,
         database: bool,
     ) -> Result<Bytes> {
-        let uri = if database {
-            format!("{url}?{SETTINGS}&database={}", self.database)
-        } else {
-            format!("{url}?{SETTINGS}")
-        };
         let text = match body {
             None => sql.to_string(),
             Some(rows) => {
@@ -140,10 +135,31 @@ impl Client {
                 t
             }
         };
+        self.post(url, None, Bytes::from(text), database).await
+    }
+
+    /// Posts `body` to a server; with `query`, the statement goes in the
+    /// URL and the body is its data as it is (binary rows).
+    async fn post(
+        &self,
+        url: &str,
+        query: Option<&str>,
+        body: Bytes,
+        database: bool,
+    ) -> Result<Bytes> {
+        let mut uri = format!("{url}?{SETTINGS}");
+        if database {
+            uri.push_str("&database=");
+            uri.push_str(&self.database);
+        }
+        if let Some(q) = query {
+            uri.push_str("&query=");
+            uri.push_str(&url_encode(q));
+        }
         let request = Request::post(uri)
             .header(AUTHORIZATION, &self.auth)
             .header(CONTENT_TYPE, "text/plain; charset=utf-8")
-            .body(Full::new(Bytes::from(text)))
+            .body(Full::new(body))
             .map_err(|e| StoreError::Rejected(format!("clickhouse url {url:?}: {e}")))?;
         let unavailable = |e: &dyn std::fmt::Display| {
             StoreError::Unavailable(format!("clickhouse at {url}: {e}"))
@@ -204,6 +220,14 @@ impl Client {
             .collect()
     }
 
+    /// Inserts rows in ClickHouse's `RowBinary` format into a table.
+    pub async fn insert_binary(&self, url: &str, table: &str, rows: Vec<u8>) -> Result<()> {
+        let sql = format!("INSERT INTO {table} FORMAT RowBinary");
+        self.post(url, Some(&sql), Bytes::from(rows), true)
+            .await
+            .map(|_| ())
+    }
+
     /// Runs a SELECT and returns its rows in ClickHouse's `RowBinary`
     /// format, for answers too large to format and parse as JSON quickly.
     pub async fn rows_binary(&self, url: &str, sql: &str) -> Result<Bytes> {
@@ -224,6 +248,63 @@ impl Client {
         )
         .await
         .map(|_| ())
+    }
+}
+
+/// Percent-encodes a statement for a URL's query string.
+fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"_.-".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Writes rows in ClickHouse's `RowBinary` format, for values JSON cannot
+/// carry (bytes that are not UTF-8): integers little-endian, strings
+/// prefixed with their LEB128 length, a nullable value with a 1 for NULL.
+#[derive(Default)]
+pub struct RowBinaryWriter(pub Vec<u8>);
+
+impl RowBinaryWriter {
+    pub fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+
+    pub fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+
+    pub fn i64(&mut self, v: i64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+
+    pub fn bytes(&mut self, v: &[u8]) {
+        let mut len = v.len();
+        loop {
+            let low = (len & 0x7f) as u8;
+            len >>= 7;
+            if len == 0 {
+                self.0.push(low);
+                break;
+            }
+            self.0.push(low | 0x80);
+        }
+        self.0.extend_from_slice(v);
+    }
+
+    pub fn nullable_string(&mut self, v: Option<&str>) {
+        match v {
+            None => self.u8(1),
+            Some(s) => {
+                self.u8(0);
+                self.bytes(s.as_bytes());
+            }
+        }
     }
 }
 
@@ -297,6 +378,23 @@ mod tests {
         assert_eq!(r.bytes().unwrap().len(), 300);
         assert!(r.is_empty());
         assert!(RowBinary(&[5, b'a']).string().is_err());
+    }
+
+    #[test]
+    fn row_binary_writes_what_the_reader_reads() {
+        let mut w = RowBinaryWriter::default();
+        w.nullable_string(None);
+        w.nullable_string(Some("ab"));
+        w.bytes(&[0xff; 300]);
+        w.u8(1);
+        let mut r = RowBinary(&w.0);
+        assert_eq!(r.nullable_string().unwrap(), None);
+        assert_eq!(r.nullable_string().unwrap().as_deref(), Some("ab"));
+        assert_eq!(r.bytes().unwrap(), &[0xff; 300][..]);
+        assert_eq!(
+            url_encode("INSERT INTO t FORMAT RowBinary"),
+            "INSERT%20INTO%20t%20FORMAT%20RowBinary"
+        );
     }
 
     #[test]

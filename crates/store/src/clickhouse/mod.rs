@@ -9,6 +9,7 @@
 mod client;
 mod columns;
 mod read;
+mod replay;
 mod rollup;
 mod schema;
 
@@ -17,10 +18,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use fovea_query::{
-    Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery, SessionDetail,
-    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+    Bucket, Filters, IssueDetail, IssueRow, Point, ReplaySegmentInfo, ResourceRow, ResourcesQuery,
+    SessionDetail, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
+    VitalsQuery,
 };
-use fovea_schema::{App, Event, LoginSession, Metric, User};
+use fovea_schema::{App, Event, LoginSession, Metric, ReplaySegment, User};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -346,12 +348,18 @@ impl EventStore for ClickHouseStore {
     }
 
     async fn sessions(&self, app_id: &str, q: &SessionsQuery) -> Result<Vec<SessionRow>> {
-        read::sessions(self, app_id, q).await
+        let mut rows = read::sessions(self, app_id, q).await?;
+        replay::mark(self, app_id, &mut rows).await?;
+        Ok(rows)
     }
 
     async fn session(&self, app_id: &str, session_id: &str) -> Result<Option<SessionDetail>> {
         let events = read::session_events(self, app_id, session_id).await?;
-        Ok(crate::session::detail(session_id, events))
+        let mut detail = crate::session::detail(session_id, events);
+        if let Some(d) = &mut detail {
+            replay::mark(self, app_id, std::slice::from_mut(&mut d.session)).await?;
+        }
+        Ok(detail)
     }
 
     async fn issues(&self, app_id: &str, f: &Filters) -> Result<Vec<IssueRow>> {
@@ -369,6 +377,27 @@ impl EventStore for ClickHouseStore {
 
     async fn resources(&self, app_id: &str, q: &ResourcesQuery) -> Result<Vec<ResourceRow>> {
         read::resources(self, app_id, q).await
+    }
+
+    async fn insert_replay(&self, segments: Vec<ReplaySegment>) -> Result<()> {
+        replay::insert(self, segments).await
+    }
+
+    async fn replay_segments(
+        &self,
+        app_id: &str,
+        session_id: &str,
+    ) -> Result<Vec<ReplaySegmentInfo>> {
+        replay::segments(self, app_id, session_id).await
+    }
+
+    async fn replay_segment(
+        &self,
+        app_id: &str,
+        session_id: &str,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>> {
+        replay::segment(self, app_id, session_id, index).await
     }
 }
 
@@ -516,7 +545,7 @@ impl Maintenance for ClickHouseStore {
         }
         let cutoff = day_start(before);
         let mut deleted = 0;
-        for table in ["views", "events"] {
+        for (table, local) in self.layout.day_tables() {
             let days: Vec<Day> = self
                 .rows(format!(
                     "SELECT {DAY_SQL} AS day, count() AS n FROM {table} \
@@ -524,10 +553,6 @@ impl Maintenance for ClickHouseStore {
                     quote(app_id)
                 ))
                 .await?;
-            let local = match table {
-                "views" => &self.layout.local_tables()[0],
-                _ => &self.layout.local_tables()[1],
-            };
             for d in days {
                 for url in &self.urls {
                     self.client

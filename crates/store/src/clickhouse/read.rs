@@ -374,6 +374,7 @@ pub async fn sessions(
             os: r.os,
             device: r.device,
             country: r.country,
+            has_replay: false,
         })
         .collect())
 }

@@ -44,10 +44,11 @@ impl Layout {
         }
     }
 
-    /// The local tables of the event tables, for statements each server
-    /// runs on its own part of the data (dropping partitions).
-    pub fn local_tables(&self) -> [String; 2] {
-        [self.local("views"), self.local("events")]
+    /// The tables partitioned by (app, day) with their local tables, for
+    /// statements each server runs on its own part of the data (dropping
+    /// partitions).
+    pub fn day_tables(&self) -> [(&'static str, String); 3] {
+        ["views", "events", "replay_segments"].map(|t| (t, self.local(t)))
     }
 
     fn event_table(&self, table: &str, engine: &str, order: &str, cols: String) -> Vec<String> {
@@ -102,9 +103,23 @@ impl Layout {
         out
     }
 
+    /// Migration 3: replay segments, stored and sharded like events; the
+    /// newest upload of a (session, index) wins.
+    fn replay(&self) -> Vec<String> {
+        self.event_table(
+            "replay_segments",
+            "ReplacingMergeTree(received_at)",
+            "(app, session_id, idx)",
+            "`app` String, `session_id` String, `idx` UInt32, `view_id` Nullable(String), \
+             `ts` Int64, `end_ts` Int64, `events` UInt32, `full_snapshot` UInt8, `bytes` UInt64, \
+             `data` String, `received_at` Int64"
+                .into(),
+        )
+    }
+
     /// Every migration, in order, as the statements it runs.
     pub fn migrations(&self) -> Vec<Vec<String>> {
-        vec![self.initial(), super::rollup::tables()]
+        vec![self.initial(), super::rollup::tables(), self.replay()]
     }
 }
 

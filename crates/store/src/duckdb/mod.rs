@@ -6,6 +6,7 @@
 
 mod columns;
 mod read;
+mod replay;
 mod rollup;
 mod schema;
 
@@ -17,10 +18,11 @@ use async_trait::async_trait;
 use duckdb::types::Value;
 use duckdb::{appender_params_from_iter, params, params_from_iter, Connection};
 use fovea_query::{
-    Bucket, Filters, IssueDetail, IssueRow, Point, ResourceRow, ResourcesQuery, SessionDetail,
-    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, DAY_MS,
+    Bucket, Filters, IssueDetail, IssueRow, Point, ReplaySegmentInfo, ResourceRow, ResourcesQuery,
+    SessionDetail, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
+    VitalsQuery, DAY_MS,
 };
-use fovea_schema::{App, Event, Metric};
+use fovea_schema::{App, Event, Metric, ReplaySegment};
 use tokio::sync::oneshot;
 
 use crate::batch::{dedupe, view_id};
@@ -376,8 +378,9 @@ impl Maintenance for DuckStore {
                 params![app, before],
             )?;
             rollup::expire(&tx, &app, before)?;
+            let r = replay::expire(&tx, &app, before)?;
             tx.commit()?;
-            Ok((v + e) as u64)
+            Ok((v + e + r) as u64)
         })
         .await
     }
@@ -555,12 +558,24 @@ impl EventStore for DuckStore {
 
     async fn sessions(&self, app_id: &str, q: &SessionsQuery) -> Result<Vec<SessionRow>> {
         let (app, q) = (app_id.to_string(), q.clone());
-        self.read(move |c| read::sessions(c, &app, &q)).await
+        self.read(move |c| {
+            let mut rows = read::sessions(c, &app, &q)?;
+            replay::mark(c, &app, &mut rows)?;
+            Ok(rows)
+        })
+        .await
     }
 
     async fn session(&self, app_id: &str, session_id: &str) -> Result<Option<SessionDetail>> {
         let (app, id) = (app_id.to_string(), session_id.to_string());
-        self.read(move |c| read::session(c, &app, &id)).await
+        self.read(move |c| {
+            let mut detail = read::session(c, &app, &id)?;
+            if let Some(d) = &mut detail {
+                replay::mark(c, &app, std::slice::from_mut(&mut d.session))?;
+            }
+            Ok(detail)
+        })
+        .await
     }
 
     async fn issues(&self, app_id: &str, f: &Filters) -> Result<Vec<IssueRow>> {
@@ -582,6 +597,30 @@ impl EventStore for DuckStore {
         let (app, q) = (app_id.to_string(), q.clone());
         let exact = self.inner.exact_values;
         self.read(move |c| read::resources(c, &app, &q, exact))
+            .await
+    }
+
+    async fn insert_replay(&self, segments: Vec<ReplaySegment>) -> Result<()> {
+        self.bulk(move |c| replay::insert(c, segments)).await
+    }
+
+    async fn replay_segments(
+        &self,
+        app_id: &str,
+        session_id: &str,
+    ) -> Result<Vec<ReplaySegmentInfo>> {
+        let (app, id) = (app_id.to_string(), session_id.to_string());
+        self.read(move |c| replay::segments(c, &app, &id)).await
+    }
+
+    async fn replay_segment(
+        &self,
+        app_id: &str,
+        session_id: &str,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>> {
+        let (app, id) = (app_id.to_string(), session_id.to_string());
+        self.read(move |c| replay::segment(c, &app, &id, index))
             .await
     }
 }

@@ -303,6 +303,7 @@ fn session_row(r: &duckdb::Row) -> duckdb::Result<SessionRow> {
         os: r.get(10)?,
         device: r.get(11)?,
         country: r.get(12)?,
+        has_replay: false,
     })
 }
 

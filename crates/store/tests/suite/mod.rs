@@ -8,7 +8,8 @@ use fovea_query::{
     VitalsQuery,
 };
 use fovea_schema::{
-    ActionEvent, Context, ErrorEvent, Event, EventKind, Metric, ResourceEvent, ViewEvent,
+    ActionEvent, Context, ErrorEvent, Event, EventKind, Metric, ReplaySegment, ResourceEvent,
+    ViewEvent,
 };
 use fovea_store::{App, LoginSession, Store, User};
 use uuid::Uuid;
@@ -840,6 +841,133 @@ pub async fn quiet_hours_count_as_rolled_up(store: &dyn Store) {
     assert_eq!(store.vitals("app", &q).await.unwrap()[0].count, 3);
 }
 
+pub fn segment(app: &str, session: &str, index: u32, start: i64, data: &[u8]) -> ReplaySegment {
+    ReplaySegment {
+        app_id: app.into(),
+        session_id: session.into(),
+        view_id: Some("v1".into()),
+        index,
+        start,
+        end: start + 4_000,
+        events: 10 + index,
+        full_snapshot: index == 0,
+        data: data.to_vec(),
+        received_at: start + 5_000,
+    }
+}
+
+pub async fn replay_segments_round_trip_and_a_retry_replaces_the_segment(store: &dyn Store) {
+    // Bytes that are not UTF-8, as gzip output is.
+    let first = [0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe, b'\'', 0x00];
+    // A segment whose retried upload was drift-corrected onto the next UTC
+    // day (another partition on ClickHouse).
+    let midnight = (T0 / 86_400_000 + 1) * 86_400_000;
+    store
+        .insert(vec![
+            view("s1", "v1", T0, "/", 1, 1.0),
+            view("s3", "v3", T0, "/", 1, 1.0),
+        ])
+        .await
+        .unwrap();
+    store
+        .insert_replay(vec![
+            segment("app", "s1", 1, midnight - 1_000, b"one"),
+            segment("app", "s1", 0, T0, &first),
+            segment("other", "s1", 0, T0, b"other app"),
+            segment("app", "s2", 0, T0, b"s2"),
+        ])
+        .await
+        .unwrap();
+    let mut retry = segment("app", "s1", 1, midnight + 500, b"one, again");
+    retry.received_at += 60_000;
+    store
+        .insert_replay(vec![segment("app", "s1", 1, midnight, b"dup"), retry])
+        .await
+        .unwrap();
+
+    let list = store.replay_segments("app", "s1").await.unwrap();
+    let indexes: Vec<u32> = list.iter().map(|s| s.index).collect();
+    assert_eq!(indexes, [0, 1]);
+    assert_eq!(
+        (list[0].start, list[0].end, list[0].events),
+        (T0, T0 + 4_000, 10)
+    );
+    assert!(list[0].full_snapshot && !list[1].full_snapshot);
+    assert_eq!(list[0].bytes, first.len() as u64);
+    assert_eq!(list[1].bytes, b"one, again".len() as u64);
+    assert_eq!(
+        store.replay_segment("app", "s1", 0).await.unwrap().unwrap(),
+        first
+    );
+    assert_eq!(
+        store.replay_segment("app", "s1", 1).await.unwrap().unwrap(),
+        b"one, again"
+    );
+    assert_eq!(store.replay_segment("app", "s1", 2).await.unwrap(), None);
+    assert_eq!(
+        store.replay_segment("app", "nobody", 0).await.unwrap(),
+        None
+    );
+    assert!(store
+        .replay_segments("app", "nobody")
+        .await
+        .unwrap()
+        .is_empty());
+
+    let rows = store
+        .sessions(
+            "app",
+            &SessionsQuery {
+                filters: range(),
+                user: None,
+                has_errors: false,
+                frustrated: false,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    let flags: Vec<(&str, bool)> = rows.iter().map(|r| (r.id.as_str(), r.has_replay)).collect();
+    assert!(
+        flags.contains(&("s1", true)) && flags.contains(&("s3", false)),
+        "{flags:?}"
+    );
+    assert!(
+        store
+            .session("app", "s1")
+            .await
+            .unwrap()
+            .unwrap()
+            .session
+            .has_replay
+    );
+    assert!(
+        !store
+            .session("app", "s3")
+            .await
+            .unwrap()
+            .unwrap()
+            .session
+            .has_replay
+    );
+}
+
+pub async fn retention_deletes_old_replay_segments(store: &dyn Store) {
+    let old = T0 - 40 * 86_400_000;
+    store
+        .insert_replay(vec![
+            segment("app", "s1", 0, old, b"old"),
+            segment("app", "s2", 0, T0, b"new"),
+            segment("other", "s3", 0, old, b"other app"),
+        ])
+        .await
+        .unwrap();
+    store.expire("app", T0 - 30 * 86_400_000).await.unwrap();
+    assert!(store.replay_segments("app", "s1").await.unwrap().is_empty());
+    assert_eq!(store.replay_segments("app", "s2").await.unwrap().len(), 1);
+    assert_eq!(store.replay_segments("other", "s3").await.unwrap().len(), 1);
+}
+
 /// Defines one `#[tokio::test]` per suite test for a backend: `$open` is an
 /// async fn returning `Option<(guard, Arc<dyn Store>)>`, `None` to skip.
 #[macro_export]
@@ -861,7 +989,9 @@ macro_rules! store_suite {
             a_new_version_in_a_rolled_up_hour_replaces_the_old_one,
             retention_drops_the_roll_ups_with_the_rows,
             small_groups_interpolate_like_the_exact_path,
-            quiet_hours_count_as_rolled_up
+            quiet_hours_count_as_rolled_up,
+            replay_segments_round_trip_and_a_retry_replaces_the_segment,
+            retention_deletes_old_replay_segments
         );
     };
     (@each $open:path; $($name:ident),*) => {
