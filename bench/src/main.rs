@@ -9,9 +9,11 @@
 //! `intake` and `query` take `--store duckdb|clickhouse|both` (default
 //! duckdb); ClickHouse is Debian's `clickhouse-server`, started on loopback
 //! for the run (`fovea-testkit`).
-//! - `rss`: peak RSS of a `fovea serve` process under sustained load.
+//! - `rss`: peak RSS of a `fovea serve` process under sustained load;
+//! - `replay`: replay segments in a DuckDB table vs one file each.
 
 mod load;
+mod replay;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -92,13 +94,14 @@ async fn main() {
         "intake" => intake().await,
         "query" => query().await,
         "rss" => rss().await,
+        "replay" => replay::replay().await,
         "all" => {
             intake().await;
             rss().await;
             query().await;
         }
         other => {
-            eprintln!("usage: fovea-bench [intake|query|rss|all] [--store duckdb|clickhouse|both] [--seconds N] [--connections N] [--rounds N] [--slices N] [--gzip] [--views N]; unknown {other:?}");
+            eprintln!("usage: fovea-bench [intake|query|rss|replay|all] [--store duckdb|clickhouse|both] [--seconds N] [--connections N] [--rounds N] [--slices N] [--gzip] [--views N] [--segments N]; unknown {other:?}");
             std::process::exit(2);
         }
     }

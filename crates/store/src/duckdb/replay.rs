@@ -10,7 +10,9 @@
 //! No primary key, for the reason the event tables have none (an ART index
 //! grows with every row): a segment stored again is found by its key within
 //! a window of its start time, which insertion order keeps to a few row
-//! groups.
+//! groups. Reading a session's segments scans the key columns like reading
+//! its events does (`bench/README.md` has the figures); ClickHouse, sorted
+//! by session, is the backend for replay at scale.
 
 use std::collections::HashSet;
 
@@ -38,19 +40,26 @@ pub fn insert(conn: &mut Connection, segments: Vec<ReplaySegment>) -> duckdb::Re
     }
     let tx = conn.transaction()?;
     {
-        let mut delete = tx.prepare(
-            "DELETE FROM replay_segments WHERE app = ? AND session_id = ? AND idx = ? \
-             AND ts BETWEEN ? AND ?",
-        )?;
+        // One statement for the batch: the keys as a VALUES list, the scan
+        // bounded by the batch's start times widened by the dedup window.
+        let lo = segments.iter().map(|s| s.start).min().unwrap_or(0) - DEDUP_WINDOW_MS;
+        let hi = segments.iter().map(|s| s.start).max().unwrap_or(0) + DEDUP_WINDOW_MS;
+        let keys = vec!["(?, ?, ?)"; segments.len()].join(", ");
+        let mut values: Vec<Value> = vec![Value::BigInt(lo), Value::BigInt(hi)];
         for s in &segments {
-            delete.execute(params![
-                s.app_id,
-                s.session_id,
-                s.index,
-                s.start - DEDUP_WINDOW_MS,
-                s.start + DEDUP_WINDOW_MS
-            ])?;
+            values.extend([
+                Value::Text(s.app_id.clone()),
+                Value::Text(s.session_id.clone()),
+                Value::UInt(s.index),
+            ]);
         }
+        tx.execute(
+            &format!(
+                "DELETE FROM replay_segments WHERE ts BETWEEN ? AND ? \
+                 AND (app, session_id, idx) IN (SELECT * FROM (VALUES {keys}))"
+            ),
+            params_from_iter(values),
+        )?;
         let mut rows = tx.appender("replay_segments")?;
         for s in &segments {
             rows.append_row(params![
