@@ -55,10 +55,14 @@ fn file_response(data: Vec<u8>, mime: &str, cache: &'static str) -> Response {
     res
 }
 
-/// No inline script or style, nothing from other origins, no framing.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; \
-                   base-uri 'none'; form-action 'self'";
+/// No inline script, no script or connection to another origin, no framing. The session
+/// replay's sandboxed iframe inherits this policy, so the styles, images and fonts of a
+/// recorded page are let in, and nothing else (docs/dashboard.md, "Session replay").
+const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline' https: http:; \
+     img-src 'self' data: https: http:; font-src 'self' data: https: http:; \
+     connect-src 'self'; object-src 'none'; frame-ancestors 'none'; \
+     base-uri 'none'; form-action 'self'";
 
 pub async fn serve(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');

@@ -105,6 +105,8 @@ export interface SessionRow {
   os: string | null;
   device: string | null;
   country: string | null;
+  /** whether a session replay was recorded (servers before replay leave it out) */
+  has_replay?: boolean;
 }
 
 /** One event of a session; the type's fields from docs/intake.md. */
@@ -140,7 +142,8 @@ export interface IssueDetail {
   issue: Issue;
   stack: string | null;
   browsers: { key: string | null; count: number }[];
-  sessions: { id: string; ts: number }[];
+  /** `ts`: the latest occurrence in that session; `has_replay` if the server says */
+  sessions: { id: string; ts: number; has_replay?: boolean }[];
   breadcrumbs: SessionEvent[];
 }
 

@@ -7,6 +7,7 @@ import { usePage, useAppApi, useHref } from '../lib/context';
 import { binCounts } from '../lib/bucket';
 import { formatAgo, formatCount, formatDateTime, formatPercent } from '../lib/format';
 import type { IssueDetail } from '../lib/types';
+import { replayHref } from '../lib/replay';
 import { routePath } from '../lib/url';
 
 export function IssuePage(props: { fingerprint: string }) {
@@ -37,6 +38,9 @@ function IssueBody(props: { d: IssueDetail }) {
   const totalBrowsers = d.browsers.reduce((s, b) => s + b.count, 0) || 1;
   const sessionHref = (id: string) => (app ? routePath({ page: 'session', app: app.id, id }) : '#');
   const crumbs = d.breadcrumbs;
+  // The session page says so when a session has no replay; only a server that tells us leaves the link out.
+  const watchable = d.sessions.filter((s) => s.has_replay !== false);
+  const latest = watchable.reduce<(typeof watchable)[number] | undefined>((a, s) => (a == null || s.ts > a.ts ? s : a), undefined);
   return (
     <>
       <section class="panel issue-head">
@@ -47,6 +51,13 @@ function IssueBody(props: { d: IssueDetail }) {
           </h2>
         </div>
         <div class="muted mono small">{i.top_frame ?? 'no stack frame'}</div>
+        {latest && app && (
+          <div class="issue-actions">
+            <Link href={replayHref(app.id, latest.id, latest.ts)} class="btn small" data-testid="watch-latest">
+              ▶ Watch the replay of the latest occurrence
+            </Link>
+          </div>
+        )}
         <div class="stats">
           <Stat label="Events" value={formatCount(i.count)} />
           <Stat label="Sessions" value={formatCount(i.sessions)} />
@@ -125,8 +136,15 @@ function IssueBody(props: { d: IssueDetail }) {
                   <Link href={sessionHref(s.id)} class="mono">
                     {s.id}
                   </Link>
-                  <span class="muted small" title={formatDateTime(s.ts)}>
-                    {formatAgo(s.ts, loc.at)}
+                  <span class="session-link-side">
+                    {app && s.has_replay !== false && (
+                      <Link href={replayHref(app.id, s.id, s.ts)} class="small" title="Open the replay at this error">
+                        ▶ watch the replay
+                      </Link>
+                    )}
+                    <span class="muted small" title={formatDateTime(s.ts)}>
+                      {formatAgo(s.ts, loc.at)}
+                    </span>
                   </span>
                 </li>
               ))}

@@ -1,11 +1,13 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Layout } from '../components/Layout';
 import { ExternalUrl, Link } from '../components/Link';
+import { NoReplay, ReplayPanel } from '../components/ReplayPlayer';
 import { Async, Empty } from '../components/States';
 import { eventDuration, eventFacts, eventTitle, str, TYPE_LABEL } from '../lib/events';
 import { usePage, useHref } from '../lib/context';
 import { useApi } from '../lib/useApi';
 import { formatDateTime, formatDuration, formatCount, formatMs, formatOffset } from '../lib/format';
+import { currentIndex, parseSeek } from '../lib/replay';
 import { layoutTimeline, ticks, type Placed } from '../lib/timeline';
 import type { SessionAnswer, SessionEvent } from '../lib/types';
 import { routePath, safeHref } from '../lib/url';
@@ -38,12 +40,17 @@ export function SessionPage(props: { id: string }) {
 
 function SessionBody(props: { a: SessionAnswer }) {
   const { session: s, events } = props.a;
-  const { params } = usePage();
+  const { params, app } = usePage();
   const focusView = params.get('view');
+  const seek = parseSeek(params);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [all, setAll] = useState(false);
   const sorted = useMemo(() => [...events].sort((x, y) => x.ts - y.ts), [events]);
+  const times = useMemo(() => sorted.map((e) => e.ts), [sorted]);
+  // The event at the replay's playhead; changes only when the playhead passes an event.
+  const [atPlayhead, setAtPlayhead] = useState<string | null>(null);
+  const onTime = (t: number) => setAtPlayhead(sorted[currentIndex(times, t)]?.event_id ?? null);
   const layout = useMemo(() => layoutTimeline(sorted, eventDuration, { start: s.start, end: s.end }), [sorted, s.start, s.end]);
   const counts = useMemo(() => {
     const c: Record<string, number> = {};
@@ -88,6 +95,14 @@ function SessionBody(props: { a: SessionAnswer }) {
         </div>
       </section>
 
+      {s.has_replay && app ? (
+        <ReplayPanel app={app.id} session={s.id} events={sorted} seek={seek} onTime={onTime} />
+      ) : (
+        <section class="panel replay" aria-label="Session replay">
+          <NoReplay />
+        </section>
+      )}
+
       <section class="panel">
         <div class="panel-head">
           <h2>Timeline</h2>
@@ -112,6 +127,7 @@ function SessionBody(props: { a: SessionAnswer }) {
                   p={p}
                   open={open.has(p.event.event_id)}
                   focus={focusView != null && p.event.view_id === focusView}
+                  current={p.event.event_id === atPlayhead}
                   onToggle={() => {
                     const next = new Set(open);
                     if (!next.delete(p.event.event_id)) next.add(p.event.event_id);
@@ -174,13 +190,13 @@ function Overview(props: { placed: Placed<SessionEvent>[]; span: number }) {
   );
 }
 
-function Row(props: { p: Placed<SessionEvent>; open: boolean; focus: boolean; onToggle: () => void }) {
+function Row(props: { p: Placed<SessionEvent>; open: boolean; focus: boolean; current: boolean; onToggle: () => void }) {
   const { p } = props;
   const e = p.event;
   const facts = eventFacts(e);
   const failed = e.type === 'resource' && typeof e.status === 'number' && (e.status >= 400 || e.status === 0);
   return (
-    <div class={`tl-row ${e.type} ${props.open ? 'open' : ''} ${props.focus ? 'focus' : ''} ${failed ? 'failed' : ''}`} role="listitem">
+    <div class={`tl-row ${e.type} ${props.open ? 'open' : ''} ${props.focus ? 'focus' : ''} ${props.current ? 'current' : ''} ${failed ? 'failed' : ''}`} role="listitem" aria-current={props.current ? 'true' : undefined}>
       <button type="button" class="tl-row-main" aria-expanded={props.open} onClick={props.onToggle}>
         <span class="tl-offset mono">{formatOffset(p.offset)}</span>
         <span class={`type-badge ${e.type}`}>{TYPE_LABEL[e.type] ?? e.type}</span>

@@ -62,6 +62,7 @@ export function SessionsPage() {
                     <thead>
                       <tr>
                         <th>Started</th>
+                        <th>Replay</th>
                         <th>User</th>
                         <th>First page</th>
                         <th class="num">Duration</th>
@@ -81,6 +82,13 @@ export function SessionsPage() {
                             <Link href={app ? routePath({ page: 'session', app: app.id, id: s.id }) : '#'} title={formatDateTime(s.start)} class="session-link">
                               {formatAgo(s.start, loc.at)}
                             </Link>
+                          </td>
+                          <td>
+                            {s.has_replay && app && (
+                              <Link href={routePath({ page: 'session', app: app.id, id: s.id })} class="badge replay" title="Watch the replay">
+                                ▶ replay
+                              </Link>
+                            )}
                           </td>
                           <td class="truncate">{s.user_id ?? <span class="muted">anonymous</span>}</td>
                           <td class="truncate url-cell" title={s.first_url ?? ''}>
