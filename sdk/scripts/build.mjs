@@ -1,8 +1,14 @@
 // Builds the SDK into dist/:
 // - index.js: ESM for bundlers (web-vitals stays an import, so apps share it);
+//   it loads the replay chunk with `import('./replay.js')`, which bundlers
+//   split into a chunk of their own;
+// - replay.js: the replay chunk as ESM (`@fovea/browser/replay`; @rrweb/record
+//   stays an import);
 // - fovea.min.js: IIFE exposing the global `Fovea`, everything bundled, for a
 //   script tag. esbuild bundles and minifies; terser then compresses harder
 //   (~5 % of the gzip size, which the 10 KB budget needs);
+// - fovea-replay.min.js: the replay chunk as an IIFE, rrweb included, which
+//   fovea.min.js loads with a <script src> beside itself;
 // - types/: declarations (tsc), which also type-checks the sources.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -24,29 +30,62 @@ const common = {
   logLevel: 'warning',
 };
 
-await build({ ...common, format: 'esm', outfile: 'dist/index.js', external: ['web-vitals'], sourcemap: true });
-
-const iife = await build({
+// The ESM core's `import('./replay/index.js')` stays a dynamic import of the
+// ESM chunk beside it, for the app's bundler to split.
+const chunkImport = {
+  name: 'replay-chunk',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/replay\/index\.js$/ }, () => ({ path: './replay.js', external: true }));
+  },
+};
+await build({
   ...common,
-  entryPoints: ['src/global.ts'],
-  format: 'iife',
-  outfile: 'fovea.min.js',
-  write: false,
-  minify: true,
-  sourcemap: 'external',
-  // Private fields of web-vitals' internals (`_processEntry`, ...): the whole
-  // program is in this bundle, so shortening them is safe.
-  mangleProps: /^_/,
+  format: 'esm',
+  outfile: 'dist/index.js',
+  external: ['web-vitals'],
+  sourcemap: true,
+  define: { ...common.define, __ESM__: 'true' },
+  plugins: [chunkImport],
 });
-const code = iife.outputFiles.find((f) => f.path.endsWith('.js')).text;
-const map = iife.outputFiles.find((f) => f.path.endsWith('.map')).text;
-const out = await minify(code, {
-  ecma: 2020,
-  compress: { passes: 3, pure_getters: true, unsafe_arrows: true },
-  mangle: { toplevel: true },
-  sourceMap: { content: map, filename: 'fovea.min.js', url: 'fovea.min.js.map' },
+await build({
+  ...common,
+  entryPoints: ['src/replay/index.ts'],
+  format: 'esm',
+  outfile: 'dist/replay.js',
+  external: ['@rrweb/record'],
+  sourcemap: true,
 });
-writeFileSync(`${root}/dist/fovea.min.js`, out.code);
-writeFileSync(`${root}/dist/fovea.min.js.map`, out.map);
+
+/** An IIFE bundle, minified by esbuild then terser. */
+const iife = async (entry, file, mangleProps) => {
+  const r = await build({
+    ...common,
+    entryPoints: [entry],
+    format: 'iife',
+    outfile: file,
+    write: false,
+    minify: true,
+    sourcemap: 'external',
+    define: { ...common.define, __ESM__: 'false' },
+    mangleProps,
+    // the global the core and the replay chunk meet on
+    reserveProps: /^__foveaReplay$/,
+  });
+  const code = r.outputFiles.find((f) => f.path.endsWith('.js')).text;
+  const map = r.outputFiles.find((f) => f.path.endsWith('.map')).text;
+  const out = await minify(code, {
+    ecma: 2020,
+    compress: { passes: 3, pure_getters: true, unsafe_arrows: true },
+    mangle: { toplevel: true },
+    sourceMap: { content: map, filename: file, url: `${file}.map` },
+  });
+  writeFileSync(`${root}/dist/${file}`, out.code);
+  writeFileSync(`${root}/dist/${file}.map`, out.map);
+};
+// Private fields of web-vitals' internals (`_processEntry`, ...): the whole
+// program is in this bundle, so shortening them is safe.
+await iife('src/global.ts', 'fovea.min.js', /^_/);
+// Not for rrweb: `_cssText` and friends are names in its recording format.
+await iife('src/replay/index.ts', 'fovea-replay.min.js');
 
 execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', root], { stdio: 'inherit' });

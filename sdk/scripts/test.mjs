@@ -23,7 +23,7 @@ await build({
   format: 'esm',
   target: 'node20',
   external: ['happy-dom'],
-  define: { __VERSION__: '"test"' },
+  define: { __VERSION__: '"test"', __ESM__: 'false' },
   sourcemap: 'inline',
   logLevel: 'warning',
 });

@@ -2,6 +2,7 @@ import { limiter } from './lib/limiter.js';
 import { on } from './lib/on.js';
 import { clickError } from './actions.js';
 import { track } from './emit.js';
+import { replay } from './replay.js';
 import { S, scrub } from './state.js';
 
 /**
@@ -38,6 +39,7 @@ export const reportError = (source: string, err: unknown, f?: Record<string, unk
     t,
   );
   clickError(t);
+  replay(1);
 };
 
 export const initErrors = (): void => {

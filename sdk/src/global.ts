@@ -1,5 +1,9 @@
 // Entry of the script-tag build: the public API as the global `Fovea` (a
-// page that loads the script twice keeps the first instance).
-import { addAction, addError, flush, init, setConsent, setContext, setUser, startView } from './index.js';
+// page that loads the script twice keeps the first instance). The replay
+// chunk is loaded from beside this script, so its URL is noted now, while
+// document.currentScript is this script.
+import { addAction, addError, flush, init, setConsent, setContext, setUser, startReplay, startView, stopReplay } from './index.js';
+import { captureBase } from './replay.js';
 
-(globalThis as { Fovea?: object }).Fovea ||= { init, addAction, addError, setUser, setContext, setConsent, startView, flush };
+captureBase();
+(globalThis as { Fovea?: object }).Fovea ||= { init, addAction, addError, setUser, setContext, setConsent, startView, flush, startReplay, stopReplay };

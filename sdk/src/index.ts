@@ -5,6 +5,7 @@ import { initErrors, reportError } from './errors.js';
 import { initLongTasks } from './longtasks.js';
 import { initNetwork } from './network.js';
 import { initResources } from './resources.js';
+import { replay } from './replay.js';
 import { persistSession } from './session.js';
 import { S } from './state.js';
 import { clearQueue, initTransport, send } from './transport.js';
@@ -68,12 +69,26 @@ export const setConsent = safe((consent: 'granted' | 'denied'): void => {
   persistSession(S.c == 'granted');
   if (S.c == 'granted') send();
   else clearQueue();
+  replay(0);
 });
 
 /** Starts a new view by hand (e.g. for a route change the History API does not show), optionally named. */
 export const startView = safe((name?: string): void => {
   if (S.o) start(name);
 });
+
+/**
+ * Records this page of the session from now on, whatever the replay sampling
+ * decided (once consent is granted). Loads the replay chunk if needed.
+ */
+export const startReplay = (): void => {
+  if (S.o) replay(2);
+};
+
+/** Stops recording this page and sends what was recorded. */
+export const stopReplay = (): void => {
+  if (S.o) replay(3);
+};
 
 /** Sends everything queued now; resolves when done (or when sending must wait for backoff or consent). */
 export const flush = (): Promise<void> => {

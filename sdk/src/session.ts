@@ -84,6 +84,9 @@ export const persistSession = (on: boolean): void => {
     document.cookie = `${NAME}=;path=/;max-age=0`;
     try {
       localStorage.removeItem(NAME);
+      // session replay's segment counter and unsent segments (src/replay/store.ts)
+      localStorage.removeItem('fovea_r');
+      sessionStorage.removeItem('fovea_r');
     } catch {
       /* nothing stored */
     }

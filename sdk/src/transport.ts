@@ -27,7 +27,7 @@ let timer: ReturnType<typeof setTimeout> | 0 = 0;
 let inflight: Promise<void> | 0 = 0;
 let attempt = 0;
 let until = 0;
-let F: typeof fetch;
+export let F: typeof fetch;
 
 /** Captures the page's fetch before anything wraps it. */
 export const initTransport = (f: typeof fetch): void => {

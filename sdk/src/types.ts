@@ -32,6 +32,14 @@ export interface Options {
   track4xx?: boolean;
   /** Longest time (ms) an event waits in the queue before a batch is sent. Default 5000. */
   flushInterval?: number;
+  /** Percentage (0-100) of sessions recorded for replay from their start; decided from the session id. Default 0. */
+  replaySampleRate?: number;
+  /** Percentage (0-100) of the other sessions that keep the last 60 s in memory and upload them when an error happens. Default 0. */
+  replayOnErrorSampleRate?: number;
+  /** `mask-inputs` (default): every form value masked; `mask-all`: all text masked and images blocked too. */
+  replayPrivacy?: 'mask-inputs' | 'mask-all';
+  /** URL of fovea-replay.min.js. Default: beside fovea.min.js (script tag), or the bundler's chunk (npm). */
+  replayUrl?: string;
 }
 
 export type LoadingType = 'initial_load' | 'route_change' | 'bf_cache';

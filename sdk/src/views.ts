@@ -3,6 +3,7 @@ import { uuid } from './lib/uuid.js';
 import { activity, flushClicks } from './actions.js';
 import { emitView } from './emit.js';
 import { flushNetwork } from './network.js';
+import { replay } from './replay.js';
 import { session } from './session.js';
 import { S, scrub } from './state.js';
 import { beacon } from './transport.js';
@@ -61,6 +62,7 @@ export const startView = (name?: string, lt: LoadingType = 'route_change'): void
   if (S.r.length > 10) S.r.shift();
   activity();
   emitView(v);
+  replay(0);
 };
 
 /** A user interaction: extends the session, or starts a new session (and view) after expiry. */

@@ -7,7 +7,7 @@ export const win = new Window({ url: 'https://shop.example/cart?id=7', width: 12
 
 const g = globalThis as Record<string, unknown>;
 for (const k of [
-  'window', 'document', 'location', 'history', 'navigator', 'localStorage', 'MutationObserver', 'Element',
+  'window', 'document', 'location', 'history', 'navigator', 'localStorage', 'sessionStorage', 'MutationObserver', 'Element',
   'HTMLElement', 'Event', 'MouseEvent', 'ErrorEvent', 'PromiseRejectionEvent', 'PageTransitionEvent',
   'XMLHttpRequest', 'innerWidth', 'innerHeight',
 ]) {

@@ -1,32 +1,43 @@
-// The size budget is a tested property: dist/fovea.min.js (the script-tag
-// build, web-vitals included) must stay within 10 KiB gzipped (level 9).
+// Size budgets are a tested property (gzip level 9): dist/fovea.min.js (the
+// script-tag build, web-vitals included) within 10 KiB, and the replay chunk
+// dist/fovea-replay.min.js (rrweb's recorder included) within 30 KiB. Both
+// must run under a strict CSP.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 
-export const BUDGET = 10 * 1024;
-const file = new URL('../dist/fovea.min.js', import.meta.url);
+const bundles = [
+  ['fovea.min.js', 10 * 1024],
+  ['fovea-replay.min.js', 30 * 1024],
+];
+const file = (name) => new URL(`../dist/${name}`, import.meta.url);
 
-test(`dist/fovea.min.js is at most ${BUDGET} bytes gzipped`, () => {
-  const code = readFileSync(file);
-  const gz = gzipSync(code, { level: 9 }).length;
-  console.log(`fovea.min.js: ${code.length} bytes minified, ${gz} bytes gzipped (budget ${BUDGET}, ${BUDGET - gz} left)`);
-  assert.ok(gz <= BUDGET, `fovea.min.js is ${gz} bytes gzipped, over the ${BUDGET} byte budget by ${gz - BUDGET}`);
-});
+for (const [name, budget] of bundles) {
+  test(`dist/${name} is at most ${budget} bytes gzipped`, () => {
+    const code = readFileSync(file(name));
+    const gz = gzipSync(code, { level: 9 }).length;
+    console.log(`${name}: ${code.length} bytes minified, ${gz} bytes gzipped (budget ${budget}, ${budget - gz} left)`);
+    assert.ok(gz <= budget, `${name} is ${gz} bytes gzipped, over the ${budget} byte budget by ${gz - budget}`);
+  });
 
-test('dist/fovea.min.js runs under a strict CSP: no eval, no Function constructor', () => {
-  const code = readFileSync(file, 'utf8');
-  assert.doesNotMatch(code, /\beval\s*\(/);
-  assert.doesNotMatch(code, /new Function\s*\(|\bFunction\s*\(\s*["'`]/);
-  assert.doesNotMatch(code, /setTimeout\s*\(\s*["'`]/);
-});
+  test(`dist/${name} runs under a strict CSP: no eval, no Function constructor`, () => {
+    const code = readFileSync(file(name), 'utf8');
+    assert.doesNotMatch(code, /\beval\s*\(/);
+    assert.doesNotMatch(code, /new Function\s*\(|\bFunction\s*\(\s*["'`]/);
+    assert.doesNotMatch(code, /setTimeout\s*\(\s*["'`]/);
+  });
+}
 
 test('dist/fovea.min.js exposes the public API on the global Fovea', async () => {
-  const code = readFileSync(file, 'utf8');
+  const code = readFileSync(file('fovea.min.js'), 'utf8');
   const sandbox = {};
   // Evaluate the IIFE with `this`/globals pointing at a plain object: it must
-  // only define `Fovea` (no DOM access at load time).
+  // only define `Fovea` (no DOM access at load time but a guarded look at
+  // document.currentScript).
   new (await import('node:vm')).Script(code).runInNewContext(sandbox);
-  assert.deepEqual(Object.keys(sandbox.Fovea).sort(), ['addAction', 'addError', 'flush', 'init', 'setConsent', 'setContext', 'setUser', 'startView']);
+  assert.deepEqual(Object.keys(sandbox).sort(), ['Fovea']);
+  assert.deepEqual(Object.keys(sandbox.Fovea).sort(), [
+    'addAction', 'addError', 'flush', 'init', 'setConsent', 'setContext', 'setUser', 'startReplay', 'startView', 'stopReplay',
+  ]);
 });
