@@ -75,6 +75,7 @@ async function session(browser, demoUrl, r, i) {
   const journey = [];
   journey.push(full || r() < 0.7 ? '/' : '/products');
   if (full || r() < 0.7) journey.push('/products');
+  if (full || r() < 0.5) journey.push('/checkout');
   if (full || r() < 0.6) journey.push('/lab');
   if (full || r() < 0.6) journey.push('/spa/');
   for (const path of journey) {
@@ -88,6 +89,16 @@ async function session(browser, demoUrl, r, i) {
         await click(buttons[Math.floor(r() * buttons.length)]);
         await wait(200, 600);
       }
+    }
+    if (path === '/checkout') {
+      // typed values are masked in the browser: the replay shows *** instead
+      await page.fill('#name', pick(['Ada Lovelace', 'Grace Hopper', 'Alan Turing'], r)).catch(() => {});
+      await page.fill('#email', 'ada@example.com').catch(() => {});
+      await page.fill('#card', '4111 1111 1111 1111').catch(() => {});
+      await page.fill('#notes', 'Leave it at the door').catch(() => {});
+      await wait(300, 800);
+      await click('#place-order');
+      await wait(400, 900);
     }
     if (path === '/lab') {
       const buttons = full ? ['throw', 'fetch-500', 'slow'] : Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(LAB_BUTTONS, r));

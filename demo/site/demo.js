@@ -65,6 +65,15 @@
     busy(80 + Math.random() * 120);
   }, 50);
 
+  if (page === 'checkout') {
+    var form = document.getElementById('checkout-form');
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      document.getElementById('order-state').textContent = 'Order placed: thank you!';
+      Fovea.addAction('order placed', { country: form.elements.country.value });
+    });
+  }
+
   if (page === 'home') {
     on('newsletter', function () {
       document.getElementById('newsletter-state').textContent = 'Thanks! Check your inbox.';

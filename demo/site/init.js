@@ -9,7 +9,14 @@
       return null;
     }
   };
-  Fovea.init({
+  // Extra options for one browser (the end-to-end tests set them, e.g. replay modes).
+  var extra = {};
+  try {
+    extra = JSON.parse(stored('demo_fovea') || '{}');
+  } catch (e) {
+    /* not JSON: ignored */
+  }
+  var options = {
     endpoint: c.endpoint,
     key: c.key,
     env: c.env,
@@ -22,7 +29,13 @@
       var p = new URL(url).pathname.replace(/\.html$/, '');
       return /^\/spa\/orders\/\d+/.test(p) ? '/spa/orders/:id' : p === '/index' ? '/' : p;
     },
+    // The demo records every session so the quick start shows replays.
+    replaySampleRate: c.replaySampleRate,
+  };
+  Object.keys(extra).forEach(function (k) {
+    options[k] = extra[k];
   });
+  Fovea.init(options);
   var user = stored('demo_user');
   if (user) Fovea.setUser({ id: user });
 })();

@@ -18,9 +18,9 @@ import { save } from './store.js';
  *
  * When the page is hidden or left, what is waiting goes out with sendBeacon
  * (uncompressed: compression is asynchronous) as long as it fits the
- * keepalive budget; the rest, and the segment in flight, are kept in
- * sessionStorage for the next page of the tab. While the page lives, memory
- * is the truth and the stored copy is removed when it is shown again.
+ * keepalive budget, and all of it is kept in sessionStorage for the next
+ * page of the tab, which sends it again. While the page lives, memory is
+ * the truth: the stored copy is replaced when it is shown again.
  */
 export const MAX_QUEUED = 2_000_000;
 export const KEEPALIVE = 64000;
@@ -52,8 +52,11 @@ const post = async (g: Segment): Promise<boolean> => {
     /* no CompressionStream: plain JSON */
   }
   let r: Response | undefined;
+  // Called as a plain function: as a method of the hook object, fetch
+  // throws "Illegal invocation" (its `this` must be the window).
+  const f = H.f!;
   try {
-    r = await H.f!(url(), {
+    r = await f(url(), {
       method: 'POST',
       body: b,
       headers: { 'Content-Type': 'text/plain' },
@@ -114,30 +117,34 @@ export const enqueue = (...gs: Segment[]): void => {
   send();
 };
 
-/** The page is hidden or left: beacon what fits, store the rest for the next page. */
+/**
+ * The page is hidden or left: beacon what fits, the segment in flight too
+ * (its fetch may not outlive the page: compression is asynchronous), and
+ * store every unacknowledged segment for the next page of the tab, the
+ * beaconed ones too: a beacon is queued, not acknowledged. A segment that
+ * arrives twice is stored once (the server replaces it by index).
+ */
 export const leave = (): void => {
   if (H.S?.c != 'granted') return;
   let budget = KEEPALIVE;
-  const keep: Segment[] = [];
+  const unsent: Segment[] = [];
   for (const g of q) {
+    const b = new Blob([body(g)], { type: 'text/plain' });
     let ok = false;
-    if (g != cur) {
-      const b = new Blob([body(g)], { type: 'text/plain' });
-      try {
-        ok = b.size <= budget && navigator.sendBeacon(url(), b);
-      } catch {
-        /* no sendBeacon */
-      }
-      if (ok) budget -= b.size;
+    try {
+      ok = b.size <= budget && navigator.sendBeacon(url(), b);
+    } catch {
+      /* no sendBeacon */
     }
-    if (!ok) keep.push(g);
+    if (ok) budget -= b.size;
+    else unsent.push(g);
   }
-  q = keep;
-  save(keep);
+  save(q);
+  q = unsent;
 };
 
 /** The page is shown again: memory is the truth again. */
-export const back = (): void => save([]);
+export const back = (): void => save(q);
 
 /** Drops everything waiting (consent withdrawn). */
 export const drop = (): void => {
