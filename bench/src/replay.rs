@@ -33,7 +33,7 @@ fn segments(n: usize) -> Vec<ReplaySegment> {
     (0..n)
         .map(|i| {
             let index = i as u32 / sessions;
-            let full = index % 12 == 0;
+            let full = index.is_multiple_of(12);
             let len = if full { 30_000 } else { 1_500 };
             // Gzip output does not compress further: random bytes.
             let data = (0..len).map(|_| next() as u8).collect();
