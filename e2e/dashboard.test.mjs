@@ -307,10 +307,13 @@ describe('dashboard', () => {
     assert.equal(await page.textContent('[data-testid=issue-message]'), detail.issue.message);
     if (detail.stack) assert.equal(await page.textContent('[data-testid=stack]'), detail.stack);
     await page.waitForSelector('[data-testid=issue-sessions] a');
-    assert.equal((await page.$$('[data-testid=issue-sessions] a')).length, detail.sessions.length);
+    assert.equal((await page.$$('[data-testid=issue-sessions] li')).length, detail.sessions.length);
+    // Each occurrence's session also opens its replay at the error's time.
+    const watch = await page.getAttribute('[data-testid=issue-sessions] li:first-child a[title^="Open the replay"]', 'href');
+    assert.equal(watch, `/apps/${app.id}/sessions/${encodeURIComponent(detail.sessions[0].id)}?t=${detail.sessions[0].ts}`);
     await shot(page, 'issue');
 
-    await Promise.all([page.waitForURL(/\/sessions\/[^/]+$/), page.click('[data-testid=issue-sessions] li:first-child a')]);
+    await Promise.all([page.waitForURL(/\/sessions\/[^/]+$/), page.click('[data-testid=issue-sessions] li:first-child a.mono')]);
     const sessionId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
     assert.equal(sessionId, detail.sessions[0].id);
     const session = await api(`/apps/${app.id}/sessions/${encodeURIComponent(sessionId)}`);
