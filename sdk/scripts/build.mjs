@@ -9,6 +9,10 @@
 //   (~5 % of the gzip size, which the 10 KB budget needs);
 // - fovea-replay.min.js: the replay chunk as an IIFE, rrweb included, which
 //   fovea.min.js loads with a <script src> beside itself;
+// - react.js, vue.js: the framework entry points (`@fovea/browser/react`,
+//   `/vue`) as ESM, outside the core and its budget; they import the core
+//   from `@fovea/browser` (so the app's bundler shares one copy) and their
+//   framework, both left as imports;
 // - types/: declarations (tsc), which also type-checks the sources.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -54,6 +58,24 @@ await build({
   outfile: 'dist/replay.js',
   external: ['@rrweb/record'],
   sourcemap: true,
+});
+// The framework entry points import the core by path in src/ (for the tests
+// and tsc); in dist/ they import the package, so that the app's bundler gives
+// them the app's own copy of the core rather than a second SDK.
+const corePackage = {
+  name: 'core-package',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: '@fovea/browser', external: true }));
+  },
+};
+await build({
+  ...common,
+  entryPoints: ['src/react.ts', 'src/vue.ts'],
+  format: 'esm',
+  outdir: 'dist',
+  external: ['react', 'vue'],
+  sourcemap: true,
+  plugins: [corePackage],
 });
 
 /** An IIFE bundle, minified by esbuild then terser. */

@@ -9,11 +9,11 @@ import { replay } from './replay.js';
 import { persistSession } from './session.js';
 import { S } from './state.js';
 import { clearQueue, initTransport, send } from './transport.js';
-import type { Options } from './types.js';
+import type { AddErrorOptions, Options } from './types.js';
 import { initViews, startView as start } from './views.js';
 import { initVitals } from './vitals.js';
 
-export type { FoveaEvent, Options } from './types.js';
+export type { AddErrorOptions, FoveaEvent, Options } from './types.js';
 
 /**
  * Starts collecting. Call once, as early as possible in the page. A second
@@ -39,9 +39,18 @@ export const addAction = safe((name: string, context?: Record<string, unknown>):
   track('action', { action_type: 'custom', name: String(name).slice(0, 100), attrs: context }),
 );
 
-/** Reports a handled error (an Error, or anything) with optional context. */
-export const addError = safe((error: unknown, context?: Record<string, unknown>): void =>
-  reportError('custom', error, { attrs: context }, true),
+/**
+ * Reports a handled error (an Error, or anything) with optional context;
+ * `fingerprint` groups it under that key instead of the server's fingerprint.
+ */
+export const addError = safe((error: unknown, context?: Record<string, unknown>, options?: AddErrorOptions): void =>
+  reportError(
+    'custom',
+    error,
+    { attrs: context, fingerprint: options?.fingerprint ? String(options.fingerprint).slice(0, 128) : undefined },
+    undefined,
+    true,
+  ),
 );
 
 /** Sets the signed-in user (`id` is sent as `user_id`, other fields as `attrs.user`); `null` clears it. */
@@ -90,12 +99,8 @@ export const stopReplay = (): void => {
   if (S.o) replay(3);
 };
 
-/** Sends everything queued now; resolves when done (or when sending must wait for backoff or consent). */
-export const flush = (): Promise<void> => {
-  try {
-    if (S.o) return send();
-  } catch {
-    /* never throw */
-  }
-  return Promise.resolve();
-};
+/**
+ * Sends everything queued now; resolves when done (or when sending must wait
+ * for backoff or consent). Needs no guard: send() only starts an async function.
+ */
+export const flush = (): Promise<void> => (S.o && send()) || Promise.resolve();

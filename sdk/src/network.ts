@@ -1,5 +1,5 @@
 import { hex } from './lib/hex.js';
-import { matchUrl } from './lib/matchUrl.js';
+import { matches } from './lib/matches.js';
 import { epoch } from './lib/now.js';
 import { round } from './lib/round.js';
 import { safe } from './lib/safe.js';
@@ -38,7 +38,7 @@ const begin = (method: string, url: string): Req => {
   activity();
   ttiNet(1);
   const r: Req = { m: method.toUpperCase(), u: new URL(url, location.href).href, s: performance.now(), v: S.v };
-  if (S.v?.ss && matchUrl(r.u, S.o!.allowedTracingUrls)) {
+  if (S.v?.ss && matches(S.o!.allowedTracingUrls, 'startsWith', r.u)) {
     r.ti = hex(16);
     r.si = hex(8);
   }

@@ -105,6 +105,10 @@ const json = (b: string[]): string => {
   }).slice(0, -1)},"events":[${b.join(',')}]}`;
 };
 
+/** POSTs a body to the intake through the page's original fetch, without cookies. */
+const req = (body: BodyInit, headers: Record<string, string>, keepalive: boolean) =>
+  F(url(), { method: 'POST', body, headers, keepalive, credentials: 'omit' });
+
 /** Sends one batch; true when it is done with (accepted, or refused for good). */
 const post = async (b: string[]): Promise<boolean> => {
   let body: Blob = new Blob([json(b)]);
@@ -117,7 +121,7 @@ const post = async (b: string[]): Promise<boolean> => {
   }
   let r: Response | undefined;
   try {
-    r = await F(url(), { method: 'POST', body, headers, keepalive: body.size < 65000, credentials: 'omit' });
+    r = await req(body, headers, body.size < 65000);
   } catch {
     /* offline or blocked: retry */
   }
@@ -159,9 +163,6 @@ export const beacon = (): void => {
     } catch {
       /* no sendBeacon */
     }
-    if (!ok)
-      F(url(), { method: 'POST', body, keepalive: true, headers: { 'Content-Type': 'text/plain' }, credentials: 'omit' }).catch(
-        () => 0,
-      );
+    if (!ok) req(body, { 'Content-Type': 'text/plain' }, true).catch(() => 0);
   }
 };

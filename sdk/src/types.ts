@@ -28,6 +28,17 @@ export interface Options {
   routeName?: (url: string) => string | undefined;
   /** Report `console.error` calls as errors. Default false. */
   trackConsoleErrors?: boolean;
+  /**
+   * Errors not to report: a string is looked for in the message and in
+   * `${kind}: ${message}`, a RegExp is tested against both. Default none.
+   */
+  ignoreErrors?: (string | RegExp)[];
+  /**
+   * Scripts whose errors are not reported: tested (string: contained, RegExp:
+   * tested) against the error event's filename, else the top stack frame's
+   * file; for network and resource errors, the (scrubbed) URL that failed.
+   */
+  denyUrls?: (string | RegExp)[];
   /** Report fetch/XHR responses with status 4xx as errors. Default false. */
   track4xx?: boolean;
   /** Longest time (ms) an event waits in the queue before a batch is sent. Default 5000. */
@@ -40,6 +51,12 @@ export interface Options {
   replayPrivacy?: 'mask-inputs' | 'mask-all';
   /** URL of fovea-replay.min.js. Default: beside fovea.min.js (script tag), or the bundler's chunk (npm). */
   replayUrl?: string;
+}
+
+/** The third argument of `addError`. */
+export interface AddErrorOptions {
+  /** Groups the error under this key (at most 128 characters) instead of the server's fingerprint. */
+  fingerprint?: string;
 }
 
 export type LoadingType = 'initial_load' | 'route_change' | 'bf_cache';

@@ -54,7 +54,8 @@ export const startView = (name?: string, lt: LoadingType = 'route_change'): void
     route: name || routeOf(href),
     referrer: old ? old.url : document.referrer ? scrub(document.referrer) : undefined,
     lt,
-    m: { error_count: 0, action_count: 0, resource_count: 0, long_task_count: 0, frustration_count: 0 },
+    // a bfcache restore fetches nothing: TTFB 0, as web-vitals reports it
+    m: { error_count: 0, action_count: 0, resource_count: 0, long_task_count: 0, frustration_count: 0, ttfb: lt == 'bf_cache' ? 0 : undefined },
   };
   S.v = v;
   if (lt != 'route_change') S.p = v;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { matchUrl } from '../src/lib/matchUrl.js';
+import { matches } from '../src/lib/matches.js';
 import { retryDelay } from '../src/lib/retryDelay.js';
 import { scrubUrl } from '../src/lib/scrub.js';
 
@@ -25,11 +25,11 @@ describe('query scrubbing', () => {
 describe('tracing URL matching', () => {
   it('matches string prefixes and regular expressions', () => {
     const list = ['https://api.shop.example/', /^https:\/\/[a-z]+\.internal\.example\//];
-    assert.ok(matchUrl('https://api.shop.example/cart', list));
-    assert.ok(matchUrl('https://orders.internal.example/x', list));
-    assert.ok(!matchUrl('https://cdn.example/x.js', list));
-    assert.ok(!matchUrl('https://api.shop.example.evil/x', ['https://api.shop.example/']));
-    assert.ok(!matchUrl('https://api.shop.example/', undefined));
+    assert.ok(matches(list, 'startsWith', 'https://api.shop.example/cart'));
+    assert.ok(matches(list, 'startsWith', 'https://orders.internal.example/x'));
+    assert.ok(!matches(list, 'startsWith', 'https://cdn.example/x.js'));
+    assert.ok(!matches(['https://api.shop.example/'], 'startsWith', 'https://api.shop.example.evil/x'));
+    assert.ok(!matches(undefined, 'startsWith', 'https://api.shop.example/'));
   });
 });
 

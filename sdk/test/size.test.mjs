@@ -1,7 +1,7 @@
 // Size budgets are a tested property (gzip level 9): dist/fovea.min.js (the
 // script-tag build, web-vitals included) within 10 KiB, and the replay chunk
 // dist/fovea-replay.min.js (rrweb's recorder included) within 30 KiB. Both
-// must run under a strict CSP.
+// must run under a strict CSP. The framework entry points stay out of both.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -28,6 +28,14 @@ for (const [name, budget] of bundles) {
     assert.doesNotMatch(code, /setTimeout\s*\(\s*["'`]/);
   });
 }
+
+test('dist/react.js and dist/vue.js import the core from the package and bundle nothing', () => {
+  for (const name of ['react.js', 'vue.js']) {
+    const code = readFileSync(file(name), 'utf8');
+    assert.match(code, /^import \{ addError \} from "@fovea\/browser";$/m, `${name} shares the app's copy of the core`);
+    assert.ok(code.length < 2048, `${name} is ${code.length} bytes: something was bundled into it`);
+  }
+});
 
 test('dist/fovea.min.js exposes the public API on the global Fovea', async () => {
   const code = readFileSync(file('fovea.min.js'), 'utf8');
