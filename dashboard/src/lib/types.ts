@@ -140,7 +140,12 @@ export interface Issue {
 
 export interface IssueDetail {
   issue: Issue;
+  /** the latest occurrence's stack as the browser wrote it */
   stack: string | null;
+  /** that stack parsed, innermost first */
+  frames: StackFrame[];
+  /** the latest occurrence's release */
+  release: string | null;
   browsers: { key: string | null; count: number }[];
   /** `ts`: the latest occurrence in that session; `has_replay` if the server says */
   sessions: { id: string; ts: number; has_replay?: boolean }[];
@@ -155,4 +160,47 @@ export interface ResourceRow {
   p75_duration: number | null;
   failures: number;
   failure_rate: number;
+}
+
+/** Original source lines around a frame's line (the map's `sourcesContent`). */
+export interface SourceContext {
+  pre: string[];
+  line: string;
+  post: string[];
+}
+
+/** Where a mapped frame was in the minified bundle. */
+export interface MinifiedPosition {
+  function: string | null;
+  file: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * One frame of an issue's stack: the original position when a source map
+ * matched (`minified` then holds the bundle's), else as the browser wrote it.
+ */
+export interface StackFrame {
+  function: string | null;
+  file: string;
+  line: number;
+  column: number;
+  /** the site's own code, not a dependency */
+  in_app: boolean;
+  context: SourceContext | null;
+  minified: MinifiedPosition | null;
+}
+
+/** An uploaded source map or bundle (docs/errors.md); `release` and `url` came from the uploader. */
+export interface SourceFile {
+  id: string;
+  release: string;
+  url: string;
+  kind: 'map' | 'source';
+  debug_id: string | null;
+  sha256: string;
+  bytes: number;
+  /** ms since the epoch */
+  uploaded_at: number;
 }

@@ -1,6 +1,7 @@
 import { Layout } from '../components/Layout';
 import { Link } from '../components/Link';
 import { Async, Empty } from '../components/States';
+import { StackTrace } from '../components/StackTrace';
 import { eventFacts, eventTitle, TYPE_LABEL } from '../lib/events';
 import { TimeChart } from '../charts/TimeChart';
 import { usePage, useAppApi, useHref } from '../lib/context';
@@ -51,6 +52,15 @@ function IssueBody(props: { d: IssueDetail }) {
           </h2>
         </div>
         <div class="muted mono small">{i.top_frame ?? 'no stack frame'}</div>
+        <div class="small" data-testid="issue-release">
+          {d.release != null ? (
+            <>
+              Latest occurrence in release <code>{d.release}</code>
+            </>
+          ) : (
+            <span class="muted">Latest occurrence has no release</span>
+          )}
+        </div>
         {latest && app && (
           <div class="issue-actions">
             <Link href={replayHref(app.id, latest.id, latest.ts)} class="btn small" data-testid="watch-latest">
@@ -68,17 +78,12 @@ function IssueBody(props: { d: IssueDetail }) {
         </div>
       </section>
 
+      <section class="panel">
+        <h2>Stack trace</h2>
+        <StackTrace stack={d.stack} frames={d.frames} release={d.release} />
+      </section>
+
       <div class="grid two">
-        <section class="panel">
-          <h2>Stack trace</h2>
-          {d.stack ? (
-            <pre class="stack" data-testid="stack">
-              {d.stack}
-            </pre>
-          ) : (
-            <Empty title="No stack trace">The browser reported this error without one.</Empty>
-          )}
-        </section>
         <section class="panel">
           <h2>Sessions affected over time</h2>
           <TimeChart window={window} points={binCounts(d.sessions.map((s) => s.ts), window.from, window.to, 48)} label="Sessions" format={formatCount} bars integer height={160} />
@@ -99,30 +104,6 @@ function IssueBody(props: { d: IssueDetail }) {
                 </li>
               ))}
             </ul>
-          )}
-        </section>
-      </div>
-
-      <div class="grid two">
-        <section class="panel">
-          <h2>
-            Breadcrumbs <span class="muted small">what the user did before the latest occurrence</span>
-          </h2>
-          {crumbs.length === 0 ? (
-            <Empty title="No breadcrumbs" />
-          ) : (
-            <ol class="breadcrumbs" data-testid="breadcrumbs">
-              {crumbs.map((e) => (
-                <li key={e.event_id} class={`crumb-item type-${e.type}`}>
-                  <span class={`type-badge ${e.type}`}>{TYPE_LABEL[e.type] ?? e.type}</span>
-                  <span class="crumb-text">{eventTitle(e)}</span>
-                  <span class="muted small">{eventFacts(e).join(' · ')}</span>
-                  <time class="muted small" title={formatDateTime(e.ts)}>
-                    {formatDateTime(e.ts)}
-                  </time>
-                </li>
-              ))}
-            </ol>
           )}
         </section>
         <section class="panel">
@@ -152,6 +133,28 @@ function IssueBody(props: { d: IssueDetail }) {
           )}
         </section>
       </div>
+
+      <section class="panel">
+        <h2>
+          Breadcrumbs <span class="muted small">what the user did before the latest occurrence</span>
+        </h2>
+        {crumbs.length === 0 ? (
+          <Empty title="No breadcrumbs" />
+        ) : (
+          <ol class="breadcrumbs" data-testid="breadcrumbs">
+            {crumbs.map((e) => (
+              <li key={e.event_id} class={`crumb-item type-${e.type}`}>
+                <span class={`type-badge ${e.type}`}>{TYPE_LABEL[e.type] ?? e.type}</span>
+                <span class="crumb-text">{eventTitle(e)}</span>
+                <span class="muted small">{eventFacts(e).join(' · ')}</span>
+                <time class="muted small" title={formatDateTime(e.ts)}>
+                  {formatDateTime(e.ts)}
+                </time>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
     </>
   );
 }

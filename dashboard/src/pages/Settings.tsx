@@ -1,11 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
+import { CodeBlock } from '../components/Copy';
 import { Layout } from '../components/Layout';
 import { Setup } from '../components/Setup';
+import { Async, Empty } from '../components/States';
 import { api } from '../lib/api';
 import { usePage } from '../lib/context';
-import type { App } from '../lib/types';
+import type { App, SourceFile } from '../lib/types';
 import { parseIntIn, parseNumberIn, parseOrigins } from '../lib/forms';
-import { formatDateTime } from '../lib/format';
+import { formatBytes, formatCount, formatDateTime } from '../lib/format';
+import { groupByRelease, uploadCommand } from '../lib/sourcemaps';
+import { useApi } from '../lib/useApi';
 
 export function SettingsPage() {
   const { app } = usePage();
@@ -115,6 +119,116 @@ function AppSettings(props: { app: App }) {
           <Setup app={app} />
         </section>
       </div>
+      <SourceMaps app={app} />
     </Layout>
+  );
+}
+
+function SourceMaps(props: { app: App }) {
+  const { app } = props;
+  const base = `/apps/${encodeURIComponent(app.id)}/sourcemaps`;
+  const list = useApi<{ sourcemaps: SourceFile[] }>(base);
+  // the release or file id being deleted; one at a time keeps the list and the server in step
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const remove = async (question: string, path: string, key: string) => {
+    if (!window.confirm(question)) return;
+    setBusy(key);
+    setError(null);
+    try {
+      await api(path, { method: 'DELETE' });
+      list.reload();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <section class="panel sourcemaps" data-testid="sourcemaps">
+      <h2>Source maps</h2>
+      <p class="muted">
+        Upload each release's bundles and source maps after you build it, and errors of that release show the original
+        functions, files, lines and code. The release must be the SDK's <code>release</code> option; the token is an API
+        token such as the server's <code>FOVEA_ADMIN_TOKEN</code>. See docs/errors.md.
+      </p>
+      <CodeBlock label="Upload with the CLI" code={uploadCommand(window.location.origin, app.id)} />
+      {error && (
+        <div class="form-error" role="alert">
+          {error}
+        </div>
+      )}
+      <Async q={list} what="the source maps" rows={3}>
+        {(d) => {
+          const releases = groupByRelease(d.sourcemaps);
+          if (releases.length === 0) return <Empty title="No source maps uploaded yet" />;
+          return (
+            <div class="sm-releases">
+              {releases.map((r) => (
+                <div key={r.release} class="sm-release" data-testid="sourcemap-release">
+                  <div class="sm-release-head">
+                    <h3>
+                      Release <code>{r.release}</code>
+                    </h3>
+                    <span class="muted small">
+                      {formatCount(r.files.length)} {r.files.length === 1 ? 'file' : 'files'} · {formatBytes(r.bytes)} · uploaded{' '}
+                      {formatDateTime(r.uploaded_at)}
+                    </span>
+                    <button
+                      type="button"
+                      class="btn small"
+                      disabled={busy != null}
+                      onClick={() => remove(`Delete every file of release ${r.release}? Its errors will show minified stacks again.`, `${base}?release=${encodeURIComponent(r.release)}`, `release ${r.release}`)}
+                    >
+                      {busy === `release ${r.release}` ? 'Deleting…' : 'Delete release'}
+                    </button>
+                  </div>
+                  <div class="table-wrap">
+                    <table class="table">
+                      <thead>
+                        <tr>
+                          <th>URL</th>
+                          <th>Kind</th>
+                          <th>Debug id</th>
+                          <th class="num">Size</th>
+                          <th>Uploaded</th>
+                          <th class="actions-col" />
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {r.files.map((f) => (
+                          <tr key={f.id}>
+                            <td class="url-cell mono" title={`sha256 ${f.sha256}`}>
+                              {f.url}
+                            </td>
+                            <td>{f.kind === 'map' ? 'source map' : 'bundle'}</td>
+                            <td class="mono small">{f.debug_id ?? '—'}</td>
+                            <td class="num">{formatBytes(f.bytes)}</td>
+                            <td class="small">{formatDateTime(f.uploaded_at)}</td>
+                            <td class="actions-col">
+                              <button
+                                type="button"
+                                class="btn ghost small"
+                                disabled={busy != null}
+                                aria-label={`Delete ${f.url}`}
+                                onClick={() => remove(`Delete ${f.url} of release ${r.release}? Errors it mapped will show minified frames again.`, `${base}/${encodeURIComponent(f.id)}`, f.id)}
+                              >
+                                {busy === f.id ? 'Deleting…' : 'Delete'}
+                              </button>
+                            </td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </div>
+                </div>
+              ))}
+            </div>
+          );
+        }}
+      </Async>
+    </section>
   );
 }
