@@ -1,6 +1,9 @@
 //! The `fovea` binary: reads the settings (flags, `FOVEA_*` variables, the
 //! config file), sets up logging, the runtime and the allocator, and hands
-//! over to `fovea_server::run`. Everything else lives in libraries.
+//! over to `fovea_server::run`. Everything else lives in libraries; the
+//! `sourcemaps` subcommands are a small HTTP client of the API.
+
+mod sourcemaps;
 
 use std::future::Future;
 use std::io::IsTerminal;
@@ -23,7 +26,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the intake, the query API and the dashboard.
-    Serve(Serve),
+    Serve(Box<Serve>),
+    /// Upload, list and delete the source maps that make minified error
+    /// stacks readable (docs/errors.md).
+    #[command(subcommand)]
+    Sourcemaps(sourcemaps::SourcemapsCommand),
 }
 
 #[derive(Args)]
@@ -374,7 +381,10 @@ fn cap_malloc_arenas() {
 
 fn main() -> anyhow::Result<()> {
     cap_malloc_arenas();
-    let Command::Serve(serve) = Cli::parse().command;
+    let serve = match Cli::parse().command {
+        Command::Serve(serve) => *serve,
+        Command::Sourcemaps(cmd) => return sourcemaps::run(cmd),
+    };
     let config = serve.merged()?.resolve()?;
     init_logs(&config.log, config.log_format)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -396,8 +406,11 @@ mod tests {
     fn parse(args: &[&str]) -> Serve {
         let Command::Serve(serve) = Cli::try_parse_from(["fovea", "serve"].iter().chain(args))
             .unwrap()
-            .command;
-        serve
+            .command
+        else {
+            unreachable!("parsed `fovea serve`")
+        };
+        *serve
     }
 
     fn file(text: &str) -> Options {

@@ -14,7 +14,10 @@ mod sampling;
 mod scrub;
 mod useragent;
 
-pub use fingerprint::{fingerprint, top_frame};
+pub use fingerprint::{
+    custom_fingerprint, fingerprint, normalise_message, route_template, top_frame, ErrorFacts,
+    Symbolicate,
+};
 pub use geo::{Geo, GeoError, Location};
 pub use normalise::{Output, Pipeline, PipelineOptions};
 pub use replay::ReplayOutput;

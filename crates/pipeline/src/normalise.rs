@@ -5,7 +5,8 @@ use fovea_schema::{
 };
 use uuid::Uuid;
 
-use crate::{fingerprint, keep_session, scrub_text, scrub_url, top_frame, Agent, UserAgents};
+use crate::fingerprint::{custom_fingerprint, fingerprint, top_frame, ErrorFacts, Symbolicate};
+use crate::{keep_session, scrub_text, scrub_url, Agent, UserAgents};
 
 #[derive(Debug, Clone)]
 pub struct PipelineOptions {
@@ -30,6 +31,13 @@ impl Default for PipelineOptions {
 pub struct Pipeline {
     pub(crate) options: PipelineOptions,
     pub(crate) agents: UserAgents,
+    symbols: Option<std::sync::Arc<dyn Symbolicate>>,
+}
+
+impl std::fmt::Debug for dyn Symbolicate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Symbolicate")
+    }
 }
 
 /// The events to store and what was left out.
@@ -55,7 +63,14 @@ impl Pipeline {
         Pipeline {
             options,
             agents: UserAgents::new(),
+            symbols: None,
         }
+    }
+
+    /// Symbolicates error stacks (before they are grouped) with `symbols`.
+    pub fn with_symbolicator(mut self, symbols: std::sync::Arc<dyn Symbolicate>) -> Pipeline {
+        self.symbols = Some(symbols);
+        self
     }
 
     /// Normalises one spooled batch. `sample_rate` is the app's share of
@@ -88,7 +103,7 @@ impl Pipeline {
             else {
                 continue; // validated at intake; unreachable for spooled batches
             };
-            let kind = self.kind(w);
+            let kind = self.kind(w, &ctx);
             out.events.push(Event {
                 event_id,
                 ctx,
@@ -166,7 +181,7 @@ impl Pipeline {
         }
     }
 
-    fn kind(&self, w: WireEvent) -> EventKind {
+    fn kind(&self, w: WireEvent, ctx: &Context) -> EventKind {
         let text = |s: Option<String>| s.map(|s| cap(s, TEXT_CAP));
         let url = |s: Option<String>| {
             s.map(|s| cap(scrub_url(&s, &self.options.scrub_query_keys), URL_CAP))
@@ -224,17 +239,38 @@ impl Pipeline {
                 let stack = w.stack.map(|s| cap(scrub_text(&s).into_owned(), STACK_CAP));
                 let resource_url = url(w.resource_url);
                 let kind = text(w.subkind);
+                let source = w
+                    .source
+                    .map_or_else(|| "source".to_string(), |s| cap(s, TEXT_CAP));
+                let frames = stack
+                    .as_deref()
+                    .map(fovea_symbolicate::parse)
+                    .unwrap_or_default();
+                let frames = match &self.symbols {
+                    Some(s) if !frames.is_empty() => {
+                        s.symbolicate(&ctx.app_id, ctx.release.as_deref(), frames)
+                    }
+                    _ => frames,
+                };
+                let custom = w
+                    .fingerprint
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty());
                 EventKind::Error(ErrorEvent {
-                    source: w
-                        .source
-                        .map_or_else(|| "source".to_string(), |s| cap(s, TEXT_CAP)),
-                    fingerprint: fingerprint(
-                        kind.as_deref(),
-                        &message,
-                        stack.as_deref(),
-                        resource_url.as_deref(),
-                    ),
-                    top_frame: stack.as_deref().and_then(top_frame),
+                    fingerprint: match custom {
+                        Some(key) => custom_fingerprint(&cap(key.to_string(), TEXT_CAP)),
+                        None => fingerprint(&ErrorFacts {
+                            kind: kind.as_deref(),
+                            message: &message,
+                            frames: &frames,
+                            resource_url: resource_url.as_deref(),
+                            status: w.status,
+                            source: &source,
+                        }),
+                    },
+                    top_frame: top_frame(&frames),
+                    source,
                     kind,
                     message,
                     stack,

@@ -222,14 +222,50 @@ pub struct SessionRef {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IssueDetail {
     pub issue: IssueRow,
-    /// Stack of the latest occurrence.
+    /// Stack of the latest occurrence, as the browser wrote it.
     pub stack: Option<String>,
+    /// That stack's frames, innermost first: the original function, file,
+    /// line and source lines where an uploaded source map covers them
+    /// (`minified` keeps the position in the bundle), else as written.
+    pub frames: Vec<StackFrame>,
+    /// The release of the latest occurrence.
+    pub release: Option<String>,
     pub browsers: Vec<KeyCount>,
     /// Latest sessions with this issue.
     pub sessions: Vec<SessionRef>,
     /// Views and actions before the latest occurrence, in its session.
     #[schema(value_type = Vec<Object>)]
     pub breadcrumbs: Vec<EventJson>,
+}
+
+/// One frame of an error's stack.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct StackFrame {
+    pub function: Option<String>,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// The site's own code, not a dependency (`node_modules`, vendor chunks).
+    pub in_app: bool,
+    /// Original source lines around `line`, from the map's `sourcesContent`.
+    pub context: Option<SourceContext>,
+    /// Where the frame is in the minified bundle, when it was mapped.
+    pub minified: Option<MinifiedPosition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SourceContext {
+    pub pre: Vec<String>,
+    pub line: String,
+    pub post: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MinifiedPosition {
+    pub function: Option<String>,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

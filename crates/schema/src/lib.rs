@@ -8,6 +8,7 @@ mod control;
 mod event;
 mod metric;
 mod replay;
+mod source;
 pub mod wire;
 
 pub use control::{App, LoginSession, User};
@@ -16,3 +17,4 @@ pub use event::{
 };
 pub use metric::{Metric, Rating, Thresholds};
 pub use replay::ReplaySegment;
+pub use source::{sha256_hex, SourceFile, SourceFileInfo, SourceKind};

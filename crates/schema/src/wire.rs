@@ -137,6 +137,8 @@ pub struct WireEvent {
     pub source: Option<String>,
     pub message: Option<String>,
     pub stack: Option<String>,
+    /// Groups the error under this key instead of the server's fingerprint.
+    pub fingerprint: Option<String>,
     pub handled: Option<bool>,
     pub status: Option<u16>,
 

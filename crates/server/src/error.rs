@@ -17,6 +17,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
+    /// A 400 with its own code, e.g. `invalid_sourcemap`.
+    #[error("{1}")]
+    Invalid(&'static str, String),
     #[error("{0}")]
     Conflict(String),
     #[error("too many attempts; try again later")]
@@ -47,6 +50,7 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Invalid(code, _) => (StatusCode::BAD_REQUEST, code),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Store(e) if e.is_retryable() => {

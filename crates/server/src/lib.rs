@@ -18,8 +18,10 @@ mod query;
 mod ratelimit;
 mod replay;
 mod settings;
+mod sourcemaps;
 mod startup;
 mod state;
+mod symbols;
 mod token;
 mod writer;
 
@@ -29,7 +31,8 @@ pub use startup::{run, start, Running, StartError};
 pub use state::AppState;
 pub use writer::Writer;
 
-use axum::routing::{get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 /// The whole HTTP API.
@@ -55,6 +58,17 @@ pub fn router(state: AppState) -> Router {
         .route("/apps/{app}/issues", get(query::issues))
         .route("/apps/{app}/issues/{fingerprint}", get(query::issue))
         .route("/apps/{app}/resources", get(query::resources))
+        .route(
+            "/apps/{app}/sourcemaps",
+            get(sourcemaps::list)
+                .post(sourcemaps::upload)
+                .delete(sourcemaps::delete_release)
+                .layer(DefaultBodyLimit::max(sourcemaps::MAX_FILE + (1 << 20))),
+        )
+        .route(
+            "/apps/{app}/sourcemaps/{id}",
+            delete(sourcemaps::delete_one),
+        )
         .route("/intake", post(intake::intake).options(intake::preflight))
         .route("/replay", post(intake::replay).options(intake::preflight))
         .fallback(error::not_found);

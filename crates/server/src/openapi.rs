@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{apps, query, replay};
+use crate::{apps, query, replay, sourcemaps};
 
 struct Security;
 
@@ -34,6 +34,7 @@ impl Modify for Security {
         query::vitals, query::summary, query::timeseries, query::histogram, query::views,
         query::sessions, query::session, query::issues, query::issue, query::resources,
         replay::index, replay::segment,
+        sourcemaps::upload, sourcemaps::list, sourcemaps::delete_release, sourcemaps::delete_one,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("session_cookie" = []))

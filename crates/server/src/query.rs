@@ -259,10 +259,20 @@ pub async fn issue(
 ) -> Result<Json<IssueDetail>, ApiError> {
     timed(&s, "issue", async {
         let app = find(&s, &app)?;
-        s.store
+        let mut detail = s
+            .store
             .issue(&app.id, &fp, &p.filters(now_ms())?)
             .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no issue {fp:?} in this range")))
+            .ok_or_else(|| ApiError::NotFound(format!("no issue {fp:?} in this range")))?;
+        // Symbolicated on every read, so a map uploaded after the error
+        // still explains it.
+        if let Some(stack) = &detail.stack {
+            detail.frames = s
+                .symbols
+                .frames(&app.id, detail.release.as_deref(), stack)
+                .await;
+        }
+        Ok(detail)
     })
     .await
 }

@@ -5,6 +5,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use fovea_pipeline::{Geo, Pipeline, PipelineOptions};
+
+use crate::symbols::Symbols;
 use fovea_query::DAY_MS;
 use fovea_schema::App;
 use fovea_spool::Spool;
@@ -32,6 +34,8 @@ pub struct Inner {
     pub metrics: Metrics,
     pub geo: Geo,
     pub pipeline: Pipeline,
+    /// Uploaded source maps, parsed and cached (writer and issue API).
+    pub symbols: Arc<Symbols>,
     pub intake_limiter: RateLimiter,
     pub login_limiter: RateLimiter,
     /// Whether the intake is refusing batches because the spool is at its
@@ -64,11 +68,13 @@ impl AppState {
             settings.geo_region_headers.clone(),
             settings.geo_mmdb.as_deref(),
         )?;
+        let symbols = Arc::new(Symbols::new(store.clone()));
         let pipeline = Pipeline::new(PipelineOptions {
             exclude_bots: settings.exclude_bots,
             scrub_query_keys: settings.scrub_query_keys.clone(),
             limits: settings.limits.clone(),
-        });
+        })
+        .with_symbolicator(symbols.clone());
         let rate = settings.rate_limit_per_app;
         Ok(AppState {
             inner: Arc::new(Inner {
@@ -78,6 +84,7 @@ impl AppState {
                 metrics: Metrics::new(),
                 geo,
                 pipeline,
+                symbols,
                 intake_limiter: RateLimiter::new(rate, rate * 2.0),
                 spool_full: AtomicBool::new(false),
                 // Five failed logins a minute per user name.

@@ -347,6 +347,120 @@ async fn bad_replay_uploads_get_the_intake_statuses() {
     );
 }
 
+const BUNDLE: &str = include_str!("../../symbolicate/tests/fixtures/app.min.js");
+const MAP: &str = include_str!("../../symbolicate/tests/fixtures/app.min.js.map");
+const STACK: &str = include_str!("../../symbolicate/tests/fixtures/stack.txt");
+
+/// A multipart upload of one file, as `fovea sourcemaps upload` sends it.
+fn upload(release: &str, url: &str, data: &str) -> Request<Body> {
+    let b = "XyZboundary";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"release\"\r\n\r\n{release}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"url\"\r\n\r\n{url}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\n{data}\r\n--{b}--\r\n"
+    );
+    Request::post("/api/v1/apps/shop/sourcemaps")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploaded_source_maps_symbolicate_errors_written_before_and_after() {
+    let s = server().await;
+    // An error of release 1.0 before its maps exist: grouped on minified frames.
+    let error = |session: &str, release: &str| {
+        json!({"session": {"id": session}, "context": {"release": release}, "events": [
+            {"type": "error", "event_id": uuid(), "ts": now(), "url": "https://shop.example/",
+             "kind": "RangeError", "message": "coupon X is over 100%", "stack": STACK}]})
+    };
+    post_beacon(&s, &error("early", "1.0")).await;
+    let issues = s
+        .wait_for("/api/v1/apps/shop/issues", |b| {
+            b["issues"].as_array().unwrap().len() == 1
+        })
+        .await;
+    let early = issues["issues"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, d) = s.get(&format!("/api/v1/apps/shop/issues/{early}")).await;
+    assert_eq!(d["frames"][0]["function"], "n", "no map yet: {d}");
+    assert_eq!(d["frames"][0]["minified"], Value::Null);
+
+    let (status, _, info) = s.send(upload("1.0", "~/assets/app.min.js.map", MAP)).await;
+    assert_eq!(status, StatusCode::CREATED, "{info}");
+    assert_eq!(info["kind"], "map");
+    assert_eq!(info["debug_id"], "c2c0e5b1-6d1e-4a4f-9a36-3e4b6f2d7a11");
+    let (status, _, info) = s.send(upload("1.0", "~/assets/app.min.js", BUNDLE)).await;
+    assert_eq!(status, StatusCode::CREATED, "{info}");
+    assert_eq!(info["kind"], "source");
+
+    // Read again, the same stored error is explained by the late map.
+    let (_, d) = s.get(&format!("/api/v1/apps/shop/issues/{early}")).await;
+    let top = &d["frames"][0];
+    assert_eq!(top["function"], "applyDiscount", "{d}");
+    assert_eq!(top["file"], "src/cart.js");
+    assert_eq!(top["line"], 13);
+    assert_eq!(top["in_app"], true);
+    assert!(top["context"]["line"]
+        .as_str()
+        .unwrap()
+        .contains("throw new RangeError"));
+    assert_eq!(top["minified"]["line"], 1);
+    assert_eq!(d["frames"][1]["function"], "computeTotal");
+    assert_eq!(d["frames"][2]["function"], "checkout");
+    assert_eq!(d["release"], "1.0");
+
+    // A new occurrence is grouped on the original frames.
+    post_beacon(&s, &error("late", "1.0")).await;
+    let issues = s
+        .wait_for("/api/v1/apps/shop/issues", |b| {
+            b["issues"].as_array().unwrap().len() == 2
+        })
+        .await;
+    let symbolicated = issues["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["fingerprint"] != early.as_str())
+        .unwrap();
+    assert_eq!(
+        symbolicated["top_frame"],
+        "applyDiscount (src/cart.js:13:11)"
+    );
+
+    let (_, list) = s.get("/api/v1/apps/shop/sourcemaps?release=1.0").await;
+    assert_eq!(list["sourcemaps"].as_array().unwrap().len(), 2);
+    let (status, _, e) = s
+        .send(upload(
+            "1.0",
+            "~/assets/broken.js.map",
+            r#"{"version":3,"mappings":"#,
+        ))
+        .await;
+    assert_eq!(
+        (status, e["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_sourcemap")),
+        "{e}"
+    );
+    let (status, _, e) = s.send(upload("", "~/a.js.map", MAP)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    let del = Request::delete("/api/v1/apps/shop/sourcemaps?release=1.0")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = s.send(del).await;
+    assert_eq!(
+        (status, body["deleted"].as_u64()),
+        (StatusCode::OK, Some(2))
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_intake_requests_get_exact_statuses_and_the_server_keeps_serving() {
     let s = server().await;
@@ -552,6 +666,10 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/apps/shop/resources"),
     ("GET", "/api/v1/apps/shop/sessions/s1/replay"),
     ("GET", "/api/v1/apps/shop/sessions/s1/replay/0"),
+    ("GET", "/api/v1/apps/shop/sourcemaps"),
+    ("POST", "/api/v1/apps/shop/sourcemaps"),
+    ("DELETE", "/api/v1/apps/shop/sourcemaps?release=1"),
+    ("DELETE", "/api/v1/apps/shop/sourcemaps/abc"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

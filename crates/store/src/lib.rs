@@ -1,9 +1,10 @@
 //! Where events live: the storage seam and its two backends.
 //!
-//! The seam is three traits, one per job: [`EventStore`] (the writer's
+//! The seam is four traits, one per job: [`EventStore`] (the writer's
 //! inserts and the query API's questions), [`ControlStore`] (apps, users,
-//! login sessions) and [`Maintenance`] (roll-ups, retention). [`Store`] is
-//! all three, which is what a backend implements and the server holds.
+//! login sessions), [`SourceStore`] (uploaded bundles and source maps) and
+//! [`Maintenance`] (roll-ups, retention). [`Store`] is all four, which is
+//! what a backend implements and the server holds.
 //!
 //! Logic that does not depend on a database lives beside the backends, not
 //! in them: choosing the copy of an event and the version of a view a batch
@@ -30,7 +31,7 @@ use fovea_query::{
     VitalsQuery,
 };
 pub use fovea_schema::{App, LoginSession, User};
-use fovea_schema::{Event, Metric, ReplaySegment};
+use fovea_schema::{Event, Metric, ReplaySegment, SourceFile, SourceFileInfo, SourceKind};
 
 pub use crate::clickhouse::ClickHouseStore;
 pub use crate::config::{ClickHouseConfig, StoreConfig};
@@ -159,6 +160,41 @@ pub trait ControlStore: Send + Sync + 'static {
     async fn delete_login_session(&self, token_hash: &str) -> Result<()>;
 }
 
+/// Which uploaded file a symbolication needs.
+#[derive(Debug, Clone, Copy)]
+pub enum SourceKey<'a> {
+    /// The file of a release at a URL (as uploaded: full or `~/path`).
+    Url {
+        release: &'a str,
+        kind: SourceKind,
+        url: &'a str,
+    },
+    /// The newest file with a debug id, whatever its release.
+    DebugId { kind: SourceKind, debug_id: &'a str },
+}
+
+/// Uploaded bundles and source maps, per app: written by the upload API,
+/// read by every node's writer to symbolicate error stacks.
+#[async_trait]
+pub trait SourceStore: Send + Sync + 'static {
+    /// Stores a file, replacing the one with the same id.
+    async fn put_source_file(&self, file: &SourceFile) -> Result<()>;
+    /// An app's files (without their bytes), of one release or all.
+    async fn source_files(
+        &self,
+        app_id: &str,
+        release: Option<&str>,
+    ) -> Result<Vec<SourceFileInfo>>;
+    async fn source_file(&self, app_id: &str, key: &SourceKey<'_>) -> Result<Option<SourceFile>>;
+    /// Deletes the file `id`, or every file of `release`; returns how many.
+    async fn delete_source_files(
+        &self,
+        app_id: &str,
+        id: Option<&str>,
+        release: Option<&str>,
+    ) -> Result<u64>;
+}
+
 /// Periodic jobs. Each is idempotent, so several nodes may run them.
 #[async_trait]
 pub trait Maintenance: Send + Sync + 'static {
@@ -177,6 +213,6 @@ pub trait Maintenance: Send + Sync + 'static {
 }
 
 /// A whole backend.
-pub trait Store: EventStore + ControlStore + Maintenance {}
+pub trait Store: EventStore + ControlStore + Maintenance + SourceStore {}
 
-impl<T: EventStore + ControlStore + Maintenance> Store for T {}
+impl<T: EventStore + ControlStore + Maintenance + SourceStore> Store for T {}

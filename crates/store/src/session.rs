@@ -87,6 +87,8 @@ pub fn issue_detail(
     IssueDetail {
         issue,
         stack,
+        frames: Vec::new(), // the server symbolicates them (it has the maps)
+        release: latest.ctx.release.clone(),
         browsers,
         sessions,
         breadcrumbs: breadcrumbs(session_events, latest.ctx.ts),

@@ -8,4 +8,5 @@ pub mod map;
 pub mod stack;
 
 pub use map::{bundle_debug_id, source_mapping_url, source_view, Context, Map, MapError, Original};
+pub use sourcemap::SourceView;
 pub use stack::{in_app, parse, Frame, MAX_FRAMES};

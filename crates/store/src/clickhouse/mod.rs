@@ -12,6 +12,7 @@ mod read;
 mod replay;
 mod rollup;
 mod schema;
+mod sources;
 
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -22,14 +23,19 @@ use fovea_query::{
     SessionDetail, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
     VitalsQuery,
 };
-use fovea_schema::{App, Event, LoginSession, Metric, ReplaySegment, User};
+use fovea_schema::{
+    App, Event, LoginSession, Metric, ReplaySegment, SourceFile, SourceFileInfo, User,
+};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use self::client::{quote, Client};
 use self::schema::{Layout, DAY_SQL, MIGRATIONS_TABLE};
 use crate::columns::{event_cells, event_columns, view_cells, view_columns};
-use crate::{ClickHouseConfig, ControlStore, EventStore, Maintenance, Result, StoreError};
+use crate::{
+    ClickHouseConfig, ControlStore, EventStore, Maintenance, Result, SourceKey, SourceStore,
+    StoreError,
+};
 
 #[derive(Clone)]
 pub struct ClickHouseStore {
@@ -614,5 +620,33 @@ impl Maintenance for ClickHouseStore {
             self.client.rows::<Count>(url, "SELECT 1 AS n").await?;
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl SourceStore for ClickHouseStore {
+    async fn put_source_file(&self, file: &SourceFile) -> Result<()> {
+        sources::put(self, file).await
+    }
+
+    async fn source_files(
+        &self,
+        app_id: &str,
+        release: Option<&str>,
+    ) -> Result<Vec<SourceFileInfo>> {
+        sources::list(self, app_id, release).await
+    }
+
+    async fn source_file(&self, app_id: &str, key: &SourceKey<'_>) -> Result<Option<SourceFile>> {
+        sources::get(self, app_id, key).await
+    }
+
+    async fn delete_source_files(
+        &self,
+        app_id: &str,
+        id: Option<&str>,
+        release: Option<&str>,
+    ) -> Result<u64> {
+        sources::delete(self, app_id, id, release).await
     }
 }

@@ -119,7 +119,12 @@ impl Layout {
 
     /// Every migration, in order, as the statements it runs.
     pub fn migrations(&self) -> Vec<Vec<String>> {
-        vec![self.initial(), super::rollup::tables(), self.replay()]
+        vec![
+            self.initial(),
+            super::rollup::tables(),
+            self.replay(),
+            super::sources::table(),
+        ]
     }
 }
 

@@ -9,6 +9,7 @@ mod read;
 mod replay;
 mod rollup;
 mod schema;
+mod sources;
 
 use std::collections::HashSet;
 use std::path::Path;

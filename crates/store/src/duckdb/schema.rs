@@ -39,7 +39,12 @@ fn initial() -> String {
 
 pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS fovea_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);")?;
-    let migrations = [initial(), super::rollup::tables(), super::replay::table()];
+    let migrations = [
+        initial(),
+        super::rollup::tables(),
+        super::replay::table(),
+        super::sources::table(),
+    ];
     let done: i64 = conn.query_row("SELECT count(*) FROM fovea_migrations", [], |r| r.get(0))?;
     for (i, sql) in migrations.iter().enumerate().skip(done as usize) {
         let version = i as i64 + 1;

@@ -8,10 +8,10 @@ use fovea_query::{
     VitalsQuery,
 };
 use fovea_schema::{
-    ActionEvent, Context, ErrorEvent, Event, EventKind, Metric, ReplaySegment, ResourceEvent,
-    ViewEvent,
+    sha256_hex, ActionEvent, Context, ErrorEvent, Event, EventKind, Metric, ReplaySegment,
+    ResourceEvent, SourceFile, SourceFileInfo, SourceKind, ViewEvent,
 };
-use fovea_store::{App, LoginSession, Store, User};
+use fovea_store::{App, LoginSession, SourceKey, Store, User};
 use uuid::Uuid;
 
 pub const T0: i64 = 1_764_000_000_000;
@@ -968,6 +968,134 @@ pub async fn retention_deletes_old_replay_segments(store: &dyn Store) {
     assert_eq!(store.replay_segments("other", "s3").await.unwrap().len(), 1);
 }
 
+pub fn source_file(
+    app: &str,
+    release: &str,
+    kind: SourceKind,
+    url: &str,
+    data: &[u8],
+    at: i64,
+) -> SourceFile {
+    SourceFile {
+        app_id: app.into(),
+        info: SourceFileInfo {
+            id: SourceFileInfo::id_for(release, kind, url),
+            release: release.into(),
+            url: url.into(),
+            kind,
+            debug_id: (kind == SourceKind::Map).then(|| format!("{release}-debug-id")),
+            sha256: sha256_hex(data),
+            bytes: data.len() as u64,
+            uploaded_at: at,
+        },
+        data: data.to_vec(),
+    }
+}
+
+pub async fn source_files_are_found_by_url_or_debug_id_replaced_and_deleted(store: &dyn Store) {
+    let map = SourceKind::Map;
+    // Bytes that are not UTF-8 survive.
+    let bytes = [0xff, 0x00, b'{', 0x80];
+    for f in [
+        source_file("app", "1.0", map, "~/assets/app.js.map", b"v1 map", 1),
+        source_file(
+            "app",
+            "1.0",
+            SourceKind::Source,
+            "~/assets/app.js",
+            &bytes,
+            2,
+        ),
+        source_file("app", "2.0", map, "~/assets/app.js.map", b"v2 map", 3),
+        source_file("other", "1.0", map, "~/assets/app.js.map", b"other app", 4),
+    ] {
+        store.put_source_file(&f).await.unwrap();
+    }
+    // Uploading again replaces the file.
+    store
+        .put_source_file(&source_file(
+            "app",
+            "1.0",
+            map,
+            "~/assets/app.js.map",
+            b"v1 map, fixed",
+            5,
+        ))
+        .await
+        .unwrap();
+
+    let all = store.source_files("app", None).await.unwrap();
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(
+        store.source_files("app", Some("2.0")).await.unwrap().len(),
+        1
+    );
+    let key = SourceKey::Url {
+        release: "1.0",
+        kind: map,
+        url: "~/assets/app.js.map",
+    };
+    let got = store.source_file("app", &key).await.unwrap().unwrap();
+    assert_eq!(got.data, b"v1 map, fixed");
+    assert_eq!(got.info.bytes, 13);
+    let bundle = SourceKey::Url {
+        release: "1.0",
+        kind: SourceKind::Source,
+        url: "~/assets/app.js",
+    };
+    assert_eq!(
+        store
+            .source_file("app", &bundle)
+            .await
+            .unwrap()
+            .unwrap()
+            .data,
+        bytes
+    );
+    let by_id = SourceKey::DebugId {
+        kind: map,
+        debug_id: "2.0-debug-id",
+    };
+    assert_eq!(
+        store
+            .source_file("app", &by_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .data,
+        b"v2 map"
+    );
+    assert!(
+        store.source_file("other", &by_id).await.unwrap().is_none(),
+        "apps do not share files"
+    );
+    let missing = SourceKey::Url {
+        release: "3.0",
+        kind: map,
+        url: "~/assets/app.js.map",
+    };
+    assert!(store.source_file("app", &missing).await.unwrap().is_none());
+
+    assert_eq!(
+        store
+            .delete_source_files("app", None, Some("1.0"))
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(store.source_file("app", &key).await.unwrap().is_none());
+    let id = SourceFileInfo::id_for("2.0", map, "~/assets/app.js.map");
+    assert_eq!(
+        store
+            .delete_source_files("app", Some(&id), None)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(store.source_files("app", None).await.unwrap().is_empty());
+    assert_eq!(store.source_files("other", None).await.unwrap().len(), 1);
+}
+
 /// Defines one `#[tokio::test]` per suite test for a backend: `$open` is an
 /// async fn returning `Option<(guard, Arc<dyn Store>)>`, `None` to skip.
 #[macro_export]
@@ -991,7 +1119,8 @@ macro_rules! store_suite {
             small_groups_interpolate_like_the_exact_path,
             quiet_hours_count_as_rolled_up,
             replay_segments_round_trip_and_a_retry_replaces_the_segment,
-            retention_deletes_old_replay_segments
+            retention_deletes_old_replay_segments,
+            source_files_are_found_by_url_or_debug_id_replaced_and_deleted
         );
     };
     (@each $open:path; $($name:ident),*) => {
