@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
+use fovea_schema::{sha256_hex, SourceFileInfo, SourceKind};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
 
@@ -72,19 +73,8 @@ pub struct Delete {
 }
 
 #[derive(Deserialize)]
-struct FileInfo {
-    id: String,
-    release: String,
-    url: String,
-    kind: String,
-    debug_id: Option<String>,
-    sha256: String,
-    bytes: u64,
-}
-
-#[derive(Deserialize)]
 struct Files {
-    sourcemaps: Vec<FileInfo>,
+    sourcemaps: Vec<SourceFileInfo>,
 }
 
 pub fn run(cmd: SourcemapsCommand) -> anyhow::Result<()> {
@@ -133,7 +123,7 @@ impl Api {
         Ok(body)
     }
 
-    fn files(&self, release: Option<&str>) -> anyhow::Result<Vec<FileInfo>> {
+    fn files(&self, release: Option<&str>) -> anyhow::Result<Vec<SourceFileInfo>> {
         let mut req = self
             .agent
             .get(&self.base)
@@ -183,14 +173,6 @@ fn collect(dir: &Path, prefix: &str) -> anyhow::Result<Vec<(PathBuf, String)>> {
     Ok(files)
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// One file as `multipart/form-data` with the release and its URL.
 fn multipart(release: &str, url: &str, data: &[u8]) -> (String, Vec<u8>) {
     let boundary = format!("fovea-{}", &sha256_hex(data)[..24]);
@@ -233,7 +215,6 @@ fn upload(u: Upload) -> anyhow::Result<()> {
             .progress_chars("=> "),
     );
     let (mut sent, mut skipped) = (0, 0);
-    let mut uploaded: Vec<FileInfo> = Vec::new();
     for (path, url) in &files {
         bar.set_message(url.clone());
         let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -249,8 +230,7 @@ fn upload(u: Upload) -> anyhow::Result<()> {
             .header("authorization", &api.auth)
             .header("content-type", &content_type)
             .send(&body[..]);
-        let answer = Api::check(res, &format!("uploading {url}"))?;
-        uploaded.push(serde_json::from_str(&answer)?);
+        Api::check(res, &format!("uploading {url}"))?;
         sent += 1;
         bar.inc(1);
     }
@@ -261,8 +241,8 @@ fn upload(u: Upload) -> anyhow::Result<()> {
     );
     // What each bundle will be matched with, as the server sees it.
     let all = api.files(Some(&u.release))?;
-    let maps: Vec<&FileInfo> = all.iter().filter(|f| f.kind == "map").collect();
-    for b in all.iter().filter(|f| f.kind == "source") {
+    let maps: Vec<&SourceFileInfo> = all.iter().filter(|f| f.kind == SourceKind::Map).collect();
+    for b in all.iter().filter(|f| f.kind == SourceKind::Source) {
         let by_id = b
             .debug_id
             .as_ref()
@@ -287,7 +267,7 @@ fn list(l: List) -> anyhow::Result<()> {
             "{}  {:<10} {:<6} {:>9} B  {}{}",
             f.id,
             f.release,
-            f.kind,
+            f.kind.as_str(),
             f.bytes,
             f.url,
             f.debug_id
