@@ -47,6 +47,8 @@ pub struct Params {
     pub order: Option<String>,
     /// Resources: `fetch`, `xhr`, `script`, ...
     pub kind: Option<String>,
+    /// Issues: `open`, `resolved` or `ignored` (default: all).
+    pub status: Option<String>,
 }
 
 /// Filters every query takes.

@@ -205,6 +205,15 @@ pub struct IssueRow {
     pub users: u64,
     pub first_seen: i64,
     pub last_seen: i64,
+    /// The release of the latest occurrence.
+    pub last_release: Option<String>,
+    /// The team's status; `open` again when a resolved issue regressed.
+    #[schema(value_type = String)]
+    pub status: fovea_schema::IssueStatus,
+    /// It happened again after it was resolved (in another release than
+    /// `resolved_in_release`, when one was given).
+    pub regressed: bool,
+    pub resolved_in_release: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -35,3 +35,47 @@ pub struct LoginSession {
     pub username: String,
     pub expires_at: i64,
 }
+
+/// Where an issue stands in its team's workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum IssueStatus {
+    #[default]
+    Open,
+    Resolved,
+    Ignored,
+}
+
+impl IssueStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssueStatus::Open => "open",
+            IssueStatus::Resolved => "resolved",
+            IssueStatus::Ignored => "ignored",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IssueStatus> {
+        match s {
+            "open" => Some(IssueStatus::Open),
+            "resolved" => Some(IssueStatus::Resolved),
+            "ignored" => Some(IssueStatus::Ignored),
+            _ => None,
+        }
+    }
+}
+
+/// What a team said about an issue (`PATCH …/issues/{fingerprint}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IssueState {
+    #[serde(skip)]
+    pub app_id: String,
+    pub fingerprint: String,
+    pub status: IssueStatus,
+    /// The release the fix shipped in: an occurrence in another release
+    /// after `resolved_at` is a regression.
+    pub resolved_in_release: Option<String>,
+    /// When it was marked resolved (ms).
+    pub resolved_at: Option<i64>,
+    pub updated_at: i64,
+}

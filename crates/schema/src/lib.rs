@@ -11,7 +11,7 @@ mod replay;
 mod source;
 pub mod wire;
 
-pub use control::{App, LoginSession, User};
+pub use control::{App, IssueState, IssueStatus, LoginSession, User};
 pub use event::{
     ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, ViewEvent,
 };

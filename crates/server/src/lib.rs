@@ -11,6 +11,7 @@ mod dashboard;
 mod error;
 mod health;
 mod intake;
+mod issues;
 mod metrics;
 mod openapi;
 mod password;
@@ -56,7 +57,10 @@ pub fn router(state: AppState) -> Router {
             get(replay::segment),
         )
         .route("/apps/{app}/issues", get(query::issues))
-        .route("/apps/{app}/issues/{fingerprint}", get(query::issue))
+        .route(
+            "/apps/{app}/issues/{fingerprint}",
+            get(query::issue).patch(issues::update),
+        )
         .route("/apps/{app}/resources", get(query::resources))
         .route(
             "/apps/{app}/sourcemaps",

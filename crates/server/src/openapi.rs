@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{apps, query, replay, sourcemaps};
+use crate::{apps, issues, query, replay, sourcemaps};
 
 struct Security;
 
@@ -33,7 +33,7 @@ impl Modify for Security {
         apps::list, apps::create, apps::get_one, apps::update,
         query::vitals, query::summary, query::timeseries, query::histogram, query::views,
         query::sessions, query::session, query::issues, query::issue, query::resources,
-        replay::index, replay::segment,
+        issues::update, replay::index, replay::segment,
         sourcemaps::upload, sourcemaps::list, sourcemaps::delete_release, sourcemaps::delete_one,
     ),
     modifiers(&Security),

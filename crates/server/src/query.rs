@@ -11,7 +11,7 @@ use fovea_query::{
     Bucket, IssueDetail, IssueRow, Params, Point, ResourceRow, Series, SessionDetail, SessionRow,
     Summary, ViewRow, VitalsGroup,
 };
-use fovea_schema::Metric;
+use fovea_schema::{IssueStatus, Metric};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -242,9 +242,16 @@ pub async fn issues(
 ) -> Result<Json<IssuesResponse>, ApiError> {
     timed(&s, "issues", async {
         let app = find(&s, &app)?;
-        Ok(IssuesResponse {
-            issues: s.store.issues(&app.id, &p.filters(now_ms())?).await?,
-        })
+        let status = match p.status.as_deref() {
+            None | Some("") | Some("all") => None,
+            Some(v) => Some(IssueStatus::parse(v).ok_or_else(|| {
+                ApiError::BadRequest(format!("status {v:?}: open, resolved, ignored or all"))
+            })?),
+        };
+        let mut issues = s.store.issues(&app.id, &p.filters(now_ms())?).await?;
+        crate::issues::apply(issues.iter_mut(), &s.store.issue_states(&app.id).await?);
+        issues.retain(|i| status.is_none_or(|st| i.status == st));
+        Ok(IssuesResponse { issues })
     })
     .await
 }
@@ -264,6 +271,7 @@ pub async fn issue(
             .issue(&app.id, &fp, &p.filters(now_ms())?)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no issue {fp:?} in this range")))?;
+        crate::issues::apply([&mut detail.issue], &s.store.issue_states(&app.id).await?);
         // Symbolicated on every read, so a map uploaded after the error
         // still explains it.
         if let Some(stack) = &detail.stack {

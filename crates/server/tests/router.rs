@@ -462,6 +462,80 @@ async fn uploaded_source_maps_symbolicate_errors_written_before_and_after() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resolved_issue_regresses_when_a_newer_release_throws_it_again() {
+    let s = server().await;
+    let error = |release: &str| {
+        json!({"session": {"id": "w1"}, "context": {"release": release}, "events": [
+            {"type": "error", "event_id": uuid(), "ts": now(), "url": "https://shop.example/",
+             "kind": "TypeError", "message": "x is undefined",
+             "stack": "TypeError: x is undefined\n    at buy (https://shop.example/app.js:1:2)"}]})
+    };
+    post_beacon(&s, &error("1.0")).await;
+    let list = s
+        .wait_for("/api/v1/apps/shop/issues", |b| {
+            b["issues"].as_array().unwrap().len() == 1
+        })
+        .await;
+    let fp = list["issues"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(list["issues"][0]["status"], "open");
+    let patch = |body: Value| {
+        Request::patch(format!("/api/v1/apps/shop/issues/{fp}"))
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let (status, _, st) = s
+        .send(patch(
+            json!({"status": "resolved", "resolved_in_release": "1.1"}),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{st}");
+    assert_eq!(st["status"], "resolved");
+    let (_, list) = s.get("/api/v1/apps/shop/issues?status=resolved").await;
+    assert_eq!(list["issues"][0]["status"], "resolved");
+    assert_eq!(list["issues"][0]["regressed"], false);
+    let (_, open) = s.get("/api/v1/apps/shop/issues?status=open").await;
+    assert!(open["issues"].as_array().unwrap().is_empty());
+
+    // Release 1.2 throws it again: open, regressed.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    post_beacon(&s, &error("1.2")).await;
+    let list = s
+        .wait_for("/api/v1/apps/shop/issues", |b| b["issues"][0]["count"] == 2)
+        .await;
+    let issue = &list["issues"][0];
+    assert_eq!(
+        (issue["status"].as_str(), issue["regressed"].as_bool()),
+        (Some("open"), Some(true)),
+        "{issue}"
+    );
+    assert_eq!(issue["last_release"], "1.2");
+    let (_, d) = s.get(&format!("/api/v1/apps/shop/issues/{fp}")).await;
+    assert_eq!(d["issue"]["regressed"], true);
+
+    let (status, _, _) = s.send(patch(json!({"status": "ignored"}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, list) = s.get("/api/v1/apps/shop/issues?status=ignored").await;
+    assert_eq!(list["issues"][0]["status"], "ignored");
+    for bad in [
+        json!({"status": "done"}),
+        json!({"status": "open", "resolved_in_release": "1"}),
+        json!({"state": "open"}),
+    ] {
+        let (status, _, _) = s.send(patch(bad.clone())).await;
+        assert!(status.is_client_error(), "{bad}: {status}");
+    }
+    assert_eq!(
+        s.get("/api/v1/apps/shop/issues?status=nope").await.0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_intake_requests_get_exact_statuses_and_the_server_keeps_serving() {
     let s = server().await;
     let valid = beacon("s2").to_string();
@@ -670,6 +744,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/apps/shop/sourcemaps"),
     ("DELETE", "/api/v1/apps/shop/sourcemaps?release=1"),
     ("DELETE", "/api/v1/apps/shop/sourcemaps/abc"),
+    ("PATCH", "/api/v1/apps/shop/issues/abc"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

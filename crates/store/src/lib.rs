@@ -30,7 +30,7 @@ use fovea_query::{
     SessionDetail, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
     VitalsQuery,
 };
-pub use fovea_schema::{App, LoginSession, User};
+pub use fovea_schema::{App, IssueState, LoginSession, User};
 use fovea_schema::{Event, Metric, ReplaySegment, SourceFile, SourceFileInfo, SourceKind};
 
 pub use crate::clickhouse::ClickHouseStore;
@@ -144,7 +144,7 @@ pub trait EventStore: Send + Sync + 'static {
     ) -> Result<Option<Vec<u8>>>;
 }
 
-/// Apps, users and login sessions: small, read often, written rarely, and
+/// Apps, users, login sessions and issue states: small, read often, written rarely, and
 /// shared by every node that uses the same database.
 #[async_trait]
 pub trait ControlStore: Send + Sync + 'static {
@@ -158,6 +158,11 @@ pub trait ControlStore: Send + Sync + 'static {
     async fn login_session(&self, token_hash: &str) -> Result<Option<LoginSession>>;
     async fn put_login_session(&self, session: &LoginSession) -> Result<()>;
     async fn delete_login_session(&self, token_hash: &str) -> Result<()>;
+
+    /// What teams said about an app's issues (resolved, ignored).
+    async fn issue_states(&self, app_id: &str) -> Result<Vec<IssueState>>;
+    /// Stores an issue's state, replacing the previous one.
+    async fn put_issue_state(&self, state: &IssueState) -> Result<()>;
 }
 
 /// Which uploaded file a symbolication needs.

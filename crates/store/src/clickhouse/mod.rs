@@ -8,6 +8,7 @@
 
 mod client;
 mod columns;
+mod issues;
 mod read;
 mod replay;
 mod rollup;
@@ -24,7 +25,7 @@ use fovea_query::{
     VitalsQuery,
 };
 use fovea_schema::{
-    App, Event, LoginSession, Metric, ReplaySegment, SourceFile, SourceFileInfo, User,
+    App, Event, IssueState, LoginSession, Metric, ReplaySegment, SourceFile, SourceFileInfo, User,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -500,6 +501,14 @@ impl ControlStore for ClickHouseStore {
         });
         self.insert_everywhere("login_sessions", json_line(row))
             .await
+    }
+
+    async fn issue_states(&self, app_id: &str) -> Result<Vec<IssueState>> {
+        issues::list(self, app_id).await
+    }
+
+    async fn put_issue_state(&self, state: &IssueState) -> Result<()> {
+        issues::put(self, state).await
     }
 
     async fn delete_login_session(&self, token_hash: &str) -> Result<()> {

@@ -427,13 +427,14 @@ pub async fn issues(
         users: u64,
         first_seen: i64,
         last_seen: i64,
+        last_release: Option<String>,
     }
     let rows: Vec<I> = s
         .rows(format!(
             "SELECT fingerprint, argMax(kind, ts) AS kind, argMax(message, ts) AS message,
                     argMax(source, ts) AS source, argMax(top_frame, ts) AS top_frame,
                     count() AS n, uniqExact(session_id) AS sessions, ifNull(uniqExact(user_id), 0) AS users,
-                    min(ts) AS first_seen, max(ts) AS last_seen
+                    min(ts) AS first_seen, max(ts) AS last_seen, argMax(release, ts) AS last_release
              FROM events FINAL WHERE {} AND type = 'error'{extra}
              GROUP BY fingerprint ORDER BY n DESC, last_seen DESC LIMIT 200",
             scope(app, f)
@@ -452,6 +453,10 @@ pub async fn issues(
             users: r.users,
             first_seen: r.first_seen,
             last_seen: r.last_seen,
+            last_release: r.last_release,
+            status: Default::default(),
+            regressed: false,
+            resolved_in_release: None,
         })
         .collect())
 }

@@ -124,6 +124,7 @@ impl Layout {
             super::rollup::tables(),
             self.replay(),
             super::sources::table(),
+            super::issues::table(),
         ]
     }
 }

@@ -5,6 +5,7 @@
 //! so each runs on tokio's blocking pool.
 
 mod columns;
+mod issues;
 mod read;
 mod replay;
 mod rollup;
@@ -23,7 +24,7 @@ use fovea_query::{
     SessionDetail, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
     VitalsQuery, DAY_MS,
 };
-use fovea_schema::{App, Event, Metric, ReplaySegment};
+use fovea_schema::{App, Event, IssueState, Metric, ReplaySegment};
 use tokio::sync::oneshot;
 
 use crate::batch::{dedupe, view_id};
@@ -511,6 +512,16 @@ impl ControlStore for DuckStore {
                 .map(|_| ())
         })
         .await
+    }
+
+    async fn issue_states(&self, app_id: &str) -> Result<Vec<IssueState>> {
+        let app = app_id.to_string();
+        self.read(move |c| issues::list(c, &app)).await
+    }
+
+    async fn put_issue_state(&self, state: &IssueState) -> Result<()> {
+        let state = state.clone();
+        self.write(move |c| issues::put(c, &state)).await
     }
 }
 

@@ -397,7 +397,8 @@ pub fn issues(
     }
     let sql = format!(
         "SELECT fingerprint, arg_max(kind, ts), arg_max(message, ts), arg_max(source, ts), arg_max(top_frame, ts),
-                count(*) AS n, count(DISTINCT session_id), count(DISTINCT user_id), min(ts), max(ts)
+                count(*) AS n, count(DISTINCT session_id), count(DISTINCT user_id), min(ts), max(ts),
+                arg_max(release, ts)
          FROM events WHERE {where_sql} AND type = 'error'{extra}
          GROUP BY fingerprint ORDER BY n DESC, max(ts) DESC LIMIT 200"
     );
@@ -414,6 +415,10 @@ pub fn issues(
             users: r.get(7)?,
             first_seen: r.get(8)?,
             last_seen: r.get(9)?,
+            last_release: r.get(10)?,
+            status: Default::default(),
+            regressed: false,
+            resolved_in_release: None,
         })
     })?;
     rows.collect()

@@ -7,11 +7,12 @@ use fovea_query::{
     Dimension, Filters, ResourceOrder, ResourcesQuery, Series, SessionsQuery, TimeseriesQuery,
     VitalsQuery,
 };
+use fovea_schema::IssueStatus;
 use fovea_schema::{
     sha256_hex, ActionEvent, Context, ErrorEvent, Event, EventKind, Metric, ReplaySegment,
     ResourceEvent, SourceFile, SourceFileInfo, SourceKind, ViewEvent,
 };
-use fovea_store::{App, LoginSession, SourceKey, Store, User};
+use fovea_store::{App, IssueState, LoginSession, SourceKey, Store, User};
 use uuid::Uuid;
 
 pub const T0: i64 = 1_764_000_000_000;
@@ -1096,6 +1097,52 @@ pub async fn source_files_are_found_by_url_or_debug_id_replaced_and_deleted(stor
     assert_eq!(store.source_files("other", None).await.unwrap().len(), 1);
 }
 
+pub async fn issue_states_round_trip_and_the_latest_wins(store: &dyn Store) {
+    let state = |app: &str, fp: &str, status: IssueStatus, at: i64| IssueState {
+        app_id: app.into(),
+        fingerprint: fp.into(),
+        status,
+        resolved_in_release: (status == IssueStatus::Resolved).then(|| "1.2".to_string()),
+        resolved_at: (status == IssueStatus::Resolved).then_some(at),
+        updated_at: at,
+    };
+    store
+        .put_issue_state(&state("app", "fp1", IssueStatus::Resolved, 10))
+        .await
+        .unwrap();
+    store
+        .put_issue_state(&state("app", "fp2", IssueStatus::Ignored, 11))
+        .await
+        .unwrap();
+    store
+        .put_issue_state(&state("other", "fp1", IssueStatus::Ignored, 12))
+        .await
+        .unwrap();
+    store
+        .put_issue_state(&state("app", "fp2", IssueStatus::Open, 13))
+        .await
+        .unwrap();
+    let mut got = store.issue_states("app").await.unwrap();
+    got.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+    assert_eq!(
+        got,
+        vec![
+            state("app", "fp1", IssueStatus::Resolved, 10),
+            state("app", "fp2", IssueStatus::Open, 13)
+        ]
+    );
+    assert_eq!(store.issue_states("other").await.unwrap().len(), 1);
+    // The issue rows carry the release of the latest occurrence.
+    let mut e = error("s1", T0, "boom", "fp9");
+    e.ctx.release = Some("2.0".into());
+    store
+        .insert(vec![error("s1", T0 - 1000, "boom", "fp9"), e])
+        .await
+        .unwrap();
+    let rows = store.issues("app", &range()).await.unwrap();
+    assert_eq!(rows[0].last_release.as_deref(), Some("2.0"));
+}
+
 /// Defines one `#[tokio::test]` per suite test for a backend: `$open` is an
 /// async fn returning `Option<(guard, Arc<dyn Store>)>`, `None` to skip.
 #[macro_export]
@@ -1120,7 +1167,8 @@ macro_rules! store_suite {
             quiet_hours_count_as_rolled_up,
             replay_segments_round_trip_and_a_retry_replaces_the_segment,
             retention_deletes_old_replay_segments,
-            source_files_are_found_by_url_or_debug_id_replaced_and_deleted
+            source_files_are_found_by_url_or_debug_id_replaced_and_deleted,
+            issue_states_round_trip_and_the_latest_wins
         );
     };
     (@each $open:path; $($name:ident),*) => {
