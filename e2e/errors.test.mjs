@@ -8,7 +8,8 @@
 // What it proves: the CLI uploads a build's bundle and map (and skips them
 // the second time); an error thrown in a known original function comes back
 // through the API with that function, file, line and source lines; a map
-// uploaded after the error still explains it; the dashboard shows the frames.
+// uploaded after the error still explains it; resolved, the issue regresses
+// when a newer release throws it again; the dashboard shows the frames.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -194,5 +195,28 @@ describe('source-mapped errors', () => {
     assert.match(text, /throw new RangeError/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'issue-frames.png'), fullPage: true });
     await context.close();
+  });
+  test('resolved in a release, thrown again by a newer one: the issue regresses', async () => {
+    const d = await issueOf('1.0.0');
+    const fp = d.issue.fingerprint;
+    const st = await fovea.api(`/apps/${app.id}/issues/${fp}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ status: 'resolved', resolved_in_release: '1.0.1' }),
+    });
+    assert.equal(st.status, 'resolved');
+    const resolved = (await fovea.api(`/apps/${app.id}/issues?status=resolved`)).issues;
+    assert.ok(resolved.some((i) => i.fingerprint === fp));
+    // The next release ships without the fix: same bug, same issue, regressed.
+    await upload('1.0.2');
+    await throwIn('1.0.2');
+    const back = await poll(
+      async () => {
+        const { issues } = await fovea.api(`/apps/${app.id}/issues?status=open`);
+        return issues.find((i) => i.fingerprint === fp && i.regressed);
+      },
+      { timeout: 30000, message: 'the issue regressed' },
+    );
+    assert.equal(back.last_release, '1.0.2');
+    assert.equal(back.resolved_in_release, '1.0.1');
   });
 });

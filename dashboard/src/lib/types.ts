@@ -136,6 +136,27 @@ export interface Issue {
   users: number;
   first_seen: number;
   last_seen: number;
+  /** the issue workflow (servers before it leave these out: read as open) */
+  status?: IssueStatus;
+  /** resolved, then seen again in another release (status is then "open") */
+  regressed?: boolean;
+  resolved_in_release?: string | null;
+  /** the release of the latest occurrence */
+  last_release?: string | null;
+}
+
+export type IssueStatus = 'open' | 'resolved' | 'ignored';
+
+/** `PATCH /apps/{app}/issues/{fingerprint}`; `resolved_in_release` only with "resolved". */
+export type IssuePatch = { status: 'resolved'; resolved_in_release?: string } | { status: 'ignored' } | { status: 'open' };
+
+/** The answer to that PATCH. */
+export interface IssueStatusAnswer {
+  fingerprint: string;
+  status: IssueStatus;
+  resolved_in_release: string | null;
+  resolved_at: number | string | null;
+  updated_at: number | string;
 }
 
 export interface IssueDetail {

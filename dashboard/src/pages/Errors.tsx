@@ -7,10 +7,13 @@ import { navigate } from '../lib/router';
 import { formatAgo, formatCount, formatDateTime } from '../lib/format';
 import type { Issue, TimeseriesAnswer } from '../lib/types';
 import { routePath, withParams } from '../lib/url';
+import { ISSUE_STATUSES, STATUS_LABEL, parseStatusFilter, statusBadge } from '../lib/issues';
 
 export function ErrorsPage() {
   const { params, loc, app, window } = usePage();
-  const issues = useAppApi<{ issues: Issue[] }>('issues');
+  // `?status=` filters by workflow status; absent means all issues
+  const status = parseStatusFilter(params.get('status'));
+  const issues = useAppApi<{ issues: Issue[] }>('issues', { status });
   const series = useAppApi<TimeseriesAnswer>('timeseries', { metric: 'errors' });
   const q = params.get('q') ?? '';
   const search = (value: string) => navigate(loc.pathname + withParams(loc.search, { q: value }), { replace: true });
@@ -25,7 +28,20 @@ export function ErrorsPage() {
       <section class="panel">
         <div class="panel-head">
           <h2>Issues</h2>
-          <input type="search" class="search" placeholder="Search messages" aria-label="Search issues" value={q} onInput={(e) => search(e.currentTarget.value)} />
+          <div class="issue-filters">
+            <label class="inline">
+              Status
+              <select value={status ?? ''} onChange={(e) => navigate(loc.pathname + withParams(loc.search, { status: parseStatusFilter(e.currentTarget.value) }))}>
+                <option value="">All</option>
+                {ISSUE_STATUSES.map((s) => (
+                  <option key={s} value={s}>
+                    {STATUS_LABEL[s]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <input type="search" class="search" placeholder="Search messages" aria-label="Search issues" value={q} onInput={(e) => search(e.currentTarget.value)} />
+          </div>
         </div>
         <Async q={issues} what="issues">
           {(a) => {
@@ -33,6 +49,7 @@ export function ErrorsPage() {
             const rows = needle
               ? a.issues.filter((i) => `${i.kind ?? ''} ${i.message} ${i.top_frame ?? ''}`.toLowerCase().includes(needle))
               : a.issues;
+            if (a.issues.length === 0 && status != null) return <Empty title={`No ${STATUS_LABEL[status].toLowerCase()} issues in this time range`} />;
             if (a.issues.length === 0) return <Empty title="No errors in this time range">Good news — or the SDK is not installed yet (see Settings).</Empty>;
             if (rows.length === 0) return <Empty title="No issue matches the search" />;
             const span = Math.max(1, window.to - window.from);
@@ -52,15 +69,21 @@ export function ErrorsPage() {
                   </thead>
                   <tbody>
                     {rows.map((i) => {
+                      const badge = statusBadge(i);
                       const left = Math.min(100, Math.max(0, ((i.first_seen - window.from) / span) * 100));
                       const right = Math.min(100, Math.max(left, ((i.last_seen - window.from) / span) * 100));
                       return (
                         <tr key={i.fingerprint}>
                           <td class="issue-cell">
-                            <Link href={app ? routePath({ page: 'issue', app: app.id, fingerprint: i.fingerprint }) + withParams(loc.search, { q: null }) : '#'} class="issue-link">
+                            <Link href={app ? routePath({ page: 'issue', app: app.id, fingerprint: i.fingerprint }) + withParams(loc.search, { q: null, status: null }) : '#'} class="issue-link">
                               <span class="issue-kind">{i.kind ?? 'Error'}</span>
                               <span class="issue-message">{i.message}</span>
                             </Link>
+                            {badge && (
+                              <span class={`badge status-${badge.tone}`} data-testid="issue-status">
+                                {badge.label}
+                              </span>
+                            )}
                             <div class="muted small mono">
                               {i.source ? `${i.source} · ` : ''}
                               {i.top_frame ?? 'no stack'}

@@ -7,7 +7,10 @@ import { TimeChart } from '../charts/TimeChart';
 import { usePage, useAppApi, useHref } from '../lib/context';
 import { binCounts } from '../lib/bucket';
 import { formatAgo, formatCount, formatDateTime, formatPercent } from '../lib/format';
-import type { IssueDetail } from '../lib/types';
+import { useState } from 'preact/hooks';
+import { api } from '../lib/api';
+import { issuePatch, STATUS_LABEL } from '../lib/issues';
+import type { Issue, IssueDetail, IssueStatus, IssueStatusAnswer } from '../lib/types';
 import { replayHref } from '../lib/replay';
 import { routePath } from '../lib/url';
 
@@ -26,13 +29,13 @@ export function IssuePage(props: { fingerprint: string }) {
       }
     >
       <Async q={detail} what="this issue" rows={5}>
-        {(d) => <IssueBody d={d} />}
+        {(d) => <IssueBody d={d} reload={detail.reload} />}
       </Async>
     </Layout>
   );
 }
 
-function IssueBody(props: { d: IssueDetail }) {
+function IssueBody(props: { d: IssueDetail; reload: () => void }) {
   const { d } = props;
   const { app, window, loc } = usePage();
   const i = d.issue;
@@ -61,6 +64,7 @@ function IssueBody(props: { d: IssueDetail }) {
             <span class="muted">Latest occurrence has no release</span>
           )}
         </div>
+        {app && <Workflow appId={app.id} issue={i} release={d.release} reload={props.reload} />}
         {latest && app && (
           <div class="issue-actions">
             <Link href={replayHref(app.id, latest.id, latest.ts)} class="btn small" data-testid="watch-latest">
@@ -156,6 +160,83 @@ function IssueBody(props: { d: IssueDetail }) {
         )}
       </section>
     </>
+  );
+}
+
+/** The issue's status, and the buttons that change it (PATCH, then reload the issue). */
+function Workflow(props: { appId: string; issue: Issue; release: string | null; reload: () => void }) {
+  const { issue: i } = props;
+  const status: IssueStatus = i.status ?? 'open';
+  const [release, setRelease] = useState(i.last_release ?? props.release ?? '');
+  const [busy, setBusy] = useState<IssueStatus | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const change = async (next: IssueStatus) => {
+    setBusy(next);
+    setError(null);
+    try {
+      await api<IssueStatusAnswer>(`/apps/${encodeURIComponent(props.appId)}/issues/${encodeURIComponent(i.fingerprint)}`, {
+        method: 'PATCH',
+        body: issuePatch(next, release),
+      });
+      props.reload();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div class="issue-workflow" data-testid="issue-workflow">
+      <div class="small" aria-live="polite">
+        Status: <strong data-testid="issue-status">{STATUS_LABEL[status]}</strong>
+        {i.regressed === true && (
+          <>
+            {' · '}
+            <span class="badge status-regressed">
+              Regressed{i.last_release != null ? <> in release <code>{i.last_release}</code></> : null}
+            </span>
+          </>
+        )}
+        {status === 'resolved' && i.resolved_in_release != null && (
+          <>
+            {' · '}Resolved in <code>{i.resolved_in_release}</code>
+          </>
+        )}
+      </div>
+      {status === 'open' ? (
+        <form
+          class="issue-actions"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void change('resolved');
+          }}
+        >
+          <label class="inline">
+            in release
+            <input type="text" value={release} placeholder="optional" aria-label="Resolved in release (optional)" onInput={(e) => setRelease(e.currentTarget.value)} />
+          </label>
+          <button type="submit" class="btn small primary" disabled={busy != null}>
+            {busy === 'resolved' ? 'Resolving…' : 'Resolve'}
+          </button>
+          <button type="button" class="btn small" disabled={busy != null} onClick={() => void change('ignored')}>
+            {busy === 'ignored' ? 'Ignoring…' : 'Ignore'}
+          </button>
+        </form>
+      ) : (
+        <div class="issue-actions">
+          <button type="button" class="btn small" disabled={busy != null} onClick={() => void change('open')}>
+            {busy === 'open' ? 'Reopening…' : 'Reopen'}
+          </button>
+        </div>
+      )}
+      {error != null && (
+        <div class="form-error" role="alert">
+          {error}
+        </div>
+      )}
+    </div>
   );
 }
 
