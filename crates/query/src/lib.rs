@@ -10,7 +10,7 @@ pub use params::{
     TimeseriesQuery, VitalsQuery, DAY_MS,
 };
 pub use results::{
-    histogram_edges, Bucket, EventJson, IssueDetail, IssueRow, KeyCount, MetricSummary,
+    crash_free, histogram_edges, Bucket, EventJson, IssueDetail, IssueRow, KeyCount, MetricSummary,
     MinifiedPosition, Point, ReplaySegmentInfo, ResourceRow, SessionDetail, SessionRef, SessionRow,
     SourceContext, StackFrame, Summary, ViewRow, VitalsGroup,
 };

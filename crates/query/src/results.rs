@@ -55,8 +55,23 @@ pub struct Summary {
     pub errors: u64,
     /// Views with at least one error / views.
     pub error_rate: f64,
+    /// Share of the sessions (with a view in the range) that had no
+    /// unhandled error (an uncaught exception or unhandled rejection) in
+    /// the range; 1 with no sessions.
+    pub crash_free_sessions: f64,
     /// p75 and ratings of each vital, by metric name.
     pub vitals: std::collections::BTreeMap<String, MetricSummary>,
+}
+
+/// The crash-free share of `sessions`, `crashed` of which had an unhandled
+/// error: an error of source `source` (what the SDK reports from
+/// `window.onerror` and `unhandledrejection`) not marked handled.
+pub fn crash_free(sessions: u64, crashed: u64) -> f64 {
+    if sessions == 0 {
+        1.0
+    } else {
+        1.0 - crashed.min(sessions) as f64 / sessions as f64
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

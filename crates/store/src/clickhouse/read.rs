@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 
 use fovea_query::{
-    histogram_edges, Bucket, Dimension, Filters, IssueDetail, IssueRow, KeyCount, MetricSummary,
-    Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionRef, SessionRow,
-    SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+    crash_free, histogram_edges, Bucket, Dimension, Filters, IssueDetail, IssueRow, KeyCount,
+    MetricSummary, Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionRef,
+    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{Event, Metric};
 use serde::Deserialize;
@@ -158,6 +158,12 @@ pub async fn summary(s: &ClickHouseStore, app: &str, f: &Filters) -> Result<Summ
             "SELECT count() AS n FROM events FINAL WHERE {where_sql} AND type = 'error'"
         ))
         .await?;
+    let crashed: Vec<Count> = s
+        .rows(format!(
+            "SELECT uniqExact(session_id) AS n FROM events FINAL WHERE {where_sql} \
+             AND type = 'error' AND source = 'source' AND ifNull(handled, 0) = 0"
+        ))
+        .await?;
     let t = totals
         .first()
         .map_or((0, 0, 0), |t| (t.views, t.sessions, t.with_errors));
@@ -170,6 +176,7 @@ pub async fn summary(s: &ClickHouseStore, app: &str, f: &Filters) -> Result<Summ
         } else {
             t.2 as f64 / t.0 as f64
         },
+        crash_free_sessions: crash_free(t.1, crashed.first().map_or(0, |c| c.n)),
         vitals: by_metric,
     })
 }

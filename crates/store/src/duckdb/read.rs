@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use duckdb::types::Value;
 use duckdb::{params_from_iter, Connection};
 use fovea_query::{
-    histogram_edges, Bucket, Filters, IssueDetail, IssueRow, KeyCount, MetricSummary, Point,
-    ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionDetail, SessionRef, SessionRow,
-    SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+    crash_free, histogram_edges, Bucket, Filters, IssueDetail, IssueRow, KeyCount, MetricSummary,
+    Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionDetail, SessionRef,
+    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{Event, Metric};
 
@@ -163,6 +163,14 @@ pub fn summary(
     )?;
     let errors: u64 = c.query_row(
         &format!("SELECT count(*) FROM events WHERE {where_sql} AND type = 'error'"),
+        params_from_iter(values.clone()),
+        |r| r.get(0),
+    )?;
+    let crashed: u64 = c.query_row(
+        &format!(
+            "SELECT count(DISTINCT session_id) FROM events WHERE {where_sql} \
+             AND type = 'error' AND source = 'source' AND NOT coalesce(handled, false)"
+        ),
         params_from_iter(values),
         |r| r.get(0),
     )?;
@@ -175,6 +183,7 @@ pub fn summary(
         } else {
             with_errors as f64 / views as f64
         },
+        crash_free_sessions: crash_free(sessions, crashed),
         vitals: by_metric,
     })
 }

@@ -1143,6 +1143,33 @@ pub async fn issue_states_round_trip_and_the_latest_wins(store: &dyn Store) {
     assert_eq!(rows[0].last_release.as_deref(), Some("2.0"));
 }
 
+pub async fn crash_free_sessions_count_only_unhandled_errors(store: &dyn Store) {
+    let mut events: Vec<Event> = ["s1", "s2", "s3", "s4"]
+        .iter()
+        .map(|s| view(s, &format!("{s}-v"), T0, "/", 1, 1.0))
+        .collect();
+    events.push(error("s1", T0 + 1, "uncaught", "fp1"));
+    let mut handled = error("s2", T0 + 1, "caught", "fp2");
+    let mut network = error("s3", T0 + 1, "GET /api 500", "fp3");
+    if let EventKind::Error(e) = &mut handled.kind {
+        e.handled = Some(true);
+    }
+    if let EventKind::Error(e) = &mut network.kind {
+        e.source = "network".into();
+    }
+    events.extend([handled, network]);
+    store.insert(events).await.unwrap();
+    let s = store.summary("app", &range()).await.unwrap();
+    assert_eq!(s.sessions, 4);
+    assert!(
+        (s.crash_free_sessions - 0.75).abs() < 1e-9,
+        "{}",
+        s.crash_free_sessions
+    );
+    let empty = store.summary("nobody", &range()).await.unwrap();
+    assert_eq!(empty.crash_free_sessions, 1.0);
+}
+
 /// Defines one `#[tokio::test]` per suite test for a backend: `$open` is an
 /// async fn returning `Option<(guard, Arc<dyn Store>)>`, `None` to skip.
 #[macro_export]
@@ -1168,7 +1195,8 @@ macro_rules! store_suite {
             replay_segments_round_trip_and_a_retry_replaces_the_segment,
             retention_deletes_old_replay_segments,
             source_files_are_found_by_url_or_debug_id_replaced_and_deleted,
-            issue_states_round_trip_and_the_latest_wins
+            issue_states_round_trip_and_the_latest_wins,
+            crash_free_sessions_count_only_unhandled_errors
         );
     };
     (@each $open:path; $($name:ident),*) => {
