@@ -261,10 +261,17 @@ describe('dashboard', () => {
     }
 
     // the time range is in the URL and in the queries
-    const weekReq = page.waitForRequest((r) => new URL(r.url()).pathname.endsWith('/histogram'));
+    // (a histogram request for the previous range may still be starting
+    // when the button is clicked: wait for the one the 7d range makes)
+    const span = (r) => {
+      const q = new URL(r.url()).searchParams;
+      return Number(q.get('to')) - Number(q.get('from'));
+    };
+    const weekReq = page.waitForRequest(
+      (r) => new URL(r.url()).pathname.endsWith('/histogram') && span(r) === 7 * 86_400_000,
+    );
     await page.click('.range-picker button:has-text("7d")');
-    const wp = new URL((await weekReq).url()).searchParams;
-    assert.equal(Number(wp.get('to')) - Number(wp.get('from')), 7 * 86_400_000);
+    assert.equal(span(await weekReq), 7 * 86_400_000);
     assert.equal(new URL(page.url()).searchParams.get('range'), '7d');
 
     // switching metric is a history entry: back returns to LCP
