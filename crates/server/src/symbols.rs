@@ -19,7 +19,7 @@ use fovea_query::{MinifiedPosition, SourceContext, StackFrame};
 use fovea_schema::SourceKind;
 use fovea_store::{SourceKey, Store};
 use fovea_symbolicate::{
-    bundle_debug_id, in_app, source_mapping_url, source_view, Frame, Map, SourceView,
+    bundle_debug_id, in_app, source_mapping_url, source_view, Frame, Map, Original, SourceView,
 };
 use tokio::runtime::Handle;
 
@@ -221,18 +221,18 @@ impl Symbols {
         loaded
     }
 
+    /// Where a frame of an error of `release` came from, if a map covers it.
+    async fn original(&self, app: &str, release: Option<&str>, f: &Frame) -> Option<Original> {
+        let loaded = self.load(app, release?, &f.file).await?;
+        loaded.map.resolve(f, loaded.bundle.as_ref())
+    }
+
     /// An error's frames for the issue API: original positions with source
     /// context where a map covers them, the minified position kept.
     pub async fn frames(&self, app: &str, release: Option<&str>, stack: &str) -> Vec<StackFrame> {
         let mut out = Vec::new();
         for f in fovea_symbolicate::parse(stack) {
-            let original = match release {
-                Some(r) => self
-                    .load(app, r, &f.file)
-                    .await
-                    .and_then(|l| l.map.resolve(&f, l.bundle.as_ref())),
-                None => None,
-            };
+            let original = self.original(app, release, &f).await;
             let minified = MinifiedPosition {
                 function: f.function.clone(),
                 file: f.file.clone(),
@@ -272,17 +272,13 @@ impl Symbolicate for Symbols {
     /// Runs on the writer thread, outside the runtime, so it may block on
     /// the store.
     fn symbolicate(&self, app_id: &str, release: Option<&str>, frames: Vec<Frame>) -> Vec<Frame> {
-        let Some(release) = release else {
+        if release.is_none() {
             return frames;
-        };
+        }
         self.rt.block_on(async {
             let mut out = Vec::with_capacity(frames.len());
             for f in frames {
-                let original = self
-                    .load(app_id, release, &f.file)
-                    .await
-                    .and_then(|l| l.map.resolve(&f, l.bundle.as_ref()));
-                out.push(match original {
+                out.push(match self.original(app_id, release, &f).await {
                     Some(o) => Frame {
                         function: o.function,
                         file: o.file,
