@@ -22,6 +22,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CHROME_UA, createApp, launchBrowser, leave, poll, startDemo, startFovea } from '../e2e/harness.mjs';
+import { rng } from '../demo/traffic.mjs'; // the node side's "random" mouse targets, the same every run
 
 // ---------------------------------------------------------------- options
 
@@ -52,17 +53,6 @@ const median = (xs) => {
 };
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 const range = (xs) => [Math.min(...xs), Math.max(...xs)];
-
-/** mulberry32: the node side's "random" mouse targets, the same for every run. */
-function rng(seed) {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(t ^ (t >>> 15), 1 | t);
-    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------- the proxy
 // Between the browser and Fovea (the demo's config points the SDK at it):

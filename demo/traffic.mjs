@@ -30,7 +30,7 @@ const LAB_BUTTONS = ['throw', 'reject', 'broken-image', 'fetch-500', 'fetch-down
 const pick = (a, r) => a[Math.floor(r() * a.length)];
 
 /** A small seeded PRNG (mulberry32), so a run can be repeated with --seed. */
-function rng(seed) {
+export function rng(seed) {
   let t = seed >>> 0;
   return () => {
     t = (t + 0x6d2b79f5) >>> 0;
