@@ -46,6 +46,12 @@ function fmtPercent(share) {
   return `${Math.round(p)}%`;
 }
 
+/** The dashboard's formatHighShare: floored to 0.01%, never 100% before it is. */
+function fmtHighShare(share) {
+  if (share >= 1) return '100%';
+  return `${Number((Math.floor(share * 10000 + 1e-6) / 100).toFixed(2))}%`;
+}
+
 // ---- fixtures -------------------------------------------------------------------
 
 let fovea; // the harness's server: { url, password, token, api(), stop() }
@@ -187,6 +193,7 @@ describe('dashboard', () => {
     assert.equal((await page.textContent('[data-testid=count-sessions] .card-value')).trim(), fmtCompact(summary.sessions));
     assert.equal((await page.textContent('[data-testid=count-errors] .card-value')).trim(), fmtCompact(summary.errors));
     assert.equal((await page.textContent('[data-testid=count-error-rate] .card-value')).trim(), fmtPercent(summary.error_rate));
+    assert.equal((await page.textContent('[data-testid=count-crash-free] .card-value')).trim(), fmtHighShare(summary.crash_free_sessions));
 
     // the rating bar shows the API's shares
     const label = await page.getAttribute('[data-testid=card-lcp] .rating-bar', 'aria-label');
@@ -304,6 +311,12 @@ describe('dashboard', () => {
       rows,
       issues.map((i) => ({ message: i.message, count: fmtCount(i.count) })),
     );
+    // every row draws its trend: real counts per bucket from the API
+    const trends = await page.$$eval('[data-testid=issues] tbody tr .trend-col [role=img]', (els) => els.map((e) => e.getAttribute('aria-label')));
+    assert.deepEqual(
+      trends,
+      issues.map((i) => `${fmtCount(i.count)} events over the time range`),
+    );
     await shot(page, 'errors');
 
     await Promise.all([page.waitForURL(/\/errors\/[^/]+$/), page.click('[data-testid=issues] tbody tr:first-child .issue-link')]);
@@ -339,7 +352,7 @@ describe('dashboard', () => {
     await context.close();
   });
 
-  test('sessions and resources lists match the API', async () => {
+  test('sessions, resources and actions lists match the API', async () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     const { page, log } = await newPage(context);
     await login(page);
@@ -368,6 +381,16 @@ describe('dashboard', () => {
       await page.waitForSelector('.state.empty');
     }
     await shot(page, 'resources');
+
+    // actions: the frustration hot spots (the known session's rage click at least) in the API's order
+    params = await openAndCapture(page, `${fovea.url}/apps/${app.id}/actions`, '/actions');
+    const hot = (await api(`/apps/${app.id}/actions?order=frustration&limit=10&${windowOf(params)}`)).actions;
+    assert.ok(hot.some((a) => a.name === 'Checkout' && a.rage >= 1), JSON.stringify(hot));
+    await page.waitForSelector('[data-testid=hot-spots] tbody tr');
+    const spots = await page.$$eval('[data-testid=hot-spots] tbody tr', (trs) => trs.map((tr) => tr.querySelectorAll('td')[0].textContent.trim()));
+    assert.deepEqual(spots, hot.map((a) => a.route || '—'));
+    await page.waitForSelector('[data-testid=actions] tbody tr');
+    await shot(page, 'actions');
     assert.deepEqual(log.csp, []);
     assert.deepEqual(log.errors, []);
     await context.close();
@@ -472,6 +495,7 @@ describe('access without a session', () => {
       ['GET', `${a}/issues`],
       ['GET', `${a}/issues/${encodeURIComponent(issue?.fingerprint ?? 'x')}`],
       ['GET', `${a}/resources`],
+      ['GET', `${a}/actions`],
     ];
     for (const [method, url, body] of routes) {
       for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { cookie: 'fovea_session=forged', 'x-fovea-csrf': '1' }]) {
@@ -491,7 +515,7 @@ describe('access without a session', () => {
     const context = await browser.newContext();
     const { page, log } = await newPage(context);
     const pages = ['/', `/apps/${app.id}`, `/apps/${app.id}/vitals?metric=inp`, `/apps/${app.id}/errors`, `/apps/${app.id}/errors/x`,
-      `/apps/${app.id}/sessions`, `/apps/${app.id}/sessions/x`, `/apps/${app.id}/resources`, `/apps/${app.id}/settings`, '/apps/new', '/no/such/page'];
+      `/apps/${app.id}/sessions`, `/apps/${app.id}/sessions/x`, `/apps/${app.id}/resources`, `/apps/${app.id}/actions`, `/apps/${app.id}/settings`, '/apps/new', '/no/such/page'];
     for (const p of pages) {
       await page.goto(`${fovea.url}${p}`);
       await page.waitForSelector('input[name=password]');

@@ -218,5 +218,19 @@ describe('source-mapped errors', () => {
     );
     assert.equal(back.last_release, '1.0.2');
     assert.equal(back.resolved_in_release, '1.0.1');
+    // All-time history: the first release it occurred in, every release, and the range's trend.
+    assert.equal(back.first_release, '1.0.0');
+    assert.deepEqual(
+      back.releases.map((r) => r.release),
+      ['1.0.0', '1.0.2'],
+    );
+    assert.ok(back.first_seen <= back.releases[0].first_seen);
+    assert.equal(
+      back.trend.counts.reduce((a, b) => a + b, 0),
+      back.count,
+      'the trend counts every occurrence of the range',
+    );
+    const byUsers = (await fovea.api(`/apps/${app.id}/issues?sort=users`)).issues;
+    assert.ok(byUsers.every((i, k) => k === 0 || byUsers[k - 1].users >= i.users), 'sorted by users');
   });
 });

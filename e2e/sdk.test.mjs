@@ -218,6 +218,21 @@ describe('browser SDK on the demo site', () => {
     assert.ok(typeof thrown.x === 'number' && typeof thrown.y === 'number');
   });
 
+  test('the actions API lists the frustration hot spots with example sessions', async () => {
+    const { actions } = await fovea.api(`/apps/${app.id}/actions?order=frustration`);
+    const rage = actions.find((a) => a.name === 'Apply coupon');
+    assert.ok(rage, JSON.stringify(actions));
+    assert.ok(rage.rage >= 1 && rage.frustrated >= 1 && rage.frustration_rate > 0);
+    assert.match(rage.target, /button#rage/);
+    // an example session is one where it happened, frustrated
+    const example = await fovea.api(`/apps/${app.id}/sessions/${encodeURIComponent(rage.example_sessions[0])}`);
+    assert.ok(example.events.some((e) => e.type === 'action' && e.name === 'Apply coupon' && e.frustration?.includes('rage')));
+    assert.ok(actions.every((a) => a.frustrated > 0), 'hot spots are frustrated actions only');
+    const { actions: used } = await fovea.api(`/apps/${app.id}/actions`);
+    assert.ok(used.some((a) => a.name === 'add to cart'), 'calm actions are listed too');
+    assert.ok(used.every((a, i) => i === 0 || used[i - 1].count >= a.count), 'most used first');
+  });
+
   test('fetch and XHR resources carry method, status and the propagated trace ids', async () => {
     const res = session.events.filter((e) => e.type === 'resource');
     const [, traceId, spanId] = traceparent.split('-');
@@ -322,16 +337,42 @@ describe('the script-tag snippet from docs/sdk.md', () => {
       const page = await context.newPage();
       await page.goto(`${origin}/`);
       await page.click('button');
+      // an aborted fetch and a no-cors one (an opaque answer from another origin): no failures
+      await page.evaluate(async (other) => {
+        const c = new AbortController();
+        const aborted = fetch('/aborted', { signal: c.signal }).catch(() => 0);
+        c.abort();
+        await aborted;
+        await fetch(`${other}/healthz`, { mode: 'no-cors' });
+      }, fovea.url);
       await page.waitForTimeout(1200);
+      // a URL with an id: no routeName on this page, so the server groups it under its template
+      await page.goto(`${origin}/orders/1234/items?ref=mail`);
+      await page.waitForTimeout(500);
       const sid = await sessionId(context, origin);
       await leave(page, context);
       const s = await poll(async () => {
         const r = await fovea.api(`/apps/${plain.id}/sessions/${sid}`);
-        return viewsOf(r.events).some((v) => typeof v.fcp === 'number') && r.events.some((e) => e.type === 'action') && r;
+        const views = viewsOf(r.events);
+        const fetches = r.events.filter((e) => e.type === 'resource' && e.kind === 'fetch').length;
+        return views.length === 2 && fetches >= 2 && views.some((v) => typeof v.fcp === 'number') && r.events.some((e) => e.type === 'action') && r;
       }, { timeout: 30000, message: 'the snippet page session' });
-      const [v] = viewsOf(s.events);
+      const [v, order] = viewsOf(s.events);
       assert.equal(v.url, `${origin}/`);
       assert.equal(s.events.find((e) => e.type === 'action').name, 'Buy');
+      assert.equal(order.route, '/orders/:id/items');
+      assert.equal(order.url, `${origin}/orders/1234/items?ref=mail`, 'the URL keeps the id');
+      const fetched = s.events.filter((e) => e.type === 'resource' && e.kind === 'fetch');
+      const aborted = fetched.find((e) => e.resource_url.endsWith('/aborted'));
+      const opaque = fetched.find((e) => e.resource_url.endsWith('/healthz'));
+      assert.ok(aborted && opaque, JSON.stringify(fetched));
+      assert.equal(aborted.status ?? null, null, 'an aborted request has no status');
+      assert.equal(opaque.status ?? null, null, 'an opaque response has no status');
+      assert.ok(!s.events.some((e) => e.type === 'error' && e.source === 'network'), 'neither is a network error');
+      const failing = await fovea.api(`/apps/${plain.id}/resources?order=failing`);
+      assert.deepEqual(failing.resources.filter((r) => r.failures > 0), [], 'nothing counts as failing');
+      const pages = await fovea.api(`/apps/${plain.id}/vitals?metric=fcp&by=page`);
+      assert.ok(pages.groups.some((g) => g.key === '/orders/:id/items'), JSON.stringify(pages.groups));
     } finally {
       server.close();
     }

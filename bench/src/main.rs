@@ -10,10 +10,12 @@
 //! duckdb); ClickHouse is Debian's `clickhouse-server`, started on loopback
 //! for the run (`fovea-testkit`).
 //! - `rss`: peak RSS of a `fovea serve` process under sustained load;
-//! - `replay`: replay segments in a DuckDB table vs one file each.
+//! - `replay`: replay segments in a DuckDB table vs one file each;
+//! - `symbolicate`: the writer's cost of source maps per error.
 
 mod load;
 mod replay;
+mod symbolicate;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -95,13 +97,14 @@ async fn main() {
         "query" => query().await,
         "rss" => rss().await,
         "replay" => replay::replay().await,
+        "symbolicate" => symbolicate::symbolicate(),
         "all" => {
             intake().await;
             rss().await;
             query().await;
         }
         other => {
-            eprintln!("usage: fovea-bench [intake|query|rss|replay|all] [--store duckdb|clickhouse|both] [--seconds N] [--connections N] [--rounds N] [--slices N] [--gzip] [--views N] [--segments N]; unknown {other:?}");
+            eprintln!("usage: fovea-bench [intake|query|rss|replay|symbolicate|all] [--store duckdb|clickhouse|both] [--seconds N] [--connections N] [--rounds N] [--slices N] [--gzip] [--views N] [--segments N] [--batches N]; unknown {other:?}");
             std::process::exit(2);
         }
     }

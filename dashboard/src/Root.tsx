@@ -15,6 +15,7 @@ import { ErrorsPage } from './pages/Errors';
 import { IssuePage } from './pages/Issue';
 import { SessionsPage } from './pages/Sessions';
 import { SessionPage } from './pages/Session';
+import { ActionsPage } from './pages/Actions';
 import { ResourcesPage } from './pages/Resources';
 import { SettingsPage } from './pages/Settings';
 import { NotFoundPage } from './pages/NotFound';
@@ -41,6 +42,7 @@ function title(route: Route): string {
     issue: 'Issue',
     sessions: 'Sessions',
     session: 'Session',
+    actions: 'Actions',
     resources: 'Resources',
     settings: 'Settings',
     'not-found': 'Not found',
@@ -119,6 +121,8 @@ function Page(props: { route: Route }) {
       return <AppGuard><SessionsPage /></AppGuard>;
     case 'session':
       return <AppGuard><SessionPage id={route.id} /></AppGuard>;
+    case 'actions':
+      return <AppGuard><ActionsPage /></AppGuard>;
     case 'resources':
       return <AppGuard><ResourcesPage /></AppGuard>;
     case 'settings':

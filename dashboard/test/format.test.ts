@@ -9,6 +9,7 @@ import {
   formatMetric,
   formatMs,
   formatOffset,
+  formatHighShare,
   formatPercent,
 } from '../src/lib/format';
 
@@ -75,6 +76,14 @@ describe('counts and shares', () => {
     [0.42, '42%'],
     [1, '100%'],
   ])('formatPercent(%s) = %s', (v, want) => expect(formatPercent(v)).toBe(want));
+  it.each([
+    [1, '100%'],
+    [0.99996, '99.99%'],
+    [0.995, '99.5%'],
+    [0.75, '75%'],
+    [0, '0%'],
+    [null, '—'],
+  ])('formatHighShare(%s) = %s: never 100%% before it is', (v, want) => expect(formatHighShare(v)).toBe(want));
   it('bytes', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(2048)).toBe('2.0 KiB');

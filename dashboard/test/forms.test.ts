@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIntIn, parseNumberIn, parseOrigins } from '../src/lib/forms';
 import { cdnScriptUrl, jsString, npmSnippet, scriptSnippet } from '../src/lib/snippet';
-import { binCounts } from '../src/lib/bucket';
 import { layoutTimeline, ticks } from '../src/lib/timeline';
 import { eventDuration, eventFacts, eventTitle } from '../src/lib/events';
 
@@ -66,16 +65,6 @@ describe('snippets', () => {
   });
   it('npm snippet', () => {
     expect(npmSnippet('https://fovea.example', 'pk_1')).toContain("init({ endpoint: 'https://fovea.example', key: 'pk_1' });");
-  });
-});
-
-describe('binCounts', () => {
-  it('counts instants into equal bins and drops those outside', () => {
-    const pts = binCounts([0, 5, 10, 19, 20, -1], 0, 20, 2);
-    expect(pts).toEqual([
-      { t: 0, value: 2 },
-      { t: 10, value: 2 },
-    ]);
   });
 });
 

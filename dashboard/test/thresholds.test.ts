@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketRating, isMetric, METRICS, rate, THRESHOLDS } from '../src/lib/thresholds';
+import { bucketRating, isMetric, METRIC_SHORT, METRICS, rate, rateCrashFree, THRESHOLDS } from '../src/lib/thresholds';
+import spec from '../../crates/schema/metrics.json';
 
 describe('rate', () => {
   it('uses Google thresholds, inclusive of the good edge', () => {
@@ -56,5 +57,28 @@ describe('isMetric', () => {
     expect(isMetric('LCP')).toBe(false);
     expect(isMetric('views')).toBe(false);
     expect(isMetric(null)).toBe(false);
+  });
+});
+
+describe('rateCrashFree', () => {
+  it('is good from 99%, needs improvement from 95%, inclusive', () => {
+    expect(rateCrashFree(1)).toBe('good');
+    expect(rateCrashFree(0.99)).toBe('good');
+    expect(rateCrashFree(0.9899)).toBe('ni');
+    expect(rateCrashFree(0.95)).toBe('ni');
+    expect(rateCrashFree(0.9499)).toBe('poor');
+    expect(rateCrashFree(0)).toBe('poor');
+  });
+  it('has no rating without a share', () => {
+    expect(rateCrashFree(undefined)).toBeNull();
+    expect(rateCrashFree(Number.NaN)).toBeNull();
+  });
+});
+
+describe('one source of truth', () => {
+  it('lists exactly the metrics of crates/schema/metrics.json, which the server reads too', () => {
+    expect([...METRICS].sort()).toEqual(Object.keys(spec.metrics).sort());
+    expect(THRESHOLDS.lcp).toEqual([2500, 4000]);
+    expect(METRIC_SHORT.inp).toBe('INP');
   });
 });

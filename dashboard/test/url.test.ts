@@ -28,6 +28,8 @@ describe('routes', () => {
     ['/apps/shop/errors/9f2c', { page: 'issue', app: 'shop', fingerprint: '9f2c' }],
     ['/apps/shop/sessions', { page: 'sessions', app: 'shop' }],
     ['/apps/shop/sessions/a%2Fb', { page: 'session', app: 'shop', id: 'a/b' }],
+    ['/apps/shop/actions', { page: 'actions', app: 'shop' }],
+    ['/apps/shop/actions/x', { page: 'not-found' }],
     ['/apps/shop/resources', { page: 'resources', app: 'shop' }],
     ['/apps/shop/settings', { page: 'settings', app: 'shop' }],
     ['/apps/shop/nope', { page: 'not-found' }],
@@ -43,6 +45,7 @@ describe('routes', () => {
       { page: 'vitals', app: 'x' },
       { page: 'issue', app: 'x', fingerprint: 'f/1?' },
       { page: 'session', app: 'x', id: '#id' },
+      { page: 'actions', app: 'x' },
       { page: 'settings', app: 'x' },
     ];
     for (const r of routes) expect(parseRoute(routePath(r))).toEqual(r);

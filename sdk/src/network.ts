@@ -70,7 +70,8 @@ const end = (r: Req, status: number, quiet?: boolean): void => {
         resource_url: url,
         kind: r.x ? 'xhr' : 'fetch',
         method: r.m,
-        status,
+        // aborted and no-cors (opaque) requests have no status, and are no failure
+        status: quiet ? void 0 : status,
         duration: round(e ? e.duration : d),
         trace_id: r.ti,
         span_id: r.si,

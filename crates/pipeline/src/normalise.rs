@@ -5,7 +5,9 @@ use fovea_schema::{
 };
 use uuid::Uuid;
 
-use crate::fingerprint::{custom_fingerprint, fingerprint, top_frame, ErrorFacts, Symbolicate};
+use crate::fingerprint::{
+    custom_fingerprint, fingerprint, route_template, top_frame, ErrorFacts, Symbolicate,
+};
 use crate::{keep_session, scrub_text, scrub_url, Agent, UserAgents};
 
 #[derive(Debug, Clone)]
@@ -133,11 +135,7 @@ impl Pipeline {
             .as_deref()
             .map(|u| cap(scrub_url(u, &self.options.scrub_query_keys), URL_CAP))
             .unwrap_or_default();
-        let route = w
-            .route
-            .clone()
-            .map(|r| cap(r, TEXT_CAP))
-            .unwrap_or_else(|| path_of(&url).to_string());
+        let route = route_of(w.route.as_deref(), &url);
         Context {
             app_id: batch.meta.app_id.clone(),
             session_id: w
@@ -338,6 +336,25 @@ fn cap(mut s: String, max: usize) -> String {
     s
 }
 
+/// A view's route: the name the page gave, or, when it gave none or just
+/// the URL's path (or path and `#/` route: the SDK's default), that path's
+/// template (`/orders/42` → `/orders/:id`), so that views group by route
+/// without configuration. The URL keeps the ids.
+fn route_of(given: Option<&str>, url: &str) -> String {
+    let path = path_of(url);
+    match given {
+        None => route_template(path),
+        Some(r) if r == path => route_template(r),
+        Some(r)
+            if r.strip_prefix(path)
+                .is_some_and(|hash| hash.starts_with('#') && url.contains(hash)) =>
+        {
+            route_template(r)
+        }
+        Some(r) => cap(r.to_string(), TEXT_CAP),
+    }
+}
+
 /// The path of a URL, for the default route: `https://a/b/c?x` → `/b/c`.
 fn path_of(url: &str) -> &str {
     let no_query = url.split(['?', '#']).next().unwrap_or(url);
@@ -429,6 +446,27 @@ mod tests {
         assert_eq!((out.events.len(), out.bots), (0, 2));
         let out = p.process(&batch(BODY, CHROME), 0.0).unwrap();
         assert_eq!((out.events.len(), out.sampled_out), (0, 2));
+    }
+
+    #[test]
+    fn default_routes_group_by_template_named_routes_stay() {
+        let url = "https://shop.example/orders/42/items?x=1";
+        assert_eq!(route_of(None, url), "/orders/:id/items");
+        assert_eq!(route_of(Some("/orders/42/items"), url), "/orders/:id/items");
+        assert_eq!(route_of(Some("order items"), url), "order items");
+        assert_eq!(
+            route_of(Some("/orders/42"), url),
+            "/orders/42",
+            "a name the page chose"
+        );
+        let spa = "https://shop.example/app#/users/3fa85f64-5717-4562-b3fc-2c963f66afa6";
+        assert_eq!(
+            route_of(
+                Some("/app#/users/3fa85f64-5717-4562-b3fc-2c963f66afa6"),
+                spa
+            ),
+            "/app#/users/:id"
+        );
     }
 
     #[test]

@@ -6,11 +6,12 @@ mod params;
 mod results;
 
 pub use params::{
-    Dimension, Filters, Params, QueryError, ResourceOrder, ResourcesQuery, Series, SessionsQuery,
-    TimeseriesQuery, VitalsQuery, DAY_MS,
+    ActionOrder, ActionsQuery, Dimension, Filters, IssueSort, IssuesQuery, Params, QueryError,
+    ResourceOrder, ResourcesQuery, Series, SessionsQuery, TimeseriesQuery, VitalsQuery, DAY_MS,
 };
 pub use results::{
-    crash_free, histogram_edges, Bucket, EventJson, IssueDetail, IssueRow, KeyCount, MetricSummary,
-    MinifiedPosition, Point, ReplaySegmentInfo, ResourceRow, SessionDetail, SessionRef, SessionRow,
-    SourceContext, StackFrame, Summary, ViewRow, VitalsGroup,
+    crash_free, histogram_edges, ActionRow, Bucket, EventJson, IssueDetail, IssueRelease, IssueRow,
+    KeyCount, MetricSummary, MinifiedPosition, Point, ReplaySegmentInfo, ResourceRow,
+    SessionDetail, SessionRef, SessionRow, SourceContext, StackFrame, Summary, Trend, ViewRow,
+    VitalsGroup, EXAMPLE_POOL, MAX_ISSUE_RELEASES,
 };

@@ -30,7 +30,7 @@ pub struct Params {
     pub browser: Option<String>,
     pub device: Option<String>,
     pub country: Option<String>,
-    /// `lcp`, `inp`, `cls`, `fcp`, `ttfb`, `load`, `tti` (time series also: `views`, `sessions`, `errors`, `actions`).
+    /// `lcp`, `inp`, `cls`, `fcp`, `ttfb`, `load`, `tti` (time series also: `views`, `sessions`, `errors`, `actions`, `crash_free`).
     pub metric: Option<String>,
     /// Percentile, 50..99.
     pub p: Option<u8>,
@@ -43,12 +43,15 @@ pub struct Params {
     pub user: Option<String>,
     pub has_errors: Option<bool>,
     pub frustrated: Option<bool>,
-    /// Resources: `slowest` or `failing`.
+    /// Resources: `slowest` or `failing`; actions: `count`, `frustration`
+    /// or `frustration_rate`.
     pub order: Option<String>,
     /// Resources: `fetch`, `xhr`, `script`, ...
     pub kind: Option<String>,
     /// Issues: `open`, `resolved` or `ignored` (default: all).
     pub status: Option<String>,
+    /// Issues: `events` (default), `users`, `sessions`, `last_seen` or `first_seen`.
+    pub sort: Option<String>,
 }
 
 /// Filters every query takes.
@@ -162,6 +165,8 @@ pub enum Series {
     Sessions,
     Errors,
     Actions,
+    /// The share of sessions without an unhandled error.
+    CrashFree,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -186,6 +191,24 @@ pub enum ResourceOrder {
     Failing,
 }
 
+/// The order of the actions list; every order is descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionOrder {
+    /// The most used.
+    Count,
+    /// Frustrated actions only, the most frustrated occurrences first.
+    Frustration,
+    /// Frustrated actions only, the highest share of frustrated occurrences first.
+    FrustrationRate,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionsQuery {
+    pub filters: Filters,
+    pub order: ActionOrder,
+    pub limit: u32,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourcesQuery {
     pub filters: Filters,
@@ -194,7 +217,39 @@ pub struct ResourcesQuery {
     pub limit: u32,
 }
 
+/// The order of the issues list; every order is descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueSort {
+    Events,
+    Users,
+    Sessions,
+    LastSeen,
+    FirstSeen,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuesQuery {
+    pub filters: Filters,
+    pub sort: IssueSort,
+    /// The width of a trend bucket.
+    pub interval_ms: i64,
+    pub limit: u32,
+}
+
 const MAX_POINTS: i64 = 200;
+/// Buckets of an issue's trend: enough for a sparkline, small enough for
+/// a list of 200 issues.
+const TREND_POINTS: i64 = 48;
+
+/// The smallest round step giving at most `max_points` buckets over `span`.
+fn auto_interval(span: i64, max_points: i64) -> i64 {
+    const STEPS: [i64; 9] = [60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
+    STEPS
+        .into_iter()
+        .map(|s| s * 1000)
+        .find(|s| span / s <= max_points)
+        .unwrap_or(DAY_MS)
+}
 
 impl Params {
     pub fn filters(&self, now: i64) -> Result<Filters, QueryError> {
@@ -266,21 +321,14 @@ impl Params {
             Some("sessions") => Series::Sessions,
             Some("errors") => Series::Errors,
             Some("actions") => Series::Actions,
+            Some("crash_free") => Series::CrashFree,
             _ => Series::Vital(self.metric()?, self.percentile()?),
         };
         let span = filters.to - filters.from;
         let interval_ms = match self.interval {
             Some(i @ 60..=86_400) => i * 1000,
             Some(i) => return Err(invalid(format!("interval={i}: must be 60..86400 seconds"))),
-            None => {
-                // The smallest round step giving at most MAX_POINTS points.
-                const STEPS: [i64; 9] = [60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
-                STEPS
-                    .into_iter()
-                    .map(|s| s * 1000)
-                    .find(|s| span / s <= MAX_POINTS)
-                    .unwrap_or(DAY_MS)
-            }
+            None => auto_interval(span, MAX_POINTS),
         };
         if span / interval_ms > 10 * MAX_POINTS {
             return Err(invalid(
@@ -314,6 +362,47 @@ impl Params {
             filters: self.filters(now)?,
             order,
             kind: self.kind.clone().filter(|k| !k.is_empty()),
+            limit: self.limit(50, 500)?,
+        })
+    }
+
+    pub fn issues(&self, now: i64) -> Result<IssuesQuery, QueryError> {
+        let sort = match self.sort.as_deref() {
+            None | Some("") | Some("events") => IssueSort::Events,
+            Some("users") => IssueSort::Users,
+            Some("sessions") => IssueSort::Sessions,
+            Some("last_seen") => IssueSort::LastSeen,
+            Some("first_seen") => IssueSort::FirstSeen,
+            Some(o) => {
+                return Err(invalid(format!(
+                    "sort={o:?} is not events, users, sessions, last_seen or first_seen"
+                )))
+            }
+        };
+        let filters = self.filters(now)?;
+        let interval_ms = auto_interval(filters.to - filters.from, TREND_POINTS);
+        Ok(IssuesQuery {
+            filters,
+            sort,
+            interval_ms,
+            limit: self.limit(200, 500)?,
+        })
+    }
+
+    pub fn actions(&self, now: i64) -> Result<ActionsQuery, QueryError> {
+        let order = match self.order.as_deref() {
+            None | Some("") | Some("count") => ActionOrder::Count,
+            Some("frustration") => ActionOrder::Frustration,
+            Some("frustration_rate") => ActionOrder::FrustrationRate,
+            Some(o) => {
+                return Err(invalid(format!(
+                    "order={o:?} is not count, frustration or frustration_rate"
+                )))
+            }
+        };
+        Ok(ActionsQuery {
+            filters: self.filters(now)?,
+            order,
             limit: self.limit(50, 500)?,
         })
     }

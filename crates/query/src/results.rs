@@ -1,5 +1,5 @@
 use fovea_schema::{Context, Event, EventKind, Metric};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// One group of a vitals query.
@@ -78,7 +78,7 @@ pub fn crash_free(sessions: u64, crashed: u64) -> f64 {
 pub struct Point {
     /// Start of the bucket, ms since the epoch.
     pub t: i64,
-    /// The percentile (vitals) or the count.
+    /// The percentile (vitals), the count, or the crash-free share.
     pub value: f64,
     pub count: u64,
 }
@@ -215,13 +215,26 @@ pub struct IssueRow {
     pub message: String,
     pub source: String,
     pub top_frame: Option<String>,
+    /// Occurrences in the range.
     pub count: u64,
+    /// Sessions with an occurrence in the range.
     pub sessions: u64,
+    /// Users affected in the range: signed-in users, and each session
+    /// without a user id as one.
     pub users: u64,
+    /// The first occurrence ever (not only in the range).
     pub first_seen: i64,
+    /// The latest occurrence ever.
     pub last_seen: i64,
-    /// The release of the latest occurrence.
+    /// The release of the first occurrence ever.
+    pub first_release: Option<String>,
+    /// The release of the latest occurrence ever.
     pub last_release: Option<String>,
+    /// The releases it occurred in, oldest first (the latest
+    /// [`MAX_ISSUE_RELEASES`]).
+    pub releases: Vec<IssueRelease>,
+    /// Occurrences per time bucket of the range.
+    pub trend: Trend,
     /// The team's status; `open` again when a resolved issue regressed.
     #[schema(value_type = String)]
     pub status: fovea_schema::IssueStatus,
@@ -229,6 +242,49 @@ pub struct IssueRow {
     /// `resolved_in_release`, when one was given).
     pub regressed: bool,
     pub resolved_in_release: Option<String>,
+}
+
+/// How many releases an issue row lists.
+pub const MAX_ISSUE_RELEASES: usize = 20;
+
+/// An issue's occurrences in one release, over all time.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct IssueRelease {
+    pub release: Option<String>,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub count: u64,
+}
+
+/// Counts per bucket: `counts[i]` covers `[from + i·interval_ms, from + (i+1)·interval_ms)`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct Trend {
+    pub from: i64,
+    pub interval_ms: i64,
+    pub counts: Vec<u64>,
+}
+
+impl Trend {
+    /// Empty buckets aligned on `interval_ms` covering `[from, to)`.
+    pub fn zeros(from: i64, to: i64, interval_ms: i64) -> Trend {
+        let start = from.div_euclid(interval_ms) * interval_ms;
+        let n = (to - start + interval_ms - 1)
+            .div_euclid(interval_ms)
+            .max(1);
+        Trend {
+            from: start,
+            interval_ms,
+            counts: vec![0; n as usize],
+        }
+    }
+
+    /// Adds `count` to the bucket that starts at `t` (ignored outside).
+    pub fn add(&mut self, t: i64, count: u64) {
+        let i = (t - self.from).div_euclid(self.interval_ms);
+        if let Some(c) = usize::try_from(i).ok().and_then(|i| self.counts.get_mut(i)) {
+            *c += count;
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -263,7 +319,7 @@ pub struct IssueDetail {
 }
 
 /// One frame of an error's stack.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StackFrame {
     pub function: Option<String>,
     pub file: String,
@@ -277,19 +333,72 @@ pub struct StackFrame {
     pub minified: Option<MinifiedPosition>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SourceContext {
     pub pre: Vec<String>,
     pub line: String,
     pub post: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MinifiedPosition {
     pub function: Option<String>,
     pub file: String,
     pub line: u32,
     pub column: u32,
+}
+
+/// User actions grouped by page and element.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ActionRow {
+    pub route: String,
+    /// `click` or `custom`.
+    pub action_type: String,
+    pub name: Option<String>,
+    /// The element's CSS selector.
+    pub target: Option<String>,
+    pub count: u64,
+    pub sessions: u64,
+    /// Occurrences with any frustration (rage, dead or error click).
+    pub frustrated: u64,
+    pub rage: u64,
+    pub dead: u64,
+    pub error: u64,
+    /// `frustrated / count`.
+    pub frustration_rate: f64,
+    /// Up to [`EXAMPLE_SESSIONS`] sessions with this action, frustrated ones first.
+    pub example_sessions: Vec<String>,
+}
+
+/// How many example sessions an action row names.
+pub const EXAMPLE_SESSIONS: usize = 3;
+/// How many occurrences of an action a backend picks its example sessions
+/// from: a bounded sample per group.
+pub const EXAMPLE_POOL: usize = 20;
+
+impl ActionRow {
+    /// The distinct example sessions: frustrated ones first, then any.
+    pub fn examples(frustrated: Vec<String>, any: Vec<String>) -> Vec<String> {
+        let mut out = Vec::with_capacity(EXAMPLE_SESSIONS);
+        for s in frustrated.into_iter().chain(any) {
+            if out.len() == EXAMPLE_SESSIONS {
+                break;
+            }
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// `frustrated / count`, 0 without occurrences.
+    pub fn rate(frustrated: u64, count: u64) -> f64 {
+        if count == 0 {
+            0.0
+        } else {
+            frustrated as f64 / count as f64
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

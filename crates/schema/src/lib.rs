@@ -17,4 +17,4 @@ pub use event::{
 };
 pub use metric::{Metric, Rating, Thresholds};
 pub use replay::ReplaySegment;
-pub use source::{sha256_hex, SourceFile, SourceFileInfo, SourceKind};
+pub use source::{sha256_hex, SourceFile, SourceFileInfo, SourceKind, StoredFrames};

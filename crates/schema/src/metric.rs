@@ -1,4 +1,26 @@
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
+
+/// The metrics defined once for the server and the dashboard.
+const METRICS_JSON: &str = include_str!("../metrics.json");
+
+#[derive(Deserialize)]
+struct MetricSpec {
+    good: f64,
+    poor: f64,
+}
+
+static SPEC: LazyLock<HashMap<String, MetricSpec>> = LazyLock::new(|| {
+    #[derive(Deserialize)]
+    struct File {
+        metrics: HashMap<String, MetricSpec>,
+    }
+    serde_json::from_str::<File>(METRICS_JSON)
+        .expect("metrics.json parses (checked by a test)")
+        .metrics
+});
 
 /// A page-level measurement the query API can take percentiles of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -56,17 +78,14 @@ impl Metric {
     }
 
     /// Google's Core Web Vitals thresholds (web.dev/articles/vitals); load
-    /// time shares LCP's, and TTI uses Lighthouse's 3.8 s / 7.3 s.
+    /// time shares LCP's, and TTI uses Lighthouse's 3.8 s / 7.3 s. Read from
+    /// `metrics.json`, which the dashboard imports too.
     pub fn thresholds(self) -> Thresholds {
-        let (good, ni) = match self {
-            Metric::Lcp | Metric::Load => (2500.0, 4000.0),
-            Metric::Inp => (200.0, 500.0),
-            Metric::Cls => (0.1, 0.25),
-            Metric::Fcp => (1800.0, 3000.0),
-            Metric::Ttfb => (800.0, 1800.0),
-            Metric::Tti => (3800.0, 7300.0),
-        };
-        Thresholds { good, ni }
+        let spec = &SPEC[self.name()];
+        Thresholds {
+            good: spec.good,
+            ni: spec.poor,
+        }
     }
 
     pub fn rate(self, value: f64) -> Rating {
@@ -92,6 +111,26 @@ mod tests {
         assert_eq!(Metric::Lcp.rate(4000.1), Rating::Poor);
         assert_eq!(Metric::Cls.rate(0.1), Rating::Good);
         assert_eq!(Metric::Cls.rate(0.3), Rating::Poor);
+    }
+
+    #[test]
+    fn metrics_json_defines_exactly_the_metrics() {
+        let mut names: Vec<&str> = SPEC.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let mut ours: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        ours.sort_unstable();
+        assert_eq!(names, ours);
+        for m in Metric::ALL {
+            let t = m.thresholds();
+            assert!(0.0 < t.good && t.good < t.ni, "{m:?}: {t:?}");
+        }
+        assert_eq!(
+            Metric::Lcp.thresholds(),
+            Thresholds {
+                good: 2500.0,
+                ni: 4000.0
+            }
+        );
     }
 
     #[test]

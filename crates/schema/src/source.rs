@@ -72,6 +72,22 @@ impl SourceFileInfo {
     }
 }
 
+/// A stack's frames as symbolicated when its issue was read, kept so that
+/// later reads need no map and the result outlives the Symbols cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFrames {
+    pub app_id: String,
+    pub release: String,
+    /// [`sha256_hex`] of the stack as the browser wrote it.
+    pub stack_hash: String,
+    /// A digest of the release's uploaded files the frames were computed
+    /// with: once it changes (an upload, a delete), they are computed again.
+    pub sources: String,
+    /// The frames, JSON.
+    pub frames: String,
+    pub stored_at: i64,
+}
+
 /// The hex SHA-256 of a file's bytes.
 pub fn sha256_hex(data: &[u8]) -> String {
     Sha256::digest(data)

@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
             get(query::issue).patch(issues::update),
         )
         .route("/apps/{app}/resources", get(query::resources))
+        .route("/apps/{app}/actions", get(query::actions))
         .route(
             "/apps/{app}/sourcemaps",
             get(sourcemaps::list)

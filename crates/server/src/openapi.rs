@@ -33,6 +33,7 @@ impl Modify for Security {
         apps::list, apps::create, apps::get_one, apps::update,
         query::vitals, query::summary, query::timeseries, query::histogram, query::views,
         query::sessions, query::session, query::issues, query::issue, query::resources,
+        query::actions,
         issues::update, replay::index, replay::segment,
         sourcemaps::upload, sourcemaps::list, sourcemaps::delete_release, sourcemaps::delete_one,
     ),

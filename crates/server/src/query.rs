@@ -8,8 +8,8 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::Json;
 use fovea_query::{
-    Bucket, IssueDetail, IssueRow, Params, Point, ResourceRow, Series, SessionDetail, SessionRow,
-    Summary, ViewRow, VitalsGroup,
+    ActionRow, Bucket, IssueDetail, IssueRow, Params, Point, ResourceRow, Series, SessionDetail,
+    SessionRow, Summary, ViewRow, VitalsGroup,
 };
 use fovea_schema::{IssueStatus, Metric};
 use serde::Serialize;
@@ -248,7 +248,7 @@ pub async fn issues(
                 ApiError::BadRequest(format!("status {v:?}: open, resolved, ignored or all"))
             })?),
         };
-        let mut issues = s.store.issues(&app.id, &p.filters(now_ms())?).await?;
+        let mut issues = s.store.issues(&app.id, &p.issues(now_ms())?).await?;
         crate::issues::apply(issues.iter_mut(), &s.store.issue_states(&app.id).await?);
         issues.retain(|i| status.is_none_or(|st| i.status == st));
         Ok(IssuesResponse { issues })
@@ -268,19 +268,41 @@ pub async fn issue(
         let app = find(&s, &app)?;
         let mut detail = s
             .store
-            .issue(&app.id, &fp, &p.filters(now_ms())?)
+            .issue(&app.id, &fp, &p.issues(now_ms())?)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no issue {fp:?} in this range")))?;
         crate::issues::apply([&mut detail.issue], &s.store.issue_states(&app.id).await?);
-        // Symbolicated on every read, so a map uploaded after the error
-        // still explains it.
+        // Symbolicated when read, so a map uploaded after the error still
+        // explains it; the result is stored for the next read.
         if let Some(stack) = &detail.stack {
             detail.frames = s
                 .symbols
-                .frames(&app.id, detail.release.as_deref(), stack)
+                .stored_frames(&app.id, detail.release.as_deref(), stack)
                 .await;
         }
         Ok(detail)
+    })
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActionsResponse {
+    pub actions: Vec<ActionRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/apps/{app}/actions", tag = "query",
+    params(("app" = String, Path), Params), responses((status = 200, body = ActionsResponse)))]
+pub async fn actions(
+    State(s): State<AppState>,
+    _w: Principal,
+    Path(app): Path<String>,
+    ApiParams(p): ApiParams,
+) -> Result<Json<ActionsResponse>, ApiError> {
+    timed(&s, "actions", async {
+        let app = find(&s, &app)?;
+        Ok(ActionsResponse {
+            actions: s.store.actions(&app.id, &p.actions(now_ms())?).await?,
+        })
     })
     .await
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use fovea_pipeline::Symbolicate;
 use fovea_query::{MinifiedPosition, SourceContext, StackFrame};
-use fovea_schema::SourceKind;
+use fovea_schema::{sha256_hex, SourceFileInfo, SourceKind, StoredFrames};
 use fovea_store::{SourceKey, Store};
 use fovea_symbolicate::{
     bundle_debug_id, in_app, source_mapping_url, source_view, Frame, Map, Original, SourceView,
@@ -93,6 +93,16 @@ impl Cache {
             },
         );
     }
+}
+
+/// Names a release's uploaded files and their contents.
+fn sources_digest(files: &[SourceFileInfo]) -> String {
+    let mut parts: Vec<String> = files
+        .iter()
+        .map(|f| format!("{}:{}", f.id, f.sha256))
+        .collect();
+    parts.sort();
+    sha256_hex(parts.join("\n").as_bytes())
 }
 
 fn strip_query(url: &str) -> &str {
@@ -221,15 +231,61 @@ impl Symbols {
         loaded
     }
 
-    /// Where a frame of an error of `release` came from, if a map covers it.
+    /// Where a frame of an error of `release` came from, with its source
+    /// lines, if a map covers it.
     async fn original(&self, app: &str, release: Option<&str>, f: &Frame) -> Option<Original> {
         let loaded = self.load(app, release?, &f.file).await?;
         loaded.map.resolve(f, loaded.bundle.as_ref())
     }
 
+    /// An error's frames for the issue API, as [`Symbols::frames`] makes
+    /// them: a symbolication is stored the first time it maps a frame, and
+    /// read back while the release's uploaded files stay the same, so a
+    /// late map's work is done once.
+    pub async fn stored_frames(
+        &self,
+        app: &str,
+        release: Option<&str>,
+        stack: &str,
+    ) -> Vec<StackFrame> {
+        let Some(release) = release else {
+            return self.frames(app, None, stack).await;
+        };
+        let sources = match self.store.source_files(app, Some(release)).await {
+            Ok(files) => sources_digest(&files),
+            Err(e) => {
+                tracing::warn!(error = %e, app, "source file list failed");
+                return self.frames(app, Some(release), stack).await;
+            }
+        };
+        let stack_hash = sha256_hex(stack.as_bytes());
+        if let Ok(Some(stored)) = self.store.stored_frames(app, release, &stack_hash).await {
+            if stored.sources == sources {
+                if let Ok(frames) = serde_json::from_str(&stored.frames) {
+                    return frames;
+                }
+            }
+        }
+        let frames = self.frames(app, Some(release), stack).await;
+        if frames.iter().any(|f| f.minified.is_some()) {
+            let stored = StoredFrames {
+                app_id: app.to_string(),
+                release: release.to_string(),
+                stack_hash,
+                sources,
+                frames: serde_json::to_string(&frames).expect("frames serialise"),
+                stored_at: crate::clock::now_ms(),
+            };
+            if let Err(e) = self.store.put_stored_frames(&stored).await {
+                tracing::warn!(error = %e, app, "storing a symbolication failed");
+            }
+        }
+        frames
+    }
+
     /// An error's frames for the issue API: original positions with source
     /// context where a map covers them, the minified position kept.
-    pub async fn frames(&self, app: &str, release: Option<&str>, stack: &str) -> Vec<StackFrame> {
+    async fn frames(&self, app: &str, release: Option<&str>, stack: &str) -> Vec<StackFrame> {
         let mut out = Vec::new();
         for f in fovea_symbolicate::parse(stack) {
             let original = self.original(app, release, &f).await;
@@ -278,15 +334,15 @@ impl Symbolicate for Symbols {
         self.rt.block_on(async {
             let mut out = Vec::with_capacity(frames.len());
             for f in frames {
-                out.push(match self.original(app_id, release, &f).await {
-                    Some(o) => Frame {
-                        function: o.function,
-                        file: o.file,
-                        line: o.line,
-                        column: o.column,
-                    },
-                    None => f,
-                });
+                let loaded = match release {
+                    Some(r) => self.load(app_id, r, &f.file).await,
+                    None => None,
+                };
+                out.push(
+                    loaded
+                        .and_then(|l| l.map.position(&f, l.bundle.as_ref()))
+                        .unwrap_or(f),
+                );
             }
             out
         })

@@ -415,6 +415,16 @@ async fn uploaded_source_maps_symbolicate_errors_written_before_and_after() {
     assert_eq!(d["frames"][1]["function"], "computeTotal");
     assert_eq!(d["frames"][2]["function"], "checkout");
     assert_eq!(d["release"], "1.0");
+    // The symbolication is stored for the next read.
+    let hash = fovea_schema::sha256_hex(d["stack"].as_str().unwrap().as_bytes());
+    let stored = s
+        .state
+        .store
+        .stored_frames("shop", "1.0", &hash)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert!(stored.frames.contains("applyDiscount"), "{}", stored.frames);
 
     // A new occurrence is grouped on the original frames.
     post_beacon(&s, &error("late", "1.0")).await;
@@ -459,6 +469,9 @@ async fn uploaded_source_maps_symbolicate_errors_written_before_and_after() {
         (status, body["deleted"].as_u64()),
         (StatusCode::OK, Some(2))
     );
+    // Without the maps, the stored symbolication is not used any more.
+    let (_, d) = s.get(&format!("/api/v1/apps/shop/issues/{early}")).await;
+    assert_eq!(d["frames"][0]["function"], "n", "{d}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,6 +19,7 @@ mod clickhouse;
 mod columns;
 mod config;
 mod duckdb;
+mod issues;
 pub mod rollup;
 pub mod session;
 
@@ -26,12 +27,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use fovea_query::{
-    Bucket, Filters, IssueDetail, IssueRow, Point, ReplaySegmentInfo, ResourceRow, ResourcesQuery,
-    SessionDetail, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
-    VitalsQuery,
+    ActionRow, ActionsQuery, Bucket, Filters, IssueDetail, IssueRow, IssuesQuery, Point,
+    ReplaySegmentInfo, ResourceRow, ResourcesQuery, SessionDetail, SessionRow, SessionsQuery,
+    Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 pub use fovea_schema::{App, IssueState, LoginSession, User};
-use fovea_schema::{Event, Metric, ReplaySegment, SourceFile, SourceFileInfo, SourceKind};
+use fovea_schema::{
+    Event, Metric, ReplaySegment, SourceFile, SourceFileInfo, SourceKind, StoredFrames,
+};
 
 pub use crate::clickhouse::ClickHouseStore;
 pub use crate::config::{ClickHouseConfig, StoreConfig};
@@ -116,14 +119,18 @@ pub trait EventStore: Send + Sync + 'static {
     ) -> Result<Vec<ViewRow>>;
     async fn sessions(&self, app_id: &str, q: &SessionsQuery) -> Result<Vec<SessionRow>>;
     async fn session(&self, app_id: &str, session_id: &str) -> Result<Option<SessionDetail>>;
-    async fn issues(&self, app_id: &str, f: &Filters) -> Result<Vec<IssueRow>>;
+    /// The issues with occurrences in the range, with their all-time
+    /// first and last occurrence and releases, and their trend.
+    async fn issues(&self, app_id: &str, q: &IssuesQuery) -> Result<Vec<IssueRow>>;
     async fn issue(
         &self,
         app_id: &str,
         fingerprint: &str,
-        f: &Filters,
+        q: &IssuesQuery,
     ) -> Result<Option<IssueDetail>>;
     async fn resources(&self, app_id: &str, q: &ResourcesQuery) -> Result<Vec<ResourceRow>>;
+    /// User actions grouped by page, type, name and element.
+    async fn actions(&self, app_id: &str, q: &ActionsQuery) -> Result<Vec<ActionRow>>;
 
     /// Stores session replay segments. A segment stored again under the
     /// same (app, session, index) replaces the first, so a retried upload
@@ -163,6 +170,15 @@ pub trait ControlStore: Send + Sync + 'static {
     async fn issue_states(&self, app_id: &str) -> Result<Vec<IssueState>>;
     /// Stores an issue's state, replacing the previous one.
     async fn put_issue_state(&self, state: &IssueState) -> Result<()>;
+    /// A stack's stored symbolication in `release`, if any.
+    async fn stored_frames(
+        &self,
+        app_id: &str,
+        release: &str,
+        stack_hash: &str,
+    ) -> Result<Option<StoredFrames>>;
+    /// Stores a symbolication, replacing the one of the same stack.
+    async fn put_stored_frames(&self, frames: &StoredFrames) -> Result<()>;
 }
 
 /// Which uploaded file a symbolication needs.

@@ -2,12 +2,15 @@ import type uPlot from 'uplot';
 import { COLORS, useUplot } from './useUplot';
 import type { Point } from '../lib/types';
 
-/** A small trend line without axes, for cards. */
-export function Sparkline(props: { points: Point[]; color?: string; label: string }) {
+/**
+ * A small trend line without axes, for cards and table rows. `fromZero` pins
+ * the y axis at 0, so small counts do not read as big swings.
+ */
+export function Sparkline(props: { points: Point[]; color?: string; label: string; fromZero?: boolean }) {
   const xs = props.points.map((p) => p.t / 1000);
   const ys = props.points.map((p) => p.value);
   const color = props.color ?? COLORS.line;
-  const key = `${color}|${xs.join(',')}|${ys.join(',')}`;
+  const key = `${color}|${props.fromZero ? 'z' : ''}|${xs.join(',')}|${ys.join(',')}`;
   const ref = useUplot(
     (width): uPlot.Options => ({
       width,
@@ -16,7 +19,10 @@ export function Sparkline(props: { points: Point[]; color?: string; label: strin
       cursor: { show: false },
       legend: { show: false },
       select: { show: false, left: 0, top: 0, width: 0, height: 0 },
-      scales: { x: { time: true }, y: { auto: true } },
+      scales: {
+        x: { time: true },
+        y: props.fromZero ? { range: (_u, _min, max) => [0, (max ?? 0) > 0 ? max : 1] } : { auto: true },
+      },
       axes: [{ show: false }, { show: false }],
       series: [{}, { stroke: color, width: 1.5, fill: `${color}1f`, spanGaps: true, points: { show: false } }],
     }),

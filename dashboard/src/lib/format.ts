@@ -75,6 +75,14 @@ export function formatPercent(share: number | null | undefined): string {
   return `${Math.round(p)}%`;
 }
 
+/** A share that matters near 100% (crash-free sessions): floored to 0.01%, so 99.996% never reads as 100%. */
+export function formatHighShare(share: number | null | undefined): string {
+  if (!finite(share)) return DASH;
+  if (share >= 1) return '100%';
+  // the epsilon keeps 0.29 (2899.999… ten-thousandths in binary) at 29%
+  return `${Number((Math.floor(share * 10000 + 1e-6) / 100).toFixed(2))}%`;
+}
+
 export function formatBytes(n: number | null | undefined): string {
   if (!finite(n)) return DASH;
   if (n < 1024) return `${Math.round(n)} B`;

@@ -1,7 +1,7 @@
 // The issue workflow (open / resolved / ignored): pure helpers for the Errors
 // and Issue pages, unit tested in test/issues.test.ts.
 
-import type { Issue, IssuePatch, IssueStatus } from './types';
+import type { Issue, IssuePatch, IssueStatus, Point, Trend } from './types';
 
 export const ISSUE_STATUSES: readonly IssueStatus[] = ['open', 'resolved', 'ignored'];
 
@@ -15,6 +15,48 @@ export const STATUS_LABEL: Readonly<Record<IssueStatus, string>> = {
 export function parseStatusFilter(raw: string | null | undefined): IssueStatus | null {
   return raw != null && (ISSUE_STATUSES as readonly string[]).includes(raw) ? (raw as IssueStatus) : null;
 }
+
+/** The issues endpoint's `sort` values, all descending; `events` is the server's default. */
+export const ISSUE_SORTS = ['events', 'users', 'sessions', 'last_seen', 'first_seen'] as const;
+export type IssueSort = (typeof ISSUE_SORTS)[number];
+
+export const SORT_LABEL: Readonly<Record<IssueSort, string>> = {
+  events: 'Events',
+  users: 'Users',
+  sessions: 'Sessions',
+  last_seen: 'Last seen',
+  first_seen: 'First seen',
+};
+
+/** The Errors page's `?sort=`; anything else (or nothing) means the default, events. */
+export function parseIssueSort(raw: string | null | undefined): IssueSort {
+  return raw != null && (ISSUE_SORTS as readonly string[]).includes(raw) ? (raw as IssueSort) : 'events';
+}
+
+/** `sort` as a URL / request param: the default is left out, so plain URLs stay plain. */
+export function sortParam(sort: IssueSort): IssueSort | null {
+  return sort === 'events' ? null : sort;
+}
+
+/** An issue's trend as chart points, one per bucket at its start. */
+export function trendPoints(trend: Trend): Point[] {
+  return trend.counts.map((c, i) => ({ t: trend.from + i * trend.interval_ms, value: c, count: c }));
+}
+
+/**
+ * The releases an issue spans, first → latest occurrence (one name when they
+ * match); null when no occurrence had a release.
+ */
+export function releaseRange(issue: Pick<Issue, 'first_release' | 'last_release'>): string | null {
+  const first = issue.first_release;
+  const last = issue.last_release;
+  if (first == null && last == null) return null;
+  if (first === last) return first;
+  return `${first ?? NO_RELEASE} → ${last ?? NO_RELEASE}`;
+}
+
+/** How a missing release reads. */
+export const NO_RELEASE = '(no release)';
 
 export interface StatusBadge {
   label: string;

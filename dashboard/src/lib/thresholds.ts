@@ -1,43 +1,23 @@
 // Google's Core Web Vitals thresholds, the same ones the server uses for its
-// good / needs-improvement / poor shares (docs/api.md, "Vitals").
+// good / needs-improvement / poor shares: both read crates/schema/metrics.json.
+import spec from '../../../crates/schema/metrics.json';
 
-export type Metric = 'lcp' | 'inp' | 'cls' | 'fcp' | 'ttfb' | 'load' | 'tti';
+export type Metric = keyof typeof spec.metrics;
 export type Rating = 'good' | 'ni' | 'poor';
 
 export const METRICS: readonly Metric[] = ['lcp', 'inp', 'cls', 'fcp', 'ttfb', 'load', 'tti'];
 /** The metrics the overview shows as cards (the summary endpoint's keys). */
 export const CARD_METRICS: readonly Metric[] = ['lcp', 'inp', 'cls', 'fcp', 'ttfb', 'load'];
 
+const byMetric = <T,>(f: (m: (typeof spec.metrics)[Metric]) => T): Readonly<Record<Metric, T>> =>
+  Object.fromEntries(METRICS.map((m) => [m, f(spec.metrics[m])])) as Record<Metric, T>;
+
 /** `[good, poor]`: good when value <= good, poor when value > poor. */
-export const THRESHOLDS: Readonly<Record<Metric, readonly [number, number]>> = {
-  lcp: [2500, 4000],
-  inp: [200, 500],
-  cls: [0.1, 0.25],
-  fcp: [1800, 3000],
-  ttfb: [800, 1800],
-  load: [2500, 4000],
-  tti: [3800, 7300],
-};
+export const THRESHOLDS: Readonly<Record<Metric, readonly [number, number]>> = byMetric((m) => [m.good, m.poor] as const);
 
-export const METRIC_NAME: Readonly<Record<Metric, string>> = {
-  lcp: 'Largest Contentful Paint',
-  inp: 'Interaction to Next Paint',
-  cls: 'Cumulative Layout Shift',
-  fcp: 'First Contentful Paint',
-  ttfb: 'Time to First Byte',
-  load: 'Page load',
-  tti: 'Time to Interactive',
-};
+export const METRIC_NAME: Readonly<Record<Metric, string>> = byMetric((m) => m.name);
 
-export const METRIC_SHORT: Readonly<Record<Metric, string>> = {
-  lcp: 'LCP',
-  inp: 'INP',
-  cls: 'CLS',
-  fcp: 'FCP',
-  ttfb: 'TTFB',
-  load: 'Load',
-  tti: 'TTI',
-};
+export const METRIC_SHORT: Readonly<Record<Metric, string>> = byMetric((m) => m.short);
 
 export const RATING_LABEL: Readonly<Record<Rating, string>> = {
   good: 'Good',
@@ -66,4 +46,12 @@ export function rate(metric: Metric, value: number | null | undefined): Rating |
 export function bucketRating(metric: Metric, lo: number, hi: number | null): Rating {
   const probe = hi == null ? lo + Math.max(Math.abs(lo) * 1e-9, 1e-9) : (lo + hi) / 2;
   return rate(metric, probe) ?? 'good';
+}
+
+/** Rates a crash-free session share (0..1): good from 99%, needs improvement from 95%. */
+export function rateCrashFree(share: number | null | undefined): Rating | null {
+  if (share == null || !Number.isFinite(share)) return null;
+  if (share >= 0.99) return 'good';
+  if (share >= 0.95) return 'ni';
+  return 'poor';
 }

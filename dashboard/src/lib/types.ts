@@ -41,6 +41,8 @@ export interface Summary {
   sessions: number;
   errors: number;
   error_rate: number;
+  /** the share (0..1) of sessions without an unhandled error */
+  crash_free_sessions: number;
   vitals: Partial<Record<Metric, Shares>>;
 }
 
@@ -131,9 +133,11 @@ export interface Issue {
   message: string;
   source: string | null;
   top_frame: string | null;
+  /** occurrences, sessions and users in the range; a session without a user id counts as one user */
   count: number;
   sessions: number;
   users: number;
+  /** the first and latest occurrence ever, not only in the range */
   first_seen: number;
   last_seen: number;
   /** the issue workflow (servers before it leave these out: read as open) */
@@ -141,8 +145,28 @@ export interface Issue {
   /** resolved, then seen again in another release (status is then "open") */
   regressed?: boolean;
   resolved_in_release?: string | null;
-  /** the release of the latest occurrence */
-  last_release?: string | null;
+  /** the release of the first occurrence ever */
+  first_release: string | null;
+  /** the release of the latest occurrence ever */
+  last_release: string | null;
+  /** the releases it occurred in over all time, oldest first (at most the latest 20) */
+  releases: IssueRelease[];
+  /** occurrences per bucket of the range */
+  trend: Trend;
+}
+
+export interface IssueRelease {
+  release: string | null;
+  first_seen: number;
+  last_seen: number;
+  count: number;
+}
+
+/** Dense counts: `counts[i]` covers `[from + i * interval_ms, from + (i + 1) * interval_ms)`. */
+export interface Trend {
+  from: number;
+  interval_ms: number;
+  counts: number[];
 }
 
 export type IssueStatus = 'open' | 'resolved' | 'ignored';
@@ -181,6 +205,30 @@ export interface ResourceRow {
   p75_duration: number | null;
   failures: number;
   failure_rate: number;
+}
+
+/**
+ * One kind of user action on one page, from `GET /apps/{app}/actions`:
+ * occurrences in the range, grouped by (route, action_type, name, target).
+ */
+export interface ActionRow {
+  route: string;
+  action_type: 'click' | 'custom';
+  /** a click's `data-fovea-action`, label or text; a custom action's name */
+  name: string | null;
+  /** a CSS selector of the clicked element */
+  target: string | null;
+  count: number;
+  sessions: number;
+  /** occurrences with any frustration; one click can be rage, dead and error at once */
+  frustrated: number;
+  rage: number;
+  dead: number;
+  error: number;
+  /** frustrated / count, 0..1 */
+  frustration_rate: number;
+  /** up to 3 session ids, frustrated ones first */
+  example_sessions: string[];
 }
 
 /** Original source lines around a frame's line (the map's `sourcesContent`). */

@@ -12,6 +12,7 @@ export type Route =
   | { page: 'issue'; app: string; fingerprint: string }
   | { page: 'sessions'; app: string }
   | { page: 'session'; app: string; id: string }
+  | { page: 'actions'; app: string }
   | { page: 'resources'; app: string }
   | { page: 'settings'; app: string }
   | { page: 'not-found' };
@@ -41,6 +42,7 @@ export function parseRoute(pathname: string): Route {
     case undefined:
       return { page: 'overview', app };
     case 'vitals':
+    case 'actions':
     case 'resources':
     case 'settings':
       return arg === undefined ? { page: section, app } : { page: 'not-found' };
@@ -69,6 +71,7 @@ export function routePath(route: Route): string {
     case 'vitals':
     case 'errors':
     case 'sessions':
+    case 'actions':
     case 'resources':
     case 'settings':
       return `/apps/${enc(route.app)}/${route.page}`;

@@ -2,18 +2,33 @@ import { Layout } from '../components/Layout';
 import { Link } from '../components/Link';
 import { Async, Empty } from '../components/States';
 import { TimeChart } from '../charts/TimeChart';
+import { Sparkline } from '../charts/Sparkline';
+import { COLORS } from '../charts/useUplot';
 import { usePage, useAppApi } from '../lib/context';
 import { navigate } from '../lib/router';
 import { formatAgo, formatCount, formatDateTime } from '../lib/format';
 import type { Issue, TimeseriesAnswer } from '../lib/types';
 import { routePath, withParams } from '../lib/url';
-import { ISSUE_STATUSES, STATUS_LABEL, parseStatusFilter, statusBadge } from '../lib/issues';
+import {
+  ISSUE_SORTS,
+  ISSUE_STATUSES,
+  SORT_LABEL,
+  STATUS_LABEL,
+  parseIssueSort,
+  parseStatusFilter,
+  releaseRange,
+  sortParam,
+  statusBadge,
+  trendPoints,
+} from '../lib/issues';
 
 export function ErrorsPage() {
   const { params, loc, app, window } = usePage();
   // `?status=` filters by workflow status; absent means all issues
   const status = parseStatusFilter(params.get('status'));
-  const issues = useAppApi<{ issues: Issue[] }>('issues', { status });
+  // `?sort=` orders the rows on the server; absent means by events
+  const sort = parseIssueSort(params.get('sort'));
+  const issues = useAppApi<{ issues: Issue[] }>('issues', { status, sort: sortParam(sort) });
   const series = useAppApi<TimeseriesAnswer>('timeseries', { metric: 'errors' });
   const q = params.get('q') ?? '';
   const search = (value: string) => navigate(loc.pathname + withParams(loc.search, { q: value }), { replace: true });
@@ -40,6 +55,16 @@ export function ErrorsPage() {
                 ))}
               </select>
             </label>
+            <label class="inline">
+              Sort by
+              <select value={sort} onChange={(e) => navigate(loc.pathname + withParams(loc.search, { sort: sortParam(parseIssueSort(e.currentTarget.value)) }))}>
+                {ISSUE_SORTS.map((s) => (
+                  <option key={s} value={s}>
+                    {SORT_LABEL[s]}
+                  </option>
+                ))}
+              </select>
+            </label>
             <input type="search" class="search" placeholder="Search messages" aria-label="Search issues" value={q} onInput={(e) => search(e.currentTarget.value)} />
           </div>
         </div>
@@ -52,7 +77,6 @@ export function ErrorsPage() {
             if (a.issues.length === 0 && status != null) return <Empty title={`No ${STATUS_LABEL[status].toLowerCase()} issues in this time range`} />;
             if (a.issues.length === 0) return <Empty title="No errors in this time range">Good news — or the SDK is not installed yet (see Settings).</Empty>;
             if (rows.length === 0) return <Empty title="No issue matches the search" />;
-            const span = Math.max(1, window.to - window.from);
             return (
               <div class="table-wrap">
                 <table class="table issues" data-testid="issues">
@@ -62,20 +86,19 @@ export function ErrorsPage() {
                       <th class="num">Events</th>
                       <th class="num">Sessions</th>
                       <th class="num">Users</th>
-                      <th>First seen</th>
-                      <th>Last seen</th>
-                      <th class="trend-col" title="When it occurred within the time range">Activity</th>
+                      <th title="The first occurrence, over all time">First seen</th>
+                      <th title="The latest occurrence, over all time">Last seen</th>
+                      <th class="trend-col" title="Occurrences over the time range">Trend</th>
                     </tr>
                   </thead>
                   <tbody>
                     {rows.map((i) => {
                       const badge = statusBadge(i);
-                      const left = Math.min(100, Math.max(0, ((i.first_seen - window.from) / span) * 100));
-                      const right = Math.min(100, Math.max(left, ((i.last_seen - window.from) / span) * 100));
+                      const releases = releaseRange(i);
                       return (
                         <tr key={i.fingerprint}>
                           <td class="issue-cell">
-                            <Link href={app ? routePath({ page: 'issue', app: app.id, fingerprint: i.fingerprint }) + withParams(loc.search, { q: null, status: null }) : '#'} class="issue-link">
+                            <Link href={app ? routePath({ page: 'issue', app: app.id, fingerprint: i.fingerprint }) + withParams(loc.search, { q: null, status: null, sort: null }) : '#'} class="issue-link">
                               <span class="issue-kind">{i.kind ?? 'Error'}</span>
                               <span class="issue-message">{i.message}</span>
                             </Link>
@@ -88,16 +111,19 @@ export function ErrorsPage() {
                               {i.source ? `${i.source} · ` : ''}
                               {i.top_frame ?? 'no stack'}
                             </div>
+                            {releases != null && (
+                              <div class="muted small" title="Releases of the first and the latest occurrence, over all time">
+                                Release <span class="mono">{releases}</span>
+                              </div>
+                            )}
                           </td>
                           <td class="num">{formatCount(i.count)}</td>
                           <td class="num">{formatCount(i.sessions)}</td>
                           <td class="num">{formatCount(i.users)}</td>
-                          <td title={formatDateTime(i.first_seen)}>{formatAgo(i.first_seen, loc.at)}</td>
-                          <td title={formatDateTime(i.last_seen)}>{formatAgo(i.last_seen, loc.at)}</td>
+                          <td title={`${formatDateTime(i.first_seen)}, over all time`}>{formatAgo(i.first_seen, loc.at)}</td>
+                          <td title={`${formatDateTime(i.last_seen)}, over all time`}>{formatAgo(i.last_seen, loc.at)}</td>
                           <td class="trend-col">
-                            <div class="span-track" title={`${formatDateTime(i.first_seen)} → ${formatDateTime(i.last_seen)}`}>
-                              <span class="span-bar" style={{ left: `${left}%`, width: `${Math.max(1.5, right - left)}%` }} />
-                            </div>
+                            <Sparkline points={trendPoints(i.trend)} label={`${formatCount(i.count)} events over the time range`} color={COLORS.poor} fromZero />
                           </td>
                         </tr>
                       );

@@ -5,11 +5,10 @@ import { StackTrace } from '../components/StackTrace';
 import { eventFacts, eventTitle, TYPE_LABEL } from '../lib/events';
 import { TimeChart } from '../charts/TimeChart';
 import { usePage, useAppApi, useHref } from '../lib/context';
-import { binCounts } from '../lib/bucket';
 import { formatAgo, formatCount, formatDateTime, formatPercent } from '../lib/format';
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api';
-import { issuePatch, STATUS_LABEL } from '../lib/issues';
+import { issuePatch, NO_RELEASE, releaseRange, STATUS_LABEL, trendPoints } from '../lib/issues';
 import type { Issue, IssueDetail, IssueStatus, IssueStatusAnswer } from '../lib/types';
 import { replayHref } from '../lib/replay';
 import { routePath } from '../lib/url';
@@ -45,6 +44,7 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
   // The session page says so when a session has no replay; only a server that tells us leaves the link out.
   const watchable = d.sessions.filter((s) => s.has_replay !== false);
   const latest = watchable.reduce<(typeof watchable)[number] | undefined>((a, s) => (a == null || s.ts > a.ts ? s : a), undefined);
+  const releases = releaseRange(i);
   return (
     <>
       <section class="panel issue-head">
@@ -77,8 +77,9 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
           <Stat label="Sessions" value={formatCount(i.sessions)} />
           <Stat label="Users" value={formatCount(i.users)} />
           <Stat label="Source" value={i.source ?? '—'} />
-          <Stat label="First seen" value={formatAgo(i.first_seen, loc.at)} title={formatDateTime(i.first_seen)} />
-          <Stat label="Last seen" value={formatAgo(i.last_seen, loc.at)} title={formatDateTime(i.last_seen)} />
+          <Stat label="First seen" value={formatAgo(i.first_seen, loc.at)} title={`${formatDateTime(i.first_seen)}, over all time`} />
+          <Stat label="Last seen" value={formatAgo(i.last_seen, loc.at)} title={`${formatDateTime(i.last_seen)}, over all time`} />
+          {releases != null && <Stat label="Releases" value={releases} title="Releases of the first and the latest occurrence" />}
         </div>
       </section>
 
@@ -89,8 +90,8 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
 
       <div class="grid two">
         <section class="panel">
-          <h2>Sessions affected over time</h2>
-          <TimeChart window={window} points={binCounts(d.sessions.map((s) => s.ts), window.from, window.to, 48)} label="Sessions" format={formatCount} bars integer height={160} />
+          <h2>Occurrences over time</h2>
+          <TimeChart window={window} points={trendPoints(i.trend)} label="Occurrences" format={formatCount} bars integer height={160} />
           <h3>Browsers</h3>
           {d.browsers.length === 0 ? (
             <p class="muted">No browser recorded.</p>
@@ -108,6 +109,26 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
                 </li>
               ))}
             </ul>
+          )}
+          {i.releases.length > 0 && (
+            <>
+              <h3>Releases</h3>
+              <ul class="release-list" data-testid="issue-releases">
+                {i.releases.map((r) => (
+                  <li key={r.release ?? ''}>
+                    {r.release != null ? <code class="release-name">{r.release}</code> : <span class="muted">{NO_RELEASE}</span>}
+                    <span class="bar-num" title="Occurrences in this release, over all time">
+                      {formatCount(r.count)}
+                    </span>
+                    <span class="muted small">
+                      <span title={formatDateTime(r.first_seen)}>first {formatAgo(r.first_seen, loc.at)}</span>
+                      {' · '}
+                      <span title={formatDateTime(r.last_seen)}>last {formatAgo(r.last_seen, loc.at)}</span>
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            </>
           )}
         </section>
         <section class="panel">

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { Layout } from '../components/Layout';
 import { Link } from '../components/Link';
 import { RatingBar } from '../components/RatingBar';
@@ -8,9 +9,10 @@ import { Sparkline } from '../charts/Sparkline';
 import { TimeChart } from '../charts/TimeChart';
 import { COLORS } from '../charts/useUplot';
 import { usePage, useAppApi, useHref } from '../lib/context';
-import { formatCompact, formatCount, formatPercent } from '../lib/format';
-import { CARD_METRICS, METRIC_NAME, METRIC_SHORT, rate, type Metric } from '../lib/thresholds';
+import { formatCompact, formatCount, formatHighShare, formatPercent } from '../lib/format';
+import { CARD_METRICS, METRIC_NAME, METRIC_SHORT, rate, rateCrashFree, type Metric, type Rating } from '../lib/thresholds';
 import type { Shares, Summary, TimeseriesAnswer, VitalsAnswer } from '../lib/types';
+import type { Query } from '../lib/useApi';
 
 export function OverviewPage() {
   const { app } = usePage();
@@ -65,6 +67,7 @@ function Dashboard(props: { summary: Summary }) {
           testid="error-rate"
           tone={s.error_rate > 0.05 ? 'poor' : s.error_rate > 0.01 ? 'ni' : 'good'}
         />
+        <CrashFreeCard share={s.crash_free_sessions} />
       </section>
       <div class="grid two">
         <section class="panel">
@@ -112,20 +115,49 @@ function VitalCard(props: { metric: Metric; shares: Shares | undefined }) {
       </div>
       <div class="card-meta">p75 · {formatCount(shares?.count ?? 0)} views</div>
       {shares && shares.count > 0 ? <RatingBar good={shares.good} ni={shares.ni} poor={shares.poor} /> : <div class="rating-empty">no measurements</div>}
-      {trend.data ? (
-        <Sparkline
-          points={trend.data.points}
-          label={`${METRIC_SHORT[metric]} p75 trend`}
-          color={r === 'poor' ? COLORS.poor : r === 'ni' ? COLORS.ni : r === 'good' ? COLORS.good : COLORS.line}
-        />
-      ) : (
-        <div class="sparkline empty-spark">{trend.error ? 'trend unavailable' : ''}</div>
-      )}
+      <CardTrend q={trend} label={`${METRIC_SHORT[metric]} p75 trend`} rating={r} />
     </Link>
   );
 }
 
-function CountCard(props: { label: string; value: string; raw: number; href: string; testid: string; hint?: string; tone?: string }) {
+function CrashFreeCard(props: { share: number }) {
+  const href = useHref();
+  const trend = useAppApi<TimeseriesAnswer>('timeseries', { metric: 'crash_free' });
+  const r = rateCrashFree(props.share);
+  return (
+    <CountCard
+      label="Crash-free sessions"
+      hint="sessions without an unhandled error"
+      value={formatHighShare(props.share)}
+      raw={props.share}
+      href={href('sessions', { has_errors: 'true' })}
+      testid="crash-free"
+      tone={r ?? undefined}
+    >
+      <CardTrend q={trend} label="Crash-free sessions trend" rating={r} />
+    </CountCard>
+  );
+}
+
+/** A card's sparkline, coloured by the card's rating; an empty slot of the same height while it loads. */
+function CardTrend(props: { q: Query<TimeseriesAnswer>; label: string; rating: Rating | null }) {
+  const { q, rating } = props;
+  if (!q.data) return <div class="sparkline empty-spark">{q.error ? 'trend unavailable' : ''}</div>;
+  return <Sparkline points={q.data.points} label={props.label} color={rating ? RATING_COLOR[rating] : COLORS.line} />;
+}
+
+const RATING_COLOR: Readonly<Record<Rating, string>> = { good: COLORS.good, ni: COLORS.ni, poor: COLORS.poor };
+
+function CountCard(props: {
+  label: string;
+  value: string;
+  raw: number;
+  href: string;
+  testid: string;
+  hint?: string;
+  tone?: string;
+  children?: ComponentChildren;
+}) {
   return (
     <Link href={props.href} class={`card count-card ${props.tone ?? ''}`} data-testid={`count-${props.testid}`}>
       <div class="card-title">{props.label}</div>
@@ -133,6 +165,7 @@ function CountCard(props: { label: string; value: string; raw: number; href: str
         {props.value}
       </div>
       {props.hint && <div class="card-meta">{props.hint}</div>}
+      {props.children}
     </Link>
   );
 }

@@ -1,7 +1,7 @@
 //! Issue states in ClickHouse: control data on every server, the newest
-//! version of each issue winning (like apps).
+//! version of each issue winning (like apps). Stored symbolications too.
 
-use fovea_schema::{IssueState, IssueStatus};
+use fovea_schema::{IssueState, IssueStatus, StoredFrames};
 use serde::Deserialize;
 
 use super::client::quote;
@@ -17,6 +17,66 @@ pub fn table() -> Vec<String> {
           ENGINE = ReplacingMergeTree(version) ORDER BY (app, fingerprint)"
             .into(),
     ]
+}
+
+/// Migration 6: symbolications stored by the issue API, on every server.
+pub fn frames_table() -> Vec<String> {
+    vec![
+        "CREATE TABLE IF NOT EXISTS stored_frames (app String, release String, \
+          stack_hash String, sources String, frames String, stored_at Int64) \
+          ENGINE = ReplacingMergeTree(stored_at) ORDER BY (app, release, stack_hash)"
+            .into(),
+    ]
+}
+
+#[derive(Deserialize)]
+struct FramesRow {
+    stack_hash: String,
+    sources: String,
+    frames: String,
+    stored_at: i64,
+}
+
+impl Versioned for FramesRow {
+    fn key(&self) -> &str {
+        &self.stack_hash
+    }
+    fn version(&self) -> u64 {
+        self.stored_at as u64
+    }
+}
+
+pub async fn stored_frames(
+    s: &ClickHouseStore,
+    app: &str,
+    release: &str,
+    hash: &str,
+) -> Result<Option<StoredFrames>> {
+    let rows: Vec<FramesRow> = s
+        .control_rows(format!(
+            "SELECT stack_hash, sources, frames, stored_at FROM stored_frames FINAL \
+             WHERE app = {} AND release = {} AND stack_hash = {}",
+            quote(app),
+            quote(release),
+            quote(hash)
+        ))
+        .await?;
+    Ok(rows.into_iter().next().map(|r| StoredFrames {
+        app_id: app.to_string(),
+        release: release.to_string(),
+        stack_hash: r.stack_hash,
+        sources: r.sources,
+        frames: r.frames,
+        stored_at: r.stored_at,
+    }))
+}
+
+pub async fn put_stored_frames(s: &ClickHouseStore, f: &StoredFrames) -> Result<()> {
+    let row = serde_json::json!({
+        "app": f.app_id, "release": f.release, "stack_hash": f.stack_hash,
+        "sources": f.sources, "frames": f.frames, "stored_at": f.stored_at,
+    });
+    s.insert_everywhere("stored_frames", json_line(row)).await
 }
 
 #[derive(Deserialize)]

@@ -20,12 +20,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use fovea_query::{
-    Bucket, Filters, IssueDetail, IssueRow, Point, ReplaySegmentInfo, ResourceRow, ResourcesQuery,
-    SessionDetail, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
-    VitalsQuery,
+    ActionRow, ActionsQuery, Bucket, Filters, IssueDetail, IssueRow, IssuesQuery, Point,
+    ReplaySegmentInfo, ResourceRow, ResourcesQuery, SessionDetail, SessionRow, SessionsQuery,
+    Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{
-    App, Event, IssueState, LoginSession, Metric, ReplaySegment, SourceFile, SourceFileInfo, User,
+    App, Event, IssueState, LoginSession, Metric, ReplaySegment, SourceFile, SourceFileInfo,
+    StoredFrames, User,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -369,21 +370,25 @@ impl EventStore for ClickHouseStore {
         Ok(detail)
     }
 
-    async fn issues(&self, app_id: &str, f: &Filters) -> Result<Vec<IssueRow>> {
-        read::issues(self, app_id, f, None).await
+    async fn issues(&self, app_id: &str, q: &IssuesQuery) -> Result<Vec<IssueRow>> {
+        read::issues(self, app_id, q, None).await
     }
 
     async fn issue(
         &self,
         app_id: &str,
         fingerprint: &str,
-        f: &Filters,
+        q: &IssuesQuery,
     ) -> Result<Option<IssueDetail>> {
-        read::issue(self, app_id, fingerprint, f).await
+        read::issue(self, app_id, fingerprint, q).await
     }
 
     async fn resources(&self, app_id: &str, q: &ResourcesQuery) -> Result<Vec<ResourceRow>> {
         read::resources(self, app_id, q).await
+    }
+
+    async fn actions(&self, app_id: &str, q: &ActionsQuery) -> Result<Vec<ActionRow>> {
+        read::actions(self, app_id, q).await
     }
 
     async fn insert_replay(&self, segments: Vec<ReplaySegment>) -> Result<()> {
@@ -509,6 +514,19 @@ impl ControlStore for ClickHouseStore {
 
     async fn put_issue_state(&self, state: &IssueState) -> Result<()> {
         issues::put(self, state).await
+    }
+
+    async fn stored_frames(
+        &self,
+        app_id: &str,
+        release: &str,
+        stack_hash: &str,
+    ) -> Result<Option<StoredFrames>> {
+        issues::stored_frames(self, app_id, release, stack_hash).await
+    }
+
+    async fn put_stored_frames(&self, frames: &StoredFrames) -> Result<()> {
+        issues::put_stored_frames(self, frames).await
     }
 
     async fn delete_login_session(&self, token_hash: &str) -> Result<()> {

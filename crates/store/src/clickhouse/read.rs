@@ -11,9 +11,10 @@
 use std::collections::BTreeMap;
 
 use fovea_query::{
-    crash_free, histogram_edges, Bucket, Dimension, Filters, IssueDetail, IssueRow, KeyCount,
-    MetricSummary, Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionRef,
-    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+    crash_free, histogram_edges, ActionOrder, ActionRow, ActionsQuery, Bucket, Dimension, Filters,
+    IssueDetail, IssueRow, IssuesQuery, KeyCount, MetricSummary, Point, ResourceOrder, ResourceRow,
+    ResourcesQuery, Series, SessionRef, SessionRow, SessionsQuery, Summary, TimeseriesQuery,
+    ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{Event, Metric};
 use serde::Deserialize;
@@ -23,7 +24,11 @@ use super::client::quote;
 use super::columns::{select_list, JsonRow};
 use super::{ClickHouseStore, Count};
 use crate::columns::{event_columns, event_from, view_columns, view_from};
+use crate::issues::{self, BucketCount, ReleaseSeen};
 use crate::{session, Result};
+
+/// An error event that crashed its session: unhandled, from the page's code.
+const CRASHED: &str = "type = 'error' AND source = 'source' AND ifNull(handled, 0) = 0";
 
 /// Values an exact percentile may hold at once: 8 bytes each in one array
 /// per group, sorted in place; 4 M values is 32 MB, far under ClickHouse's
@@ -160,8 +165,7 @@ pub async fn summary(s: &ClickHouseStore, app: &str, f: &Filters) -> Result<Summ
         .await?;
     let crashed: Vec<Count> = s
         .rows(format!(
-            "SELECT uniqExact(session_id) AS n FROM events FINAL WHERE {where_sql} \
-             AND type = 'error' AND source = 'source' AND ifNull(handled, 0) = 0"
+            "SELECT uniqExact(session_id) AS n FROM events FINAL WHERE {where_sql} AND {CRASHED}"
         ))
         .await?;
     let t = totals
@@ -214,6 +218,7 @@ pub async fn timeseries(s: &ClickHouseStore, app: &str, q: &TimeseriesQuery) -> 
             "count()".into(),
             "AND type = 'action'".into(),
         ),
+        Series::CrashFree => return crash_free_series(s, &where_sql, i).await,
     };
     #[derive(Deserialize)]
     struct P {
@@ -233,6 +238,36 @@ pub async fn timeseries(s: &ClickHouseStore, app: &str, q: &TimeseriesQuery) -> 
             t: p.t,
             value: p.value.unwrap_or_default(),
             count: p.count,
+        })
+        .collect())
+}
+
+/// Per bucket: the share of the sessions seen (in views) without an
+/// unhandled error (in error events), and how many sessions were seen.
+async fn crash_free_series(s: &ClickHouseStore, where_sql: &str, i: i64) -> Result<Vec<Point>> {
+    #[derive(Deserialize)]
+    struct P {
+        t: i64,
+        n: u64,
+        crashed: u64,
+    }
+    let rows: Vec<P> = s
+        .rows(format!(
+            "SELECT t, n, crashed FROM
+               (SELECT intDiv(ts, {i}) * {i} AS t, uniqExact(session_id) AS n
+                FROM views FINAL WHERE {where_sql} GROUP BY t)
+             ANY LEFT JOIN
+               (SELECT intDiv(ts, {i}) * {i} AS t, uniqExact(session_id) AS crashed
+                FROM events FINAL WHERE {where_sql} AND {CRASHED} GROUP BY t)
+             USING t ORDER BY t"
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|p| Point {
+            t: p.t,
+            value: crash_free(p.n, p.crashed),
+            count: p.n,
         })
         .collect())
 }
@@ -416,9 +451,10 @@ pub async fn session_events(s: &ClickHouseStore, app: &str, id: &str) -> Result<
 pub async fn issues(
     s: &ClickHouseStore,
     app: &str,
-    f: &Filters,
+    q: &IssuesQuery,
     fingerprint: Option<&str>,
 ) -> Result<Vec<IssueRow>> {
+    let f = &q.filters;
     let extra = fingerprint.map_or(String::new(), |fp| {
         format!(" AND fingerprint = {}", quote(fp))
     });
@@ -440,43 +476,110 @@ pub async fn issues(
         .rows(format!(
             "SELECT fingerprint, argMax(kind, ts) AS kind, argMax(message, ts) AS message,
                     argMax(source, ts) AS source, argMax(top_frame, ts) AS top_frame,
-                    count() AS n, uniqExact(session_id) AS sessions, ifNull(uniqExact(user_id), 0) AS users,
+                    count() AS n, uniqExact(session_id) AS sessions,
+                    uniqExact(ifNull(concat('u:', user_id), concat('s:', session_id))) AS users,
                     min(ts) AS first_seen, max(ts) AS last_seen, argMax(release, ts) AS last_release
              FROM events FINAL WHERE {} AND type = 'error'{extra}
-             GROUP BY fingerprint ORDER BY n DESC, last_seen DESC LIMIT 200",
+             GROUP BY fingerprint ORDER BY {} DESC, last_seen DESC LIMIT {}",
+            scope(app, f),
+            issues::order_column(q.sort),
+            q.limit
+        ))
+        .await?;
+    let mut rows: Vec<IssueRow> = rows
+        .into_iter()
+        .map(|r| {
+            issues::row(
+                r.fingerprint.unwrap_or_default(),
+                r.kind,
+                r.message,
+                r.source,
+                r.top_frame,
+                (r.n, r.sessions, r.users),
+                (r.first_seen, r.last_seen),
+                r.last_release,
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    let fps = rows
+        .iter()
+        .map(|r| quote(&r.fingerprint))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Over all time: the app (and environment) only, not the range.
+    let env = f
+        .env
+        .as_ref()
+        .map_or(String::new(), |e| format!(" AND env = {}", quote(e)));
+    #[derive(Deserialize)]
+    struct H {
+        fingerprint: String,
+        release: Option<String>,
+        first_seen: i64,
+        last_seen: i64,
+        n: u64,
+    }
+    let history: Vec<H> = s
+        .rows(format!(
+            "SELECT fingerprint, release, min(ts) AS first_seen, max(ts) AS last_seen, count() AS n
+             FROM events FINAL WHERE app = {}{env} AND type = 'error' AND fingerprint IN ({fps})
+             GROUP BY fingerprint, release",
+            quote(app)
+        ))
+        .await?;
+    #[derive(Deserialize)]
+    struct B {
+        fingerprint: String,
+        t: i64,
+        n: u64,
+    }
+    let i = q.interval_ms;
+    let buckets: Vec<B> = s
+        .rows(format!(
+            "SELECT fingerprint, intDiv(ts, {i}) * {i} AS t, count() AS n
+             FROM events FINAL WHERE {} AND type = 'error' AND fingerprint IN ({fps})
+             GROUP BY fingerprint, t",
             scope(app, f)
         ))
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| IssueRow {
-            fingerprint: r.fingerprint.unwrap_or_default(),
-            kind: r.kind,
-            message: r.message.unwrap_or_default(),
-            source: r.source.unwrap_or_default(),
-            top_frame: r.top_frame,
-            count: r.n,
-            sessions: r.sessions,
-            users: r.users,
-            first_seen: r.first_seen,
-            last_seen: r.last_seen,
-            last_release: r.last_release,
-            status: Default::default(),
-            regressed: false,
-            resolved_in_release: None,
-        })
-        .collect())
+    issues::complete(
+        &mut rows,
+        history
+            .into_iter()
+            .map(|h| ReleaseSeen {
+                fingerprint: h.fingerprint,
+                release: h.release,
+                first_seen: h.first_seen,
+                last_seen: h.last_seen,
+                count: h.n,
+            })
+            .collect(),
+        buckets
+            .into_iter()
+            .map(|b| BucketCount {
+                fingerprint: b.fingerprint,
+                t: b.t,
+                count: b.n,
+            })
+            .collect(),
+        q,
+    );
+    Ok(rows)
 }
 
 pub async fn issue(
     s: &ClickHouseStore,
     app: &str,
     fp: &str,
-    f: &Filters,
+    q: &IssuesQuery,
 ) -> Result<Option<IssueDetail>> {
-    let Some(row) = issues(s, app, f, Some(fp)).await?.into_iter().next() else {
+    let Some(row) = issues(s, app, q, Some(fp)).await?.into_iter().next() else {
         return Ok(None);
     };
+    let f = &q.filters;
     let base = format!(
         "FROM events FINAL WHERE {} AND type = 'error' AND fingerprint = {}",
         scope(app, f),
@@ -532,6 +635,70 @@ pub async fn issue(
     Ok(Some(session::issue_detail(
         row, &latest, browsers, sessions, events,
     )))
+}
+
+pub async fn actions(s: &ClickHouseStore, app: &str, q: &ActionsQuery) -> Result<Vec<ActionRow>> {
+    let (having, order) = match q.order {
+        ActionOrder::Count => ("", "n DESC, frustrated DESC"),
+        ActionOrder::Frustration => ("HAVING frustrated > 0", "frustrated DESC, n DESC"),
+        ActionOrder::FrustrationRate => (
+            "HAVING frustrated > 0",
+            "frustrated / n DESC, frustrated DESC",
+        ),
+    };
+    let kind =
+        |k: &str| format!("countIf(has(splitByChar(',', ifNull(frustration, '')), '{k}')) AS {k}");
+    #[derive(Deserialize)]
+    struct A {
+        route: String,
+        action_type: Option<String>,
+        name: Option<String>,
+        target: Option<String>,
+        n: u64,
+        sessions: u64,
+        frustrated: u64,
+        rage: u64,
+        dead: u64,
+        error: u64,
+        fx: Vec<String>,
+        ex: Vec<String>,
+    }
+    // 18.16 has no groupUniqArray(N): a bounded sample, made distinct by
+    // `ActionRow::examples`.
+    let n = fovea_query::EXAMPLE_POOL;
+    let rows: Vec<A> = s
+        .rows(format!(
+            "SELECT route, action_type, name, target, count() AS n, uniqExact(session_id) AS sessions,
+                    countIf(ifNull(frustration, '') != '') AS frustrated, {}, {}, {},
+                    groupArrayIf({n})(session_id, ifNull(frustration, '') != '') AS fx,
+                    groupArray({n})(session_id) AS ex
+             FROM events FINAL WHERE {} AND type = 'action'
+             GROUP BY route, action_type, name, target {having}
+             ORDER BY {order}, route, name LIMIT {}",
+            kind("rage"),
+            kind("dead"),
+            kind("error"),
+            scope(app, &q.filters),
+            q.limit
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|a| ActionRow {
+            route: a.route,
+            action_type: a.action_type.unwrap_or_default(),
+            name: a.name,
+            target: a.target,
+            count: a.n,
+            sessions: a.sessions,
+            frustrated: a.frustrated,
+            rage: a.rage,
+            dead: a.dead,
+            error: a.error,
+            frustration_rate: ActionRow::rate(a.frustrated, a.n),
+            example_sessions: ActionRow::examples(a.fx, a.ex),
+        })
+        .collect())
 }
 
 pub async fn resources(

@@ -125,6 +125,7 @@ impl Layout {
             self.replay(),
             super::sources::table(),
             super::issues::table(),
+            super::issues::frames_table(),
         ]
     }
 }

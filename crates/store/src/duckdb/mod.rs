@@ -20,11 +20,11 @@ use async_trait::async_trait;
 use duckdb::types::Value;
 use duckdb::{appender_params_from_iter, params, params_from_iter, Connection};
 use fovea_query::{
-    Bucket, Filters, IssueDetail, IssueRow, Point, ReplaySegmentInfo, ResourceRow, ResourcesQuery,
-    SessionDetail, SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup,
-    VitalsQuery, DAY_MS,
+    ActionRow, ActionsQuery, Bucket, Filters, IssueDetail, IssueRow, IssuesQuery, Point,
+    ReplaySegmentInfo, ResourceRow, ResourcesQuery, SessionDetail, SessionRow, SessionsQuery,
+    Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, DAY_MS,
 };
-use fovea_schema::{App, Event, IssueState, Metric, ReplaySegment};
+use fovea_schema::{App, Event, IssueState, Metric, ReplaySegment, StoredFrames};
 use tokio::sync::oneshot;
 
 use crate::batch::{dedupe, view_id};
@@ -523,6 +523,27 @@ impl ControlStore for DuckStore {
         let state = state.clone();
         self.write(move |c| issues::put(c, &state)).await
     }
+
+    async fn stored_frames(
+        &self,
+        app_id: &str,
+        release: &str,
+        stack_hash: &str,
+    ) -> Result<Option<StoredFrames>> {
+        let (app, release, hash) = (
+            app_id.to_string(),
+            release.to_string(),
+            stack_hash.to_string(),
+        );
+        self.read(move |c| issues::stored_frames(c, &app, &release, &hash))
+            .await
+    }
+
+    async fn put_stored_frames(&self, frames: &StoredFrames) -> Result<()> {
+        let frames = frames.clone();
+        self.write(move |c| issues::put_stored_frames(c, &frames))
+            .await
+    }
 }
 
 #[async_trait]
@@ -590,19 +611,19 @@ impl EventStore for DuckStore {
         .await
     }
 
-    async fn issues(&self, app_id: &str, f: &Filters) -> Result<Vec<IssueRow>> {
-        let (app, f) = (app_id.to_string(), f.clone());
-        self.read(move |c| read::issues(c, &app, &f, None)).await
+    async fn issues(&self, app_id: &str, q: &IssuesQuery) -> Result<Vec<IssueRow>> {
+        let (app, q) = (app_id.to_string(), q.clone());
+        self.read(move |c| read::issues(c, &app, &q, None)).await
     }
 
     async fn issue(
         &self,
         app_id: &str,
         fingerprint: &str,
-        f: &Filters,
+        q: &IssuesQuery,
     ) -> Result<Option<IssueDetail>> {
-        let (app, fp, f) = (app_id.to_string(), fingerprint.to_string(), f.clone());
-        self.read(move |c| read::issue(c, &app, &fp, &f)).await
+        let (app, fp, q) = (app_id.to_string(), fingerprint.to_string(), q.clone());
+        self.read(move |c| read::issue(c, &app, &fp, &q)).await
     }
 
     async fn resources(&self, app_id: &str, q: &ResourcesQuery) -> Result<Vec<ResourceRow>> {
@@ -610,6 +631,11 @@ impl EventStore for DuckStore {
         let exact = self.inner.exact_values;
         self.read(move |c| read::resources(c, &app, &q, exact))
             .await
+    }
+
+    async fn actions(&self, app_id: &str, q: &ActionsQuery) -> Result<Vec<ActionRow>> {
+        let (app, q) = (app_id.to_string(), q.clone());
+        self.read(move |c| read::actions(c, &app, &q)).await
     }
 
     async fn insert_replay(&self, segments: Vec<ReplaySegment>) -> Result<()> {

@@ -7,15 +7,20 @@ use std::collections::BTreeMap;
 use duckdb::types::Value;
 use duckdb::{params_from_iter, Connection};
 use fovea_query::{
-    crash_free, histogram_edges, Bucket, Filters, IssueDetail, IssueRow, KeyCount, MetricSummary,
-    Point, ResourceOrder, ResourceRow, ResourcesQuery, Series, SessionDetail, SessionRef,
-    SessionRow, SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+    crash_free, histogram_edges, ActionOrder, ActionRow, ActionsQuery, Bucket, Filters,
+    IssueDetail, IssueRow, IssuesQuery, KeyCount, MetricSummary, Point, ResourceOrder, ResourceRow,
+    ResourcesQuery, Series, SessionDetail, SessionRef, SessionRow, SessionsQuery, Summary,
+    TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, EXAMPLE_POOL,
 };
 use fovea_schema::{Event, Metric};
 
 use super::columns::{event_columns, event_from_row, select_list, view_columns, view_from_row};
 use super::rollup;
+use crate::issues::{self, BucketCount, ReleaseSeen};
 use crate::session;
+
+/// An error event that crashed its session: unhandled, from the page's code.
+const CRASHED: &str = "type = 'error' AND source = 'source' AND NOT coalesce(handled, false)";
 
 /// `app = ? AND ts >= ? AND ts < ? AND <dimension> = ?...` and its values.
 fn scope(app: &str, f: &Filters, alias: &str) -> (String, Vec<Value>) {
@@ -167,10 +172,7 @@ pub fn summary(
         |r| r.get(0),
     )?;
     let crashed: u64 = c.query_row(
-        &format!(
-            "SELECT count(DISTINCT session_id) FROM events WHERE {where_sql} \
-             AND type = 'error' AND source = 'source' AND NOT coalesce(handled, false)"
-        ),
+        &format!("SELECT count(DISTINCT session_id) FROM events WHERE {where_sql} AND {CRASHED}"),
         params_from_iter(values),
         |r| r.get(0),
     )?;
@@ -229,6 +231,7 @@ pub fn timeseries(
             "count(*)".into(),
             "AND type = 'action'".into(),
         ),
+        Series::CrashFree => return crash_free_series(c, &where_sql, values, i),
     };
     let sql = format!(
         "SELECT (ts // {i}) * {i} AS t, ({value})::DOUBLE, {count} FROM {table}
@@ -240,6 +243,34 @@ pub fn timeseries(
             t: r.get(0)?,
             value: r.get(1)?,
             count: r.get(2)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Per bucket: the share of the sessions seen (in views) without an
+/// unhandled error (in error events), and how many sessions were seen.
+fn crash_free_series(
+    c: &Connection,
+    where_sql: &str,
+    mut values: Vec<Value>,
+    i: i64,
+) -> duckdb::Result<Vec<Point>> {
+    values.extend(values.clone());
+    let sql = format!(
+        "WITH s AS (SELECT (ts // {i}) * {i} AS t, count(DISTINCT session_id) AS n
+                    FROM views WHERE {where_sql} GROUP BY t),
+              c AS (SELECT (ts // {i}) * {i} AS t, count(DISTINCT session_id) AS n
+                    FROM events WHERE {where_sql} AND {CRASHED} GROUP BY t)
+         SELECT s.t, s.n, coalesce(c.n, 0) FROM s LEFT JOIN c ON c.t = s.t ORDER BY s.t"
+    );
+    let mut st = c.prepare(&sql)?;
+    let rows = st.query_map(params_from_iter(values), |r| {
+        let sessions: u64 = r.get(1)?;
+        Ok(Point {
+            t: r.get(0)?,
+            value: crash_free(sessions, r.get(2)?),
+            count: sessions,
         })
     })?;
     rows.collect()
@@ -395,53 +426,104 @@ pub fn session(c: &Connection, app: &str, id: &str) -> duckdb::Result<Option<Ses
 pub fn issues(
     c: &Connection,
     app: &str,
-    f: &Filters,
+    q: &IssuesQuery,
     fingerprint: Option<&str>,
 ) -> duckdb::Result<Vec<IssueRow>> {
+    let f = &q.filters;
     let (where_sql, mut values) = scope(app, f, "");
     let mut extra = String::new();
     if let Some(fp) = fingerprint {
         extra.push_str(" AND fingerprint = ?");
         values.push(Value::Text(fp.into()));
     }
+    values.push(Value::UInt(q.limit));
     let sql = format!(
         "SELECT fingerprint, arg_max(kind, ts), arg_max(message, ts), arg_max(source, ts), arg_max(top_frame, ts),
-                count(*) AS n, count(DISTINCT session_id), count(DISTINCT user_id), min(ts), max(ts),
-                arg_max(release, ts)
+                count(*) AS n, count(DISTINCT session_id) AS sessions,
+                count(DISTINCT coalesce('u:' || user_id, 's:' || session_id)) AS users,
+                min(ts) AS first_seen, max(ts) AS last_seen, arg_max(release, ts)
          FROM events WHERE {where_sql} AND type = 'error'{extra}
-         GROUP BY fingerprint ORDER BY n DESC, max(ts) DESC LIMIT 200"
+         GROUP BY fingerprint ORDER BY {} DESC, last_seen DESC LIMIT ?",
+        issues::order_column(q.sort)
     );
     let mut st = c.prepare(&sql)?;
-    let rows = st.query_map(params_from_iter(values), |r| {
-        Ok(IssueRow {
-            fingerprint: r.get(0)?,
-            kind: r.get(1)?,
-            message: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-            source: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-            top_frame: r.get(4)?,
-            count: r.get(5)?,
-            sessions: r.get(6)?,
-            users: r.get(7)?,
-            first_seen: r.get(8)?,
-            last_seen: r.get(9)?,
-            last_release: r.get(10)?,
-            status: Default::default(),
-            regressed: false,
-            resolved_in_release: None,
-        })
-    })?;
-    rows.collect()
+    let mut rows = st
+        .query_map(params_from_iter(values), |r| {
+            Ok(issues::row(
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                (r.get(5)?, r.get(6)?, r.get(7)?),
+                (r.get(8)?, r.get(9)?),
+                r.get(10)?,
+            ))
+        })?
+        .collect::<duckdb::Result<Vec<_>>>()?;
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    // Over all time: the app (and environment) only, not the range.
+    let fps: Vec<Value> = rows
+        .iter()
+        .map(|r| Value::Text(r.fingerprint.clone()))
+        .collect();
+    let marks = vec!["?"; fps.len()].join(", ");
+    let mut values = vec![Value::Text(app.into())];
+    let mut env = String::new();
+    if let Some(e) = &f.env {
+        env.push_str(" AND env = ?");
+        values.push(Value::Text(e.clone()));
+    }
+    values.extend(fps.iter().cloned());
+    let mut st = c.prepare(&format!(
+        "SELECT fingerprint, release, min(ts), max(ts), count(*) FROM events
+         WHERE app = ?{env} AND type = 'error' AND fingerprint IN ({marks})
+         GROUP BY fingerprint, release"
+    ))?;
+    let history = st
+        .query_map(params_from_iter(values), |r| {
+            Ok(ReleaseSeen {
+                fingerprint: r.get(0)?,
+                release: r.get(1)?,
+                first_seen: r.get(2)?,
+                last_seen: r.get(3)?,
+                count: r.get(4)?,
+            })
+        })?
+        .collect::<duckdb::Result<Vec<_>>>()?;
+    let (where_sql, mut values) = scope(app, f, "");
+    values.extend(fps);
+    let i = q.interval_ms;
+    let mut st = c.prepare(&format!(
+        "SELECT fingerprint, (ts // {i}) * {i} AS t, count(*) FROM events
+         WHERE {where_sql} AND type = 'error' AND fingerprint IN ({marks})
+         GROUP BY fingerprint, t"
+    ))?;
+    let buckets = st
+        .query_map(params_from_iter(values), |r| {
+            Ok(BucketCount {
+                fingerprint: r.get(0)?,
+                t: r.get(1)?,
+                count: r.get(2)?,
+            })
+        })?
+        .collect::<duckdb::Result<Vec<_>>>()?;
+    issues::complete(&mut rows, history, buckets, q);
+    Ok(rows)
 }
 
 pub fn issue(
     c: &Connection,
     app: &str,
     fp: &str,
-    f: &Filters,
+    q: &IssuesQuery,
 ) -> duckdb::Result<Option<IssueDetail>> {
-    let Some(row) = issues(c, app, f, Some(fp))?.into_iter().next() else {
+    let Some(row) = issues(c, app, q, Some(fp))?.into_iter().next() else {
         return Ok(None);
     };
+    let f = &q.filters;
     let (where_sql, mut values) = scope(app, f, "");
     values.push(Value::Text(fp.into()));
     let base = format!("FROM events WHERE {where_sql} AND type = 'error' AND fingerprint = ?");
@@ -476,6 +558,73 @@ pub fn issue(
     Ok(Some(session::issue_detail(
         row, &latest, browsers, sessions, events,
     )))
+}
+
+pub fn actions(c: &Connection, app: &str, q: &ActionsQuery) -> duckdb::Result<Vec<ActionRow>> {
+    let (where_sql, mut values) = scope(app, &q.filters, "");
+    // Written out, not by alias: DuckDB binds an expression in ORDER BY
+    // to the table's columns.
+    const FRUSTRATED: &str = "count(*) FILTER (WHERE frustration <> '')";
+    let (having, order) = match q.order {
+        ActionOrder::Count => (String::new(), format!("count(*) DESC, {FRUSTRATED} DESC")),
+        ActionOrder::Frustration => (
+            format!("HAVING {FRUSTRATED} > 0"),
+            format!("{FRUSTRATED} DESC, count(*) DESC"),
+        ),
+        ActionOrder::FrustrationRate => (
+            format!("HAVING {FRUSTRATED} > 0"),
+            format!("{FRUSTRATED} / count(*) DESC, {FRUSTRATED} DESC"),
+        ),
+    };
+    let kind = |k: &str| {
+        format!("count(*) FILTER (WHERE list_contains(string_split(frustration, ','), '{k}'))")
+    };
+    values.push(Value::UInt(q.limit));
+    let sql = format!(
+        "SELECT route, action_type, name, target, count(*) AS n, count(DISTINCT session_id),
+                {FRUSTRATED}, {}, {}, {},
+                list_distinct(arg_max(session_id, ts, {EXAMPLE_POOL})
+                    FILTER (WHERE frustration <> '')),
+                list_distinct(arg_max(session_id, ts, {EXAMPLE_POOL}))
+         FROM events WHERE {where_sql} AND type = 'action'
+         GROUP BY route, action_type, name, target {having}
+         ORDER BY {order}, route, name LIMIT ?",
+        kind("rage"),
+        kind("dead"),
+        kind("error"),
+    );
+    let mut st = c.prepare(&sql)?;
+    let rows = st.query_map(params_from_iter(values), |r| {
+        let list = |i: usize| -> duckdb::Result<Vec<String>> {
+            Ok(match r.get::<_, Value>(i)? {
+                Value::List(items) => items
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        Value::Text(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            })
+        };
+        let count: u64 = r.get(4)?;
+        let frustrated: u64 = r.get(6)?;
+        Ok(ActionRow {
+            route: r.get(0)?,
+            action_type: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            name: r.get(2)?,
+            target: r.get(3)?,
+            count,
+            sessions: r.get(5)?,
+            frustrated,
+            rage: r.get(7)?,
+            dead: r.get(8)?,
+            error: r.get(9)?,
+            frustration_rate: ActionRow::rate(frustrated, count),
+            example_sessions: ActionRow::examples(list(10)?, list(11)?),
+        })
+    })?;
+    rows.collect()
 }
 
 pub fn resources(

@@ -45,6 +45,7 @@ pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
         super::replay::table(),
         super::sources::table(),
         super::issues::table(),
+        super::issues::frames_table(),
     ];
     let done: i64 = conn.query_row("SELECT count(*) FROM fovea_migrations", [], |r| r.get(0))?;
     for (i, sql) in migrations.iter().enumerate().skip(done as usize) {

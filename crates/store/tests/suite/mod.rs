@@ -4,13 +4,13 @@
 //! not installed).
 
 use fovea_query::{
-    Dimension, Filters, ResourceOrder, ResourcesQuery, Series, SessionsQuery, TimeseriesQuery,
-    VitalsQuery,
+    ActionOrder, ActionsQuery, Dimension, Filters, IssueSort, IssuesQuery, ResourceOrder,
+    ResourcesQuery, Series, SessionsQuery, TimeseriesQuery, VitalsQuery,
 };
 use fovea_schema::IssueStatus;
 use fovea_schema::{
     sha256_hex, ActionEvent, Context, ErrorEvent, Event, EventKind, Metric, ReplaySegment,
-    ResourceEvent, SourceFile, SourceFileInfo, SourceKind, ViewEvent,
+    ResourceEvent, SourceFile, SourceFileInfo, SourceKind, StoredFrames, ViewEvent,
 };
 use fovea_store::{App, IssueState, LoginSession, SourceKey, Store, User};
 use uuid::Uuid;
@@ -67,6 +67,16 @@ pub fn range() -> Filters {
     }
 }
 
+/// The issues of `filters`, most events first, in hourly trend buckets.
+pub fn issues_of(filters: Filters) -> IssuesQuery {
+    IssuesQuery {
+        filters,
+        sort: IssueSort::Events,
+        interval_ms: 3_600_000,
+        limit: 200,
+    }
+}
+
 pub fn lcp_of(detail: &fovea_query::SessionDetail) -> Vec<f64> {
     detail
         .events
@@ -115,7 +125,7 @@ pub async fn a_replayed_batch_is_stored_once(store: &dyn Store) {
         .unwrap();
     let detail = store.session("app", "s").await.unwrap().unwrap();
     assert_eq!(detail.events.len(), 3);
-    let issues = store.issues("app", &range()).await.unwrap();
+    let issues = store.issues("app", &issues_of(range())).await.unwrap();
     assert_eq!(issues.len(), 1);
     assert_eq!((issues[0].count, issues[0].sessions), (2, 1));
 }
@@ -323,7 +333,11 @@ pub async fn sessions_issues_resources_and_series(store: &dyn Store) {
         .unwrap();
     assert_eq!(user.len(), 0, "user_id is on the click only, not the view");
 
-    let issue = store.issue("app", "fp1", &range()).await.unwrap().unwrap();
+    let issue = store
+        .issue("app", "fp1", &issues_of(range()))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(issue.issue.message, "boom");
     assert!(issue.stack.unwrap().contains("at buy"));
     assert_eq!(issue.sessions[0].id, "s1");
@@ -333,7 +347,7 @@ pub async fn sessions_issues_resources_and_series(store: &dyn Store) {
         "the view and the click before the error"
     );
     assert!(store
-        .issue("app", "nope", &range())
+        .issue("app", "nope", &issues_of(range()))
         .await
         .unwrap()
         .is_none());
@@ -448,12 +462,12 @@ pub async fn hostile_strings_are_data(store: &dyn Store) {
         .insert(vec![view("s1", "v'1", T0, "/a'b", 1, 10.0), e])
         .await
         .unwrap();
-    let issues = store.issues("app", &range()).await.unwrap();
+    let issues = store.issues("app", &issues_of(range())).await.unwrap();
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0].message, nasty);
     assert_eq!(issues[0].fingerprint, "fp'\\");
     let detail = store
-        .issue("app", "fp'\\", &range())
+        .issue("app", "fp'\\", &issues_of(range()))
         .await
         .unwrap()
         .unwrap();
@@ -479,7 +493,7 @@ pub async fn hostile_strings_are_data(store: &dyn Store) {
         browser: Some(nasty.into()),
         ..range()
     };
-    assert_eq!(store.issues("app", &f).await.unwrap().len(), 1);
+    assert_eq!(store.issues("app", &issues_of(f)).await.unwrap().len(), 1);
     assert!(store
         .session("app", "s1' OR '1'='1")
         .await
@@ -1139,7 +1153,7 @@ pub async fn issue_states_round_trip_and_the_latest_wins(store: &dyn Store) {
         .insert(vec![error("s1", T0 - 1000, "boom", "fp9"), e])
         .await
         .unwrap();
-    let rows = store.issues("app", &range()).await.unwrap();
+    let rows = store.issues("app", &issues_of(range())).await.unwrap();
     assert_eq!(rows[0].last_release.as_deref(), Some("2.0"));
 }
 
@@ -1168,6 +1182,204 @@ pub async fn crash_free_sessions_count_only_unhandled_errors(store: &dyn Store) 
     );
     let empty = store.summary("nobody", &range()).await.unwrap();
     assert_eq!(empty.crash_free_sessions, 1.0);
+    // The trend: one hourly bucket holds every session.
+    let points = store
+        .timeseries(
+            "app",
+            &TimeseriesQuery {
+                series: Series::CrashFree,
+                interval_ms: 3_600_000,
+                filters: range(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(points.len(), 1);
+    assert_eq!((points[0].t, points[0].count), (T0, 4));
+    assert!((points[0].value - 0.75).abs() < 1e-9, "{}", points[0].value);
+}
+
+/// An issue's first and last occurrence and releases are all time, its
+/// counts and trend the range's; users count each session without a user
+/// id once; the list follows the asked order.
+pub async fn issues_have_history_trend_users_and_order(store: &dyn Store) {
+    let day = 86_400_000;
+    let mut old = error("s0", T0 - 10 * day, "boom", "fp1");
+    old.ctx.release = Some("1.0".into());
+    let mut a = error("s1", T0 - 1_800_000, "boom", "fp1");
+    a.ctx.user_id = Some("ann".into());
+    let mut b = error("s2", T0 - 1_700_000, "boom", "fp1");
+    b.ctx.user_id = Some("ann".into());
+    let c = error("s3", T0 + 60_000, "boom", "fp1");
+    let mut events = vec![old, a, b, c];
+    for e in &mut events[1..] {
+        e.ctx.release = Some("2.0".into());
+    }
+    // Another issue: fewer events, more users, seen later.
+    for (i, s) in ["s4", "s5"].iter().enumerate() {
+        let mut e = error(s, T0 + 600_000 + i as i64, "other", "fp2");
+        e.ctx.user_id = Some(format!("user{i}"));
+        events.push(e);
+    }
+    store.insert(events).await.unwrap();
+
+    let rows = store.issues("app", &issues_of(range())).await.unwrap();
+    let fps: Vec<&str> = rows.iter().map(|r| r.fingerprint.as_str()).collect();
+    assert_eq!(fps, ["fp1", "fp2"]);
+    let r = &rows[0];
+    assert_eq!(
+        (r.count, r.sessions, r.users),
+        (3, 3, 2),
+        "ann once, s3 as a user"
+    );
+    assert_eq!(r.first_seen, T0 - 10 * day);
+    assert_eq!(r.first_release.as_deref(), Some("1.0"));
+    assert_eq!(r.last_seen, T0 + 60_000);
+    assert_eq!(r.last_release.as_deref(), Some("2.0"));
+    let releases: Vec<(Option<&str>, u64)> = r
+        .releases
+        .iter()
+        .map(|x| (x.release.as_deref(), x.count))
+        .collect();
+    assert_eq!(releases, [(Some("1.0"), 1), (Some("2.0"), 3)]);
+    assert_eq!(r.trend.interval_ms, 3_600_000);
+    assert_eq!(r.trend.counts.iter().sum::<u64>(), 3, "the range's only");
+    let hour = |t: i64| ((t - r.trend.from) / r.trend.interval_ms) as usize;
+    assert_eq!(r.trend.counts[hour(T0 - 1_800_000)], 2);
+    assert_eq!(r.trend.counts[hour(T0 + 60_000)], 1);
+
+    let by = |sort| IssuesQuery {
+        sort,
+        ..issues_of(range())
+    };
+    let first = |rows: Vec<fovea_query::IssueRow>| rows[0].fingerprint.clone();
+    let users = store.issues("app", &by(IssueSort::Users)).await.unwrap();
+    assert_eq!(
+        users[0].users, users[1].users,
+        "2 and 2: the later one first"
+    );
+    assert_eq!(first(users), "fp2");
+    let last = store.issues("app", &by(IssueSort::LastSeen)).await.unwrap();
+    assert_eq!(first(last), "fp2");
+    let oldest = store
+        .issues("app", &by(IssueSort::FirstSeen))
+        .await
+        .unwrap();
+    assert_eq!(first(oldest), "fp2", "first seen most recently first");
+    let one = IssuesQuery {
+        limit: 1,
+        ..by(IssueSort::Sessions)
+    };
+    assert_eq!(store.issues("app", &one).await.unwrap().len(), 1);
+    let detail = store
+        .issue("app", "fp1", &issues_of(range()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(detail.issue.first_release.as_deref(), Some("1.0"));
+}
+
+/// A symbolication stored by the issue API reads back; a newer one of the
+/// same stack replaces it, other apps and releases do not see it.
+pub async fn stored_frames_round_trip(store: &dyn Store) {
+    let frames = |sources: &str, at: i64| StoredFrames {
+        app_id: "app".into(),
+        release: "1.0".into(),
+        stack_hash: "h'1".into(),
+        sources: sources.into(),
+        frames: r#"[{"function":"applyDiscount"}]"#.into(),
+        stored_at: at,
+    };
+    assert!(store
+        .stored_frames("app", "1.0", "h'1")
+        .await
+        .unwrap()
+        .is_none());
+    store.put_stored_frames(&frames("s1", 10)).await.unwrap();
+    store.put_stored_frames(&frames("s2", 20)).await.unwrap();
+    let got = store.stored_frames("app", "1.0", "h'1").await.unwrap();
+    assert_eq!(got, Some(frames("s2", 20)));
+    assert!(store
+        .stored_frames("app", "2.0", "h'1")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .stored_frames("other", "1.0", "h'1")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+/// Actions group by page and element with their frustrations; the orders
+/// put the most used, the most frustrated and the highest rate first.
+pub async fn actions_group_by_page_and_element_with_frustrations(store: &dyn Store) {
+    let click = |session: &str, t: i64, name: &str, frustration: &[&str]| Event {
+        event_id: Uuid::new_v4(),
+        ctx: ctx(session, "v1", T0 + t, "/cart"),
+        kind: EventKind::Action(ActionEvent {
+            action_type: "click".into(),
+            name: Some(name.into()),
+            target: Some(format!("button#{}", name.to_lowercase())),
+            frustration: frustration.iter().map(|f| f.to_string()).collect(),
+            ..ActionEvent::default()
+        }),
+    };
+    store
+        .insert(vec![
+            // "Buy": 4 clicks, one rage+error in s2, one dead in s3.
+            click("s1", 1, "Buy", &[]),
+            click("s1", 2, "Buy", &[]),
+            click("s2", 3, "Buy", &["rage", "error"]),
+            click("s3", 4, "Buy", &["dead"]),
+            // "Help": 1 click, dead: the highest rate.
+            click("s4", 5, "Help", &["dead"]),
+            // "Next": 2 calm clicks.
+            click("s5", 6, "Next", &[]),
+            click("s5", 7, "Next", &[]),
+        ])
+        .await
+        .unwrap();
+    let q = |order| ActionsQuery {
+        filters: range(),
+        order,
+        limit: 50,
+    };
+    let names = |rows: &[fovea_query::ActionRow]| -> Vec<String> {
+        rows.iter().map(|r| r.name.clone().unwrap()).collect()
+    };
+    let by_count = store.actions("app", &q(ActionOrder::Count)).await.unwrap();
+    assert_eq!(names(&by_count), ["Buy", "Next", "Help"]);
+    let buy = &by_count[0];
+    assert_eq!(
+        (buy.route.as_str(), buy.action_type.as_str()),
+        ("/cart", "click")
+    );
+    assert_eq!(buy.target.as_deref(), Some("button#buy"));
+    assert_eq!((buy.count, buy.sessions, buy.frustrated), (4, 3, 2));
+    assert_eq!((buy.rage, buy.dead, buy.error), (1, 1, 1));
+    assert!((buy.frustration_rate - 0.5).abs() < 1e-9);
+    let examples = &buy.example_sessions;
+    assert_eq!(examples.len(), 3, "{examples:?}");
+    let mut frustrated = examples[..2].to_vec();
+    frustrated.sort();
+    assert_eq!(frustrated, ["s2", "s3"], "frustrated first: {examples:?}");
+
+    let hot = store
+        .actions("app", &q(ActionOrder::Frustration))
+        .await
+        .unwrap();
+    assert_eq!(names(&hot), ["Buy", "Help"], "only frustrated ones");
+    let rate = store
+        .actions("app", &q(ActionOrder::FrustrationRate))
+        .await
+        .unwrap();
+    assert_eq!(names(&rate), ["Help", "Buy"]);
+    let one = ActionsQuery {
+        limit: 1,
+        ..q(ActionOrder::Count)
+    };
+    assert_eq!(store.actions("app", &one).await.unwrap().len(), 1);
 }
 
 /// Defines one `#[tokio::test]` per suite test for a backend: `$open` is an
@@ -1196,7 +1408,10 @@ macro_rules! store_suite {
             retention_deletes_old_replay_segments,
             source_files_are_found_by_url_or_debug_id_replaced_and_deleted,
             issue_states_round_trip_and_the_latest_wins,
-            crash_free_sessions_count_only_unhandled_errors
+            crash_free_sessions_count_only_unhandled_errors,
+            issues_have_history_trend_users_and_order,
+            stored_frames_round_trip,
+            actions_group_by_page_and_element_with_frustrations
         );
     };
     (@each $open:path; $($name:ident),*) => {
