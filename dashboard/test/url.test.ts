@@ -95,7 +95,7 @@ describe('filters and query strings', () => {
     expect(withParams('?a=1', { a: '' })).toBe('');
   });
   it('carries the time range and filters between pages but not page-specific state', () => {
-    expect(sharedParams('?range=7d&metric=inp&page=%2Fcart&user=bob')).toBe('?range=7d&page=%2Fcart');
+    expect(sharedParams('?range=7d&metric=inp&page=%2Fcart&has_errors=true&user=bob')).toBe('?range=7d&page=%2Fcart&user=bob');
   });
 });
 

@@ -39,7 +39,7 @@ pub struct Params {
     /// Time-series bucket in seconds, 60..86400.
     pub interval: Option<i64>,
     pub limit: Option<u32>,
-    /// Sessions of this user id.
+    /// The signed-in user id (every query).
     pub user: Option<String>,
     pub has_errors: Option<bool>,
     pub frustrated: Option<bool>,
@@ -65,6 +65,8 @@ pub struct Filters {
     pub browser: Option<String>,
     pub device: Option<String>,
     pub country: Option<String>,
+    /// The signed-in user id.
+    pub user: Option<String>,
 }
 
 impl Filters {
@@ -78,6 +80,7 @@ impl Filters {
             browser: None,
             device: None,
             country: None,
+            user: None,
         }
     }
 
@@ -90,6 +93,7 @@ impl Filters {
             ("browser", &self.browser),
             ("device", &self.device),
             ("country", &self.country),
+            ("user_id", &self.user),
         ]
         .into_iter()
         .filter_map(|(col, v)| v.as_deref().map(|v| (col, v)))
@@ -179,7 +183,6 @@ pub struct TimeseriesQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionsQuery {
     pub filters: Filters,
-    pub user: Option<String>,
     pub has_errors: bool,
     pub frustrated: bool,
     pub limit: u32,
@@ -268,6 +271,7 @@ impl Params {
             browser: clean(&self.browser),
             device: clean(&self.device),
             country: clean(&self.country),
+            user: clean(&self.user),
         })
     }
 
@@ -345,7 +349,6 @@ impl Params {
     pub fn sessions(&self, now: i64) -> Result<SessionsQuery, QueryError> {
         Ok(SessionsQuery {
             filters: self.filters(now)?,
-            user: self.user.clone().filter(|u| !u.is_empty()),
             has_errors: self.has_errors.unwrap_or(false),
             frustrated: self.frustrated.unwrap_or(false),
             limit: self.limit(50, 500)?,

@@ -56,7 +56,11 @@ pub const MAX_HOURS_PER_CALL: usize = 24;
 /// Whether a question can use the roll-ups: they keep env and release, not
 /// the other filter dimensions.
 pub fn serves(f: &Filters) -> bool {
-    f.page.is_none() && f.browser.is_none() && f.device.is_none() && f.country.is_none()
+    f.page.is_none()
+        && f.browser.is_none()
+        && f.device.is_none()
+        && f.country.is_none()
+        && f.user.is_none()
 }
 
 /// Counts and a sketch of one metric's values in one group.

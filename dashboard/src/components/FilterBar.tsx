@@ -70,7 +70,7 @@ export function FilterBar() {
           </select>
           <input
             aria-label="Value"
-            placeholder={key === 'page' ? '/checkout' : key === 'country' ? 'DE' : 'value'}
+            placeholder={key === 'page' ? '/checkout' : key === 'country' ? 'DE' : key === 'user' ? 'user id' : 'value'}
             list="filter-suggestions"
             value={value}
             onInput={(e) => setValue(e.currentTarget.value)}

@@ -132,7 +132,7 @@ export function resolveRange(range: TimeRange, now: number): { from: number; to:
 
 // ---- filters ---------------------------------------------------------------
 
-export const FILTER_KEYS = ['env', 'release', 'page', 'browser', 'device', 'country'] as const;
+export const FILTER_KEYS = ['env', 'release', 'page', 'browser', 'device', 'country', 'user'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 export type Filters = Partial<Record<FilterKey, string>>;
 
@@ -143,6 +143,7 @@ export const FILTER_LABEL: Readonly<Record<FilterKey, string>> = {
   browser: 'Browser',
   device: 'Device',
   country: 'Country',
+  user: 'User id',
 };
 
 export function parseFilters(params: URLSearchParams): Filters {

@@ -18,8 +18,8 @@ export function SessionsPage() {
   const hasErrors = params.get('has_errors') === 'true';
   const frustrated = params.get('frustrated') === 'true';
   const limit = Math.min(MAX, Math.max(PAGE, Number(params.get('limit')) || PAGE));
+  // `?user=` is one of the filters every request carries
   const sessions = useAppApi<{ sessions: SessionRow[] }>('sessions', {
-    user: user || null,
     has_errors: hasErrors ? 'true' : null,
     frustrated: frustrated ? 'true' : null,
     limit,

@@ -348,9 +348,6 @@ pub async fn sessions(
 ) -> Result<Vec<SessionRow>> {
     let f = &q.filters;
     let mut having = vec!["1".to_string()];
-    if let Some(user) = &q.user {
-        having.push(format!("user_id = {}", quote(user)));
-    }
     if q.has_errors {
         having.push("errors > 0".into());
     }
@@ -375,13 +372,16 @@ pub async fn sessions(
     }
     let rows: Vec<S> = s
         .rows(format!(
-            "SELECT session_id, start, greatest(last, e_last) AS end, user_id, views, actions, errors,
-                    frustrations, first_url, browser, os, device, country
+            "SELECT session_id, start, greatest(last, e_last) AS end, s_user AS user_id, views,
+                    actions, errors, frustrations, first_url, s_browser AS browser, s_os AS os,
+                    s_device AS device, s_country AS country
              FROM (
+                -- aliases that are not column names: ClickHouse would read an
+                -- alias named like a column in WHERE as the aggregate
                 SELECT session_id, min(ts) AS start, max(ts) AS last, count() AS views,
-                       argMin(url, ts) AS first_url, max(user_id) AS user_id,
-                       argMin(browser, ts) AS browser, argMin(os, ts) AS os,
-                       argMin(device, ts) AS device, argMin(country, ts) AS country
+                       argMin(url, ts) AS first_url, max(user_id) AS s_user,
+                       argMin(browser, ts) AS s_browser, argMin(os, ts) AS s_os,
+                       argMin(device, ts) AS s_device, argMin(country, ts) AS s_country
                 FROM views FINAL WHERE {views_scope} GROUP BY session_id
              ) ANY LEFT JOIN (
                 SELECT session_id, max(ts) AS e_last,

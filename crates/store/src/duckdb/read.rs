@@ -378,10 +378,6 @@ pub fn sessions(c: &Connection, app: &str, q: &SessionsQuery) -> duckdb::Result<
         Value::BigInt(q.filters.to),
     ]);
     let mut having = vec!["TRUE".to_string()];
-    if let Some(user) = &q.user {
-        having.push("v.user_id = ?".into());
-        values.push(Value::Text(user.clone()));
-    }
     if q.has_errors {
         having.push("coalesce(e.errors, 0) > 0".into());
     }

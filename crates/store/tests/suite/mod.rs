@@ -295,7 +295,6 @@ pub async fn sessions_issues_resources_and_series(store: &dyn Store) {
         .unwrap();
     let all = SessionsQuery {
         filters: range(),
-        user: None,
         has_errors: false,
         frustrated: false,
         limit: 50,
@@ -325,13 +324,49 @@ pub async fn sessions_issues_resources_and_series(store: &dyn Store) {
         .sessions(
             "app",
             &SessionsQuery {
-                user: Some("u1".into()),
+                filters: Filters {
+                    user: Some("u1".into()),
+                    ..range()
+                },
                 ..all.clone()
             },
         )
         .await
         .unwrap();
     assert_eq!(user.len(), 0, "user_id is on the click only, not the view");
+    // Regression: ClickHouse read an alias named like a filtered column
+    // (`max(user_id) AS user_id`, the query above) as the aggregate in
+    // WHERE; the browser filter has the same shape.
+    let chrome = store
+        .sessions(
+            "app",
+            &SessionsQuery {
+                filters: Filters {
+                    browser: Some("Chrome".into()),
+                    ..range()
+                },
+                ..all.clone()
+            },
+        )
+        .await
+        .unwrap();
+    let ids: Vec<&str> = chrome.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["s2", "s1"], "both views were in Chrome (even timestamps)");
+    // The user filter applies to every question: the user's click is an action.
+    let actions = |user: &str| ActionsQuery {
+        filters: Filters {
+            user: Some(user.into()),
+            ..range()
+        },
+        order: ActionOrder::Count,
+        limit: 50,
+    };
+    assert_eq!(store.actions("app", &actions("u1")).await.unwrap().len(), 1);
+    assert!(store
+        .actions("app", &actions("u2"))
+        .await
+        .unwrap()
+        .is_empty());
 
     let issue = store
         .issue("app", "fp1", &issues_of(range()))
@@ -532,7 +567,6 @@ pub async fn versions_and_copies_across_batches_count_once(store: &dyn Store) {
             "app",
             &SessionsQuery {
                 filters: range(),
-                user: None,
                 has_errors: false,
                 frustrated: false,
                 limit: 10,
@@ -934,7 +968,6 @@ pub async fn replay_segments_round_trip_and_a_retry_replaces_the_segment(store: 
             "app",
             &SessionsQuery {
                 filters: range(),
-                user: None,
                 has_errors: false,
                 frustrated: false,
                 limit: 10,
