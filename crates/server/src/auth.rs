@@ -94,14 +94,25 @@ fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     .expect("cookie is ASCII")
 }
 
+/// Longer user names are refused before anything else is done.
+const MAX_USERNAME: usize = 64;
+
 pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<Login>,
 ) -> Result<Response, ApiError> {
-    let key = req.username.to_lowercase();
+    if req.username.is_empty() || req.username.len() > MAX_USERNAME {
+        return Err(ApiError::BadRequest(format!(
+            "the user name must be 1 to {MAX_USERNAME} bytes"
+        )));
+    }
+    // Taken before the password check, so that concurrent attempts cannot
+    // pass the limit, and given back on success. Keyed by the exact name:
+    // attempts as `ADMIN` (no such user) do not lock out `admin`.
+    let key = req.username.as_str();
     state
         .login_limiter
-        .peek(&key, 1.0)
+        .take(key, 1.0)
         .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     let user = state.store.user(&req.username).await?;
     let ok = match user {
@@ -109,10 +120,10 @@ pub async fn login(
         None => false,
     };
     if !ok {
-        let _ = state.login_limiter.take(&key, 1.0);
         tracing::info!(username = %req.username, "login failed");
         return Err(ApiError::Unauthorized);
     }
+    state.login_limiter.give_back(key, 1.0);
     let token = random_token(32);
     state
         .store

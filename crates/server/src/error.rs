@@ -69,7 +69,16 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(error = %self, status = status.as_u16(), "api request refused");
         }
-        let mut res = error_body(status, code, &self.to_string());
+        // A database's error text is for the log: it can name tables,
+        // queries and hosts.
+        let message = match &self {
+            ApiError::Store(e) if e.is_retryable() => {
+                "the store is unavailable; try again shortly".to_string()
+            }
+            ApiError::Store(_) => "the store failed; the server log has the details".to_string(),
+            other => other.to_string(),
+        };
+        let mut res = error_body(status, code, &message);
         if let ApiError::TooManyRequests { retry_after_secs } = self {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, retry_after_secs.into());
@@ -106,4 +115,46 @@ impl IntoResponse for IntakeReply {
 
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such API route".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::to_bytes;
+
+    async fn body_of(e: ApiError) -> (StatusCode, String) {
+        let res = e.into_response();
+        let status = res.status();
+        let bytes = to_bytes(res.into_body(), 1 << 16).await.expect("body");
+        (status, String::from_utf8(bytes.to_vec()).expect("utf-8"))
+    }
+
+    #[tokio::test]
+    async fn database_error_texts_stay_in_the_log() {
+        let secret =
+            "Code: 60. DB::Exception: Table fovea_prod.events doesn't exist on ch-3.internal";
+        for (e, status) in [
+            (
+                StoreError::Rejected(secret.into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            (
+                StoreError::Unavailable(secret.into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+        ] {
+            let (got, body) = body_of(ApiError::from(e)).await;
+            assert_eq!(got, status);
+            assert!(
+                !body.contains("fovea_prod") && !body.contains("ch-3"),
+                "{body}"
+            );
+            assert!(body.contains("\"error\":\"store_"), "{body}");
+        }
+        let (_, body) = body_of(ApiError::BadRequest("from must be before to".into())).await;
+        assert!(
+            body.contains("from must be before to"),
+            "client errors keep their message"
+        );
+    }
 }

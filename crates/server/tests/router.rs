@@ -858,6 +858,54 @@ async fn repeated_failed_logins_are_rate_limited() {
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }
 
+fn login(username: &str, password: &str) -> Request<Body> {
+    Request::post("/api/v1/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"username": username, "password": password}).to_string(),
+        ))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_wrong_passwords_get_five_checks_and_do_not_lock_out_others() {
+    let s = server().await;
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let app = s.app();
+            tokio::spawn(
+                async move { app.oneshot(login("admin", "guess")).await.unwrap().status() },
+            )
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let count = |c: StatusCode| statuses.iter().filter(|s| **s == c).count();
+    assert_eq!(count(StatusCode::UNAUTHORIZED), 5, "{statuses:?}");
+    assert_eq!(count(StatusCode::TOO_MANY_REQUESTS), 45);
+    // Another spelling is another name: ADMIN's failures do not lock out admin.
+    let s = server().await;
+    for _ in 0..6 {
+        s.send(login("ADMIN", "guess")).await;
+    }
+    assert_eq!(
+        s.send(login("admin", PASSWORD)).await.0,
+        StatusCode::NO_CONTENT
+    );
+    // A successful login does not use up the limit.
+    for _ in 0..6 {
+        assert_eq!(
+            s.send(login("admin", PASSWORD)).await.0,
+            StatusCode::NO_CONTENT
+        );
+    }
+    // Over-long names are refused before anything else.
+    let long = "a".repeat(65);
+    assert_eq!(s.send(login(&long, "x")).await.0, StatusCode::BAD_REQUEST);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apps_are_created_listed_and_patched() {
     let s = server().await;

@@ -351,7 +351,11 @@ pub async fn sessions_issues_resources_and_series(store: &dyn Store) {
         .await
         .unwrap();
     let ids: Vec<&str> = chrome.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, ["s2", "s1"], "both views were in Chrome (even timestamps)");
+    assert_eq!(
+        ids,
+        ["s2", "s1"],
+        "both views were in Chrome (even timestamps)"
+    );
     // The user filter applies to every question: the user's click is an action.
     let actions = |user: &str| ActionsQuery {
         filters: Filters {
