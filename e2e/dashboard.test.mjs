@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { CHROME_UA, createApp, launchBrowser, poll, startDemo, startFovea } from './harness.mjs';
+import { CHROME_UA, createApp, launchBrowser, login, poll, postKnownSession, startDemo, startFovea } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(here, 'artifacts');
@@ -84,13 +84,6 @@ async function newPage(context) {
   return { page, log };
 }
 
-async function login(page, next = '/') {
-  await page.goto(`${fovea.url}/login?next=${encodeURIComponent(next)}`);
-  await page.fill('input[name=username]', 'admin');
-  await page.fill('input[name=password]', fovea.password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
-}
-
 async function shot(page, name) {
   await page.waitForTimeout(250); // charts size themselves on the next frame
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -110,33 +103,6 @@ function windowOf(params) {
   return `from=${params.get('from')}&to=${params.get('to')}`;
 }
 
-/** Sends one session through the intake: a view, two clicks, a failing fetch, a long task and an error. */
-async function postKnownSession() {
-  const now = Date.now();
-  const viewId = randomUUID();
-  const ev = (type, dt, fields) => ({ type, event_id: randomUUID(), view_id: viewId, ts: now - 10_000 + dt, url: 'http://shop.test/cart', route: '/cart', ...fields });
-  const res = await fetch(`${fovea.url}/api/v1/intake?key=${encodeURIComponent(app.ingest_key)}`, {
-    method: 'POST',
-    // a browser's user agent: the intake drops bots, and node's fetch looks like one
-    headers: { 'content-type': 'application/json', 'user-agent': CHROME_UA },
-    body: JSON.stringify({
-      sdk: { name: 'e2e', version: '1' },
-      session: { id: randomUUID(), user_id: 'known-user' },
-      context: { env: 'e2e', release: 'e2e-1' },
-      sent_at: now,
-      events: [
-        ev('view', 0, { version: 3, loading_type: 'initial_load', ttfb: 300, fcp: 1200, lcp: 3100, cls: 0.12, inp: 240, load: 3300, time_spent: 9000, lcp_element: 'img.hero' }),
-        ev('resource', 200, { resource_url: 'http://shop.test/api/cart', kind: 'fetch', method: 'GET', status: 500, duration: 420 }),
-        ev('long_task', 1500, { duration: 180, blocking_duration: 130, kind: 'long_task' }),
-        ev('action', 4000, { action_type: 'click', name: 'Checkout', target: 'button#checkout' }),
-        ev('action', 4500, { action_type: 'click', name: 'Checkout', target: 'button#checkout', frustration: ['rage'] }),
-        ev('error', 5000, { source: 'source', kind: 'TypeError', message: 'cart.total is undefined', stack: 'TypeError: cart.total is undefined\n    at checkout (http://shop.test/app.js:10:5)', handled: false }),
-      ],
-    }),
-  });
-  assert.equal(res.status, 202, await res.text());
-}
-
 before(async () => {
   fovea = await startFovea();
   cleanups.push(() => fovea.stop());
@@ -145,7 +111,7 @@ before(async () => {
   demo = await startDemo(fovea, app, { sessions: 6 });
   cleanups.push(() => demo.stop());
   // and one known session, so an issue with breadcrumbs exists whatever journeys the demo drew
-  await postKnownSession();
+  await postKnownSession(fovea, app);
   browser = await launchBrowser();
   cleanups.push(() => browser.close());
   // demo traffic has been written when the overview has views, vitals, errors and sessions
@@ -219,7 +185,7 @@ describe('dashboard', () => {
   test('vitals explorer: percentile, grouping, distribution and slow views', async () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     const { page, log } = await newPage(context);
-    await login(page);
+    await login(page, fovea);
     const params = await openAndCapture(page, `${fovea.url}/apps/${app.id}/vitals?metric=lcp&p=90&by=browser`, '/histogram');
     const w = windowOf(params);
     const total = (await api(`/apps/${app.id}/vitals?metric=lcp&p=90&by=none&${w}`)).groups[0];
@@ -296,7 +262,7 @@ describe('dashboard', () => {
   test('errors: issues match the API, an issue leads to its session timeline', async () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     const { page, log } = await newPage(context);
-    await login(page);
+    await login(page, fovea);
     const params = await openAndCapture(page, `${fovea.url}/apps/${app.id}/errors`, '/issues');
     const issues = (await api(`/apps/${app.id}/issues?${windowOf(params)}`)).issues;
     assert.ok(issues.length > 0, 'demo traffic has errors');
@@ -355,7 +321,7 @@ describe('dashboard', () => {
   test('sessions, resources and actions lists match the API', async () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     const { page, log } = await newPage(context);
-    await login(page);
+    await login(page, fovea);
     let params = await openAndCapture(page, `${fovea.url}/apps/${app.id}/sessions`, '/sessions');
     const sessions = (await api(`/apps/${app.id}/sessions?limit=50&${windowOf(params)}`)).sessions;
     await page.waitForSelector('[data-testid=sessions] tbody tr');
@@ -399,7 +365,7 @@ describe('dashboard', () => {
   test('settings save through PATCH, new apps through POST, both with the CSRF header', async () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     const { page, log } = await newPage(context);
-    await login(page);
+    await login(page, fovea);
     await page.goto(`${fovea.url}/apps/${app.id}/settings`);
     await page.waitForSelector('[data-testid=settings-form]');
     assert.equal((await page.textContent('[data-testid=ingest-key]')).trim(), app.ingest_key);
@@ -446,7 +412,7 @@ describe('dashboard', () => {
   test('phone width: every section is reachable and nothing overflows', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const { page, log } = await newPage(context);
-    await login(page, `/apps/${app.id}`);
+    await login(page, fovea, `/apps/${app.id}`);
     await page.waitForSelector('[data-testid=card-lcp] .vital');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `page is ${overflow}px wider than the screen`);
@@ -464,7 +430,7 @@ describe('dashboard', () => {
   test('logout ends the session', async () => {
     const context = await browser.newContext();
     const { page } = await newPage(context);
-    await login(page, `/apps/${app.id}`);
+    await login(page, fovea, `/apps/${app.id}`);
     await page.click('[data-testid=logout]');
     await page.waitForURL(/\/login/);
     const status = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
@@ -579,7 +545,7 @@ describe('injection', () => {
 
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     const { page, log } = await newPage(context);
-    await login(page);
+    await login(page, fovea);
     const visits = [
       [`/apps/${app.id}/errors`, '[data-testid=issues] tbody tr'],
       [`/apps/${app.id}/errors/${encodeURIComponent(issue.fingerprint)}`, '[data-testid=issue-message]'],

@@ -1,5 +1,5 @@
 // End-to-end harness: the real `fovea` binary, the demo site and headless
-// Chromium, for node:test suites (sdk.test.mjs, dashboard*.test.mjs).
+// Chromium, for node:test suites (sdk.test.mjs, dashboard*.test.mjs, a11y.test.mjs).
 //
 //   const fovea = await startFovea();              // fovea serve on a free port, temp data dir
 //   const app = await createApp(fovea, 'shop', [demoOrigin]);
@@ -14,7 +14,7 @@
 // ClickHouse (Debian's clickhouse-server, started once as a child process on
 // free ports, one database per server) instead of DuckDB.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -268,4 +268,45 @@ export async function leave(page, context) {
   await page.goto('about:blank');
   await sleep(500);
   await context.close();
+}
+
+/** Signs in to the dashboard of `fovea` as admin and waits to leave the login page for `next`. */
+export async function login(page, fovea, next = '/') {
+  await page.goto(`${fovea.url}/login?next=${encodeURIComponent(next)}`);
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', fovea.password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+}
+
+/**
+ * Sends one session through the intake: a view, two clicks (the second a
+ * rage click), a failing fetch, a long task and an unhandled error.
+ * Resolves to { sessionId, viewId }.
+ */
+export async function postKnownSession(fovea, app) {
+  const now = Date.now();
+  const sessionId = randomUUID();
+  const viewId = randomUUID();
+  const ev = (type, dt, fields) => ({ type, event_id: randomUUID(), view_id: viewId, ts: now - 10_000 + dt, url: 'http://shop.test/cart', route: '/cart', ...fields });
+  const res = await fetch(`${fovea.url}/api/v1/intake?key=${encodeURIComponent(app.ingest_key)}`, {
+    method: 'POST',
+    // a browser's user agent: the intake drops bots, and node's fetch looks like one
+    headers: { 'content-type': 'application/json', 'user-agent': CHROME_UA },
+    body: JSON.stringify({
+      sdk: { name: 'e2e', version: '1' },
+      session: { id: sessionId, user_id: 'known-user' },
+      context: { env: 'e2e', release: 'e2e-1' },
+      sent_at: now,
+      events: [
+        ev('view', 0, { version: 3, loading_type: 'initial_load', ttfb: 300, fcp: 1200, lcp: 3100, cls: 0.12, inp: 240, load: 3300, time_spent: 9000, lcp_element: 'img.hero' }),
+        ev('resource', 200, { resource_url: 'http://shop.test/api/cart', kind: 'fetch', method: 'GET', status: 500, duration: 420 }),
+        ev('long_task', 1500, { duration: 180, blocking_duration: 130, kind: 'long_task' }),
+        ev('action', 4000, { action_type: 'click', name: 'Checkout', target: 'button#checkout' }),
+        ev('action', 4500, { action_type: 'click', name: 'Checkout', target: 'button#checkout', frustration: ['rage'] }),
+        ev('error', 5000, { source: 'source', kind: 'TypeError', message: 'cart.total is undefined', stack: 'TypeError: cart.total is undefined\n    at checkout (http://shop.test/app.js:10:5)', handled: false }),
+      ],
+    }),
+  });
+  if (res.status !== 202) throw new Error(`intake answered ${res.status}: ${await res.text()}`);
+  return { sessionId, viewId };
 }

@@ -92,6 +92,11 @@ describe('replayer', () => {
     expect(iframe.getAttribute('sandbox')).toBe('allow-same-origin');
   });
 
+  it('names its iframe, for screen readers', () => {
+    const { iframe } = mount();
+    expect(iframe.title).toBe('Recorded page');
+  });
+
   it('rebuilds a recorded <script> as inert <noscript>', async () => {
     const { iframe } = mount();
     replayer?.pause(0);

@@ -1,9 +1,10 @@
 import uPlot from 'uplot';
-import { COLORS, FONT, useUplot } from './useUplot';
+import { chartColors, FONT, useUplot } from './useUplot';
 import { tooltip } from './tooltip';
 import type { Bucket } from '../lib/types';
 import { bucketRating, type Metric } from '../lib/thresholds';
 import { formatCount, formatMetric } from '../lib/format';
+import { bucketLabel, histogramSummary } from '../lib/chartText';
 
 /**
  * The distribution of a vital: one bar per bucket, coloured by the rating of
@@ -22,8 +23,7 @@ export function HistogramChart(props: { metric: Metric; buckets: Bucket[]; heigh
   }
   const label = (i: number) => {
     const b = buckets[i];
-    if (b == null) return '';
-    return b.hi == null ? `≥ ${formatMetric(metric, b.lo)}` : `${formatMetric(metric, b.lo)}–${formatMetric(metric, b.hi)}`;
+    return b == null ? '' : bucketLabel(metric, b);
   };
   const key = `${metric}|${buckets.map((b) => `${b.lo}:${b.count}`).join(',')}`;
   const bars = uPlot.paths.bars!({ size: [0.86, 64], align: 0 });
@@ -37,56 +37,59 @@ export function HistogramChart(props: { metric: Metric; buckets: Bucket[]; heigh
     value: (_u, v) => (v == null ? '' : formatCount(v)),
   });
   const ref = useUplot(
-    (width): uPlot.Options => ({
-      width,
-      height: props.height ?? 220,
-      cursor: { drag: { x: false, y: false }, points: { show: false } },
-      legend: { show: false },
-      plugins: [
-        tooltip(
-          (_u, i) => label(i),
-          (_u, i) => {
-            const b = buckets[i];
-            if (b == null) return [];
-            const r = bucketRating(metric, b.lo, b.hi);
-            const color = r === 'good' ? COLORS.good : r === 'ni' ? COLORS.ni : COLORS.poor;
-            return [{ label: 'Views', value: formatCount(b.count), color }];
+    (width): uPlot.Options => {
+      const colors = chartColors();
+      return {
+        width,
+        height: props.height ?? 220,
+        cursor: { drag: { x: false, y: false }, points: { show: false } },
+        legend: { show: false },
+        plugins: [
+          tooltip(
+            (_u, i) => label(i),
+            (_u, i) => {
+              const b = buckets[i];
+              if (b == null) return [];
+              const r = bucketRating(metric, b.lo, b.hi);
+              const color = r === 'good' ? colors.good : r === 'ni' ? colors.ni : colors.poor;
+              return [{ label: 'Views', value: formatCount(b.count), color }];
+            },
+          ),
+        ],
+        scales: { x: { time: false, range: [-0.5, buckets.length - 0.5] }, y: { range: (_u, _a, max) => [0, Math.max(1, (max ?? 1) * 1.1)] } },
+        axes: [
+          {
+            stroke: colors.axis,
+            font: FONT,
+            grid: { show: false },
+            ticks: { show: false },
+            space: 48,
+            incrs: [1, 2, 4, 5, 10, 20],
+            values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? formatMetric(metric, buckets[i]?.lo) : '')),
           },
-        ),
-      ],
-      scales: { x: { time: false, range: [-0.5, buckets.length - 0.5] }, y: { range: (_u, _a, max) => [0, Math.max(1, (max ?? 1) * 1.1)] } },
-      axes: [
-        {
-          stroke: COLORS.axis,
-          font: FONT,
-          grid: { show: false },
-          ticks: { show: false },
-          space: 48,
-          incrs: [1, 2, 4, 5, 10, 20],
-          values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? formatMetric(metric, buckets[i]?.lo) : '')),
-        },
-        {
-          stroke: COLORS.axis,
-          font: FONT,
-          size: 56,
-          grid: { stroke: COLORS.grid, width: 1 },
-          ticks: { show: false },
-          values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatCount(v) : '')),
-        },
-      ],
-      series: [
-        { label: 'Range', value: (_u, i) => (i == null ? '' : label(i)) },
-        mk('Good', COLORS.goodFill, COLORS.good),
-        mk('Needs improvement', COLORS.niFill, COLORS.ni),
-        mk('Poor', COLORS.poorFill, COLORS.poor),
-      ],
-    }),
+          {
+            stroke: colors.axis,
+            font: FONT,
+            size: 56,
+            grid: { stroke: colors.grid, width: 1 },
+            ticks: { show: false },
+            values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatCount(v) : '')),
+          },
+        ],
+        series: [
+          { label: 'Range', value: (_u, i) => (i == null ? '' : label(i)) },
+          mk('Good', colors.goodFill, colors.good),
+          mk('Needs improvement', colors.niFill, colors.ni),
+          mk('Poor', colors.poorFill, colors.poor),
+        ],
+      };
+    },
     [xs, series.good, series.ni, series.poor],
     key,
   );
   return (
     <div>
-      <div class="chart" ref={ref} role="img" aria-label={`Distribution of ${metric}`} />
+      <div class="chart" ref={ref} role="img" aria-label={histogramSummary(metric, buckets)} />
       <div class="rating-legend chart-legend">
         <span class="legend">
           <i class="dot good" />

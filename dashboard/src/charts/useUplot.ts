@@ -1,11 +1,15 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { readChartColors, type ChartColors } from '../lib/color';
+import type { Rating } from '../lib/thresholds';
+import { useTheme } from '../lib/theme';
 
 /**
  * Mounts a uPlot chart into the returned ref, sized to the element's width and
- * re-created when `key` changes. uPlot styles through the CSSOM, which the
- * server's CSP (`style-src 'self'`) allows.
+ * re-created when `key` or the theme changes (uPlot paints with the colours
+ * `make` reads, so a new theme needs a new chart). uPlot styles through the
+ * CSSOM, which the server's CSP (`style-src 'self'`) allows.
  */
 export function useUplot(
   make: (width: number) => uPlot.Options,
@@ -14,6 +18,7 @@ export function useUplot(
 ) {
   const ref = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const { theme } = useTheme();
   useEffect(() => {
     const el = ref.current;
     if (el == null) return;
@@ -32,22 +37,17 @@ export function useUplot(
     };
     // `make` and `data` are described by `key`.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key]);
+  }, [key, theme]);
   return ref;
 }
 
-export const COLORS = {
-  line: '#2f5bd3',
-  lineFill: 'rgba(47, 91, 211, 0.10)',
-  barFill: 'rgba(47, 91, 211, 0.55)',
-  grid: '#eceff3',
-  axis: '#6b7280',
-  good: '#0a8f5a',
-  ni: '#d97a00',
-  poor: '#d93b30',
-  goodFill: 'rgba(10, 143, 90, 0.75)',
-  niFill: 'rgba(217, 122, 0, 0.75)',
-  poorFill: 'rgba(217, 59, 48, 0.75)',
-} as const;
+/** The current theme's chart colours (styles.css, `--chart-*`); read when a chart is built. */
+export function chartColors(): ChartColors {
+  const style = getComputedStyle(document.documentElement);
+  return readChartColors((name) => style.getPropertyValue(name));
+}
+
+/** What a sparkline is coloured by: the plain line, or a rating. */
+export type Tone = 'line' | Rating;
 
 export const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';

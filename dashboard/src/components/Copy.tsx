@@ -25,7 +25,8 @@ export function CodeBlock(props: { code: string; label: string }) {
         <span>{props.label}</span>
         <CopyButton text={props.code} />
       </div>
-      <pre>
+      {/* focusable: a long line scrolls, and the keyboard must reach it */}
+      <pre tabIndex={0}>
         <code>{props.code}</code>
       </pre>
     </div>

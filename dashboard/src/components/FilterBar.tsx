@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { navigate } from '../lib/router';
 import { usePage } from '../lib/context';
+import { usePopover } from '../lib/popover';
 import { useApi } from '../lib/useApi';
 import { FILTER_KEYS, FILTER_LABEL, apiQuery, withParams, type FilterKey } from '../lib/url';
 import type { VitalsAnswer } from '../lib/types';
@@ -17,7 +18,8 @@ const SUGGESTABLE: Partial<Record<FilterKey, string>> = {
 
 export function FilterBar() {
   const { filters, loc, range, window, app } = usePage();
-  const [adding, setAdding] = useState(false);
+  const form = usePopover<HTMLButtonElement, HTMLFormElement>();
+  const adding = form.open;
   const [key, setKey] = useState<FilterKey>('page');
   const [value, setValue] = useState('');
   const by = SUGGESTABLE[key];
@@ -30,7 +32,7 @@ export function FilterBar() {
     e.preventDefault();
     if (value.trim() === '') return;
     set({ [key]: value.trim() });
-    setAdding(false);
+    form.close();
     setValue('');
   };
   return (
@@ -50,7 +52,7 @@ export function FilterBar() {
         </span>
       ))}
       {!adding && (
-        <button type="button" class="btn small ghost" onClick={() => setAdding(true)}>
+        <button type="button" class="btn small ghost" ref={form.opener} onClick={form.show}>
           + Filter
         </button>
       )}
@@ -60,7 +62,7 @@ export function FilterBar() {
         </button>
       )}
       {adding && (
-        <form class="filter-form" onSubmit={submit}>
+        <form class="filter-form" ref={form.panel} onSubmit={submit} aria-label="Add a filter">
           <select aria-label="Filter by" value={key} onChange={(e) => setKey(e.currentTarget.value as FilterKey)}>
             {FILTER_KEYS.map((k) => (
               <option key={k} value={k}>
@@ -74,7 +76,7 @@ export function FilterBar() {
             list="filter-suggestions"
             value={value}
             onInput={(e) => setValue(e.currentTarget.value)}
-            autoFocus
+            data-autofocus
           />
           <datalist id="filter-suggestions">
             {(suggestions.data?.groups ?? []).map((g) =>
@@ -84,7 +86,7 @@ export function FilterBar() {
           <button type="submit" class="btn small primary">
             Apply
           </button>
-          <button type="button" class="btn small" onClick={() => setAdding(false)}>
+          <button type="button" class="btn small" onClick={form.close}>
             Cancel
           </button>
         </form>

@@ -5,6 +5,7 @@ import { FilterBar } from './FilterBar';
 import { usePage } from '../lib/context';
 import { api } from '../lib/api';
 import { navigate } from '../lib/router';
+import { parseThemePref, setThemePref, THEME_LABEL, THEME_PREFS, useTheme } from '../lib/theme';
 import { routePath, sharedParams, type AppPage, type Route } from '../lib/url';
 
 const NAV: { page: AppPage; label: string; icon: string }[] = [
@@ -55,6 +56,24 @@ export function Logo() {
       </svg>
       Fovea
     </span>
+  );
+}
+
+/** System, light or dark; the choice is remembered in this browser. */
+function ThemeSwitch() {
+  const { pref } = useTheme();
+  return (
+    <label class="theme-switch">
+      <span class="theme-switch-label">Theme</span>
+      {/* named here too: the visible label hides on narrow screens */}
+      <select aria-label="Theme" value={pref} onChange={(e) => setThemePref(parseThemePref(e.currentTarget.value))} data-testid="theme">
+        {THEME_PREFS.map((t) => (
+          <option key={t} value={t}>
+            {THEME_LABEL[t]}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -115,6 +134,7 @@ export function Layout(props: { title: ComponentChildren; children: ComponentChi
             ))}
           </nav>
         )}
+        <ThemeSwitch />
         <div class="user">
           <span class="user-name" title="Signed in">
             {me.username}

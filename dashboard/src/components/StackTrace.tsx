@@ -29,9 +29,10 @@ export function StackTrace(props: { stack: string | null; frames: StackFrame[]; 
       {frames.length > 0 && <FrameList frames={frames} />}
       {stack != null && (
         // Closed unless there are no parsed frames; the e2e test reads the text either way.
+        // The code blocks scroll, so they take focus: the keyboard can scroll them too.
         <details class="raw-stack" open={frames.length === 0}>
           <summary>Raw stack</summary>
-          <pre class="stack" data-testid="stack">
+          <pre class="stack" data-testid="stack" tabIndex={0}>
             {stack}
           </pre>
         </details>
@@ -97,7 +98,7 @@ function Frame(props: { frame: StackFrame; open: boolean }) {
     <li class={cls} data-testid="frame">
       <details open={props.open}>
         <summary class="frame-head">{head}</summary>
-        <pre class="frame-code">
+        <pre class="frame-code" tabIndex={0}>
           {numberContext(f.context, f.line).map((l) => (
             <span key={l.n} class={l.current ? 'code-line current' : 'code-line'}>
               <span class="ln">{l.n}</span>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { navigate, refresh } from '../lib/router';
 import { PRESETS, rangeParams, withParams, type Preset, type TimeRange } from '../lib/url';
 import { usePage } from '../lib/context';
+import { usePopover } from '../lib/popover';
 
 const LABEL: Record<Preset, string> = { '1h': '1h', '24h': '24h', '7d': '7d', '30d': '30d' };
 
@@ -12,7 +13,7 @@ function toLocalInput(ms: number): string {
 
 export function TimeRangePicker() {
   const { range, window, loc } = usePage();
-  const [custom, setCustom] = useState(false);
+  const custom = usePopover<HTMLButtonElement, HTMLFormElement>();
   const [from, setFrom] = useState(toLocalInput(window.from));
   const [to, setTo] = useState(toLocalInput(window.to));
   const go = (r: TimeRange) => navigate(loc.pathname + withParams(loc.search, rangeParams(r)));
@@ -21,7 +22,7 @@ export function TimeRangePicker() {
     const f = new Date(from).getTime();
     const t = new Date(to).getTime();
     if (Number.isFinite(f) && Number.isFinite(t) && f < t) {
-      setCustom(false);
+      custom.close();
       go({ kind: 'absolute', from: f, to: t });
     }
   };
@@ -41,13 +42,15 @@ export function TimeRangePicker() {
         ))}
         <button
           type="button"
-          class={range.kind === 'absolute' || custom ? 'active' : ''}
+          ref={custom.opener}
+          class={range.kind === 'absolute' || custom.open ? 'active' : ''}
           aria-pressed={range.kind === 'absolute'}
-          aria-expanded={custom}
+          aria-expanded={custom.open}
+          aria-controls={custom.open ? 'custom-range' : undefined}
           onClick={() => {
             setFrom(toLocalInput(window.from));
             setTo(toLocalInput(window.to));
-            setCustom(!custom);
+            custom.toggle();
           }}
         >
           Custom
@@ -58,8 +61,8 @@ export function TimeRangePicker() {
           <path d="M13.5 8a5.5 5.5 0 1 1-1.6-3.9M13.5 2.5v3h-3" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round" />
         </svg>
       </button>
-      {custom && (
-        <form class="custom-range popover" onSubmit={apply}>
+      {custom.open && (
+        <form id="custom-range" class="custom-range popover" ref={custom.panel} onSubmit={apply} aria-label="Custom time range">
           <label>
             From
             <input type="datetime-local" value={from} onInput={(e) => setFrom(e.currentTarget.value)} required />
@@ -69,7 +72,7 @@ export function TimeRangePicker() {
             <input type="datetime-local" value={to} onInput={(e) => setTo(e.currentTarget.value)} required />
           </label>
           <div class="row-actions">
-            <button type="button" class="btn" onClick={() => setCustom(false)}>
+            <button type="button" class="btn" onClick={custom.close}>
               Cancel
             </button>
             <button type="submit" class="btn primary">

@@ -29,5 +29,8 @@ export type { Replayer };
 
 /** A Replayer playing `events` (at least a Meta and a FullSnapshot) inside `root`. */
 export function createReplayer(root: HTMLElement, events: RrwebEvent[]): Replayer {
-  return new Replayer(events as unknown as Events, { ...REPLAYER_OPTIONS, root });
+  const r = new Replayer(events as unknown as Events, { ...REPLAYER_OPTIONS, root });
+  // Every frame needs a name for assistive technology, even one kept inert.
+  r.iframe.title = 'Recorded page';
+  return r;
 }

@@ -3,7 +3,6 @@ import { Link } from '../components/Link';
 import { Async, Empty } from '../components/States';
 import { TimeChart } from '../charts/TimeChart';
 import { Sparkline } from '../charts/Sparkline';
-import { COLORS } from '../charts/useUplot';
 import { usePage, useAppApi } from '../lib/context';
 import { navigate } from '../lib/router';
 import { formatAgo, formatCount, formatDateTime } from '../lib/format';
@@ -123,7 +122,7 @@ export function ErrorsPage() {
                           <td title={`${formatDateTime(i.first_seen)}, over all time`}>{formatAgo(i.first_seen, loc.at)}</td>
                           <td title={`${formatDateTime(i.last_seen)}, over all time`}>{formatAgo(i.last_seen, loc.at)}</td>
                           <td class="trend-col">
-                            <Sparkline points={trendPoints(i.trend)} label={`${formatCount(i.count)} events over the time range`} color={COLORS.poor} fromZero />
+                            <Sparkline points={trendPoints(i.trend)} label={`${formatCount(i.count)} events over the time range`} tone="poor" fromZero />
                           </td>
                         </tr>
                       );

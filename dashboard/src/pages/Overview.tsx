@@ -7,7 +7,6 @@ import { Setup } from '../components/Setup';
 import { VitalValue } from '../components/VitalCell';
 import { Sparkline } from '../charts/Sparkline';
 import { TimeChart } from '../charts/TimeChart';
-import { COLORS } from '../charts/useUplot';
 import { usePage, useAppApi, useHref } from '../lib/context';
 import { formatCompact, formatCount, formatHighShare, formatPercent } from '../lib/format';
 import { CARD_METRICS, METRIC_NAME, METRIC_SHORT, rate, rateCrashFree, type Metric, type Rating } from '../lib/thresholds';
@@ -143,10 +142,8 @@ function CrashFreeCard(props: { share: number }) {
 function CardTrend(props: { q: Query<TimeseriesAnswer>; label: string; rating: Rating | null }) {
   const { q, rating } = props;
   if (!q.data) return <div class="sparkline empty-spark">{q.error ? 'trend unavailable' : ''}</div>;
-  return <Sparkline points={q.data.points} label={props.label} color={rating ? RATING_COLOR[rating] : COLORS.line} />;
+  return <Sparkline points={q.data.points} label={props.label} tone={rating ?? 'line'} />;
 }
-
-const RATING_COLOR: Readonly<Record<Rating, string>> = { good: COLORS.good, ni: COLORS.ni, poor: COLORS.poor };
 
 function CountCard(props: {
   label: string;

@@ -84,7 +84,7 @@ function SessionBody(props: { a: SessionAnswer }) {
           <Fact label="Errors" value={formatCount(s.errors)} tone={s.errors > 0 ? 'poor' : undefined} />
           <Fact label="Frustration" value={formatCount(s.frustrations)} tone={s.frustrations > 0 ? 'ni' : undefined} />
         </div>
-        <div class="muted small mono">
+        <div class="muted small mono inline-links">
           Session {s.id}
           {s.first_url && (
             <>

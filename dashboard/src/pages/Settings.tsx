@@ -194,7 +194,9 @@ function SourceMaps(props: { app: App }) {
                           <th>Debug id</th>
                           <th class="num">Size</th>
                           <th>Uploaded</th>
-                          <th class="actions-col" />
+                          <th class="actions-col">
+                            <span class="visually-hidden">Delete</span>
+                          </th>
                         </tr>
                       </thead>
                       <tbody>

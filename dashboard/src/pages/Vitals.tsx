@@ -1,6 +1,7 @@
 import { Layout } from '../components/Layout';
 import { ExternalUrl, Link } from '../components/Link';
 import { RatingBar } from '../components/RatingBar';
+import { TabPanel, Tabs } from '../components/Tabs';
 import { Async, Empty } from '../components/States';
 import { VitalValue } from '../components/VitalCell';
 import { HistogramChart } from '../charts/HistogramChart';
@@ -44,13 +45,9 @@ export function VitalsPage() {
   return (
     <Layout title="Web vitals">
       <div class="toolbar">
-        <div class="segmented metric-tabs" role="tablist" aria-label="Metric">
-          {METRICS.map((x) => (
-            <button key={x} type="button" role="tab" aria-selected={x === metric} class={x === metric ? 'active' : ''} title={METRIC_NAME[x]} onClick={() => set({ metric: x })}>
-              {METRIC_SHORT[x]}
-            </button>
-          ))}
-        </div>
+        <Tabs name="metric" label="Metric" class="metric-tabs" keys={METRICS} selected={metric} title={(x) => METRIC_NAME[x]} onSelect={(x) => set({ metric: x })}>
+          {(x) => METRIC_SHORT[x]}
+        </Tabs>
         <label class="inline">
           Percentile
           <select value={String(p)} onChange={(e) => set({ p: e.currentTarget.value === '75' ? null : e.currentTarget.value })}>
@@ -73,62 +70,64 @@ export function VitalsPage() {
         </label>
       </div>
 
-      <section class="panel headline">
-        <Async q={total} what={`${METRIC_SHORT[metric]} p${p}`} rows={1}>
-          {(t) => {
-            const g = t.groups[0];
-            if (g == null || g.count === 0) return <Empty title={`No ${METRIC_SHORT[metric]} measurements in this range`} />;
-            return (
-              <div class="headline-row">
-                <div>
-                  <div class="muted">
-                    {METRIC_NAME[metric]} · p{p}
+      <TabPanel name="metric" selected={metric}>
+        <section class="panel headline">
+          <Async q={total} what={`${METRIC_SHORT[metric]} p${p}`} rows={1}>
+            {(t) => {
+              const g = t.groups[0];
+              if (g == null || g.count === 0) return <Empty title={`No ${METRIC_SHORT[metric]} measurements in this range`} />;
+              return (
+                <div class="headline-row">
+                  <div>
+                    <div class="muted">
+                      {METRIC_NAME[metric]} · p{p}
+                    </div>
+                    <div class="big-value" data-testid="vital-total">
+                      <VitalValue metric={metric} value={g.value} />
+                    </div>
+                    <div class="muted small">{formatCount(g.count)} views · thresholds {fmt(THRESHOLDS[metric][0])} / {fmt(THRESHOLDS[metric][1])}</div>
                   </div>
-                  <div class="big-value" data-testid="vital-total">
-                    <VitalValue metric={metric} value={g.value} />
+                  <div class="headline-bar">
+                    <RatingBar good={g.good} ni={g.ni} poor={g.poor} />
                   </div>
-                  <div class="muted small">{formatCount(g.count)} views · thresholds {fmt(THRESHOLDS[metric][0])} / {fmt(THRESHOLDS[metric][1])}</div>
                 </div>
-                <div class="headline-bar">
-                  <RatingBar good={g.good} ni={g.ni} poor={g.poor} />
-                </div>
-              </div>
-            );
-          }}
-        </Async>
-      </section>
-
-      <div class="grid two">
-        <section class="panel">
-          <h2>Distribution</h2>
-          <Async q={hist} what="the distribution">
-            {(h) =>
-              h.buckets.every((b) => b.count === 0) ? <Empty title="No measurements" /> : <HistogramChart metric={metric} buckets={h.buckets} />
-            }
+              );
+            }}
           </Async>
         </section>
-        <section class="panel">
-          <h2>
-            p{p} over time <span class="muted small">dashed: good / poor thresholds</span>
-          </h2>
-          <Async q={series} what="the time series">
-            {(ts) => <TimeChart window={window} points={ts.points} label={`${METRIC_SHORT[metric]} p${p}`} format={fmt} thresholds={THRESHOLDS[metric]} />}
-          </Async>
-        </section>
-      </div>
 
-      {by !== 'none' && (
-        <section class="panel">
-          <h2>
-            By {DIM_LABEL[by].toLowerCase()} <span class="muted small">most views first; a value opens its sessions</span>
-          </h2>
-          <Async q={groups} what="the groups">
-            {(a) => (a.groups.length === 0 ? <Empty title="No groups in this range" /> : <GroupTable metric={metric} p={p} by={by} answer={a} />)}
-          </Async>
-        </section>
-      )}
+        <div class="grid two">
+          <section class="panel">
+            <h2>Distribution</h2>
+            <Async q={hist} what="the distribution">
+              {(h) =>
+                h.buckets.every((b) => b.count === 0) ? <Empty title="No measurements" /> : <HistogramChart metric={metric} buckets={h.buckets} />
+              }
+            </Async>
+          </section>
+          <section class="panel">
+            <h2>
+              p{p} over time <span class="muted small">dashed: good / poor thresholds</span>
+            </h2>
+            <Async q={series} what="the time series">
+              {(ts) => <TimeChart window={window} points={ts.points} label={`${METRIC_SHORT[metric]} p${p}`} format={fmt} thresholds={THRESHOLDS[metric]} />}
+            </Async>
+          </section>
+        </div>
 
-      <SlowViews metric={metric} />
+        {by !== 'none' && (
+          <section class="panel">
+            <h2>
+              By {DIM_LABEL[by].toLowerCase()} <span class="muted small">most views first; a value opens its sessions</span>
+            </h2>
+            <Async q={groups} what="the groups">
+              {(a) => (a.groups.length === 0 ? <Empty title="No groups in this range" /> : <GroupTable metric={metric} p={p} by={by} answer={a} />)}
+            </Async>
+          </section>
+        )}
+
+        <SlowViews metric={metric} />
+      </TabPanel>
     </Layout>
   );
 }
@@ -147,7 +146,11 @@ function GroupTable(props: { metric: Metric; p: number; by: Dimension; answer: V
             <th class="num">p{p}</th>
             <th class="num">Views</th>
             <th class="bar-col">Good / needs improvement / poor</th>
-            {filterKey && <th class="actions-col" />}
+            {filterKey && (
+              <th class="actions-col">
+                <span class="visually-hidden">Filter</span>
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>

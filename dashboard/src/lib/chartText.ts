@@ -1,0 +1,47 @@
+// Text alternatives for the charts: a canvas says nothing to a screen reader,
+// so each chart carries role="img" and one of these as its aria-label.
+import { formatCount, formatMetric, formatPercent } from './format';
+import { bucketRating, METRIC_SHORT, RATING_LABEL, type Metric, type Rating } from './thresholds';
+import type { Bucket, Point } from './types';
+
+/**
+ * A time series in a sentence: `Page views, 48 points, max 120 at 14:00, latest 87`.
+ * Points without a value are gaps and do not count; the earliest maximum wins.
+ */
+export function seriesSummary(label: string, points: readonly Point[], format: (v: number) => string, time: (ms: number) => string): string {
+  let n = 0;
+  let max: { t: number; value: number } | null = null;
+  let last = 0;
+  for (const p of points) {
+    if (p.value == null || !Number.isFinite(p.value)) continue;
+    n++;
+    last = p.value;
+    if (max == null || p.value > max.value) max = { t: p.t, value: p.value };
+  }
+  if (max == null) return `${label}, no data`;
+  return `${label}, ${formatCount(n)} ${n === 1 ? 'point' : 'points'}, max ${format(max.value)} at ${time(max.t)}, latest ${format(last)}`;
+}
+
+/** A histogram bucket's range: `1.00 s–1.50 s`, or `≥ 4.00 s` for the open last one. */
+export function bucketLabel(metric: Metric, b: Bucket): string {
+  return b.hi == null ? `≥ ${formatMetric(metric, b.lo)}` : `${formatMetric(metric, b.lo)}–${formatMetric(metric, b.hi)}`;
+}
+
+/**
+ * A vital's distribution in a sentence: the views, the share of each rating
+ * and the fullest bucket.
+ */
+export function histogramSummary(metric: Metric, buckets: readonly Bucket[]): string {
+  const name = `Distribution of ${METRIC_SHORT[metric]}`;
+  const by: Record<Rating, number> = { good: 0, ni: 0, poor: 0 };
+  let total = 0;
+  let peak: Bucket | null = null;
+  for (const b of buckets) {
+    total += b.count;
+    by[bucketRating(metric, b.lo, b.hi)] += b.count;
+    if (b.count > 0 && (peak == null || b.count > peak.count)) peak = b;
+  }
+  if (peak == null) return `${name}, no measurements`;
+  const shares = (['good', 'ni', 'poor'] as const).map((r) => `${RATING_LABEL[r]} ${formatPercent(by[r] / total)}`).join(', ');
+  return `${name}, ${formatCount(total)} views: ${shares}; most in ${bucketLabel(metric, peak)}`;
+}
