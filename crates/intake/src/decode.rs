@@ -13,6 +13,7 @@ pub struct Limits {
     pub max_decompressed: usize,
     /// One event's JSON.
     pub max_event: usize,
+    /// Events in one body, at most `fovea_schema::wire::EVENTS_CEILING`.
     pub max_events: usize,
 }
 
@@ -157,14 +158,14 @@ pub fn parse(
     body: &[u8],
     limits: &Limits,
 ) -> Result<(WireHeader, Vec<WireEvent>), IntakeError> {
-    let (header, raw_events): (WireHeader, Vec<&[u8]>) = match format {
+    // Events are counted before they are collected: a body of millions of
+    // tiny events is refused without a slot for each.
+    let (header, raw_events, total): (WireHeader, Vec<&[u8]>, usize) = match format {
         Format::Json => {
             let batch: WireBatch = from_slice(body, "")?;
             let (header, events) = batch.into_parts();
-            (
-                header,
-                events.into_iter().map(|r| r.get().as_bytes()).collect(),
-            )
+            let raw = events.kept.into_iter().map(|r| r.get().as_bytes());
+            (header, raw.take(limits.max_events).collect(), events.total)
         }
         Format::Ndjson => {
             let mut lines = body
@@ -173,7 +174,15 @@ pub fn parse(
             let first = lines
                 .next()
                 .ok_or_else(|| IntakeError::BadJson("body is empty".into()))?;
-            (from_slice(first, "header.")?, lines.collect())
+            let mut raw = Vec::new();
+            let mut total = 0;
+            for line in lines {
+                total += 1;
+                if raw.len() < limits.max_events {
+                    raw.push(line);
+                }
+            }
+            (from_slice(first, "header.")?, raw, total)
         }
         Format::Replay => {
             return Err(IntakeError::InvalidEvent(
@@ -181,10 +190,9 @@ pub fn parse(
             ))
         }
     };
-    if raw_events.len() > limits.max_events {
+    if total > limits.max_events {
         return Err(IntakeError::TooLarge(format!(
-            "{} events in one body; the limit is {}",
-            raw_events.len(),
+            "{total} events in one body; the limit is {}",
             limits.max_events
         )));
     }
@@ -313,6 +321,27 @@ mod tests {
         };
         let err = decode(ct, ce, body, &limits).unwrap_err();
         (err.code(), err.to_string())
+    }
+
+    #[test]
+    fn millions_of_tiny_events_are_counted_not_collected() {
+        // ~6 MB inflated, a few KB gzipped: each event used to get a slot
+        // before the count was checked.
+        let n = 2_000_000;
+        let json = format!("{{\"events\":[{}{{}}]}}", "{},".repeat(n - 1));
+        let ndjson = format!("{{}}\n{}", "{}\n".repeat(n));
+        for (ct, body) in [
+            (Some("application/json"), json),
+            (Some("application/x-ndjson"), ndjson),
+        ] {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            std::io::Write::write_all(&mut gz, body.as_bytes()).unwrap();
+            let gz = gz.finish().unwrap();
+            assert!(gz.len() < 64 << 10, "{} bytes", gz.len());
+            let (code, msg) = code_of(ct, Some("gzip"), &gz);
+            assert_eq!(code, "too_large", "{msg}");
+            assert!(msg.contains("2000000 events"), "{msg}");
+        }
     }
 
     #[test]

@@ -240,6 +240,9 @@ pub struct IssuesQuery {
 }
 
 const MAX_POINTS: i64 = 200;
+/// The longest range a query may ask about: a year and a bit, more than any
+/// retention, so that no request can make a store scan without bound.
+pub const MAX_RANGE_DAYS: i64 = 400;
 /// Buckets of an issue's trend: enough for a sparkline, small enough for
 /// a list of 200 issues.
 const TREND_POINTS: i64 = 48;
@@ -260,6 +263,11 @@ impl Params {
         let from = self.from.unwrap_or(to - DAY_MS);
         if from >= to {
             return Err(invalid("from must be before to"));
+        }
+        if to - from > MAX_RANGE_DAYS * DAY_MS {
+            return Err(invalid(format!(
+                "the range is over {MAX_RANGE_DAYS} days: narrow from and to"
+            )));
         }
         let clean = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
         Ok(Filters {
@@ -436,6 +444,15 @@ mod tests {
     #[test]
     fn bad_parameters_are_named() {
         let cases = [
+            (
+                Params {
+                    metric: Some("lcp".into()),
+                    from: Some(0),
+                    to: Some(NOW),
+                    ..Params::default()
+                },
+                "over 400 days",
+            ),
             (
                 Params {
                     metric: Some("fid".into()),

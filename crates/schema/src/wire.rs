@@ -35,11 +35,57 @@ pub struct WireBatch<'a> {
     #[serde(default)]
     pub sent_at: Option<f64>,
     #[serde(borrow)]
-    pub events: Vec<&'a RawValue>,
+    pub events: RawEvents<'a>,
+}
+
+/// Events a body may hold at most, whatever the intake's limit: past it
+/// the events are counted, not kept, so a small gzip body of millions of
+/// tiny events cannot make the parser allocate for each of them.
+pub const EVENTS_CEILING: usize = 10_000;
+
+/// A JSON body's events, kept raw up to [`EVENTS_CEILING`], and how many
+/// there were.
+#[derive(Debug, Default)]
+pub struct RawEvents<'a> {
+    pub kept: Vec<&'a RawValue>,
+    pub total: usize,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawEvents<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawEvents<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array of events")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = RawEvents::default();
+                while out.kept.len() < EVENTS_CEILING {
+                    match seq.next_element::<&'de RawValue>()? {
+                        Some(e) => out.kept.push(e),
+                        None => {
+                            out.total = out.kept.len();
+                            return Ok(out);
+                        }
+                    }
+                }
+                out.total = out.kept.len();
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    out.total += 1;
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Visitor)
+    }
 }
 
 impl<'a> WireBatch<'a> {
-    pub fn into_parts(self) -> (WireHeader, Vec<&'a RawValue>) {
+    pub fn into_parts(self) -> (WireHeader, RawEvents<'a>) {
         let header = WireHeader {
             sdk: self.sdk,
             session: self.session,

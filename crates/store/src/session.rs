@@ -8,6 +8,11 @@ use fovea_schema::{Event, EventKind};
 /// How many views and actions before an error an issue shows.
 pub const BREADCRUMBS: usize = 20;
 
+/// Views, and other events, a session's timeline holds at most (the first
+/// ones): a client can send any number under one session id, and a read
+/// must stay bounded.
+pub const MAX_SESSION_EVENTS: usize = 10_000;
+
 /// Puts a session's events in time order, views first at equal times.
 pub fn sort_events(events: &mut [Event]) {
     events.sort_by_key(|e| (e.ctx.ts, !matches!(e.kind, EventKind::View(_))));

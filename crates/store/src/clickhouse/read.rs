@@ -427,8 +427,9 @@ pub async fn session_events(s: &ClickHouseStore, app: &str, id: &str) -> Result<
     let mut all = events_of(
         s,
         format!(
-            "SELECT {} FROM views FINAL WHERE {scope} ORDER BY ts",
-            select_list(view_columns())
+            "SELECT {} FROM views FINAL WHERE {scope} ORDER BY ts LIMIT {}",
+            select_list(view_columns()),
+            session::MAX_SESSION_EVENTS
         ),
         view_from,
     )
@@ -437,8 +438,9 @@ pub async fn session_events(s: &ClickHouseStore, app: &str, id: &str) -> Result<
         events_of(
             s,
             format!(
-                "SELECT {} FROM events FINAL WHERE {scope} ORDER BY ts",
-                select_list(event_columns())
+                "SELECT {} FROM events FINAL WHERE {scope} ORDER BY ts LIMIT {}",
+                select_list(event_columns()),
+                session::MAX_SESSION_EVENTS
             ),
             event_from,
         )

@@ -397,15 +397,17 @@ pub fn sessions(c: &Connection, app: &str, q: &SessionsQuery) -> duckdb::Result<
 fn session_events(c: &Connection, app: &str, session_id: &str) -> duckdb::Result<Vec<Event>> {
     let params = [Value::Text(app.into()), Value::Text(session_id.into())];
     let mut st = c.prepare(&format!(
-        "SELECT {} FROM views WHERE app = ? AND session_id = ? ORDER BY ts",
-        select_list(view_columns(), "")
+        "SELECT {} FROM views WHERE app = ? AND session_id = ? ORDER BY ts LIMIT {}",
+        select_list(view_columns(), ""),
+        session::MAX_SESSION_EVENTS
     ))?;
     let mut all: Vec<Event> = st
         .query_map(params_from_iter(params.clone()), view_from_row)?
         .collect::<duckdb::Result<_>>()?;
     let mut st = c.prepare(&format!(
-        "SELECT {} FROM events WHERE app = ? AND session_id = ? ORDER BY ts",
-        select_list(event_columns(), "")
+        "SELECT {} FROM events WHERE app = ? AND session_id = ? ORDER BY ts LIMIT {}",
+        select_list(event_columns(), ""),
+        session::MAX_SESSION_EVENTS
     ))?;
     all.extend(
         st.query_map(params_from_iter(params), event_from_row)?

@@ -1419,6 +1419,19 @@ pub async fn actions_group_by_page_and_element_with_frustrations(store: &dyn Sto
     assert_eq!(store.actions("app", &one).await.unwrap().len(), 1);
 }
 
+/// A client can send any number of events under one session id; reading
+/// the session stays bounded.
+pub async fn a_session_read_is_bounded(store: &dyn Store) {
+    let max = fovea_store::session::MAX_SESSION_EVENTS;
+    let events: Vec<Event> = (0..max + 5)
+        .map(|i| error("flood", T0 + i as i64, "x", "fp"))
+        .collect();
+    store.insert(events).await.unwrap();
+    let detail = store.session("app", "flood").await.unwrap().unwrap();
+    assert_eq!(detail.events.len(), max);
+    assert_eq!(detail.session.errors, max as u64, "the first ones");
+}
+
 /// Defines one `#[tokio::test]` per suite test for a backend: `$open` is an
 /// async fn returning `Option<(guard, Arc<dyn Store>)>`, `None` to skip.
 #[macro_export]
@@ -1448,7 +1461,8 @@ macro_rules! store_suite {
             crash_free_sessions_count_only_unhandled_errors,
             issues_have_history_trend_users_and_order,
             stored_frames_round_trip,
-            actions_group_by_page_and_element_with_frustrations
+            actions_group_by_page_and_element_with_frustrations,
+            a_session_read_is_bounded
         );
     };
     (@each $open:path; $($name:ident),*) => {
