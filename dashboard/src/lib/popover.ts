@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 /**
  * Open/closed state for a popover or an inline form: opening moves focus
@@ -16,7 +16,9 @@ export function usePopover<O extends HTMLElement = HTMLButtonElement, P extends 
     refocus.current = true;
     setOpen(false);
   };
-  useEffect(() => {
+  // A layout effect: focus moves in the same frame the panel appears or
+  // goes, never after a paint in which it sat on <body>.
+  useLayoutEffect(() => {
     if (!open) {
       if (refocus.current) opener.current?.focus();
       refocus.current = false;
