@@ -31,6 +31,9 @@ pub struct Inner {
     /// store; it is refreshed from the store every few seconds so that
     /// several nodes converge.
     apps: RwLock<AppIndex>,
+    /// One refresh at a time: a refresh that read the store before an app
+    /// was created must not write its older index after the creator's.
+    apps_refresh: tokio::sync::Mutex<()>,
     pub metrics: Metrics,
     pub geo: Geo,
     pub pipeline: Pipeline,
@@ -81,6 +84,7 @@ impl AppState {
                 store,
                 spool,
                 apps: RwLock::new(AppIndex::default()),
+                apps_refresh: tokio::sync::Mutex::new(()),
                 metrics: Metrics::new(),
                 geo,
                 pipeline,
@@ -134,6 +138,7 @@ impl AppState {
     }
 
     pub async fn refresh_apps(&self) -> Result<Vec<App>, StoreError> {
+        let _one_at_a_time = self.apps_refresh.lock().await;
         let apps = self.store.apps().await?;
         let mut index = AppIndex::default();
         for app in &apps {
