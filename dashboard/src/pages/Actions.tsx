@@ -1,11 +1,11 @@
 import { Layout } from '../components/Layout';
 import { Link } from '../components/Link';
 import { Async, Empty } from '../components/States';
+import { ParamSelect } from '../components/ParamSelect';
 import { usePage, useAppApi } from '../lib/context';
-import { navigate } from '../lib/router';
 import { formatCount, formatPercent } from '../lib/format';
 import type { ActionRow } from '../lib/types';
-import { routePath, withParams } from '../lib/url';
+import { routePath } from '../lib/url';
 import { ACTION_ORDERS, ACTION_ORDER_LABEL, actionKey, actionLabel, actionOrderParam, parseActionOrder, shortId } from '../lib/actions';
 
 /** The hot spots are a short worklist; the top actions a longer overview. */
@@ -13,7 +13,7 @@ const HOT_SPOTS = 10;
 const TOP = 50;
 
 export function ActionsPage() {
-  const { params, loc } = usePage();
+  const { params } = usePage();
   // `?order=` orders the top actions on the server; absent means by count
   const order = parseActionOrder(params.get('order'));
   const hot = useAppApi<{ actions: ActionRow[] }>('actions', { order: 'frustration', limit: HOT_SPOTS });
@@ -64,16 +64,7 @@ export function ActionsPage() {
       <section class="panel">
         <div class="panel-head">
           <h2>Top actions</h2>
-          <label class="inline">
-            Sort by
-            <select value={order} onChange={(e) => navigate(loc.pathname + withParams(loc.search, { order: actionOrderParam(parseActionOrder(e.currentTarget.value)) }))}>
-              {ACTION_ORDERS.map((o) => (
-                <option key={o} value={o}>
-                  {ACTION_ORDER_LABEL[o]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ParamSelect label="Sort by" param="order" value={order} options={ACTION_ORDERS} labels={ACTION_ORDER_LABEL} toParam={(v) => actionOrderParam(parseActionOrder(v))} />
         </div>
         <Async q={top} what="actions">
           {(a) => {

@@ -3,6 +3,7 @@ import { Link } from '../components/Link';
 import { Async, Empty } from '../components/States';
 import { TimeChart } from '../charts/TimeChart';
 import { Sparkline } from '../charts/Sparkline';
+import { ParamSelect } from '../components/ParamSelect';
 import { usePage, useAppApi } from '../lib/context';
 import { navigate } from '../lib/router';
 import { formatAgo, formatCount, formatDateTime } from '../lib/format';
@@ -43,27 +44,8 @@ export function ErrorsPage() {
         <div class="panel-head">
           <h2>Issues</h2>
           <div class="issue-filters">
-            <label class="inline">
-              Status
-              <select value={status ?? ''} onChange={(e) => navigate(loc.pathname + withParams(loc.search, { status: parseStatusFilter(e.currentTarget.value) }))}>
-                <option value="">All</option>
-                {ISSUE_STATUSES.map((s) => (
-                  <option key={s} value={s}>
-                    {STATUS_LABEL[s]}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label class="inline">
-              Sort by
-              <select value={sort} onChange={(e) => navigate(loc.pathname + withParams(loc.search, { sort: sortParam(parseIssueSort(e.currentTarget.value)) }))}>
-                {ISSUE_SORTS.map((s) => (
-                  <option key={s} value={s}>
-                    {SORT_LABEL[s]}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <ParamSelect label="Status" param="status" value={status ?? ''} options={ISSUE_STATUSES} labels={STATUS_LABEL} toParam={parseStatusFilter} first={{ value: '', label: 'All' }} />
+            <ParamSelect label="Sort by" param="sort" value={sort} options={ISSUE_SORTS} labels={SORT_LABEL} toParam={(v) => sortParam(parseIssueSort(v))} />
             <input type="search" class="search" placeholder="Search messages" aria-label="Search issues" value={q} onInput={(e) => search(e.currentTarget.value)} />
           </div>
         </div>
