@@ -20,6 +20,7 @@ step "building the SDK, the dashboard and fovea (the first build compiles DuckDB
 (cd sdk && npm ci --no-audit --no-fund --silent && npm run build --silent)
 (cd dashboard && npm ci --no-audit --no-fund --silent && npm run build --silent)
 (cd e2e && npm ci --no-audit --no-fund --silent)
+(cd demo && npm ci --no-audit --no-fund --silent)
 # The same package selection as ./test.sh, so both share one DuckDB build
 # (cargo picks build-script features per selection).
 cargo build --workspace --all-targets
@@ -34,6 +35,7 @@ cat > "$DATA/demo.toml" <<TOML
 id = "demo"
 name = "Demo shop"
 ingest_key = "demo-ingest-key"
+server_key = "demo-server-key"
 origins = ["http://127.0.0.1:$DEMO_PORT", "http://localhost:$DEMO_PORT"]
 TOML
 
@@ -51,7 +53,7 @@ for _ in $(seq 100); do
 done
 
 step "starting the demo site on http://127.0.0.1:$DEMO_PORT"
-node demo/serve.mjs --port "$DEMO_PORT" --fovea "http://127.0.0.1:$PORT" --key demo-ingest-key &
+node demo/serve.mjs --port "$DEMO_PORT" --fovea "http://127.0.0.1:$PORT" --key demo-ingest-key --server-key demo-server-key &
 pids+=($!)
 
 if [ -x /usr/bin/chromium ]; then

@@ -39,6 +39,7 @@ step "dashboard: unit tests"
 
 step "end-to-end: headless Chromium against the real fovea binary"
 cargo build --workspace --all-targets --quiet  # same selection as above: no second DuckDB build
+(cd demo && npm ci --no-audit --no-fund)
 (cd e2e && npm ci --no-audit --no-fund && FOVEA_BIN="$CARGO_TARGET_DIR/debug/fovea" node --test --test-concurrency=1)
 
 step "end-to-end again, with fovea storing in ClickHouse"

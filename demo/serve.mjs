@@ -3,16 +3,25 @@
 // built SDK (sdk/dist/), on an origin of its own (as real sites are), so the
 // SDK's beacons to Fovea are cross-origin and CORS is exercised.
 //
-//   node demo/serve.mjs --port 8081 --fovea http://127.0.0.1:8080 --key <ingest key>
+//   node demo/serve.mjs --port 8081 --fovea http://127.0.0.1:8080 --key <ingest key> [--server-key <server key>]
 //
 // - /config.js: the Fovea endpoint and key, as a script (CSP-safe: no inline
 //   script anywhere; every page is served with a strict CSP);
 // - /sdk/*: sdk/dist (build it first: cd sdk && npm ci && npm run build);
-// - /api/ok, /api/slow, /api/fail (500), /api/products: JSON that echoes the
+// - /api/ok, /api/slow, /api/fail (500), /api/products, /api/checkout (a
+//   database query and a stock reservation, ~0.4-0.7 s): JSON that echoes the
 //   `traceparent` header the request carried;
 // - /img/hero.svg: the LCP image, served after a delay (?delay=ms, else
 //   random) so LCP varies like it does in the field;
 // - /spa/*: the single-page app (client-side routes).
+//
+// With a server key (--server-key, or `serverKey`) the server is an
+// instrumented service (demo/tracing.mjs, OpenTelemetry: cd demo && npm ci):
+// a span per /api/* request and HTML document, child of the browser's
+// `traceparent`, with child spans for /api/checkout's work, exported over
+// OTLP/HTTP to Fovea's /v1/traces; HTML documents carry
+// `Server-Timing: traceparent;desc=...` so the SDK links the page load to the
+// backend trace. Without one, no OpenTelemetry module is loaded.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -97,16 +106,32 @@ function productSvg(n) {
 
 const PRODUCTS = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, name: ['Lens', 'Tripod', 'Filter', 'Strap', 'Bag', 'Flash'][i], price: 19 + i * 23 }));
 
+/** The route of a traced path: the span name's second half (a fixed set, not one name per URL). */
+function routeOf(p) {
+  if (p.startsWith('/api/')) return p;
+  if (p === '/' || p === '/index' || p === '/index.html') return '/';
+  if (p === '/spa' || p.startsWith('/spa/')) return '/spa/*';
+  if (p.startsWith('/csp')) return '/csp';
+  return p.replace(/\.html$/, '');
+}
+
 /**
  * Starts the demo server. Returns `{ url, server, close() }`.
- * `fovea`: the Fovea base URL the pages beacon to; `key`: the app's ingest key.
+ * `fovea`: the Fovea base URL the pages beacon to; `key`: the app's ingest key;
+ * `serverKey`: the app's server key: when given, the server traces itself
+ * (demo/tracing.mjs) and exports to `fovea` over OTLP/HTTP, protobuf or,
+ * with `otlpProtocol: 'json'`, JSON.
  */
-export async function serve({ port = 8081, host = '127.0.0.1', fovea = 'http://127.0.0.1:8080', key = '', quiet = false } = {}) {
+export async function serve({ port = 8081, host = '127.0.0.1', fovea = 'http://127.0.0.1:8080', key = '', quiet = false, serverKey = '', otlpProtocol = 'protobuf' } = {}) {
   const policy = csp(fovea);
   const strict = strictCsp(fovea);
+  const tracing = serverKey ? await (await import('./tracing.mjs')).startTracing({ fovea, serverKey, protocol: otlpProtocol }) : null;
+  // runs fn in a child span of the request's span (or just runs it, untraced)
+  const inSpan = (name, opts, fn) => (tracing ? tracing.inSpan(name, opts, fn) : fn(null));
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, `http://${req.headers.host || host}`);
     const p = url.pathname;
+    if (tracing && p.startsWith('/api/')) tracing.route(req.method, routeOf(p));
     const send = (status, type, body, extra = {}) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', ...extra });
       res.end(body);
@@ -123,7 +148,31 @@ export async function serve({ port = 8081, host = '127.0.0.1', fovea = 'http://1
         await sleep(Math.min(+(url.searchParams.get('ms') ?? rand(300, 1500)) || 0, 10000));
         return json(200, { ok: true, slow: true });
       }
-      if (p === '/api/fail') return json(500, { error: 'demo failure' });
+      if (p === '/api/fail') {
+        tracing?.fail(new Error('demo failure'));
+        return json(500, { error: 'demo failure' });
+      }
+      if (p === '/api/checkout') {
+        const order = await inSpan(
+          'db.query',
+          {
+            kind: 'client',
+            attributes: {
+              'db.system': 'postgresql',
+              'db.name': 'shop',
+              'db.operation': 'SELECT',
+              'db.statement': 'SELECT id, status, total FROM orders WHERE customer_id = $1 AND status = $2',
+            },
+          },
+          async () => {
+            await sleep(rand(300, 600));
+            return { id: rand(1000, 9999), status: 'open' };
+          },
+        );
+        const items = Math.max(1, Math.min(+(url.searchParams.get('items') ?? 1) || 1, 99));
+        await inSpan('inventory.reserve', { attributes: { 'inventory.items': items } }, () => sleep(rand(40, 60)));
+        return json(200, { ok: true, order: order.id, items });
+      }
       if (p === '/img/hero.svg') {
         await sleep(Math.min(+(url.searchParams.get('delay') ?? rand(100, 2600)) || 0, 10000));
         return send(200, TYPES['.svg'], heroSvg(url.searchParams.get('label') || 'Fovea demo shop'));
@@ -142,7 +191,10 @@ export async function serve({ port = 8081, host = '127.0.0.1', fovea = 'http://1
       const body = await readFile(file);
       const type = TYPES[extname(file)] || 'application/octet-stream';
       const html = type.startsWith('text/html');
-      return send(200, type, body, html ? { 'content-security-policy': rel === '/csp.html' ? strict : policy } : {});
+      if (!html) return send(200, type, body);
+      const timing = tracing?.serverTiming();
+      if (timing) tracing.route(req.method, routeOf(p));
+      return send(200, type, body, { 'content-security-policy': rel === '/csp.html' ? strict : policy, ...(timing ? { 'server-timing': timing } : {}) });
     } catch (e) {
       if (e.code === 'ENOENT') return send(404, 'text/plain', 'not found');
       if (!quiet) console.error('demo: error serving', p, e);
@@ -152,20 +204,32 @@ export async function serve({ port = 8081, host = '127.0.0.1', fovea = 'http://1
   await new Promise((ok, fail) => {
     server.once('error', fail);
     server.listen(port, host, ok);
+  }).catch(async (e) => {
+    await tracing?.shutdown();
+    throw e;
   });
   const a = server.address();
   const url = `http://${a.address}:${a.port}`;
-  return { url, server, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }) };
+  const close = async () => {
+    await new Promise((r) => {
+      server.closeAllConnections?.();
+      server.close(() => r());
+    });
+    await tracing?.shutdown();
+  };
+  return { url, server, close };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = parseArgs(process.argv.slice(2));
   const key = args.key ?? process.env.FOVEA_KEY;
   if (!key) {
-    console.error('usage: node demo/serve.mjs --port 8081 --fovea http://127.0.0.1:8080 --key <ingest key>');
+    console.error('usage: node demo/serve.mjs --port 8081 --fovea http://127.0.0.1:8080 --key <ingest key> [--server-key <server key>] [--otlp-protocol protobuf|json]');
     process.exit(2);
   }
-  const s = await serve({ port: +(args.port ?? 8081), host: args.host ?? '127.0.0.1', fovea: args.fovea ?? 'http://127.0.0.1:8080', key });
-  console.log(`demo site on ${s.url} (beacons to ${args.fovea ?? 'http://127.0.0.1:8080'})`);
+  const serverKey = args['server-key'] ?? process.env.FOVEA_SERVER_KEY ?? '';
+  const fovea = args.fovea ?? 'http://127.0.0.1:8080';
+  const s = await serve({ port: +(args.port ?? 8081), host: args.host ?? '127.0.0.1', fovea, key, serverKey, otlpProtocol: args['otlp-protocol'] ?? 'protobuf' });
+  console.log(`demo site on ${s.url} (beacons to ${fovea}${serverKey ? `, traces to ${fovea}/v1/traces` : ''})`);
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => s.close().then(() => process.exit(0)));
 }

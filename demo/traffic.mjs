@@ -99,6 +99,11 @@ async function session(browser, demoUrl, r, i) {
       await wait(300, 800);
       await click('#place-order');
       await wait(400, 900);
+      // /api/checkout: with a server key the demo backend traces it (a database query, a reservation)
+      if (full || r() < 0.6) {
+        await click('#check-stock');
+        await wait(800, 1400);
+      }
     }
     if (path === '/lab') {
       const buttons = full ? ['throw', 'fetch-500', 'slow'] : Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(LAB_BUTTONS, r));

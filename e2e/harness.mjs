@@ -217,7 +217,8 @@ export async function createApp(fovea, name = 'e2e', origins = ['*']) {
 
 /**
  * Serves the demo site (in this process) beaconing to `fovea` with `key`.
- * startDemo({fovea, key, port?, sessions?}) or startDemo(fovea, app, {port?, sessions = 4}).
+ * startDemo({fovea, key, port?, sessions?, serverKey?}) or startDemo(fovea, app, {port?, sessions = 4}).
+ * With `serverKey` the demo's backend exports its spans to `fovea` (OTLP).
  * With `sessions` > 0 it then drives that many headless browser sessions
  * through the demo (demo/traffic.mjs) and waits for them to be sent.
  * Resolves to { url, stop() }.
@@ -225,7 +226,7 @@ export async function createApp(fovea, name = 'e2e', origins = ['*']) {
 export async function startDemo(a, b, c = {}) {
   const o = b ? { fovea: a, key: b.ingest_key ?? b.key ?? b, sessions: 4, ...c } : { sessions: 0, ...a };
   const foveaUrl = typeof o.fovea == 'string' ? o.fovea : o.fovea.url;
-  const server = await serve({ port: o.port ?? 0, fovea: foveaUrl, key: o.key, quiet: true });
+  const server = await serve({ port: o.port ?? 0, fovea: foveaUrl, key: o.key, serverKey: o.serverKey ?? '', quiet: true });
   const demo = { url: server.url, stop: () => server.close() };
   if (o.sessions > 0) {
     const { generateTraffic } = await import('../demo/traffic.mjs');

@@ -34,7 +34,11 @@ pub struct Payloads {
 
 /// `n` distinct SDK-like batches: a view, resources, actions, an error.
 pub fn payloads(n: usize, gzip: bool) -> Payloads {
-    let bodies = json_batches(n);
+    compressed(json_batches(n), gzip)
+}
+
+/// Bodies as they are, or gzip-compressed.
+pub fn compressed(bodies: Vec<Bytes>, gzip: bool) -> Payloads {
     if !gzip {
         return Payloads { bodies, gzip };
     }
@@ -104,26 +108,53 @@ impl Outcome {
     }
 }
 
+/// Where and how requests are sent, and what answer means accepted.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub uri: String,
+    pub content_type: &'static str,
+    /// `x-fovea-key`, for the OTLP intake.
+    pub key_header: Option<String>,
+    pub accepted: u16,
+}
+
+impl Endpoint {
+    /// The browser intake with the app's ingest key.
+    pub fn intake(addr: SocketAddr, key: &str) -> Endpoint {
+        Endpoint {
+            uri: format!("http://{addr}/api/v1/intake?key={key}"),
+            content_type: "application/json",
+            key_header: None,
+            accepted: 202,
+        }
+    }
+
+    /// The OTLP trace intake (protobuf) with the app's server key.
+    pub fn otlp(addr: SocketAddr, server_key: &str) -> Endpoint {
+        Endpoint {
+            uri: format!("http://{addr}/v1/traces"),
+            content_type: "application/x-protobuf",
+            key_header: Some(server_key.to_string()),
+            accepted: 200,
+        }
+    }
+}
+
 /// One intake endpoint under closed-loop load, its connections kept open
 /// between slices of load.
 pub struct Target {
     client: HttpClient,
-    uri: String,
+    endpoint: Arc<Endpoint>,
     payloads: Arc<Payloads>,
     connections: usize,
 }
 
 impl Target {
     /// Opens the connections with one second of load that is not counted.
-    pub async fn warm(
-        addr: SocketAddr,
-        key: &str,
-        payloads: Arc<Payloads>,
-        connections: usize,
-    ) -> Target {
+    pub async fn warm(endpoint: Endpoint, payloads: Arc<Payloads>, connections: usize) -> Target {
         let target = Target {
             client: client(),
-            uri: format!("http://{addr}/api/v1/intake?key={key}"),
+            endpoint: Arc::new(endpoint),
             payloads,
             connections,
         };
@@ -140,7 +171,7 @@ impl Target {
         let start = Instant::now();
         let (ok, failed) = drive(
             &self.client,
-            &self.uri,
+            &self.endpoint,
             &self.payloads,
             self.connections,
             duration,
@@ -156,7 +187,7 @@ impl Target {
 
 async fn drive(
     client: &HttpClient,
-    uri: &str,
+    endpoint: &Arc<Endpoint>,
     payloads: &Arc<Payloads>,
     connections: usize,
     duration: Duration,
@@ -167,15 +198,18 @@ async fn drive(
     let deadline = Instant::now() + duration;
     let tasks: Vec<_> = (0..connections)
         .map(|_| {
-            let (client, uri, payloads) = (client.clone(), uri.to_string(), payloads.clone());
+            let (client, endpoint, payloads) = (client.clone(), endpoint.clone(), payloads.clone());
             let (ok, failed, next) = (ok.clone(), failed.clone(), next.clone());
             tokio::spawn(async move {
                 while Instant::now() < deadline {
                     let i = next.fetch_add(1, Ordering::Relaxed) as usize % payloads.bodies.len();
-                    let mut req =
-                        hyper::Request::post(&uri).header("content-type", "application/json");
+                    let mut req = hyper::Request::post(&endpoint.uri)
+                        .header("content-type", endpoint.content_type);
                     if payloads.gzip {
                         req = req.header("content-encoding", "gzip");
+                    }
+                    if let Some(key) = &endpoint.key_header {
+                        req = req.header("x-fovea-key", key);
                     }
                     let req = req
                         .body(Full::new(payloads.bodies[i].clone()))
@@ -184,8 +218,12 @@ async fn drive(
                         Ok(res) => {
                             let status = res.status().as_u16();
                             let _ = res.into_body().collect().await;
-                            if status == 202 { &ok } else { &failed }
-                                .fetch_add(1, Ordering::Relaxed);
+                            if status == endpoint.accepted {
+                                &ok
+                            } else {
+                                &failed
+                            }
+                            .fetch_add(1, Ordering::Relaxed);
                         }
                         Err(_) => {
                             failed.fetch_add(1, Ordering::Relaxed);

@@ -15,6 +15,7 @@
 
 mod load;
 mod replay;
+mod spans;
 mod symbolicate;
 
 use std::net::SocketAddr;
@@ -34,6 +35,7 @@ use fovea_testkit::ClickHouse;
 use serde_json::json;
 
 const KEY: &str = "bench-key";
+pub const SERVER_KEY: &str = "bench-server-key";
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -98,13 +100,14 @@ async fn main() {
         "rss" => rss().await,
         "replay" => replay::replay().await,
         "symbolicate" => symbolicate::symbolicate(),
+        "spans" => spans::spans().await,
         "all" => {
             intake().await;
             rss().await;
             query().await;
         }
         other => {
-            eprintln!("usage: fovea-bench [intake|query|rss|replay|symbolicate|all] [--store duckdb|clickhouse|both] [--seconds N] [--connections N] [--rounds N] [--slices N] [--gzip] [--views N] [--segments N] [--batches N]; unknown {other:?}");
+            eprintln!("usage: fovea-bench [intake|spans|query|rss|replay|symbolicate|all] [--store duckdb|clickhouse|both] [--seconds N] [--connections N] [--rounds N] [--slices N] [--gzip] [--views N] [--segments N] [--batches N]; unknown {other:?}");
             std::process::exit(2);
         }
     }
@@ -161,47 +164,77 @@ fn bench_settings(dir: PathBuf) -> Settings {
         origins: vec!["*".into()],
         sample_rate: None,
         retention_days: None,
+        server_key: Some(SERVER_KEY.into()),
+        trace_url_template: None,
     }];
     s
 }
 
 async fn intake() {
+    let payloads = Arc::new(load::payloads(4096, flag("--gzip")));
+    let ceiling = serve(Router::new().route("/api/v1/intake", post(parse_and_discard))).await;
+    compare(Workload {
+        what: format!(
+            "{} events ({} bytes{}) per request",
+            load::EVENTS_PER_BATCH,
+            payloads.bodies[0].len(),
+            if payloads.gzip { " gzip" } else { " JSON" }
+        ),
+        unit: "events",
+        per_request: load::EVENTS_PER_BATCH as f64,
+        payloads,
+        ours: |addr| load::Endpoint::intake(addr, KEY),
+        ceiling: load::Endpoint::intake(ceiling, KEY),
+    })
+    .await;
+}
+
+/// What an intake benchmark sends, where, and what it counts.
+pub struct Workload {
+    pub what: String,
+    /// What a request carries (`events`, `spans`).
+    pub unit: &'static str,
+    pub per_request: f64,
+    pub payloads: Arc<load::Payloads>,
+    /// Fovea's endpoint at its address.
+    pub ours: fn(SocketAddr) -> load::Endpoint,
+    /// The parse-and-discard endpoint.
+    pub ceiling: load::Endpoint,
+}
+
+/// Fovea's durable intake against a parse-and-discard ceiling on the same
+/// payloads, on each backend.
+pub async fn compare(w: Workload) {
     let seconds = arg("--seconds", 10);
     // Throughput needs enough requests in flight to cover the durable
     // path's latency (a sync per group): a closed loop of a few clients
     // measures that latency instead. Browsers are an open population.
     let conns = arg("--connections", 256) as usize;
-    let payloads = Arc::new(load::payloads(4096, flag("--gzip")));
     let slices = arg("--slices", 5).max(1) as u32;
     println!(
-        "intake: {conns} connections, {seconds} s per endpoint and round in {slices} alternating slices, {} events ({} bytes{}) per request",
-        load::EVENTS_PER_BATCH,
-        payloads.bodies[0].len(),
-        if payloads.gzip { " gzip" } else { " JSON" }
+        "  {conns} connections, {seconds} s per endpoint and round in {slices} alternating slices, {}",
+        w.what
     );
-
     // The endpoints alternate in slices of a few seconds, so that a slow
     // spell of the machine (its speed drifts ±20% within a minute) hits
     // both; each round starts with the writer caught up.
     let rounds = arg("--rounds", 3) as usize;
     let duration = Duration::from_secs(seconds);
-    let ceiling = serve(Router::new().route("/api/v1/intake", post(parse_and_discard))).await;
     for backend in backends() {
-        intake_into(backend, ceiling, &payloads, conns, rounds, slices, duration).await;
+        compare_on(backend, &w, conns, rounds, slices, duration).await;
     }
 }
 
-/// One backend's rounds of the intake benchmark.
-async fn intake_into(
+/// One backend's rounds of an intake benchmark.
+async fn compare_on(
     backend: Backend,
-    ceiling: SocketAddr,
-    payloads: &Arc<load::Payloads>,
+    w: &Workload,
     conns: usize,
     rounds: usize,
     slices: u32,
     duration: Duration,
 ) {
-    let events_per_request = load::EVENTS_PER_BATCH as f64;
+    let unit = w.unit;
     let dir = tempfile::tempdir().unwrap();
     let mut settings = bench_settings(dir.path().to_path_buf());
     let _server = match backend {
@@ -217,9 +250,9 @@ async fn intake_into(
     let ours = serve(fovea_server::router(running.state.clone())).await;
     let mut ratios = Vec::new();
     for round in 1..=rounds {
-        let our_load = load::Target::warm(ours, KEY, payloads.clone(), conns).await;
+        let our_load = load::Target::warm((w.ours)(ours), w.payloads.clone(), conns).await;
         drain(|| running.state.spool.pending_bytes()).await;
-        let base_load = load::Target::warm(ceiling, KEY, payloads.clone(), conns).await;
+        let base_load = load::Target::warm(w.ceiling.clone(), w.payloads.clone(), conns).await;
         let (mut base, mut got) = (load::Outcome::default(), load::Outcome::default());
         for _ in 0..slices {
             base_load.slice(duration / slices, &mut base).await;
@@ -232,18 +265,18 @@ async fn intake_into(
         let ratio = got.per_sec() / base.per_sec();
         ratios.push(ratio);
         println!(
-            "  round {round}: parse-and-discard {:.0} req/s ({:.0} events/s); fovea (durable) {:.0} req/s ({:.0} events/s, non-202: {}); ratio {ratio:.2}",
+            "  round {round}: parse-and-discard {:.0} req/s ({:.0} {unit}/s); fovea (durable) {:.0} req/s ({:.0} {unit}/s, refused: {}); ratio {ratio:.2}",
             base.per_sec(),
-            base.per_sec() * events_per_request,
+            base.per_sec() * w.per_request,
             got.per_sec(),
-            got.per_sec() * events_per_request,
+            got.per_sec() * w.per_request,
             got.failed
         );
         println!(
-            "           writer: {:.0} MB still spooled when the load stopped, stored {:.1} s later; stored over load + drain: {:.0} events/s",
+            "           writer: {:.0} MB still spooled when the load stopped, stored {:.1} s later; stored over load + drain: {:.0} {unit}/s",
             backlog as f64 / 1e6,
             t.elapsed().as_secs_f64(),
-            got.ok as f64 * events_per_request / (got.elapsed + t.elapsed()).as_secs_f64()
+            got.ok as f64 * w.per_request / (got.elapsed + t.elapsed()).as_secs_f64()
         );
     }
     ratios.sort_by(f64::total_cmp);
@@ -256,7 +289,6 @@ async fn intake_into(
     running.writer.shutdown().await;
 }
 
-/// Waits (up to 10 minutes) until the writer has stored what the spool holds.
 async fn drain(pending_bytes: impl Fn() -> u64) {
     let t = Instant::now();
     while pending_bytes() > 0 && t.elapsed() < Duration::from_secs(600) {
@@ -315,7 +347,7 @@ async fn rss() {
         }
     });
     let mut got = load::Outcome::default();
-    load::Target::warm(addr, KEY, payloads, conns)
+    load::Target::warm(load::Endpoint::intake(addr, KEY), payloads, conns)
         .await
         .slice(Duration::from_secs(seconds), &mut got)
         .await;

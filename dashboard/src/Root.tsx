@@ -17,6 +17,8 @@ import { SessionsPage } from './pages/Sessions';
 import { SessionPage } from './pages/Session';
 import { ActionsPage } from './pages/Actions';
 import { ResourcesPage } from './pages/Resources';
+import { ServicesPage } from './pages/Services';
+import { TracePage } from './pages/Trace';
 import { SettingsPage } from './pages/Settings';
 import { NotFoundPage } from './pages/NotFound';
 
@@ -44,6 +46,8 @@ function title(route: Route): string {
     session: 'Session',
     actions: 'Actions',
     resources: 'Resources',
+    services: 'Services',
+    trace: 'Trace',
     settings: 'Settings',
     'not-found': 'Not found',
   };
@@ -125,6 +129,10 @@ function Page(props: { route: Route }) {
       return <AppGuard><ActionsPage /></AppGuard>;
     case 'resources':
       return <AppGuard><ResourcesPage /></AppGuard>;
+    case 'services':
+      return <AppGuard><ServicesPage /></AppGuard>;
+    case 'trace':
+      return <AppGuard><TracePage traceId={route.trace_id} /></AppGuard>;
     case 'settings':
       return <AppGuard><SettingsPage /></AppGuard>;
     case 'login':

@@ -6,6 +6,7 @@ import {
   formatCompact,
   formatCount,
   formatDuration,
+  formatFineMs,
   formatMetric,
   formatMs,
   formatOffset,
@@ -25,6 +26,22 @@ describe('formatMs', () => {
     [null, '—'],
     [Number.NaN, '—'],
   ])('%s → %s', (v, want) => expect(formatMs(v)).toBe(want));
+});
+
+describe('formatFineMs', () => {
+  it.each([
+    [0, '0 ms'],
+    [0.0042, '<0.01 ms'],
+    [0.42, '0.42 ms'],
+    [0.999, '1.0 ms'],
+    [3.14, '3.1 ms'],
+    [9.96, '10 ms'],
+    [10, '10 ms'],
+    [600.2, '600 ms'],
+    [2310, '2.31 s'],
+    [null, '—'],
+    [Number.NaN, '—'],
+  ])('%s → %s', (v, want) => expect(formatFineMs(v)).toBe(want));
 });
 
 describe('formatDuration', () => {

@@ -43,11 +43,11 @@ const THEMES = { light, dark: { ...light, ...vars(":root[data-theme='dark']") } 
 const TEXT: [string, string[]][] = [
   ['text', ['bg', 'panel', 'panel-alt', 'subtle', 'row-hover', 'accent-weak', 'good-bg', 'ni-bg', 'poor-bg', 'error-row']],
   ['muted', ['bg', 'panel', 'panel-alt', 'subtle', 'row-hover', 'accent-weak', 'poor-bg', 'error-row']],
-  ['accent', ['bg', 'panel', 'panel-alt', 'row-hover']],
+  ['accent', ['bg', 'panel', 'panel-alt', 'row-hover', 'error-row']],
   ['accent-strong', ['accent-weak']],
   ['good', ['panel', 'panel-alt', 'row-hover', 'good-bg']],
   ['ni', ['panel', 'panel-alt', 'row-hover', 'ni-bg']],
-  ['poor', ['panel', 'panel-alt', 'row-hover', 'poor-bg', 'error-row']],
+  ['poor', ['panel', 'panel-alt', 'row-hover', 'poor-bg', 'error-row', 'accent-weak']],
   ['on-primary', ['primary', 'primary-strong']],
   ['sidebar-text', ['sidebar', 'sidebar-active']],
   ['code-text', ['code-bg']],

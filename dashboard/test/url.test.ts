@@ -32,6 +32,11 @@ describe('routes', () => {
     ['/apps/shop/actions/x', { page: 'not-found' }],
     ['/apps/shop/resources', { page: 'resources', app: 'shop' }],
     ['/apps/shop/settings', { page: 'settings', app: 'shop' }],
+    ['/apps/shop/services', { page: 'services', app: 'shop' }],
+    ['/apps/shop/services/x', { page: 'not-found' }],
+    ['/apps/shop/traces/4bf92f3577b34da6a3ce929d0e0e4736', { page: 'trace', app: 'shop', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' }],
+    ['/apps/shop/traces', { page: 'not-found' }],
+    ['/apps/shop/traces/a/b', { page: 'not-found' }],
     ['/apps/shop/nope', { page: 'not-found' }],
     ['/apps/shop/vitals/x', { page: 'not-found' }],
     ['/apps/shop/sessions/x/y', { page: 'not-found' }],
@@ -47,6 +52,9 @@ describe('routes', () => {
       { page: 'session', app: 'x', id: '#id' },
       { page: 'actions', app: 'x' },
       { page: 'settings', app: 'x' },
+      { page: 'services', app: 'x y' },
+      { page: 'trace', app: 'x', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' },
+      { page: 'trace', app: 'x', trace_id: '../a/b?c#d' },
     ];
     for (const r of routes) expect(parseRoute(routePath(r))).toEqual(r);
   });

@@ -72,6 +72,18 @@
       document.getElementById('order-state').textContent = 'Order placed: thank you!';
       Fovea.addAction('order placed', { country: form.elements.country.value });
     });
+    // a traced request whose backend does slow work (a database query, a stock reservation)
+    on('check-stock', function () {
+      var state = document.getElementById('stock-state');
+      state.textContent = 'Checking stock…';
+      fetch('/api/checkout?items=' + (1 + Math.floor(Math.random() * 3)))
+        .then(function (r) {
+          return r.json();
+        })
+        .then(function (j) {
+          state.textContent = 'In stock: ' + j.items + ' item(s) reserved on order #' + j.order + ' (traceparent ' + j.traceparent + ')';
+        });
+    });
   }
 
   if (page === 'home') {

@@ -16,7 +16,7 @@ const filter = (e: FoveaEvent): FoveaEvent | undefined => {
 };
 
 /** Whether anything may be collected for view `v`: not denied, sampled in. */
-const live = (v?: View): v is View => !!v && S.c != 'denied' && v.ss;
+export const live = (v?: View): v is View => !!v && S.c != 'denied' && v.ss;
 
 /** Queues the current state of view `v` as its next version. */
 export const emitView = (v: View | undefined = S.v): void => {

@@ -1,6 +1,7 @@
 import { limiter } from './lib/limiter.js';
 import { matches } from './lib/matches.js';
 import { on } from './lib/on.js';
+import { wrap } from './lib/wrap.js';
 import { clickError } from './actions.js';
 import { track } from './emit.js';
 import { replay } from './replay.js';
@@ -68,16 +69,9 @@ export const initErrors = (): void => {
   on(window, 'unhandledrejection', (e: PromiseRejectionEvent) =>
     reportError('source', e.reason, e.reason instanceof Error ? undefined : { kind: 'UnhandledRejection' }),
   );
-  if (S.o!.trackConsoleErrors) {
-    const orig = console.error;
-    console.error = function (...a: unknown[]) {
-      try {
-        const err = a.find((x) => x instanceof Error) as Error | undefined;
-        reportError('console', { name: 'console.error', message: a.map((x) => (x == err ? err!.message : str(x))).join(' '), stack: err?.stack });
-      } catch {
-        /* never break console.error */
-      }
-      return orig.apply(this, a);
-    };
-  }
+  if (S.o!.trackConsoleErrors)
+    wrap(console, 'error', (_, a: unknown[]) => {
+      const err = a.find((x) => x instanceof Error) as Error | undefined;
+      reportError('console', { name: 'console.error', message: a.map((x) => (x == err ? err!.message : str(x))).join(' '), stack: err?.stack });
+    });
 };

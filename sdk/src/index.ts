@@ -13,7 +13,7 @@ import type { AddErrorOptions, Options } from './types.js';
 import { initViews, startView as start } from './views.js';
 import { initVitals } from './vitals.js';
 
-export type { AddErrorOptions, FoveaEvent, Options } from './types.js';
+export type { AddErrorOptions, FoveaEvent, Options, Propagator, TracingUrl } from './types.js';
 
 /**
  * Starts collecting. Call once, as early as possible in the page. A second

@@ -4,21 +4,25 @@ import { epoch } from './lib/now.js';
 import { round } from './lib/round.js';
 import { safe } from './lib/safe.js';
 import { timing } from './lib/timing.js';
+import { wrap } from './lib/wrap.js';
 import { activity } from './actions.js';
-import { track } from './emit.js';
+import { live, track } from './emit.js';
 import { reportError } from './errors.js';
 import { S, scrub } from './state.js';
 import { ttiNet } from './tti.js';
-import type { View } from './types.js';
+import type { TracingUrl, View } from './types.js';
 
 /**
  * fetch and XMLHttpRequest: each request becomes a `resource` event (method,
  * status, duration, merged with its Resource Timing entry for phases and
  * sizes); network failures and 5xx (4xx with `track4xx`) become `network`
- * errors. Requests to `allowedTracingUrls` get a W3C `traceparent`
- * (`00-<trace id>-<span id>-01`; a `traceparent` the page set itself is
- * kept, and so is any `tracestate`) and the ids are recorded on the resource. The page's own
- * calls behave exactly as before: same arguments, same promise, same errors.
+ * errors. Requests to `allowedTracingUrls` get trace headers (W3C
+ * `traceparent: 00-<trace id>-<span id>-<flags>` by default, or Zipkin `b3`,
+ * Datadog `x-datadog-*`) and the ids are recorded on the resource and on its
+ * `network` error. When the page set one of those headers itself, its own
+ * trace context wins: none of ours is added and no ids are recorded (any
+ * `tracestate` passes through). The page's own calls behave exactly as
+ * before: same arguments, same promise, same errors.
  */
 interface Req {
   m: string;
@@ -27,6 +31,8 @@ interface Req {
   s: number;
   ti?: string;
   si?: string;
+  /** trace headers to add */
+  h?: Record<string, string>;
   v?: View;
   /** XMLHttpRequest (else fetch) */
   x?: boolean;
@@ -38,11 +44,48 @@ const begin = (method: string, url: string): Req => {
   activity();
   ttiNet(1);
   const r: Req = { m: method.toUpperCase(), u: new URL(url, location.href).href, s: performance.now(), v: S.v };
-  if (S.v?.ss && matches(S.o!.allowedTracingUrls, 'startsWith', r.u)) {
-    r.ti = hex(16);
-    r.si = hex(8);
+  // [p, p.match]: a string or RegExp entry is its own pattern, an object's is
+  // `match` (a string's `match` method, like the object, matches nothing).
+  // `!= null`: the prefix '' matches every URL.
+  const t = S.o!.allowedTracingUrls?.find((p) => matches([p, (p as TracingUrl)?.match], 'startsWith', r.u)) as TracingUrl | undefined;
+  if (t != null) {
+    const ti = (r.ti = hex(16));
+    const si = (r.si = hex(8));
+    // The sampled flag says whether this session is kept: sampled in by
+    // `sessionSampleRate` and consent not denied (what `live` decides for
+    // every event). A session that is not kept still sends its context,
+    // flagged "not sampled" (-00, b3 0, Datadog priority 0): a backend that
+    // follows its caller's decision (OpenTelemetry's default parent-based
+    // sampler; Datadog's tracers honour the priority) then keeps no trace
+    // that no kept session links to, where a request without a header
+    // would start a root trace sampled at the backend's own rate. Kept
+    // sessions flag "sampled" (-01) so that every trace they link to is kept.
+    const f = +live(S.v);
+    const h: Record<string, string> = (r.h = {});
+    for (const p of t.propagators || ['tracecontext']) {
+      if (p == 'tracecontext') h.traceparent = `00-${ti}-${si}-0${f}`;
+      if (p == 'b3') h.b3 = `${ti}-${si}-${f}`;
+      if (p == 'datadog') {
+        // 64-bit decimal ids: the trace id's lower half, the span id
+        h['x-datadog-trace-id'] = BigInt('0x' + ti.slice(16)) + '';
+        h['x-datadog-parent-id'] = BigInt('0x' + si) + '';
+        h['x-datadog-sampling-priority'] = f + '';
+        h['x-datadog-origin'] = 'rum';
+      }
+    }
   }
   return r;
+};
+
+/**
+ * Adds `r`'s trace headers with `set`, unless the page set one of them
+ * itself (`has`, lowercase names): then its trace context wins and these ids
+ * were not sent. No propagator: no header, so no ids either.
+ */
+const inject = (r: Req, has: (k: string) => unknown, set: (k: string, v: string) => void): void => {
+  const k = Object.keys(r.h!);
+  if (!k[0] || k.some(has)) r.ti = r.si = undefined;
+  else for (const x of k) set(x, r.h![x]!);
 };
 
 const end = (r: Req, status: number, quiet?: boolean): void => {
@@ -53,7 +96,7 @@ const end = (r: Req, status: number, quiet?: boolean): void => {
     reportError(
       'network',
       { name: status ? 'HTTPError' : 'NetworkError', message: `${r.m} ${url.split(/[?#]/)[0]} ${status || 'failed'}` },
-      { resource_url: url, status },
+      { resource_url: url, status, trace_id: r.ti, span_id: r.si },
     );
   if (S.o!.trackResources === false) return;
   // The Resource Timing entry is queued when the body is read: wait a moment
@@ -87,8 +130,6 @@ const end = (r: Req, status: number, quiet?: boolean): void => {
 /** Sends the finished requests still waiting for their timing entry (the page is being left). */
 export const flushNetwork = (): void => pending.forEach((f) => f());
 
-const traceparent = (r: Req) => `00-${r.ti}-${r.si}-01`;
-
 export const initNetwork = (): void => {
   const F = window.fetch;
   if (F)
@@ -97,11 +138,9 @@ export const initNetwork = (): void => {
       try {
         const req = input instanceof Request ? input : undefined;
         r = begin(init?.method || req?.method || 'GET', req ? req.url : String(input));
-        if (r.ti) {
+        if (r.h) {
           const h = new Headers(init?.headers || req?.headers);
-          // The page's own trace context wins; then these ids were not sent.
-          if (h.has('traceparent')) r.ti = r.si = undefined;
-          else h.set('traceparent', traceparent(r));
+          inject(r, (k) => h.has(k), (k, v) => h.set(k, v));
           init = { ...init, headers: h };
         }
       } catch {
@@ -121,33 +160,23 @@ export const initNetwork = (): void => {
 
   const X = window.XMLHttpRequest?.prototype;
   if (!X) return;
-  const open = X.open;
-  const send = X.send;
-  const xhrs = new WeakMap<XMLHttpRequest, [string, string]>();
-  X.open = function (this: XMLHttpRequest, m: string, u: string | URL) {
-    try {
-      xhrs.set(this, [m, String(u)]);
-    } catch {
-      /* ignore */
+  // method, URL, and the (lowercase) names of the headers the page set
+  const xhrs = new WeakMap<XMLHttpRequest, [string, string, Record<string, 1>]>();
+  const set = X.setRequestHeader;
+  wrap(X, 'open', (x: XMLHttpRequest, [m, u]: [string, string | URL]) => xhrs.set(x, [m, String(u), {}]));
+  // Known so that ours are not added to them: a header set twice is joined
+  // with ", ", and two trace contexts in one `traceparent` are invalid. (An
+  // XHR opened before init has no entry: the TypeError is swallowed.)
+  wrap(X, 'setRequestHeader', (x: XMLHttpRequest, [k]: string[]) => (xhrs.get(x)![2][k!.toLowerCase()] = 1));
+  wrap(X, 'send', (x: XMLHttpRequest) => {
+    const d = xhrs.get(x);
+    if (d) {
+      const r = begin(d[0], d[1]);
+      r.x = true;
+      if (r.h) inject(r, (k) => d[2][k], (k, v) => set.call(x, k, v));
+      let aborted = false;
+      x.addEventListener('abort', () => (aborted = true));
+      x.addEventListener('loadend', safe(() => end(r, x.status, aborted)));
     }
-    // eslint-disable-next-line prefer-rest-params
-    return open.apply(this, arguments as unknown as Parameters<typeof open>);
-  } as typeof open;
-  X.send = function (this: XMLHttpRequest) {
-    try {
-      const d = xhrs.get(this);
-      if (d) {
-        const r = begin(d[0], d[1]);
-        r.x = true;
-        if (r.ti) this.setRequestHeader('traceparent', traceparent(r));
-        let aborted = false;
-        this.addEventListener('abort', () => (aborted = true));
-        this.addEventListener('loadend', safe(() => end(r, this.status, aborted)));
-      }
-    } catch {
-      /* ignore */
-    }
-    // eslint-disable-next-line prefer-rest-params
-    return send.apply(this, arguments as unknown as Parameters<typeof send>);
-  };
+  });
 };

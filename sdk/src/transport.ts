@@ -36,7 +36,8 @@ export const initTransport = (f: typeof fetch): void => {
 
 const url = () => `${S.o!.endpoint.replace(/\/+$/, '')}/api/v1/intake?key=${encodeURIComponent(S.o!.key)}`;
 
-const schedule = (ms: number): void => {
+/** Sends in `ms` (default: `flushInterval`), unless a send is already scheduled. */
+const schedule = (ms = S.o!.flushInterval ?? 5000): void => {
   timer ||= setTimeout(
     safe(() => {
       timer = 0;
@@ -51,13 +52,13 @@ export const enqueue = (ev: string): void => {
   q.push(ev);
   if (q.length > MAX_QUEUE) q.shift();
   if (q.length >= 50) send();
-  else schedule(S.o!.flushInterval ?? 5000);
+  else schedule();
 };
 
 /** Queues a view snapshot, replacing any unsent older version of it. */
 export const enqueueView = (id: string, ev: string): void => {
   views.set(id, ev);
-  schedule(S.o!.flushInterval ?? 5000);
+  schedule();
 };
 
 /** Forgets all transport state (unit tests only; tree-shaken from builds). */

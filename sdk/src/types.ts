@@ -18,8 +18,14 @@ export interface Options {
   trackLongTasks?: boolean;
   /** `pending`: collect into a bounded buffer, send nothing until `setConsent('granted')`. Default `granted`. */
   consent?: 'granted' | 'pending';
-  /** fetch/XHR URLs that get a W3C `traceparent` header: string = prefix, RegExp = test. Default none. */
-  allowedTracingUrls?: (string | RegExp)[];
+  /**
+   * fetch/XHR URLs that get trace headers (and whose `resource` events and
+   * `network` errors carry the ids): string = prefix, RegExp = test, or
+   * `{ match, propagators }` to choose the headers (`tracecontext`: W3C
+   * `traceparent`, the default; `b3`: Zipkin single header; `datadog`:
+   * `x-datadog-*`). The first entry that matches decides. Default none.
+   */
+  allowedTracingUrls?: (string | RegExp | TracingUrl)[];
   /** Called with every event before it is queued; return `false` to drop it. */
   beforeSend?: (event: FoveaEvent) => FoveaEvent | false | void;
   /** Extra query/fragment keys whose values are scrubbed (on top of the defaults). */
@@ -51,6 +57,17 @@ export interface Options {
   replayPrivacy?: 'mask-inputs' | 'mask-all';
   /** URL of fovea-replay.min.js. Default: beside fovea.min.js (script tag), or the bundler's chunk (npm). */
   replayUrl?: string;
+}
+
+/** Trace context headers: W3C `traceparent`, Zipkin `b3` (single header), Datadog `x-datadog-*`. */
+export type Propagator = 'tracecontext' | 'b3' | 'datadog';
+
+/** An `allowedTracingUrls` entry with its own propagation formats. */
+export interface TracingUrl {
+  /** string = prefix of the absolute URL, RegExp = test */
+  match: string | RegExp;
+  /** Default `['tracecontext']`. */
+  propagators?: Propagator[];
 }
 
 /** The third argument of `addError`. */

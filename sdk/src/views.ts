@@ -1,4 +1,7 @@
+import { epoch } from './lib/now.js';
 import { on } from './lib/on.js';
+import { safe } from './lib/safe.js';
+import { wrap } from './lib/wrap.js';
 import { uuid } from './lib/uuid.js';
 import { activity, flushClicks } from './actions.js';
 import { emitView } from './emit.js';
@@ -15,7 +18,8 @@ import type { LoadingType, View } from './types.js';
  * `#/` or `#!/` hash route; query-only and anchor changes are not new views),
  * and bfcache restores. A view is re-sent with a higher `version` whenever
  * its metrics or counters change, and finalised (`time_spent`) when the next
- * one starts or the page is left.
+ * one starts or the page is left. The initial load carries the trace of its
+ * document request when the backend named it in `Server-Timing`.
  */
 const routeKey = (l: Location = location): string => l.pathname + (/^#!?\//.test(l.hash) ? l.hash.split('?')[0] : '');
 
@@ -28,6 +32,18 @@ const routeOf = (href: string): string => {
   }
   return routeKey();
 };
+
+/**
+ * The trace the page's own document request belongs to, from the response's
+ * `Server-Timing: traceparent;desc="00-<trace id>-<span id>-<flags>"`: ids
+ * of a well-formed context only (lowercase hex, neither all zeros).
+ */
+const pageTrace = safe(() => {
+  for (const e of (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.serverTiming || []) {
+    const m = e.name == 'traceparent' && /^(?!ff)[\da-f]{2}-(?!0{32})([\da-f]{32})-(?!0{16})([\da-f]{16})-[\da-f]{2}$/.exec(e.description);
+    if (m) return { trace_id: m[1], span_id: m[2] };
+  }
+});
 
 /** Finalises view `v`: its last update carries `time_spent`. */
 const finish = (v: View): void => {
@@ -46,7 +62,8 @@ export const startView = (name?: string, lt: LoadingType = 'route_change'): void
     sid: s.id,
     ss: s.s,
     n: 0,
-    s: lt == 'initial_load' ? Math.round(performance.timeOrigin) : Date.now(),
+    // the initial load starts with the navigation (epoch(0)), others now
+    s: epoch(lt == 'initial_load' ? 0 : undefined),
     u: href,
     k: routeKey(),
     nm: name,
@@ -55,7 +72,7 @@ export const startView = (name?: string, lt: LoadingType = 'route_change'): void
     referrer: old ? old.url : document.referrer ? scrub(document.referrer) : undefined,
     lt,
     // a bfcache restore fetches nothing: TTFB 0, as web-vitals reports it
-    m: { error_count: 0, action_count: 0, resource_count: 0, long_task_count: 0, frustration_count: 0, ttfb: lt == 'bf_cache' ? 0 : undefined },
+    m: { error_count: 0, action_count: 0, resource_count: 0, long_task_count: 0, frustration_count: 0, ttfb: lt == 'bf_cache' ? 0 : undefined, ...(lt == 'initial_load' && pageTrace()) },
   };
   S.v = v;
   if (lt != 'route_change') S.p = v;
@@ -77,18 +94,7 @@ export const initViews = (): void => {
   const route = () => {
     if (routeKey() != S.v!.k) startView();
   };
-  for (const k of ['pushState', 'replaceState'] as const) {
-    const orig = history[k];
-    history[k] = function (this: History, ...a: Parameters<History['pushState']>) {
-      const r = orig.apply(this, a);
-      try {
-        route();
-      } catch {
-        /* never break navigation */
-      }
-      return r;
-    };
-  }
+  for (const k of ['pushState', 'replaceState'] as const) wrap(history, k, route, true);
   on(window, 'popstate', route);
   on(window, 'hashchange', route);
   on(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && startView(undefined, 'bf_cache'));

@@ -7,6 +7,8 @@ pub enum Format {
     Ndjson,
     /// A session replay segment (`replay.rs`), not events.
     Replay,
+    /// An OTLP trace request as protobuf (`otlp.rs`).
+    Spans,
 }
 
 /// What the intake knew about a request besides its body. The client IP is
@@ -47,6 +49,7 @@ impl Batch {
             Format::Json => 0,
             Format::Ndjson => 1,
             Format::Replay => 2,
+            Format::Spans => 3,
         });
         out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
         out.extend_from_slice(&meta);
@@ -62,6 +65,7 @@ impl Batch {
             0 => Format::Json,
             1 => Format::Ndjson,
             2 => Format::Replay,
+            3 => Format::Spans,
             _ => return Err(RecordError("unknown format")),
         };
         let len = u32::from_le_bytes(record[2..6].try_into().expect("4 bytes")) as usize;

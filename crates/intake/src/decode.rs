@@ -69,6 +69,9 @@ pub fn decode(
 
 /// `None` means "sniff it": text/plain, which `sendBeacon` sends without a
 /// CORS preflight, or no content type at all.
+/// What the event and replay intakes accept.
+pub(crate) const EVENT_TYPES: &str = "application/json, application/x-ndjson or text/plain";
+
 pub(crate) fn media_type(content_type: Option<&str>) -> Result<Option<Format>, IntakeError> {
     let Some(ct) = content_type else {
         return Ok(None);
@@ -83,7 +86,10 @@ pub(crate) fn media_type(content_type: Option<&str>) -> Result<Option<Format>, I
         "application/json" => Ok(Some(Format::Json)),
         "application/x-ndjson" | "application/ndjson" => Ok(Some(Format::Ndjson)),
         "text/plain" | "" => Ok(None),
-        _ => Err(IntakeError::UnsupportedMediaType(ct.to_string())),
+        _ => Err(IntakeError::UnsupportedMediaType(
+            ct.to_string(),
+            EVENT_TYPES,
+        )),
     }
 }
 
@@ -184,9 +190,9 @@ pub fn parse(
             }
             (from_slice(first, "header.")?, raw, total)
         }
-        Format::Replay => {
+        Format::Replay | Format::Spans => {
             return Err(IntakeError::InvalidEvent(
-                "a replay segment is not an event batch".into(),
+                "a replay segment or a trace is not an event batch".into(),
             ))
         }
     };

@@ -8,6 +8,9 @@ pub enum IntakeError {
     MissingKey,
     #[error("no app has this ingest key")]
     UnknownKey,
+    /// A backend's key is missing or wrong (`x-fovea-key`).
+    #[error("{0}")]
+    ServerKey(&'static str),
     #[error("origin {0:?} is not allowed for this key")]
     OriginNotAllowed(String),
     #[error("{0}")]
@@ -16,8 +19,8 @@ pub enum IntakeError {
     InvalidEvent(String),
     #[error("{0}")]
     TooLarge(String),
-    #[error("content-type {0:?} is not accepted: use application/json, application/x-ndjson or text/plain")]
-    UnsupportedMediaType(String),
+    #[error("content-type {0:?} is not accepted: use {1}")]
+    UnsupportedMediaType(String, &'static str),
     #[error("content-encoding {0:?} is not accepted: use gzip, deflate or none")]
     UnsupportedEncoding(String),
     #[error("too many requests for this app")]
@@ -34,10 +37,10 @@ impl IntakeError {
             IntakeError::MissingKey | IntakeError::BadJson(_) | IntakeError::InvalidEvent(_) => {
                 StatusCode::BAD_REQUEST
             }
-            IntakeError::UnknownKey => StatusCode::UNAUTHORIZED,
+            IntakeError::UnknownKey | IntakeError::ServerKey(_) => StatusCode::UNAUTHORIZED,
             IntakeError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
             IntakeError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            IntakeError::UnsupportedMediaType(_) | IntakeError::UnsupportedEncoding(_) => {
+            IntakeError::UnsupportedMediaType(..) | IntakeError::UnsupportedEncoding(_) => {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
             IntakeError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -51,11 +54,12 @@ impl IntakeError {
         match self {
             IntakeError::MissingKey => "missing_key",
             IntakeError::UnknownKey => "unknown_key",
+            IntakeError::ServerKey(_) => "invalid_server_key",
             IntakeError::OriginNotAllowed(_) => "origin_not_allowed",
             IntakeError::BadJson(_) => "bad_json",
             IntakeError::InvalidEvent(_) => "invalid_event",
             IntakeError::TooLarge(_) => "too_large",
-            IntakeError::UnsupportedMediaType(_) => "unsupported_media_type",
+            IntakeError::UnsupportedMediaType(..) => "unsupported_media_type",
             IntakeError::UnsupportedEncoding(_) => "unsupported_encoding",
             IntakeError::RateLimited { .. } => "rate_limited",
             IntakeError::SpoolFull { .. } => "spool_full",

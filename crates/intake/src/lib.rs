@@ -8,6 +8,7 @@
 mod batch;
 mod decode;
 mod error;
+pub mod otlp;
 mod replay;
 
 pub use batch::{Batch, BatchMeta, Format};

@@ -76,6 +76,7 @@ pub fn decode_replay(
     if let Some(Format::Ndjson) = media_type(content_type)? {
         return Err(IntakeError::UnsupportedMediaType(
             content_type.unwrap_or_default().to_string(),
+            crate::decode::EVENT_TYPES,
         ));
     }
     // `sendBeacon` cannot set Content-Encoding, so a gzip body announces

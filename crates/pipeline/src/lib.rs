@@ -12,6 +12,7 @@ mod normalise;
 mod replay;
 mod sampling;
 mod scrub;
+mod spans;
 mod useragent;
 
 pub use fingerprint::{
@@ -22,5 +23,5 @@ pub use geo::{Geo, GeoError, Location};
 pub use normalise::{Output, Pipeline, PipelineOptions};
 pub use replay::ReplayOutput;
 pub use sampling::keep_session;
-pub use scrub::{scrub_text, scrub_url};
+pub use scrub::{scrub_json, scrub_text, scrub_url};
 pub use useragent::{Agent, UserAgents};

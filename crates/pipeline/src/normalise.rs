@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::fingerprint::{
     custom_fingerprint, fingerprint, route_template, top_frame, ErrorFacts, Symbolicate,
 };
-use crate::{keep_session, scrub_text, scrub_url, Agent, UserAgents};
+use crate::{keep_session, scrub_json, scrub_text, scrub_url, Agent, UserAgents};
 
 #[derive(Debug, Clone)]
 pub struct PipelineOptions {
@@ -187,7 +187,7 @@ impl Pipeline {
         let attrs = |a: Option<Box<serde_json::value::RawValue>>| {
             a.map(|a| a.get().to_string())
                 .filter(|a| a.starts_with('{') && a.len() <= ATTRS_CAP)
-                .map(|a| scrub_text(&a).into_owned())
+                .map(|a| scrub_json(&a))
         };
         match w.kind.unwrap_or(WireType::Error) {
             WireType::View => EventKind::View(ViewEvent {
@@ -214,6 +214,8 @@ impl Pipeline {
                 inp_target: text(w.inp_target),
                 inp_type: text(w.inp_type),
                 cls_target: text(w.cls_target),
+                trace_id: trace_id(w.trace_id),
+                span_id: span_id(w.span_id),
             }),
             WireType::Action => EventKind::Action(ActionEvent {
                 action_type: cap(w.action_type.unwrap_or_default(), TEXT_CAP),
@@ -276,6 +278,8 @@ impl Pipeline {
                     resource_url,
                     status: w.status,
                     attrs: attrs(w.attrs),
+                    trace_id: trace_id(w.trace_id),
+                    span_id: span_id(w.span_id),
                 })
             }
             WireType::Resource => EventKind::Resource(ResourceEvent {
@@ -294,8 +298,8 @@ impl Pipeline {
                 transfer_size: w.transfer_size,
                 encoded_size: w.encoded_size,
                 decoded_size: w.decoded_size,
-                trace_id: text(w.trace_id),
-                span_id: text(w.span_id),
+                trace_id: trace_id(w.trace_id),
+                span_id: span_id(w.span_id),
             }),
             WireType::LongTask => EventKind::LongTask(LongTaskEvent {
                 kind: w
@@ -318,6 +322,18 @@ pub(crate) fn drift(received_at: i64, sent_at: Option<f64>) -> f64 {
         .map(|sent| received_at as f64 - sent)
         .filter(|d| d.abs() > MAX_DRIFT_MS)
         .unwrap_or(0.0)
+}
+
+/// A trace id as sent, lowercased; dropped unless it is a valid W3C id, so
+/// the join to backend spans never matches on garbage.
+fn trace_id(id: Option<String>) -> Option<String> {
+    id.map(|i| i.to_ascii_lowercase())
+        .filter(|i| fovea_schema::is_trace_id(i))
+}
+
+fn span_id(id: Option<String>) -> Option<String> {
+    id.map(|i| i.to_ascii_lowercase())
+        .filter(|i| fovea_schema::is_span_id(i))
 }
 
 fn received_fallback(batch: &Batch) -> f64 {

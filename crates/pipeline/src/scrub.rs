@@ -162,6 +162,51 @@ pub fn scrub_text(text: &str) -> Cow<'_, str> {
 }
 
 /// `re.replace_all`, keeping the input (borrowed or not) when nothing matched.
+/// [`scrub_text`] over a JSON document's keys and string values, keeping
+/// it JSON: scrubbing the text itself could turn a number (a 13-digit ms
+/// timestamp is Luhn-valid one time in ten) into `[card]`, which is not.
+/// Numbers are scrubbed only where the text would have been: they stay
+/// numbers, or become a `"[card]"` string. Text that is not JSON is `{}`.
+pub fn scrub_json(text: &str) -> String {
+    fn walk(v: &mut serde_json::Value) {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => {
+                if let Cow::Owned(o) = scrub_text(s) {
+                    *s = o;
+                }
+            }
+            Value::Number(n) => {
+                let t = n.to_string();
+                if let Cow::Owned(o) = scrub_text(&t) {
+                    *v = Value::String(o);
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            Value::Object(m) => {
+                let entries = std::mem::take(m);
+                for (k, mut val) in entries {
+                    walk(&mut val);
+                    m.insert(scrub_text(&k).into_owned(), val);
+                }
+            }
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+    // Most documents hold nothing to scrub: parse only when the text
+    // would change.
+    if matches!(scrub_text(text), Cow::Borrowed(_)) {
+        return text.to_string();
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(mut v) => {
+            walk(&mut v);
+            v.to_string()
+        }
+        Err(_) => "{}".to_string(),
+    }
+}
+
 fn apply<'a>(s: Cow<'a, str>, re: &Regex, rep: impl regex::Replacer) -> Cow<'a, str> {
     let replaced = match re.replace_all(&s, rep) {
         Cow::Owned(o) => Some(o),
@@ -244,6 +289,27 @@ mod tests {
             scrub_url("/p?tenant=acme", &["tenant".into()]),
             "/p?tenant=[redacted]"
         );
+    }
+
+    #[test]
+    fn json_stays_json_when_a_number_looks_like_a_card() {
+        // Regression: a ms timestamp passing Luhn became a bare [card] in
+        // the attributes' JSON text, and the API served `null`.
+        let ts = (1_764_000_000_000u64..)
+            .find(|t| luhn(&t.to_string()))
+            .unwrap();
+        let doc = format!(r#"{{"at":{ts},"who":"jane@example.com","n":3,"ok":true}}"#);
+        let out: serde_json::Value = serde_json::from_str(&scrub_json(&doc)).unwrap();
+        assert_eq!(out["at"], "[card]");
+        assert_eq!(out["who"], "[email]");
+        assert_eq!(
+            (out["n"].as_i64(), out["ok"].as_bool()),
+            (Some(3), Some(true))
+        );
+        let plain = r#"{"route":"/cart"}"#;
+        assert_eq!(scrub_json(plain), plain);
+        let nested = r#"{"jane@example.com":{"list":["4111 1111 1111 1111"]}}"#;
+        assert_eq!(scrub_json(nested), r#"{"[email]":{"list":["[card]"]}}"#);
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub use params::{
 };
 pub use results::{
     crash_free, histogram_edges, ActionRow, Bucket, EventJson, IssueDetail, IssueRelease, IssueRow,
-    KeyCount, MetricSummary, MinifiedPosition, Point, ReplaySegmentInfo, ResourceRow,
-    SessionDetail, SessionRef, SessionRow, SourceContext, StackFrame, Summary, Trend, ViewRow,
-    VitalsGroup, EXAMPLE_POOL, MAX_ISSUE_RELEASES,
+    KeyCount, MetricSummary, MinifiedPosition, Point, ReplaySegmentInfo, ResourceRow, ServiceRow,
+    SessionDetail, SessionRef, SessionRow, SlowRequest, SourceContext, SpanRef, StackFrame,
+    Summary, TraceDetail, Trend, ViewRow, VitalsGroup, EXAMPLE_POOL, MAX_ISSUE_RELEASES,
 };

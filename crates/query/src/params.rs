@@ -418,6 +418,11 @@ impl Params {
         })
     }
 
+    /// How many slow requests to list.
+    pub fn slow_requests_limit(&self) -> Result<u32, QueryError> {
+        self.limit(20, 100)
+    }
+
     pub fn views_limit(&self) -> Result<u32, QueryError> {
         self.limit(20, 200)
     }

@@ -413,6 +413,70 @@ pub struct ResourceRow {
     pub failure_rate: f64,
 }
 
+/// A backend service's requests in a range: its server and consumer spans.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ServiceRow {
+    pub service: String,
+    pub requests: u64,
+    /// Requests whose span status is `error`.
+    pub errors: u64,
+    pub error_rate: f64,
+    /// ms.
+    pub p75: Option<f64>,
+    /// ms.
+    pub p95: Option<f64>,
+}
+
+/// A backend span named in a slow request's row.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SpanRef {
+    pub service: String,
+    pub name: String,
+    /// ms.
+    pub duration: f64,
+    /// ms: the span's duration minus its children's (overlaps counted
+    /// once), what the span itself spent.
+    pub self_time: f64,
+    /// `unset`, `ok` or `error`.
+    pub status: String,
+}
+
+/// A browser request (fetch/XHR) that carried a trace id, and where the
+/// backend spent its time.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SlowRequest {
+    pub ts: i64,
+    pub session_id: String,
+    pub view_id: Option<String>,
+    pub route: Option<String>,
+    pub method: Option<String>,
+    pub url: String,
+    pub status: Option<u16>,
+    /// ms, as the browser measured it.
+    pub duration: Option<f64>,
+    pub trace_id: String,
+    pub span_id: Option<String>,
+    /// The backend's entry span under this request (its server span).
+    pub server: Option<SpanRef>,
+    /// The backend span with the largest self time.
+    pub bottleneck: Option<SpanRef>,
+}
+
+/// A trace: the backend's spans and the browser events that carried its id.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TraceDetail {
+    pub trace_id: String,
+    /// The app's `trace_url_template` filled in, when it has one.
+    pub link: Option<String>,
+    /// In start order.
+    #[schema(value_type = Vec<Object>)]
+    pub spans: Vec<fovea_schema::SpanJson>,
+    /// Views (page loads linked by `Server-Timing`), resources and errors
+    /// with this trace id, in time order.
+    #[schema(value_type = Vec<Object>)]
+    pub rum: Vec<EventJson>,
+}
+
 /// An event as the API shows it: one flat object with `type`, the context
 /// fields and the type's own fields.
 #[derive(Debug, Clone, PartialEq)]

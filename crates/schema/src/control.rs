@@ -18,6 +18,24 @@ pub struct App {
     pub sample_rate: f64,
     pub retention_days: u32,
     pub created_at: i64,
+    /// SHA-256 (hex) of the secret key backends send spans with
+    /// (`x-fovea-key`); the key itself is shown once and never stored.
+    /// The API says only whether there is one.
+    #[serde(
+        rename = "has_server_key",
+        serialize_with = "is_some",
+        skip_deserializing
+    )]
+    #[schema(value_type = bool)]
+    pub server_key_hash: Option<String>,
+    /// An outbound link to a trace in the team's tracing tool, with
+    /// `{trace_id}` where the id goes.
+    #[serde(default)]
+    pub trace_url_template: Option<String>,
+}
+
+fn is_some<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(v.is_some())
 }
 
 /// A dashboard user.

@@ -87,6 +87,10 @@ pub struct ViewEvent {
     pub inp_target: Option<String>,
     pub inp_type: Option<String>,
     pub cls_target: Option<String>,
+    /// The backend trace of the page load, from the document's
+    /// `Server-Timing: traceparent` (initial loads only).
+    pub trace_id: Option<String>,
+    pub span_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -121,6 +125,9 @@ pub struct ErrorEvent {
     /// Custom context as a JSON object text (serialised as the object).
     #[serde(serialize_with = "json_text")]
     pub attrs: Option<String>,
+    /// The trace of the failed request (network errors).
+    pub trace_id: Option<String>,
+    pub span_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -164,4 +171,9 @@ fn json_text<S: Serializer>(text: &Option<String>, s: S) -> Result<S::Ok, S::Err
         Some(raw) => raw.serialize(s),
         None => s.serialize_none(),
     }
+}
+
+/// [`json_text`] of a column that always holds an object.
+pub(crate) fn json_text_required<S: Serializer>(text: &str, s: S) -> Result<S::Ok, S::Error> {
+    json_text(&Some(text.to_string()), s)
 }

@@ -9,6 +9,7 @@ mod event;
 mod metric;
 mod replay;
 mod source;
+mod span;
 pub mod wire;
 
 pub use control::{App, IssueState, IssueStatus, LoginSession, User};
@@ -18,3 +19,4 @@ pub use event::{
 pub use metric::{Metric, Rating, Thresholds};
 pub use replay::ReplaySegment;
 pub use source::{sha256_hex, SourceFile, SourceFileInfo, SourceKind, StoredFrames};
+pub use span::{is_span_id, is_trace_id, Span, SpanJson};

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::auth::Principal;
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::token::random_token;
+use crate::token::{hash_token, random_token};
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -36,6 +36,49 @@ pub struct AppPatch {
     pub origins: Option<Vec<String>>,
     pub sample_rate: Option<f64>,
     pub retention_days: Option<u32>,
+    /// A link to a trace in the team's tracing tool, with `{trace_id}`;
+    /// `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub trace_url_template: Option<Option<String>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// A new app: the app, and its server key, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedApp {
+    #[serde(flatten)]
+    pub app: App,
+    /// The secret backends send spans with (`x-fovea-key`); only its hash
+    /// is kept.
+    pub server_key: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServerKey {
+    pub server_key: String,
+}
+
+/// A new server key: `fsk_` and 32 random bytes as hex.
+fn new_server_key() -> String {
+    format!("fsk_{}", random_token(32))
+}
+
+fn check_template(template: &Option<String>) -> Result<(), ApiError> {
+    let Some(t) = template else { return Ok(()) };
+    if !(t.starts_with("https://") || t.starts_with("http://"))
+        || !t.contains("{trace_id}")
+        || t.len() > 2048
+    {
+        return Err(ApiError::BadRequest(
+            "trace_url_template must be an http(s) URL of at most 2048 characters with {trace_id} where the trace id goes".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn check(
@@ -75,12 +118,13 @@ pub async fn list(
 }
 
 #[utoipa::path(post, path = "/api/v1/apps", tag = "apps", request_body = NewApp,
-    responses((status = 201, body = App), (status = 400), (status = 409)))]
+    responses((status = 201, body = CreatedApp), (status = 400), (status = 409)))]
 pub async fn create(
     State(state): State<AppState>,
     _who: Principal,
     Json(req): Json<NewApp>,
-) -> Result<(StatusCode, Json<App>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedApp>), ApiError> {
+    let server_key = new_server_key();
     let app = App {
         id: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
         name: req.name.trim().to_string(),
@@ -91,12 +135,32 @@ pub async fn create(
             .retention_days
             .unwrap_or(state.settings.default_retention_days),
         created_at: now_ms(),
+        server_key_hash: Some(hash_token(&server_key)),
+        trace_url_template: None,
     };
     check(&app.name, &app.origins, app.sample_rate, app.retention_days)?;
     state.store.create_app(&app).await?;
     state.refresh_apps().await?;
     tracing::info!(app = %app.id, name = %app.name, "app created");
-    Ok((StatusCode::CREATED, Json(app)))
+    Ok((StatusCode::CREATED, Json(CreatedApp { app, server_key })))
+}
+
+#[utoipa::path(post, path = "/api/v1/apps/{app}/server-key", tag = "apps", params(("app" = String, Path)),
+    responses((status = 200, body = ServerKey, description = "The new key, shown this once; the old one stops working at once"), (status = 404)))]
+pub async fn rotate_server_key(
+    State(state): State<AppState>,
+    _who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<ServerKey>, ApiError> {
+    let server_key = new_server_key();
+    let app = App {
+        server_key_hash: Some(hash_token(&server_key)),
+        ..find(&state, &id)?
+    };
+    state.store.update_app(&app).await?;
+    state.refresh_apps().await?;
+    tracing::info!(app = %app.id, "server key rotated");
+    Ok(Json(ServerKey { server_key }))
 }
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}", tag = "apps", params(("app" = String, Path)),
@@ -131,9 +195,14 @@ pub async fn update(
         origins: patch.origins.unwrap_or(old.origins.clone()),
         sample_rate: patch.sample_rate.unwrap_or(old.sample_rate),
         retention_days: patch.retention_days.unwrap_or(old.retention_days),
+        trace_url_template: patch
+            .trace_url_template
+            .unwrap_or(old.trace_url_template.clone())
+            .filter(|t| !t.trim().is_empty()),
         ..old
     };
     check(&app.name, &app.origins, app.sample_rate, app.retention_days)?;
+    check_template(&app.trace_url_template)?;
     state.store.update_app(&app).await?;
     state.refresh_apps().await?;
     Ok(Json(app))

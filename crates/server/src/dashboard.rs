@@ -2,7 +2,7 @@
 //! embedded in the binary, served with a strict Content-Security-Policy.
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 
@@ -64,10 +64,22 @@ const CSP: &str =
      connect-src 'self'; object-src 'none'; frame-ancestors 'none'; \
      base-uri 'none'; form-action 'self'";
 
-pub async fn serve(uri: Uri) -> Response {
+pub async fn serve(method: Method, uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     if path.starts_with("api/") {
         return error_body(StatusCode::NOT_FOUND, "not_found", "no such API route");
+    }
+    // OpenTelemetry SDKs also export metrics and logs to `/v1/…` by
+    // default: a 200 page would tell them their data arrived.
+    if path.starts_with("v1/") {
+        return error_body(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Fovea receives OTLP traces only (POST /v1/traces); turn the metrics and logs exporters off",
+        );
+    }
+    if method != Method::GET && method != Method::HEAD {
+        return error_body(StatusCode::NOT_FOUND, "not_found", "no such route");
     }
     // Client-side routes (no file extension) get the app's index.
     let (file, asset) = match Assets::get(path) {

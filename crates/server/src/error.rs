@@ -98,18 +98,24 @@ impl IntoResponse for IntakeReply {
     fn into_response(self) -> Response {
         let e = self.0;
         let status = e.status();
-        // A full spool is logged when it fills and when it has room again
-        // (`AppState::spool_full`), not once per refused request.
-        if status.is_server_error() && !matches!(e, IntakeError::SpoolFull { .. }) {
-            tracing::warn!(error = %e, "intake refused a batch");
-        } else {
-            tracing::debug!(error = %e, status = status.as_u16(), "intake refused a batch");
-        }
+        log_refusal(&e);
         let mut res = error_body(status, e.code(), &e.to_string());
         if let Some(secs) = e.retry_after_secs() {
             res.headers_mut().insert(header::RETRY_AFTER, secs.into());
         }
         res
+    }
+}
+
+/// Logs an intake refusal: a full spool is logged when it fills and when
+/// it has room again (`AppState::spool_full`), not once per refused
+/// request; client errors only at debug level.
+pub fn log_refusal(e: &IntakeError) {
+    let status = e.status();
+    if status.is_server_error() && !matches!(e, IntakeError::SpoolFull { .. }) {
+        tracing::warn!(error = %e, "intake refused a batch");
+    } else {
+        tracing::debug!(error = %e, status = status.as_u16(), "intake refused a batch");
     }
 }
 

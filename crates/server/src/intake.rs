@@ -1,4 +1,5 @@
-//! `POST /api/v1/intake` and `POST /api/v1/replay`: cheap work only. Authenticate the key, check the
+//! `POST /api/v1/intake`, `POST /api/v1/replay` and the OTLP trace intake
+//! (`POST /v1/traces`): cheap work only. Authenticate the key, check the
 //! origin and the rate, decode and validate, resolve geo (the IP goes no
 //! further), append to the spool, answer once it is durable. The intake
 //! never touches the store.
@@ -10,14 +11,15 @@ use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use fovea_intake::{Batch, BatchMeta, Format, IntakeError};
+use fovea_intake::{otlp, Batch, BatchMeta, Format, IntakeError};
 use fovea_store::App;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::clock::now_ms;
-use crate::error::IntakeReply;
+use crate::error::{log_refusal, IntakeReply};
 use crate::metrics::Reason;
+use crate::token::hash_token;
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -116,8 +118,8 @@ fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&s
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// What every intake request passes before its body is read: a known key,
-/// an allowed origin, the app's rate, room in the spool.
+/// What every browser intake request passes before its body is read: a
+/// known key, an allowed origin, then [`room`].
 fn admit(state: &AppState, q: KeyParam, headers: &HeaderMap) -> Result<App, IntakeError> {
     let key = q
         .key
@@ -130,6 +132,11 @@ fn admit(state: &AppState, q: KeyParam, headers: &HeaderMap) -> Result<App, Inta
             return Err(IntakeError::OriginNotAllowed(origin.to_string()));
         }
     }
+    room(state, app)
+}
+
+/// The app's rate and room in the spool.
+fn room(state: &AppState, app: App) -> Result<App, IntakeError> {
     state
         .intake_limiter
         .take(&app.id, 1.0)
@@ -141,6 +148,113 @@ fn admit(state: &AppState, q: KeyParam, headers: &HeaderMap) -> Result<App, Inta
         });
     }
     Ok(app)
+}
+
+/// A backend's key: the app's secret server key in `x-fovea-key` (or a
+/// bearer token), never the public browser key.
+fn admit_backend(state: &AppState, headers: &HeaderMap) -> Result<App, IntakeError> {
+    let key = header_str(headers, "x-fovea-key")
+        .or_else(|| {
+            header_str(headers, header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer "))
+        })
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or(IntakeError::ServerKey(
+            "no server key: send the app's server key in the x-fovea-key header",
+        ))?;
+    let app = match state.app_by_server_key(&hash_token(key)) {
+        Some(app) => app,
+        None if state.app_by_key(key).is_some() => {
+            return Err(IntakeError::ServerKey(
+                "this is the app's public browser key; backends send its secret server key",
+            ))
+        }
+        None => return Err(IntakeError::ServerKey("no app has this server key")),
+    };
+    room(state, app)
+}
+
+/// `POST /v1/traces` (and `/api/v1/otlp/v1/traces`): OTLP/HTTP spans from a
+/// backend, protobuf or JSON, answered in the request's encoding as the
+/// OTLP specification says (200, with `partial_success` when spans were
+/// refused).
+pub async fn traces(State(state): State<AppState>, req: Request) -> Response {
+    let (_, headers, body) = split(req);
+    // A client that sent neither protobuf nor JSON is answered in JSON.
+    let (encoding, result) = match otlp::Encoding::of(header_str(&headers, header::CONTENT_TYPE)) {
+        Ok(encoding) => (
+            encoding,
+            accept_traces(&state, encoding, &headers, body).await,
+        ),
+        Err(e) => (otlp::Encoding::Json, Err(e)),
+    };
+    let (status, body) = match result {
+        Ok(d) => {
+            state.metrics.spans_accepted.inc_by(d.accepted as u64);
+            state.metrics.spans_rejected.inc_by(d.rejected as u64);
+            (
+                StatusCode::OK,
+                otlp::response(encoding, d.rejected, d.error),
+            )
+        }
+        Err(e) => {
+            state
+                .metrics
+                .requests_rejected
+                .get_or_create(&Reason { reason: e.code() })
+                .inc();
+            log_refusal(&e);
+            let mut res = (e.status(), otlp::error_body(encoding, &e)).into_response();
+            if let Some(secs) = e.retry_after_secs() {
+                res.headers_mut().insert(header::RETRY_AFTER, secs.into());
+            }
+            set_content_type(&mut res, encoding);
+            return res;
+        }
+    };
+    let mut res = (status, body).into_response();
+    set_content_type(&mut res, encoding);
+    res
+}
+
+fn set_content_type(res: &mut Response, encoding: otlp::Encoding) {
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(encoding.content_type()),
+    );
+}
+
+async fn accept_traces(
+    state: &AppState,
+    encoding: otlp::Encoding,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<otlp::DecodedTraces, IntakeError> {
+    let app = admit_backend(state, headers)?;
+    let limits = &state.settings.otlp_limits;
+    let bytes = read_body(body, limits.max_body).await?;
+    let mut decoded = otlp::decode_traces(
+        encoding,
+        header_str(headers, header::CONTENT_ENCODING),
+        &bytes,
+        limits,
+    )?;
+    if decoded.accepted == 0 {
+        return Ok(decoded);
+    }
+    let batch = Batch {
+        meta: BatchMeta {
+            app_id: app.id,
+            received_at: now_ms(),
+            user_agent: None,
+            country: None,
+            region: None,
+        },
+        format: Format::Spans,
+        body: std::mem::take(&mut decoded.body),
+    };
+    spool(state, batch).await?;
+    Ok(decoded)
 }
 
 async fn read_body(body: Body, max: usize) -> Result<axum::body::Bytes, IntakeError> {

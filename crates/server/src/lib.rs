@@ -24,6 +24,7 @@ mod startup;
 mod state;
 mod symbols;
 mod token;
+mod traces;
 mod writer;
 
 pub use fovea_store::{ClickHouseConfig, StoreConfig};
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(auth::me))
         .route("/apps", get(apps::list).post(apps::create))
         .route("/apps/{app}", get(apps::get_one).patch(apps::update))
+        .route("/apps/{app}/server-key", post(apps::rotate_server_key))
         .route("/apps/{app}/vitals", get(query::vitals))
         .route("/apps/{app}/summary", get(query::summary))
         .route("/apps/{app}/timeseries", get(query::timeseries))
@@ -63,6 +65,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/apps/{app}/resources", get(query::resources))
         .route("/apps/{app}/actions", get(query::actions))
+        .route("/apps/{app}/traces/{trace_id}", get(traces::trace))
+        .route("/apps/{app}/services", get(traces::services))
+        .route("/apps/{app}/slow-requests", get(traces::slow_requests))
+        .route("/otlp/v1/traces", post(intake::traces))
         .route(
             "/apps/{app}/sourcemaps",
             get(sourcemaps::list)
@@ -80,6 +86,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi::document))
+        .route("/v1/traces", post(intake::traces))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::scrape))

@@ -38,6 +38,9 @@ pub struct Metrics {
     pub replay_segments_accepted: Counter,
     pub replay_segments_stored: Counter,
     pub replay_segments_dropped: Family<Reason, Counter>,
+    pub spans_accepted: Counter,
+    pub spans_rejected: Counter,
+    pub spans_stored: Counter,
     pub requests_rejected: Family<Reason, Counter>,
     pub events_stored: Counter,
     pub events_dropped: Family<Reason, Counter>,
@@ -62,6 +65,9 @@ impl Metrics {
             replay_segments_accepted: Counter::default(),
             replay_segments_stored: Counter::default(),
             replay_segments_dropped: Family::default(),
+            spans_accepted: Counter::default(),
+            spans_rejected: Counter::default(),
+            spans_stored: Counter::default(),
             requests_rejected: Family::default(),
             events_stored: Counter::default(),
             events_dropped: Family::default(),
@@ -94,6 +100,21 @@ impl Metrics {
             "replay_segments_dropped",
             "Session replay segments left out by the pipeline (bots, sampling), by reason",
             m.replay_segments_dropped.clone(),
+        );
+        registry.register(
+            "spans_accepted",
+            "Backend spans acknowledged by the OTLP intake (durable in the spool)",
+            m.spans_accepted.clone(),
+        );
+        registry.register(
+            "spans_rejected",
+            "Backend spans the OTLP intake refused (invalid ids or times; a partial success)",
+            m.spans_rejected.clone(),
+        );
+        registry.register(
+            "spans_stored",
+            "Backend spans written to the store",
+            m.spans_stored.clone(),
         );
         registry.register(
             "requests_rejected",

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{apps, issues, query, replay, sourcemaps};
+use crate::{apps, issues, query, replay, sourcemaps, traces};
 
 struct Security;
 
@@ -30,10 +30,10 @@ impl Modify for Security {
                        authentication (POST /api/v1/login, bearer tokens) in docs/api.md."
     ),
     paths(
-        apps::list, apps::create, apps::get_one, apps::update,
+        apps::list, apps::create, apps::get_one, apps::update, apps::rotate_server_key,
         query::vitals, query::summary, query::timeseries, query::histogram, query::views,
         query::sessions, query::session, query::issues, query::issue, query::resources,
-        query::actions,
+        query::actions, traces::trace, traces::services, traces::slow_requests,
         issues::update, replay::index, replay::segment,
         sourcemaps::upload, sourcemaps::list, sourcemaps::delete_release, sourcemaps::delete_one,
     ),

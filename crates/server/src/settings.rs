@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use fovea_intake::otlp::OtlpLimits;
 use fovea_intake::{Limits, ReplayLimits};
 use fovea_store::StoreConfig;
 use serde::Deserialize;
@@ -27,6 +28,7 @@ pub struct Settings {
     pub spool_commit_interval: Duration,
     pub limits: Limits,
     pub replay_limits: ReplayLimits,
+    pub otlp_limits: OtlpLimits,
     /// Request headers carrying the client's country, first match wins.
     pub geo_country_headers: Vec<String>,
     pub geo_region_headers: Vec<String>,
@@ -63,6 +65,7 @@ impl Settings {
             spool_commit_interval: fovea_spool::Options::default().commit_interval,
             limits: Limits::default(),
             replay_limits: ReplayLimits::default(),
+            otlp_limits: OtlpLimits::default(),
             geo_country_headers: vec!["cf-ipcountry".into(), "cloudfront-viewer-country".into()],
             geo_region_headers: vec!["cloudfront-viewer-country-region".into()],
             geo_mmdb: None,
@@ -88,4 +91,8 @@ pub struct StaticApp {
     pub origins: Vec<String>,
     pub sample_rate: Option<f64>,
     pub retention_days: Option<u32>,
+    /// The secret backends send spans with; kept as its SHA-256. Without
+    /// it, a key created in the dashboard stays.
+    pub server_key: Option<String>,
+    pub trace_url_template: Option<String>,
 }

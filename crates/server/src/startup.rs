@@ -151,6 +151,8 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
                 .retention_days
                 .unwrap_or(state.settings.default_retention_days),
             created_at: now_ms(),
+            server_key_hash: s.server_key.as_deref().map(crate::token::hash_token),
+            trace_url_template: s.trace_url_template.clone(),
         };
         match existing.iter().find(|a| a.id == id) {
             Some(old) => {
@@ -158,6 +160,14 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
                     .store
                     .update_app(&App {
                         created_at: old.created_at,
+                        server_key_hash: app
+                            .server_key_hash
+                            .clone()
+                            .or(old.server_key_hash.clone()),
+                        trace_url_template: app
+                            .trace_url_template
+                            .clone()
+                            .or(old.trace_url_template.clone()),
                         ..app
                     })
                     .await?

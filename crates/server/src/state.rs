@@ -51,6 +51,8 @@ pub struct Inner {
 struct AppIndex {
     by_key: HashMap<String, App>,
     by_id: HashMap<String, App>,
+    /// By the SHA-256 of their server key.
+    by_server_key: HashMap<String, App>,
 }
 
 impl Deref for AppState {
@@ -133,6 +135,16 @@ impl AppState {
         self.apps.read().expect("apps").by_key.get(key).cloned()
     }
 
+    /// The app whose server key hashes to `hash`.
+    pub fn app_by_server_key(&self, hash: &str) -> Option<App> {
+        self.apps
+            .read()
+            .expect("apps")
+            .by_server_key
+            .get(hash)
+            .cloned()
+    }
+
     pub fn app_by_id(&self, id: &str) -> Option<App> {
         self.apps.read().expect("apps").by_id.get(id).cloned()
     }
@@ -144,6 +156,9 @@ impl AppState {
         for app in &apps {
             index.by_key.insert(app.ingest_key.clone(), app.clone());
             index.by_id.insert(app.id.clone(), app.clone());
+            if let Some(hash) = &app.server_key_hash {
+                index.by_server_key.insert(hash.clone(), app.clone());
+            }
         }
         *self.apps.write().expect("apps") = index;
         Ok(apps)

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use fovea_intake::{Batch, Format};
 use fovea_pipeline::ReplayOutput;
-use fovea_schema::{Event, ReplaySegment};
+use fovea_schema::{Event, ReplaySegment, Span};
 use fovea_spool::Reader;
 use tokio::runtime::Handle;
 
@@ -118,6 +118,7 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
         }
         state.metrics.events_stored.inc_by(stored.events);
         state.metrics.replay_segments_stored.inc_by(stored.segments);
+        state.metrics.spans_stored.inc_by(stored.spans);
         state
             .metrics
             .writer_lag_seconds
@@ -138,21 +139,24 @@ fn stopped_with_events_left() {
 struct Work {
     events: Vec<Event>,
     segments: Vec<ReplaySegment>,
+    spans: Vec<Span>,
     /// The oldest and newest receive time among the records.
     span: (i64, i64),
 }
 
-/// Events and replay segments stored.
+/// Events, replay segments and spans stored.
 #[derive(Debug, Default, Clone, Copy)]
 struct Stored {
     events: u64,
     segments: u64,
+    spans: u64,
 }
 
 impl std::ops::AddAssign for Stored {
     fn add_assign(&mut self, o: Stored) {
         self.events += o.events;
         self.segments += o.segments;
+        self.spans += o.spans;
     }
 }
 
@@ -161,6 +165,7 @@ impl Work {
         Stored {
             events: self.events.len() as u64,
             segments: self.segments.len() as u64,
+            spans: self.spans.len() as u64,
         }
     }
 }
@@ -171,6 +176,7 @@ impl Work {
 fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
     let mut events = Vec::new();
     let mut segments = Vec::new();
+    let mut spans = Vec::new();
     let (mut oldest, mut newest) = (i64::MAX, 0);
     for rec in records {
         let batch = match Batch::decode(rec) {
@@ -182,6 +188,15 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
         };
         oldest = oldest.min(batch.meta.received_at);
         newest = newest.max(batch.meta.received_at);
+        if batch.format == Format::Spans {
+            match state.pipeline.spans(&batch) {
+                Ok(s) => spans.extend(s),
+                Err(e) => {
+                    tracing::error!(error = %e, app = %batch.meta.app_id, "skipping a spooled trace request that no longer parses")
+                }
+            }
+            continue;
+        }
         let rate = state
             .app_by_id(&batch.meta.app_id)
             .map_or(100.0, |a| a.sample_rate);
@@ -228,6 +243,7 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
     Work {
         events,
         segments,
+        spans,
         span: (oldest.min(newest), newest),
     }
 }
@@ -247,6 +263,7 @@ fn commit(state: &AppState, rt: &Handle, work: Work, stop: &AtomicBool) -> Commi
     let Work {
         events,
         segments,
+        spans,
         span,
     } = work;
     let mut backoff = Duration::from_millis(100);
@@ -255,10 +272,13 @@ fn commit(state: &AppState, rt: &Handle, work: Work, stop: &AtomicBool) -> Commi
         let t = Instant::now();
         let write = async {
             state.store.insert(events.clone()).await?;
-            if segments.is_empty() {
-                return Ok(());
+            if !segments.is_empty() {
+                state.store.insert_replay(segments.clone()).await?;
             }
-            state.store.insert_replay(segments.clone()).await
+            if !spans.is_empty() {
+                state.store.insert_spans(spans.clone()).await?;
+            }
+            Ok::<(), fovea_store::StoreError>(())
         };
         match rt.block_on(write) {
             Ok(()) => {
@@ -269,6 +289,7 @@ fn commit(state: &AppState, rt: &Handle, work: Work, stop: &AtomicBool) -> Commi
                 tracing::debug!(
                     events = events.len(),
                     segments = segments.len(),
+                    spans = spans.len(),
                     ms = t.elapsed().as_millis() as u64,
                     "writer batch committed"
                 );

@@ -15,6 +15,7 @@ use tower::ServiceExt;
 const TOKEN: &str = "test-admin-token";
 const PASSWORD: &str = "correct horse battery staple";
 const KEY: &str = "shop-key";
+const SERVER_KEY: &str = "shop-server-key";
 const ORIGIN: &str = "https://shop.example";
 
 struct Server {
@@ -38,6 +39,8 @@ async fn server_in(dir: tempfile::TempDir, tune: impl FnOnce(&mut Settings)) -> 
         origins: vec![ORIGIN.into()],
         sample_rate: None,
         retention_days: None,
+        server_key: Some(SERVER_KEY.into()),
+        trace_url_template: None,
     }];
     tune(&mut s);
     let running = fovea_server::start(s).await.unwrap();
@@ -758,6 +761,14 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/apps/shop/sourcemaps?release=1"),
     ("DELETE", "/api/v1/apps/shop/sourcemaps/abc"),
     ("PATCH", "/api/v1/apps/shop/issues/abc"),
+    ("GET", "/api/v1/apps/shop/actions"),
+    ("POST", "/api/v1/apps/shop/server-key"),
+    (
+        "GET",
+        "/api/v1/apps/shop/traces/4bf92f3577b34da6a3ce929d0e0e4736",
+    ),
+    ("GET", "/api/v1/apps/shop/services"),
+    ("GET", "/api/v1/apps/shop/slow-requests"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -925,6 +936,12 @@ async fn apps_are_created_listed_and_patched() {
         app["ingest_key"].as_str().unwrap(),
     );
     assert!(key.len() >= 32);
+    // The server key is shown at creation only: the app says it has one.
+    assert!(app["server_key"].as_str().unwrap().starts_with("fsk_"));
+    assert_eq!(app["has_server_key"], true);
+    let (_, listed) = s.get(&format!("/api/v1/apps/{id}")).await;
+    assert_eq!(listed.get("server_key"), None, "{listed}");
+    assert_eq!(listed["has_server_key"], true);
     // The new key works at once.
     let req = Request::post(format!("/api/v1/intake?key={key}"))
         .header(header::ORIGIN, "https://blog.example")
@@ -1120,4 +1137,255 @@ async fn a_backlog_is_stored_back_to_back_not_one_batch_per_flush_period() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the backlog was not stored within 30 s");
+}
+
+const OTLP_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../intake/tests/fixtures/otlp");
+/// The trace of the OpenTelemetry SDK's fixture export.
+const FIXTURE_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+fn otlp(path: &str, content_type: &str, key: Option<&str>, body: Vec<u8>) -> Request<Body> {
+    let mut req = Request::post(path).header(header::CONTENT_TYPE, content_type);
+    if let Some(key) = key {
+        req = req.header("x-fovea-key", key);
+    }
+    req.body(Body::from(body)).unwrap()
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{OTLP_FIXTURES}/{name}")).unwrap()
+}
+
+impl Server {
+    /// Polls a trace until it has `spans` spans.
+    async fn wait_for_trace(&self, trace: &str, spans: usize) -> Value {
+        let path = format!("/api/v1/apps/shop/traces/{trace}");
+        for _ in 0..200 {
+            let (status, body) = self.get(&path).await;
+            if status == StatusCode::OK && body["spans"].as_array().unwrap().len() == spans {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("{path} never had {spans} spans");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otlp_spans_need_the_server_key_and_are_served_with_their_trace() {
+    // The fixture's spans are from January 2026: kept past the default retention.
+    let s = server_with(|s| s.default_retention_days = 3650).await;
+    let pb = "application/x-protobuf";
+    for (key, needle) in [
+        (None, "no server key"),
+        (Some(KEY), "public browser key"),
+        (Some("guess"), "no app has this server key"),
+    ] {
+        let res = s
+            .app()
+            .oneshot(otlp(
+                "/v1/traces",
+                "application/json",
+                key,
+                fixture("traces.json"),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{key:?}");
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], 16, "grpc UNAUTHENTICATED");
+        assert!(body["message"].as_str().unwrap().contains(needle), "{body}");
+    }
+
+    // Protobuf in, protobuf out: an empty ExportTraceServiceResponse.
+    let res = s
+        .app()
+        .oneshot(otlp(
+            "/v1/traces",
+            pb,
+            Some(SERVER_KEY),
+            fixture("traces.pb"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], pb);
+    assert!(res
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .is_empty());
+    let trace = s.wait_for_trace(FIXTURE_TRACE, 3).await;
+    let server = trace["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|sp| sp["kind"] == "server")
+        .unwrap();
+    assert_eq!(server["parent_span_id"], "00f067aa0ba902b7");
+    assert_eq!(server["service"], "fixture-api");
+    assert!(server["duration"].as_f64().unwrap() > 0.0);
+    assert!(server["attributes"].is_object());
+    assert_eq!(trace["link"], Value::Null);
+
+    // JSON under /api/v1/otlp, gzip: the same spans, stored once.
+    let mut req = otlp(
+        "/api/v1/otlp/v1/traces",
+        "application/json",
+        Some(SERVER_KEY),
+        gzip(&fixture("traces.json")),
+    );
+    req.headers_mut()
+        .insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
+    let (status, headers, body) = s.send(req).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    assert_eq!(body, json!({}));
+
+    // Bad bodies and types.
+    let (status, _, body) = s
+        .send(otlp(
+            "/v1/traces",
+            "application/json",
+            Some(SERVER_KEY),
+            b"{".to_vec(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _, _) = s
+        .send(otlp(
+            "/v1/traces",
+            "text/plain",
+            Some(SERVER_KEY),
+            b"x".to_vec(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        s.get("/api/v1/apps/shop/traces/not-a-trace").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        s.get(&format!("/api/v1/apps/shop/traces/{}", "1".repeat(32)))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, services) = s
+        .get("/api/v1/apps/shop/services?from=1767225600000&to=1767312000000")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{services}");
+    assert_eq!(services["services"][0]["service"], "fixture-api");
+    assert_eq!(services["services"][0]["requests"], 1);
+
+    // The link template, then a rotation: the old key stops working.
+    let patch = Request::patch("/api/v1/apps/shop")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"trace_url_template": "https://jaeger.example/trace/{trace_id}"}).to_string(),
+        ))
+        .unwrap();
+    let (status, _, app) = s.send(patch).await;
+    assert_eq!(status, StatusCode::OK, "{app}");
+    assert_eq!(app["has_server_key"], true);
+    let (_, trace) = s
+        .get(&format!("/api/v1/apps/shop/traces/{FIXTURE_TRACE}"))
+        .await;
+    assert_eq!(
+        trace["link"],
+        format!("https://jaeger.example/trace/{FIXTURE_TRACE}")
+    );
+    let bad = Request::patch("/api/v1/apps/shop")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"trace_url_template": "javascript:alert(1)//{trace_id}"}).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(s.send(bad).await.0, StatusCode::BAD_REQUEST);
+    let rotate = Request::post("/api/v1/apps/shop/server-key")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, rotated) = s.send(rotate).await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let new_key = rotated["server_key"].as_str().unwrap().to_string();
+    assert!(new_key.starts_with("fsk_") && new_key.len() > 40);
+    let (old, _, _) = s
+        .send(otlp(
+            "/v1/traces",
+            pb,
+            Some(SERVER_KEY),
+            fixture("traces.pb"),
+        ))
+        .await;
+    assert_eq!(old, StatusCode::UNAUTHORIZED);
+    let (new, _, _) = s
+        .send(otlp("/v1/traces", pb, Some(&new_key), fixture("traces.pb")))
+        .await;
+    assert_eq!(new, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_request_and_its_backend_span_share_one_trace() {
+    let s = server().await;
+    let t = now();
+    let trace = "0af7651916cd43dd8448eb211c80319c";
+    let browser_span = "b7ad6b7169203331";
+    let mut b = beacon("s1");
+    b["events"].as_array_mut().unwrap().push(json!({
+        "type": "resource", "event_id": uuid(), "ts": t, "view_id": "v1",
+        "resource_url": "https://shop.example/api/checkout", "kind": "fetch", "method": "GET",
+        "status": 200, "duration": 640.0, "trace_id": trace, "span_id": browser_span,
+    }));
+    let (status, _, body) = post_beacon(&s, &b).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let ns = |ms: i64| (ms * 1_000_000).to_string();
+    let export = json!({"resourceSpans": [{
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "shop-api"}}]},
+        "scopeSpans": [{"spans": [
+            {"traceId": trace, "spanId": "1111111111111111", "parentSpanId": browser_span,
+             "name": "GET /api/checkout", "kind": 2,
+             "startTimeUnixNano": ns(t + 10), "endTimeUnixNano": ns(t + 610)},
+            {"traceId": trace, "spanId": "2222222222222222", "parentSpanId": "1111111111111111",
+             "name": "SELECT orders", "kind": 3,
+             "startTimeUnixNano": ns(t + 20), "endTimeUnixNano": ns(t + 520),
+             "status": {"code": 2, "message": "slow disk"}}]}]}]});
+    let (status, _, body) = s
+        .send(otlp(
+            "/v1/traces",
+            "application/json",
+            Some(SERVER_KEY),
+            export.to_string().into_bytes(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let detail = s.wait_for_trace(trace, 2).await;
+    let rum = detail["rum"].as_array().unwrap();
+    assert!(
+        rum.iter()
+            .any(|e| e["type"] == "resource" && e["span_id"] == browser_span),
+        "{detail}"
+    );
+    let slow = s
+        .wait_for("/api/v1/apps/shop/slow-requests", |b| {
+            b["requests"][0]["bottleneck"].is_object()
+        })
+        .await;
+    let row = &slow["requests"][0];
+    assert_eq!(row["trace_id"], trace);
+    assert_eq!(row["server"]["name"], "GET /api/checkout");
+    assert_eq!(row["bottleneck"]["name"], "SELECT orders");
+    assert_eq!(row["bottleneck"]["status"], "error");
+    let services = s
+        .wait_for("/api/v1/apps/shop/services", |b| {
+            !b["services"].as_array().unwrap().is_empty()
+        })
+        .await;
+    assert_eq!(services["services"][0]["service"], "shop-api");
+    assert_eq!(services["services"][0]["requests"], 1);
+    assert_eq!(services["services"][0]["p75"], 600.0);
 }

@@ -4,7 +4,8 @@
 //! to its values, and reads rows through [`Row`].
 
 use fovea_schema::{
-    ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, ViewEvent,
+    ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, Span,
+    ViewEvent,
 };
 
 /// A column's type, named for what it holds; `Opt*` columns may be NULL.
@@ -75,6 +76,9 @@ pub const VIEW_FIELDS: &[Column] = &[
     ("inp_target", Ty::OptText),
     ("inp_type", Ty::OptText),
     ("cls_target", Ty::OptText),
+    // Added by a migration: last, where `ADD COLUMN` puts them.
+    ("trace_id", Ty::OptText),
+    ("span_id", Ty::OptText),
 ];
 
 pub const EVENT_KEY: &[Column] = &[
@@ -119,6 +123,25 @@ pub const EVENT_FIELDS: &[Column] = &[
     ("script_function", Ty::OptText),
     ("script_invoker", Ty::OptText),
     ("attrs", Ty::OptText),
+];
+
+/// Backend spans, keyed by (app, trace_id, span_id).
+pub const SPAN_COLUMNS: &[Column] = &[
+    ("app", Ty::Text),
+    ("trace_id", Ty::Text),
+    ("span_id", Ty::Text),
+    ("parent_span_id", Ty::OptText),
+    ("ts", Ty::I64),
+    ("start_ns", Ty::I64),
+    ("duration_ns", Ty::I64),
+    ("name", Ty::Text),
+    ("service", Ty::Text),
+    ("env", Ty::OptText),
+    ("kind", Ty::Text),
+    ("status", Ty::Text),
+    ("status_message", Ty::OptText),
+    ("attributes", Ty::Text),
+    ("resource", Ty::Text),
 ];
 
 pub fn view_columns() -> impl Iterator<Item = &'static Column> {
@@ -205,6 +228,8 @@ pub fn view_cells(e: &Event, v: &ViewEvent) -> Vec<Cell> {
         text(&v.inp_target),
         text(&v.inp_type),
         text(&v.cls_target),
+        text(&v.trace_id),
+        text(&v.span_id),
     ]);
     out
 }
@@ -250,6 +275,8 @@ pub fn event_cells(e: &Event) -> Vec<Cell> {
             set("resource_url", text(&x.resource_url));
             set("status", status(x.status));
             set("attrs", text(&x.attrs));
+            set("trace_id", text(&x.trace_id));
+            set("span_id", text(&x.span_id));
         }
         EventKind::Resource(r) => {
             set("resource_url", Cell::Text(r.resource_url.clone()));
@@ -279,6 +306,27 @@ pub fn event_cells(e: &Event) -> Vec<Cell> {
     }
     out.extend(f);
     out
+}
+
+/// The row of a span, in [`SPAN_COLUMNS`] order.
+pub fn span_cells(s: &Span) -> Vec<Cell> {
+    vec![
+        Cell::Text(s.app_id.clone()),
+        Cell::Text(s.trace_id.clone()),
+        Cell::Text(s.span_id.clone()),
+        text(&s.parent_span_id),
+        Cell::I64(s.ts()),
+        Cell::I64(s.start_ns),
+        Cell::I64(s.duration_ns),
+        Cell::Text(s.name.clone()),
+        Cell::Text(s.service.clone()),
+        text(&s.env),
+        Cell::Text(s.kind.clone()),
+        Cell::Text(s.status.clone()),
+        text(&s.status_message),
+        Cell::Text(s.attributes.clone()),
+        Cell::Text(s.resource.clone()),
+    ]
 }
 
 /// A row read back, by column name; each backend implements it over its
@@ -371,7 +419,29 @@ pub fn view_from<R: Row>(r: &R) -> Result<Event, R::Error> {
             inp_target: r.text("inp_target")?,
             inp_type: r.text("inp_type")?,
             cls_target: r.text("cls_target")?,
+            trace_id: r.text("trace_id")?,
+            span_id: r.text("span_id")?,
         }),
+    })
+}
+
+/// A span from a row holding [`SPAN_COLUMNS`].
+pub fn span_from<R: Row>(r: &R) -> Result<Span, R::Error> {
+    Ok(Span {
+        app_id: req(r, "app", r.text("app")?)?,
+        trace_id: text_or_empty(r, "trace_id")?,
+        span_id: text_or_empty(r, "span_id")?,
+        parent_span_id: r.text("parent_span_id")?,
+        name: text_or_empty(r, "name")?,
+        service: text_or_empty(r, "service")?,
+        env: r.text("env")?,
+        kind: text_or_empty(r, "kind")?,
+        start_ns: req(r, "start_ns", r.i64("start_ns")?)?,
+        duration_ns: req(r, "duration_ns", r.i64("duration_ns")?)?,
+        status: text_or_empty(r, "status")?,
+        status_message: r.text("status_message")?,
+        attributes: text_or_empty(r, "attributes")?,
+        resource: text_or_empty(r, "resource")?,
     })
 }
 
@@ -402,6 +472,8 @@ pub fn event_from<R: Row>(r: &R) -> Result<Event, R::Error> {
             fingerprint: text_or_empty(r, "fingerprint")?,
             top_frame: r.text("top_frame")?,
             attrs: r.text("attrs")?,
+            trace_id: r.text("trace_id")?,
+            span_id: r.text("span_id")?,
         }),
         "resource" => EventKind::Resource(ResourceEvent {
             resource_url: text_or_empty(r, "resource_url")?,

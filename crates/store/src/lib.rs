@@ -22,18 +22,19 @@ mod duckdb;
 mod issues;
 pub mod rollup;
 pub mod session;
+pub mod traces;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use fovea_query::{
     ActionRow, ActionsQuery, Bucket, Filters, IssueDetail, IssueRow, IssuesQuery, Point,
-    ReplaySegmentInfo, ResourceRow, ResourcesQuery, SessionDetail, SessionRow, SessionsQuery,
-    Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+    ReplaySegmentInfo, ResourceRow, ResourcesQuery, ServiceRow, SessionDetail, SessionRow,
+    SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 pub use fovea_schema::{App, IssueState, LoginSession, User};
 use fovea_schema::{
-    Event, Metric, ReplaySegment, SourceFile, SourceFileInfo, SourceKind, StoredFrames,
+    Event, Metric, ReplaySegment, SourceFile, SourceFileInfo, SourceKind, Span, StoredFrames,
 };
 
 pub use crate::clickhouse::ClickHouseStore;
@@ -149,6 +150,21 @@ pub trait EventStore: Send + Sync + 'static {
         session_id: &str,
         index: u32,
     ) -> Result<Option<Vec<u8>>>;
+
+    /// Stores backend spans. A span stored again under the same (app,
+    /// trace id, span id) is stored once.
+    async fn insert_spans(&self, spans: Vec<Span>) -> Result<()>;
+    /// The spans of these traces, in no particular order.
+    async fn spans(&self, app_id: &str, trace_ids: &[String]) -> Result<Vec<Span>>;
+    /// The browser events that carry a trace id: views (page loads linked
+    /// by `Server-Timing`), resources and errors.
+    async fn trace_events(&self, app_id: &str, trace_id: &str) -> Result<Vec<Event>>;
+    /// The slowest fetch/XHR resources of the filters that carry a trace
+    /// id, slowest first.
+    async fn traced_requests(&self, app_id: &str, f: &Filters, limit: u32) -> Result<Vec<Event>>;
+    /// Backend services by requests (server and consumer spans) in the
+    /// range, within `env` when the filters give one.
+    async fn services(&self, app_id: &str, f: &Filters) -> Result<Vec<ServiceRow>>;
 }
 
 /// Apps, users, login sessions and issue states: small, read often, written rarely, and
@@ -219,7 +235,7 @@ pub trait SourceStore: Send + Sync + 'static {
 /// Periodic jobs. Each is idempotent, so several nodes may run them.
 #[async_trait]
 pub trait Maintenance: Send + Sync + 'static {
-    /// Deletes an app's events and replay segments older than `before`
+    /// Deletes an app's events, replay segments and spans older than `before`
     /// (ms); returns rows (or,
     /// where a backend drops whole days, at least the days) deleted.
     async fn expire(&self, app_id: &str, before: i64) -> Result<u64>;

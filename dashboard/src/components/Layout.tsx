@@ -15,6 +15,7 @@ const NAV: { page: AppPage; label: string; icon: string }[] = [
   { page: 'sessions', label: 'Sessions', icon: 'M8 8a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM2.5 14.5c.6-3 2.8-4.5 5.5-4.5s4.9 1.5 5.5 4.5' },
   { page: 'actions', label: 'Actions', icon: 'M4 2v10.5l2.8-2.6 2 4.6 2-.9-2-4.5 3.8-.3z' },
   { page: 'resources', label: 'Resources', icon: 'M2 3h12M2 6.5h8M2 10h10M2 13.5h6' },
+  { page: 'services', label: 'Services', icon: 'M2.5 2.5h11v4.5h-11zM2.5 9h11v4.5h-11zM5 4.75h.01M5 11.25h.01' },
   { page: 'settings', label: 'Settings', icon: 'M8 10.3a2.3 2.3 0 1 0 0-4.6 2.3 2.3 0 0 0 0 4.6zM8 1v2M8 13v2M1 8h2M13 8h2M3 3l1.4 1.4M11.6 11.6 13 13M3 13l1.4-1.4M11.6 4.4 13 3' },
 ];
 
@@ -25,12 +26,15 @@ function section(route: Route): AppPage | null {
       return 'errors';
     case 'session':
       return 'sessions';
+    case 'trace':
+      return 'services';
     case 'overview':
     case 'vitals':
     case 'errors':
     case 'sessions':
     case 'actions':
     case 'resources':
+    case 'services':
     case 'settings':
       return route.page;
     default:

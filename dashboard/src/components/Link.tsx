@@ -33,3 +33,17 @@ export function ExternalUrl(props: { url: string | null | undefined; safe: strin
     </a>
   );
 }
+
+/**
+ * A link out of the dashboard with a label of its own (e.g. to the user's
+ * tracing tool): `href` must have come through safeHref; without one, nothing.
+ */
+export function ExternalLink(props: { href: string | null; class?: string; children: ComponentChildren; 'data-testid'?: string }) {
+  if (props.href == null) return null;
+  return (
+    <a class={props.class} href={props.href} target="_blank" rel="noopener noreferrer" data-testid={props['data-testid']}>
+      {props.children}
+      <span class="visually-hidden"> (opens in a new tab)</span>
+    </a>
+  );
+}

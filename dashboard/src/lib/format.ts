@@ -19,6 +19,18 @@ export function formatMs(ms: number | null | undefined): string {
   return formatDuration(ms);
 }
 
+/** A span's duration, finer where backends are fast: `0 ms`, `<0.01 ms`, `0.42 ms`, `3.1 ms`, `812 ms`, `2.31 s`. */
+export function formatFineMs(ms: number | null | undefined): string {
+  if (!finite(ms)) return DASH;
+  const abs = Math.abs(ms);
+  if (abs === 0) return '0 ms';
+  if (abs < 0.005) return '<0.01 ms';
+  // the bounds round as the next format would: 0.999 is `1.0 ms`, 9.96 is `10 ms`
+  if (abs < 0.995) return `${ms.toFixed(2)} ms`;
+  if (abs < 9.95) return `${ms.toFixed(1)} ms`;
+  return formatMs(ms);
+}
+
 /** A long duration: `45 s`, `3 min 5 s`, `2 h 4 min`, `3 d 2 h`. */
 export function formatDuration(ms: number | null | undefined): string {
   if (!finite(ms)) return DASH;

@@ -61,3 +61,18 @@ export function npmSnippet(origin: string, key: string): string {
     `init({ endpoint: ${jsString(endpoint)}, key: ${jsString(key)} });`,
   ].join('\n');
 }
+
+/**
+ * The environment of an OpenTelemetry SDK that sends its traces here: the
+ * SDKs append `/v1/traces` to the endpoint themselves. `key` null leaves a
+ * placeholder (a key is shown only when created).
+ */
+export function otlpEnvSnippet(origin: string, key: string | null): string {
+  const endpoint = origin.replace(/\/+$/, '');
+  // header values in OTEL_EXPORTER_OTLP_HEADERS are percent-encoded
+  return [
+    `OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`,
+    'OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf',
+    `OTEL_EXPORTER_OTLP_HEADERS=x-fovea-key=${key == null ? '<server key>' : encodeURIComponent(key)}`,
+  ].join('\n');
+}

@@ -16,6 +16,20 @@ export interface App {
   sample_rate: number;
   retention_days: number;
   created_at: number | string;
+  /** whether backends can send traces: a server key exists (servers before tracing leave it out) */
+  has_server_key?: boolean;
+  /** a URL with `{trace_id}`: the trace page links there ("Open in your tracing tool"); set by a user */
+  trace_url_template?: string | null;
+}
+
+/** `POST /apps`: the app, plus its first server key, shown this once. */
+export interface CreatedApp extends App {
+  server_key?: string;
+}
+
+/** `POST /apps/{app}/server-key`: a new key; the old one stops working at once. Shown this once. */
+export interface ServerKeyAnswer {
+  server_key: string;
 }
 
 export interface Shares {
@@ -86,6 +100,8 @@ export interface ExampleView {
   ttfb: number | null;
   load: number | null;
   tti: number | null;
+  /** the page load's trace, linked by Server-Timing (not in the contract yet: shown when a server sends it) */
+  trace_id?: string | null;
   lcp_element: string | null;
   lcp_resource_url: string | null;
   inp_target: string | null;
@@ -116,6 +132,7 @@ export interface SessionEvent {
   type: 'view' | 'action' | 'error' | 'resource' | 'long_task' | string;
   event_id: string;
   ts: number;
+  session_id?: string;
   view_id?: string | null;
   url?: string | null;
   route?: string | null;
@@ -192,8 +209,11 @@ export interface IssueDetail {
   /** the latest occurrence's release */
   release: string | null;
   browsers: { key: string | null; count: number }[];
-  /** `ts`: the latest occurrence in that session; `has_replay` if the server says */
-  sessions: { id: string; ts: number; has_replay?: boolean }[];
+  /**
+   * `ts`: the latest occurrence in that session; `has_replay` if the server says;
+   * `trace_id`: that occurrence's trace (a network error of a traced request), if the server says
+   */
+  sessions: { id: string; ts: number; has_replay?: boolean; trace_id?: string | null }[];
   breadcrumbs: SessionEvent[];
 }
 
@@ -272,4 +292,79 @@ export interface SourceFile {
   bytes: number;
   /** ms since the epoch */
   uploaded_at: number;
+}
+
+// ---- backend tracing (docs/tracing.md) -------------------------------------------
+
+export type SpanKind = 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+export type SpanStatus = 'unset' | 'ok' | 'error';
+
+/**
+ * One span a backend sent over OTLP. Names, services, messages and
+ * attributes came from that backend: text only.
+ */
+export interface Span {
+  trace_id: string;
+  /** 16 hex */
+  span_id: string;
+  /** a backend span's parent, or the browser request's `span_id` for the backend's entry span */
+  parent_span_id: string | null;
+  name: string;
+  service: string;
+  kind: SpanKind;
+  /** ms since the epoch, fractional */
+  start: number;
+  /** ms, fractional */
+  duration: number;
+  status: SpanStatus;
+  status_message: string | null;
+  attributes: Record<string, unknown>;
+  resource: Record<string, unknown>;
+}
+
+/** `GET /apps/{app}/traces/{trace_id}` (404 when neither spans nor browser events carry it). */
+export interface TraceAnswer {
+  trace_id: string;
+  /** the app's trace_url_template filled in, or null */
+  link: string | null;
+  spans: Span[];
+  /** the browser events carrying the trace id: fetch/xhr `resource`s, the `view` (page load), network `error`s */
+  rum: SessionEvent[];
+}
+
+/** `GET /apps/{app}/services`: one backend service's server and consumer spans in the range. */
+export interface ServiceRow {
+  service: string;
+  requests: number;
+  errors: number;
+  /** errors / requests, 0..1 */
+  error_rate: number;
+  /** ms */
+  p75: number | null;
+  p95: number | null;
+}
+
+/** A backend span named in a slow request's row. */
+export interface SpanRef {
+  service: string;
+  name: string;
+}
+
+/** `GET /apps/{app}/slow-requests`: a traced browser fetch/xhr, slowest first. */
+export interface SlowRequest {
+  /** the request's start, ms since the epoch */
+  ts: number;
+  session_id: string;
+  view_id: string | null;
+  route: string | null;
+  method: string;
+  url: string;
+  status: number | null;
+  /** ms, as the browser measured it */
+  duration: number;
+  trace_id: string;
+  /** the backend's entry span under the browser request; null when no backend span arrived */
+  server: (SpanRef & { duration: number }) | null;
+  /** the backend span with the largest self time (its duration minus its children's) */
+  bottleneck: (SpanRef & { self_time: number }) | null;
 }

@@ -14,6 +14,8 @@ export type Route =
   | { page: 'session'; app: string; id: string }
   | { page: 'actions'; app: string }
   | { page: 'resources'; app: string }
+  | { page: 'services'; app: string }
+  | { page: 'trace'; app: string; trace_id: string }
   | { page: 'settings'; app: string }
   | { page: 'not-found' };
 
@@ -44,8 +46,12 @@ export function parseRoute(pathname: string): Route {
     case 'vitals':
     case 'actions':
     case 'resources':
+    case 'services':
     case 'settings':
       return arg === undefined ? { page: section, app } : { page: 'not-found' };
+    case 'traces':
+      // no list of traces: a trace is reached from a request, a view or an error
+      return arg === undefined ? { page: 'not-found' } : { page: 'trace', app, trace_id: arg };
     case 'errors':
       return arg === undefined ? { page: 'errors', app } : { page: 'issue', app, fingerprint: arg };
     case 'sessions':
@@ -73,8 +79,11 @@ export function routePath(route: Route): string {
     case 'sessions':
     case 'actions':
     case 'resources':
+    case 'services':
     case 'settings':
       return `/apps/${enc(route.app)}/${route.page}`;
+    case 'trace':
+      return `/apps/${enc(route.app)}/traces/${enc(route.trace_id)}`;
     case 'issue':
       return `/apps/${enc(route.app)}/errors/${enc(route.fingerprint)}`;
     case 'session':

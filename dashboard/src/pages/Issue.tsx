@@ -40,6 +40,7 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
   const i = d.issue;
   const totalBrowsers = d.browsers.reduce((s, b) => s + b.count, 0) || 1;
   const sessionHref = (id: string) => (app ? routePath({ page: 'session', app: app.id, id }) : '#');
+  const traceHref = (trace_id: string) => (app ? routePath({ page: 'trace', app: app.id, trace_id }) : '#');
   const crumbs = d.breadcrumbs;
   // The session page says so when a session has no replay; only a server that tells us leaves the link out.
   const watchable = d.sessions.filter((s) => s.has_replay !== false);
@@ -143,6 +144,11 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
                     {s.id}
                   </Link>
                   <span class="session-link-side">
+                    {s.trace_id && (
+                      <Link href={traceHref(s.trace_id)} class="small trace-link" title="The backend trace of the failed request" data-testid="issue-trace">
+                        trace
+                      </Link>
+                    )}
                     {app && s.has_replay !== false && (
                       <Link href={replayHref(app.id, s.id, s.ts)} class="small" title="Open the replay at this error">
                         ▶ watch the replay
@@ -172,6 +178,11 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
                 <span class={`type-badge ${e.type}`}>{TYPE_LABEL[e.type] ?? e.type}</span>
                 <span class="crumb-text">{eventTitle(e)}</span>
                 <span class="muted small">{eventFacts(e).join(' · ')}</span>
+                {typeof e.trace_id === 'string' && e.trace_id !== '' && (
+                  <Link href={traceHref(e.trace_id)} class="small trace-link" title="The backend trace of this request or page load">
+                    trace
+                  </Link>
+                )}
                 <time class="muted small" title={formatDateTime(e.ts)}>
                   {formatDateTime(e.ts)}
                 </time>

@@ -3,7 +3,8 @@ import { Layout } from '../components/Layout';
 import { api } from '../lib/api';
 import { usePage } from '../lib/context';
 import { navigate } from '../lib/router';
-import type { App } from '../lib/types';
+import { handOverServerKey } from '../lib/serverKey';
+import type { CreatedApp } from '../lib/types';
 import { routePath } from '../lib/url';
 import { parseOrigins } from '../lib/forms';
 
@@ -21,7 +22,9 @@ export function NewAppPage(props: { first: boolean }) {
     setBusy(true);
     setError(null);
     try {
-      const app = await api<App>('/apps', { method: 'POST', body: { name: name.trim(), origins: parsed.origins } });
+      const app = await api<CreatedApp>('/apps', { method: 'POST', body: { name: name.trim(), origins: parsed.origins } });
+      // shown once, on the settings page this leads to, under "Backend tracing"
+      if (app.server_key) handOverServerKey(app.id, app.server_key);
       reloadApps();
       navigate(`${routePath({ page: 'settings', app: app.id })}?created=1`);
     } catch (err) {

@@ -194,6 +194,7 @@ function Row(props: { p: Placed<SessionEvent>; open: boolean; focus: boolean; cu
   const { p } = props;
   const e = p.event;
   const facts = eventFacts(e);
+  if (traceOf(e) != null) facts.push('traced');
   const failed = e.type === 'resource' && typeof e.status === 'number' && (e.status >= 400 || e.status === 0);
   return (
     <div class={`tl-row ${e.type} ${props.open ? 'open' : ''} ${props.focus ? 'focus' : ''} ${props.current ? 'current' : ''} ${failed ? 'failed' : ''}`} role="listitem" aria-current={props.current ? 'true' : undefined}>
@@ -214,10 +215,17 @@ function Row(props: { p: Placed<SessionEvent>; open: boolean; focus: boolean; cu
 }
 
 const HIDDEN_FIELDS = new Set(['app']);
+/** Events the trace page shows: requests, page loads (Server-Timing) and network errors. */
+const TRACED_TYPES = new Set(['resource', 'view', 'error']);
+
+function traceOf(e: SessionEvent): string | null {
+  return TRACED_TYPES.has(e.type) && typeof e.trace_id === 'string' && e.trace_id !== '' ? e.trace_id : null;
+}
 
 function Details(props: { e: SessionEvent }) {
   const { app } = usePage();
   const fingerprint = typeof props.e.fingerprint === 'string' ? props.e.fingerprint : null;
+  const trace = traceOf(props.e);
   const entries = Object.entries(props.e).filter(([k, v]) => v != null && v !== '' && !HIDDEN_FIELDS.has(k));
   return (
     <dl class="tl-details">
@@ -226,6 +234,16 @@ function Details(props: { e: SessionEvent }) {
           <dt>issue</dt>
           <dd>
             <Link href={routePath({ page: 'issue', app: app.id, fingerprint })}>Open the issue →</Link>
+          </dd>
+        </div>
+      )}
+      {trace && app && (
+        <div>
+          <dt>trace</dt>
+          <dd>
+            <Link href={routePath({ page: 'trace', app: app.id, trace_id: trace })} data-testid="timeline-trace">
+              Open the trace →
+            </Link>
           </dd>
         </div>
       )}

@@ -1,14 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
-import { CodeBlock } from '../components/Copy';
+import { CodeBlock, CopyButton } from '../components/Copy';
 import { Layout } from '../components/Layout';
 import { Setup } from '../components/Setup';
 import { Async, Empty } from '../components/States';
 import { api } from '../lib/api';
 import { usePage } from '../lib/context';
-import type { App, SourceFile } from '../lib/types';
+import { takeServerKey } from '../lib/serverKey';
+import type { App, ServerKeyAnswer, SourceFile } from '../lib/types';
 import { parseIntIn, parseNumberIn, parseOrigins } from '../lib/forms';
 import { formatBytes, formatCount, formatDateTime } from '../lib/format';
 import { groupByRelease, uploadCommand } from '../lib/sourcemaps';
+import { otlpEnvSnippet } from '../lib/snippet';
 import { useApi } from '../lib/useApi';
 
 export function SettingsPage() {
@@ -25,6 +27,11 @@ function AppSettings(props: { app: App }) {
   const [retention, setRetention] = useState(String(app.retention_days));
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  // a server key just created (with the app, or by a rotation), shown once
+  const [issued, setIssued] = useState<Issued | null>(() => {
+    const key = takeServerKey(app.id);
+    return key == null ? null : { app: app.id, key };
+  });
   useEffect(() => {
     setName(app.name);
     setOrigins(app.origins.join('\n'));
@@ -67,6 +74,7 @@ function AppSettings(props: { app: App }) {
       {params.get('created') === '1' && (
         <div class="notice good">
           App <strong>{app.name}</strong> created. Paste the snippet below into your site, then data appears within seconds.
+          {issued?.app === app.id && ' Its server key, for backend traces, is under Backend tracing below: copy it now.'}
         </div>
       )}
       <div class="grid two">
@@ -119,8 +127,138 @@ function AppSettings(props: { app: App }) {
           <Setup app={app} />
         </section>
       </div>
+      <BackendTracing app={app} issued={issued?.app === app.id ? issued.key : null} onIssued={(key) => setIssued({ app: app.id, key })} />
       <SourceMaps app={app} />
     </Layout>
+  );
+}
+
+interface Issued {
+  app: string;
+  key: string;
+}
+
+/**
+ * The server key backends send their spans with (OTLP, `x-fovea-key`), the
+ * OpenTelemetry environment to use it, and the template of links to the
+ * user's own tracing tool.
+ */
+function BackendTracing(props: { app: App; issued: string | null; onIssued: (key: string) => void }) {
+  const { app, issued } = props;
+  const { reloadApps } = usePage();
+  const has = app.has_server_key === true || issued != null;
+  const [busy, setBusy] = useState(false);
+  const [keyError, setKeyError] = useState<string | null>(null);
+  const [template, setTemplate] = useState(app.trace_url_template ?? '');
+  const [saving, setSaving] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  useEffect(() => {
+    setTemplate(app.trace_url_template ?? '');
+    setMessage(null);
+  }, [app.id, app.trace_url_template]);
+  useEffect(() => setKeyError(null), [app.id]);
+
+  const rotate = async () => {
+    if (has && !window.confirm(`Rotate the server key of ${app.name}? The current key stops working at once: backends that send with it are refused until they have the new one.`)) return;
+    setBusy(true);
+    setKeyError(null);
+    try {
+      const a = await api<ServerKeyAnswer>(`/apps/${encodeURIComponent(app.id)}/server-key`, { method: 'POST' });
+      props.onIssued(a.server_key);
+      reloadApps();
+    } catch (err) {
+      setKeyError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const saveTemplate = async (e: Event) => {
+    e.preventDefault();
+    const next = template.trim() === '' ? null : template.trim();
+    if (next === (app.trace_url_template ?? null)) {
+      setMessage({ ok: true, text: 'Nothing to save.' });
+      return;
+    }
+    setSaving(true);
+    setMessage(null);
+    try {
+      await api<App>(`/apps/${encodeURIComponent(app.id)}`, { method: 'PATCH', body: { trace_url_template: next } });
+      reloadApps();
+      setMessage({ ok: true, text: next == null ? 'Saved: traces link nowhere else.' : 'Saved.' });
+    } catch (err) {
+      setMessage({ ok: false, text: err instanceof Error ? err.message : String(err) });
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <section class="panel backend-tracing" data-testid="backend-tracing">
+      <h2>Backend tracing</h2>
+      <p class="muted">
+        Your backends send their spans with OpenTelemetry (OTLP over HTTP) to this server; the SDK's fetch and XHR calls to the
+        URLs in its <code>allowedTracingUrls</code> carry a <code>traceparent</code>, so each request can be followed from the
+        browser into your services. Connect a backend with OpenTelemetry: docs/tracing.md.
+      </p>
+      <div class="key-line">
+        <span class="muted">Server key</span>
+        <span data-testid="server-key-status">{has ? 'set (shown only when it is created)' : 'none yet: backends cannot send traces'}</span>
+        <button type="button" class="btn small" disabled={busy} onClick={rotate} data-testid="server-key-button">
+          {busy ? (has ? 'Rotating…' : 'Creating…') : has ? 'Rotate server key' : 'Create server key'}
+        </button>
+      </div>
+      {keyError && (
+        <div class="form-error" role="alert">
+          {keyError}
+        </div>
+      )}
+      {issued != null && (
+        <div class="notice hint server-key" role="status" data-testid="new-server-key">
+          <strong>Copy this server key now: it will not be shown again.</strong> Rotating makes a new one and stops this one.
+          <div class="key-line">
+            <code class="ingest-key" data-testid="server-key">
+              {issued}
+            </code>
+            <CopyButton text={issued} />
+          </div>
+        </div>
+      )}
+      <CodeBlock label="OpenTelemetry SDK environment" code={otlpEnvSnippet(window.location.origin, issued)} />
+      <p class="muted small">
+        The SDKs append <code>/v1/traces</code> to the endpoint. Set <code>OTEL_SERVICE_NAME</code> too: it names the service
+        on the Services page.
+      </p>
+      <form class="form" onSubmit={saveTemplate} data-testid="trace-link-form">
+        <label>
+          Trace link template{' '}
+          <span class="muted">
+            (a URL with <code>{'{trace_id}'}</code>, e.g. <code>{'https://jaeger.example/trace/{trace_id}'}</code>; the trace page
+            links there. Empty: no link)
+          </span>
+          <input
+            name="trace_url_template"
+            type="text"
+            inputMode="url"
+            spellcheck={false}
+            autoComplete="off"
+            value={template}
+            placeholder="https://jaeger.example/trace/{trace_id}"
+            onInput={(e) => setTemplate(e.currentTarget.value)}
+          />
+        </label>
+        {message && (
+          <div class={message.ok ? 'form-ok' : 'form-error'} role={message.ok ? 'status' : 'alert'} data-testid="trace-link-message">
+            {message.text}
+          </div>
+        )}
+        <div class="row-actions">
+          <button type="submit" class="btn primary" disabled={saving}>
+            {saving ? 'Saving…' : 'Save link'}
+          </button>
+        </div>
+      </form>
+    </section>
   );
 }
 

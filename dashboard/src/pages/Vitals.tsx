@@ -233,11 +233,17 @@ function SlowViews(props: { metric: Metric }) {
                       <div class="example-url">
                         <ExternalUrl url={v.route ?? urlPath(v.url)} safe={safeHref(v.url)} />
                       </div>
-                      <div class="muted small">
+                      <div class="muted small inline-links">
                         <span title={formatDateTime(v.ts)}>{formatAgo(v.ts, loc.at)}</span>
                         {[v.browser, v.device, v.country].filter(Boolean).map((x) => (
                           <span key={x}> · {x}</span>
                         ))}
+                        {app && v.trace_id && (
+                          <>
+                            {' · '}
+                            <Link href={routePath({ page: 'trace', app: app.id, trace_id: v.trace_id })}>backend trace</Link>
+                          </>
+                        )}
                       </div>
                       <dl class="attribution">
                         {attribution(metric, v)

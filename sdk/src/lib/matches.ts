@@ -4,5 +4,5 @@
  * `test`: a /g pattern's `lastIndex` does not carry over). Anything else
  * matches nothing, so an unset `undefined` entry cannot match everything.
  */
-export const matches = (list: (string | RegExp)[] | undefined, how: 'includes' | 'startsWith', ...s: string[]): boolean =>
+export const matches = (list: unknown[] | undefined, how: 'includes' | 'startsWith', ...s: string[]): boolean =>
   !!list && list.some((p) => s.some((x) => (typeof p == 'string' ? x[how](p) : p instanceof RegExp && x.search(p) > -1)));

@@ -14,6 +14,7 @@ mod replay;
 mod rollup;
 mod schema;
 mod sources;
+mod traces;
 
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -21,18 +22,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use fovea_query::{
     ActionRow, ActionsQuery, Bucket, Filters, IssueDetail, IssueRow, IssuesQuery, Point,
-    ReplaySegmentInfo, ResourceRow, ResourcesQuery, SessionDetail, SessionRow, SessionsQuery,
-    Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
+    ReplaySegmentInfo, ResourceRow, ResourcesQuery, ServiceRow, SessionDetail, SessionRow,
+    SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{
-    App, Event, IssueState, LoginSession, Metric, ReplaySegment, SourceFile, SourceFileInfo,
+    App, Event, IssueState, LoginSession, Metric, ReplaySegment, SourceFile, SourceFileInfo, Span,
     StoredFrames, User,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use self::client::{quote, Client};
-use self::schema::{Layout, DAY_SQL, MIGRATIONS_TABLE};
+use self::schema::{Ddl, Layout, DAY_SQL, MIGRATIONS_TABLE};
 use crate::columns::{event_cells, event_columns, view_cells, view_columns};
 use crate::{
     ClickHouseConfig, ControlStore, EventStore, Maintenance, Result, SourceKey, SourceStore,
@@ -110,8 +111,30 @@ impl ClickHouseStore {
         for (i, statements) in self.layout.migrations().iter().enumerate().skip(done) {
             // Every statement is idempotent (IF NOT EXISTS), so a migration
             // cut short, or run by two nodes at once, is simply run again.
-            for sql in statements {
-                self.client.exec(url, sql).await?;
+            for ddl in statements {
+                match ddl {
+                    Ddl::Sql(sql) => self.client.exec(url, sql).await?,
+                    Ddl::AddColumn { table, column, ty } => {
+                        let has: Vec<Count> = self
+                            .client
+                            .rows(
+                                url,
+                                &format!(
+                                    "SELECT count() AS n FROM system.columns WHERE database = {} \
+                                     AND table = {} AND name = {}",
+                                    quote(db),
+                                    quote(table),
+                                    quote(column)
+                                ),
+                            )
+                            .await?;
+                        if has.first().is_none_or(|c| c.n == 0) {
+                            self.client
+                                .exec(url, &Ddl::alter(table, column, *ty))
+                                .await?;
+                        }
+                    }
+                }
             }
             let version = i + 1;
             self.client
@@ -299,7 +322,26 @@ impl From<AppRow> for App {
             sample_rate: r.sample_rate,
             retention_days: r.retention_days,
             created_at: r.created_at,
+            server_key_hash: None,
+            trace_url_template: None,
         }
+    }
+}
+
+#[derive(Deserialize)]
+struct AppTracingRow {
+    version: u64,
+    app: String,
+    server_key_hash: Option<String>,
+    trace_url_template: Option<String>,
+}
+
+impl Versioned for AppTracingRow {
+    fn key(&self) -> &str {
+        &self.app
+    }
+    fn version(&self) -> u64 {
+        self.version
     }
 }
 
@@ -411,6 +453,26 @@ impl EventStore for ClickHouseStore {
     ) -> Result<Option<Vec<u8>>> {
         replay::segment(self, app_id, session_id, index).await
     }
+
+    async fn insert_spans(&self, spans: Vec<Span>) -> Result<()> {
+        traces::insert(self, spans).await
+    }
+
+    async fn spans(&self, app_id: &str, trace_ids: &[String]) -> Result<Vec<Span>> {
+        traces::spans(self, app_id, trace_ids).await
+    }
+
+    async fn trace_events(&self, app_id: &str, trace_id: &str) -> Result<Vec<Event>> {
+        traces::trace_events(self, app_id, trace_id).await
+    }
+
+    async fn traced_requests(&self, app_id: &str, f: &Filters, limit: u32) -> Result<Vec<Event>> {
+        traces::traced_requests(self, app_id, f, limit).await
+    }
+
+    async fn services(&self, app_id: &str, f: &Filters) -> Result<Vec<ServiceRow>> {
+        traces::services(self, app_id, f).await
+    }
 }
 
 #[async_trait]
@@ -423,7 +485,26 @@ impl ControlStore for ClickHouseStore {
                     .into(),
             )
             .await?;
-        let mut apps: Vec<App> = rows.into_iter().map(App::from).collect();
+        let mut tracing: HashMap<String, AppTracingRow> = self
+            .control_rows::<AppTracingRow>(
+                "SELECT version, app, server_key_hash, trace_url_template FROM app_tracing FINAL"
+                    .into(),
+            )
+            .await?
+            .into_iter()
+            .map(|t| (t.app.clone(), t))
+            .collect();
+        let mut apps: Vec<App> = rows
+            .into_iter()
+            .map(|r| {
+                let t = tracing.remove(&r.id);
+                App {
+                    server_key_hash: t.as_ref().and_then(|t| t.server_key_hash.clone()),
+                    trace_url_template: t.and_then(|t| t.trace_url_template),
+                    ..App::from(r)
+                }
+            })
+            .collect();
         apps.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(apps)
     }
@@ -556,7 +637,15 @@ impl ClickHouseStore {
             "created_at": app.created_at,
             "version": version,
         });
-        self.insert_everywhere("apps", json_line(row)).await
+        self.insert_everywhere("apps", json_line(row)).await?;
+        let tracing = serde_json::json!({
+            "app": app.id,
+            "server_key_hash": app.server_key_hash,
+            "trace_url_template": app.trace_url_template,
+            "version": version,
+        });
+        self.insert_everywhere("app_tracing", json_line(tracing))
+            .await
     }
 }
 

@@ -60,7 +60,12 @@ pub(super) fn group_key_sql(by: Dimension) -> String {
 /// The `p` quantile of `expr`: exact below the budget, like DuckDB's
 /// `quantile_cont` (linear interpolation between the closest ranks), or a
 /// t-digest estimate. `NULL` when the group has no value.
-async fn quantile_sql(s: &ClickHouseStore, from_where: &str, expr: &str, p: f64) -> Result<String> {
+pub(super) async fn quantile_sql(
+    s: &ClickHouseStore,
+    from_where: &str,
+    expr: &str,
+    p: f64,
+) -> Result<String> {
     let n: Vec<Count> = s
         .rows(format!("SELECT count({expr}) AS n FROM {from_where}"))
         .await?;
@@ -308,7 +313,7 @@ pub async fn histogram(
         .collect())
 }
 
-async fn events_of(
+pub(super) async fn events_of(
     s: &ClickHouseStore,
     sql: String,
     decode: fn(&JsonRow) -> Result<Event>,

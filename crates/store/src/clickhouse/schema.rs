@@ -16,7 +16,33 @@
 //! that every copy of an event lands on the same shard.
 
 use super::columns::sql_type;
-use crate::columns::{event_columns, view_columns, Column};
+use crate::columns::{event_columns, view_columns, Column, Ty, SPAN_COLUMNS};
+
+/// One step of a migration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ddl {
+    /// A statement that is idempotent by itself (`IF NOT EXISTS`).
+    Sql(String),
+    /// A column added unless the table has it: ClickHouse 18.16 has no
+    /// `ADD COLUMN IF NOT EXISTS`, and a new database creates the table
+    /// with the column already.
+    AddColumn {
+        table: String,
+        column: &'static str,
+        ty: Ty,
+    },
+}
+
+impl Ddl {
+    /// The `ALTER` of an [`Ddl::AddColumn`].
+    pub fn alter(table: &str, column: &str, ty: Ty) -> String {
+        format!("ALTER TABLE {table} ADD COLUMN `{column}` {}", sql_type(ty))
+    }
+}
+
+fn sql(statements: Vec<String>) -> Vec<Ddl> {
+    statements.into_iter().map(Ddl::Sql).collect()
+}
 
 /// Where the event tables live.
 #[derive(Debug, Clone)]
@@ -47,11 +73,24 @@ impl Layout {
     /// The tables partitioned by (app, day) with their local tables, for
     /// statements each server runs on its own part of the data (dropping
     /// partitions).
-    pub fn day_tables(&self) -> [(&'static str, String); 3] {
-        ["views", "events", "replay_segments"].map(|t| (t, self.local(t)))
+    pub fn day_tables(&self) -> [(&'static str, String); 4] {
+        ["views", "events", "replay_segments", "spans"].map(|t| (t, self.local(t)))
     }
 
+    /// An event table sharded by session, so that a session's rows and
+    /// every copy of an event land on one shard.
     fn event_table(&self, table: &str, engine: &str, order: &str, cols: String) -> Vec<String> {
+        self.sharded_table(table, engine, order, cols, "cityHash64(session_id)")
+    }
+
+    fn sharded_table(
+        &self,
+        table: &str,
+        engine: &str,
+        order: &str,
+        cols: String,
+        shard_by: &str,
+    ) -> Vec<String> {
         let local = self.local(table);
         let mut out = vec![format!(
             "CREATE TABLE IF NOT EXISTS {local} ({cols}) ENGINE = {engine} \
@@ -59,7 +98,7 @@ impl Layout {
         )];
         if let Some(cluster) = &self.cluster {
             out.push(format!(
-                "CREATE TABLE IF NOT EXISTS {table} AS {local} ENGINE = Distributed({cluster}, {db}, {local}, cityHash64(session_id))",
+                "CREATE TABLE IF NOT EXISTS {table} AS {local} ENGINE = Distributed({cluster}, {db}, {local}, {shard_by})",
                 db = self.database
             ));
         }
@@ -117,15 +156,49 @@ impl Layout {
         )
     }
 
+    /// Migration 7: backend spans (sharded by trace, sorted so that a
+    /// trace is one key range), the page load's trace on views, and the
+    /// apps' tracing settings (a control table, on every server).
+    fn traces(&self) -> Vec<Ddl> {
+        let mut out = sql(self.sharded_table(
+            "spans",
+            "ReplacingMergeTree",
+            "(app, trace_id, span_id)",
+            columns_sql(SPAN_COLUMNS.iter()),
+            "cityHash64(trace_id)",
+        ));
+        let mut views = vec![self.local("views")];
+        if self.cluster.is_some() {
+            views.push("views".into());
+        }
+        for table in views {
+            for column in ["trace_id", "span_id"] {
+                out.push(Ddl::AddColumn {
+                    table: table.clone(),
+                    column,
+                    ty: Ty::OptText,
+                });
+            }
+        }
+        out.push(Ddl::Sql(
+            "CREATE TABLE IF NOT EXISTS app_tracing (app String, \
+             server_key_hash Nullable(String), trace_url_template Nullable(String), \
+             version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY app"
+                .into(),
+        ));
+        out
+    }
+
     /// Every migration, in order, as the statements it runs.
-    pub fn migrations(&self) -> Vec<Vec<String>> {
+    pub fn migrations(&self) -> Vec<Vec<Ddl>> {
         vec![
-            self.initial(),
-            super::rollup::tables(),
-            self.replay(),
-            super::sources::table(),
-            super::issues::table(),
-            super::issues::frames_table(),
+            sql(self.initial()),
+            sql(super::rollup::tables()),
+            sql(self.replay()),
+            sql(super::sources::table()),
+            sql(super::issues::table()),
+            sql(super::issues::frames_table()),
+            self.traces(),
         ]
     }
 }

@@ -56,7 +56,7 @@ pub fn select_list(cols: impl Iterator<Item = &'static Column>, alias: &str) -> 
 }
 
 /// Reads columns by name from a row selected with [`select_list`].
-struct Cols<'r, 's>(&'r duckdb::Row<'s>);
+pub struct Cols<'r, 's>(pub &'r duckdb::Row<'s>);
 
 impl Row for Cols<'_, '_> {
     type Error = duckdb::Error;

@@ -11,6 +11,7 @@ mod replay;
 mod rollup;
 mod schema;
 mod sources;
+mod traces;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -21,10 +22,10 @@ use duckdb::types::Value;
 use duckdb::{appender_params_from_iter, params, params_from_iter, Connection};
 use fovea_query::{
     ActionRow, ActionsQuery, Bucket, Filters, IssueDetail, IssueRow, IssuesQuery, Point,
-    ReplaySegmentInfo, ResourceRow, ResourcesQuery, SessionDetail, SessionRow, SessionsQuery,
-    Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, DAY_MS,
+    ReplaySegmentInfo, ResourceRow, ResourcesQuery, ServiceRow, SessionDetail, SessionRow,
+    SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, DAY_MS,
 };
-use fovea_schema::{App, Event, IssueState, Metric, ReplaySegment, StoredFrames};
+use fovea_schema::{App, Event, IssueState, Metric, ReplaySegment, Span, StoredFrames};
 use tokio::sync::oneshot;
 
 use crate::batch::{dedupe, view_id};
@@ -344,7 +345,18 @@ fn app_from_row(r: &duckdb::Row) -> duckdb::Result<App> {
         sample_rate: r.get(4)?,
         retention_days: r.get(5)?,
         created_at: r.get(6)?,
+        server_key_hash: r.get(7)?,
+        trace_url_template: r.get(8)?,
     })
+}
+
+/// Writes an app's tracing settings, replacing the previous ones.
+fn put_app_tracing(c: &Connection, app: &App) -> duckdb::Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO app_tracing VALUES (?, ?, ?)",
+        params![app.id, app.server_key_hash, app.trace_url_template],
+    )
+    .map(|_| ())
 }
 
 fn app_values(app: &App) -> [Value; 7] {
@@ -381,8 +393,9 @@ impl Maintenance for DuckStore {
             )?;
             rollup::expire(&tx, &app, before)?;
             let r = replay::expire(&tx, &app, before)?;
+            let s = traces::expire(&tx, &app, before)?;
             tx.commit()?;
-            Ok((v + e + r) as u64)
+            Ok((v + e + r + s) as u64)
         })
         .await
     }
@@ -403,7 +416,9 @@ impl ControlStore for DuckStore {
     async fn apps(&self) -> Result<Vec<App>> {
         self.read(|c| {
             let mut st = c.prepare(
-                "SELECT id, name, ingest_key, origins, sample_rate, retention_days, created_at FROM apps ORDER BY created_at, id",
+                "SELECT a.id, a.name, a.ingest_key, a.origins, a.sample_rate, a.retention_days, a.created_at, \
+                 t.server_key_hash, t.trace_url_template \
+                 FROM apps a LEFT JOIN app_tracing t ON t.app = a.id ORDER BY a.created_at, a.id",
             )?;
             let rows = st.query_map([], app_from_row)?;
             rows.collect()
@@ -413,32 +428,37 @@ impl ControlStore for DuckStore {
 
     async fn create_app(&self, app: &App) -> Result<()> {
         let values = app_values(app);
-        let name = app.name.clone();
+        let app = app.clone();
         self.write(move |c| {
-            c.execute(
+            let tx = c.transaction()?;
+            tx.execute(
                 "INSERT INTO apps VALUES (?, ?, ?, ?, ?, ?, ?)",
                 params_from_iter(values),
             )
-            .map(|_| ())
             .map_err(|e| {
                 if is_constraint(&e) {
-                    StoreError::Conflict(format!("app {name:?} or its key"))
+                    StoreError::Conflict(format!("app {:?} or its key", app.name))
                 } else {
                     e.into()
                 }
-            })
+            })?;
+            put_app_tracing(&tx, &app)?;
+            tx.commit().map_err(StoreError::from)
         })
         .await
     }
 
     async fn update_app(&self, app: &App) -> Result<()> {
         let [id, name, key, origins, rate, retention, _] = app_values(app);
+        let app = app.clone();
         self.write(move |c| {
-            c.execute(
+            let tx = c.transaction()?;
+            tx.execute(
                 "UPDATE apps SET name = ?, ingest_key = ?, origins = ?, sample_rate = ?, retention_days = ? WHERE id = ?",
                 params_from_iter([name, key, origins, rate, retention, id]),
-            )
-            .map(|_| ())
+            )?;
+            put_app_tracing(&tx, &app)?;
+            tx.commit()
         })
         .await
     }
@@ -659,6 +679,33 @@ impl EventStore for DuckStore {
     ) -> Result<Option<Vec<u8>>> {
         let (app, id) = (app_id.to_string(), session_id.to_string());
         self.read(move |c| replay::segment(c, &app, &id, index))
+            .await
+    }
+
+    async fn insert_spans(&self, spans: Vec<Span>) -> Result<()> {
+        self.bulk(move |c| traces::insert(c, spans)).await
+    }
+
+    async fn spans(&self, app_id: &str, trace_ids: &[String]) -> Result<Vec<Span>> {
+        let (app, ids) = (app_id.to_string(), trace_ids.to_vec());
+        self.read(move |c| traces::spans(c, &app, &ids)).await
+    }
+
+    async fn trace_events(&self, app_id: &str, trace_id: &str) -> Result<Vec<Event>> {
+        let (app, id) = (app_id.to_string(), trace_id.to_string());
+        self.read(move |c| traces::trace_events(c, &app, &id)).await
+    }
+
+    async fn traced_requests(&self, app_id: &str, f: &Filters, limit: u32) -> Result<Vec<Event>> {
+        let (app, f) = (app_id.to_string(), f.clone());
+        self.read(move |c| traces::traced_requests(c, &app, &f, limit))
+            .await
+    }
+
+    async fn services(&self, app_id: &str, f: &Filters) -> Result<Vec<ServiceRow>> {
+        let (app, f) = (app_id.to_string(), f.clone());
+        let exact = self.inner.exact_values;
+        self.read(move |c| traces::services(c, &app, &f, exact))
             .await
     }
 }

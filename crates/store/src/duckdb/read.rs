@@ -23,7 +23,7 @@ use crate::session;
 const CRASHED: &str = "type = 'error' AND source = 'source' AND NOT coalesce(handled, false)";
 
 /// `app = ? AND ts >= ? AND ts < ? AND <dimension> = ?...` and its values.
-fn scope(app: &str, f: &Filters, alias: &str) -> (String, Vec<Value>) {
+pub(super) fn scope(app: &str, f: &Filters, alias: &str) -> (String, Vec<Value>) {
     let dot = if alias.is_empty() {
         String::new()
     } else {

@@ -46,6 +46,7 @@ pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
         super::sources::table(),
         super::issues::table(),
         super::issues::frames_table(),
+        super::traces::tables(),
     ];
     let done: i64 = conn.query_row("SELECT count(*) FROM fovea_migrations", [], |r| r.get(0))?;
     for (i, sql) in migrations.iter().enumerate().skip(done as usize) {
@@ -63,6 +64,7 @@ pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
 pub fn staging(conn: &Connection) -> duckdb::Result<()> {
     conn.execute_batch(
         "CREATE TEMP TABLE event_keys (app VARCHAR, event_id UUID);
-         CREATE TEMP TABLE view_keys (app VARCHAR, view_id VARCHAR, version UBIGINT);",
+         CREATE TEMP TABLE view_keys (app VARCHAR, view_id VARCHAR, version UBIGINT);
+         CREATE TEMP TABLE span_keys (app VARCHAR, trace_id VARCHAR, span_id VARCHAR);",
     )
 }

@@ -10,7 +10,7 @@ use fovea_query::{
 use fovea_schema::IssueStatus;
 use fovea_schema::{
     sha256_hex, ActionEvent, Context, ErrorEvent, Event, EventKind, Metric, ReplaySegment,
-    ResourceEvent, SourceFile, SourceFileInfo, SourceKind, StoredFrames, ViewEvent,
+    ResourceEvent, SourceFile, SourceFileInfo, SourceKind, Span, StoredFrames, ViewEvent,
 };
 use fovea_store::{App, IssueState, LoginSession, SourceKey, Store, User};
 use uuid::Uuid;
@@ -449,6 +449,8 @@ pub async fn apps_round_trip_and_keys_are_unique(store: &dyn Store) {
         sample_rate: 100.0,
         retention_days: 30,
         created_at: T0,
+        server_key_hash: Some("h1".into()),
+        trace_url_template: None,
     };
     store.create_app(&app).await.unwrap();
     let dup = App {
@@ -462,10 +464,178 @@ pub async fn apps_round_trip_and_keys_are_unique(store: &dyn Store) {
     let changed = App {
         sample_rate: 10.0,
         origins: vec!["*".into()],
+        server_key_hash: Some("h2".into()),
+        trace_url_template: Some("https://jaeger.example/trace/{trace_id}".into()),
         ..app.clone()
     };
     store.update_app(&changed).await.unwrap();
     assert_eq!(store.apps().await.unwrap(), vec![changed]);
+}
+
+pub const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+pub fn span(trace: &str, id: &str, parent: Option<&str>, start_ms: i64, ms: i64) -> Span {
+    Span {
+        app_id: "app".into(),
+        trace_id: trace.into(),
+        span_id: id.into(),
+        parent_span_id: parent.map(str::to_string),
+        name: format!("op {id}"),
+        service: "api".into(),
+        env: Some("prod".into()),
+        kind: if parent == Some("b000000000000001") {
+            "server"
+        } else {
+            "client"
+        }
+        .into(),
+        start_ns: start_ms * 1_000_000 + 250,
+        duration_ns: ms * 1_000_000,
+        status: "unset".into(),
+        status_message: None,
+        attributes: r#"{"http.route":"/api/checkout","n":3}"#.into(),
+        resource: r#"{"service.name":"api"}"#.into(),
+    }
+}
+
+fn traced_request(session: &str, ts: i64, trace: &str, span: &str, duration: f64) -> Event {
+    Event {
+        event_id: Uuid::new_v4(),
+        ctx: ctx(session, "v1", ts, "/cart"),
+        kind: EventKind::Resource(ResourceEvent {
+            resource_url: "https://shop.example/api/checkout".into(),
+            kind: "fetch".into(),
+            method: Some("GET".into()),
+            status: Some(200),
+            duration: Some(duration),
+            trace_id: Some(trace.into()),
+            span_id: Some(span.into()),
+            ..ResourceEvent::default()
+        }),
+    }
+}
+
+pub async fn spans_join_the_browser_events_of_their_trace(store: &dyn Store) {
+    let server = span(
+        TRACE,
+        "5000000000000001",
+        Some("b000000000000001"),
+        T0 + 10,
+        600,
+    );
+    let db = span(
+        TRACE,
+        "5000000000000002",
+        Some("5000000000000001"),
+        T0 + 20,
+        450,
+    );
+    let mut failed = server.clone();
+    failed.status = "error".into();
+    failed.status_message = Some("deadlock".into());
+    // A retried export carries the same spans: stored once.
+    store
+        .insert_spans(vec![failed.clone(), db.clone(), db.clone()])
+        .await
+        .unwrap();
+    store
+        .insert_spans(vec![failed.clone(), db.clone()])
+        .await
+        .unwrap();
+    let mut page = view("s1", "v1", T0, "/cart", 1, 900.0);
+    if let EventKind::View(v) = &mut page.kind {
+        v.trace_id = Some(TRACE.into());
+        v.span_id = Some("c000000000000001".into());
+    }
+    let mut network_error = error("s1", T0 + 700, "GET /api/checkout 500", "net");
+    if let EventKind::Error(e) = &mut network_error.kind {
+        e.trace_id = Some(TRACE.into());
+        e.span_id = Some("b000000000000001".into());
+    }
+    store
+        .insert(vec![
+            page,
+            traced_request("s1", T0 + 5, TRACE, "b000000000000001", 640.0),
+            network_error,
+            error("s1", T0 + 800, "unrelated", "x"),
+        ])
+        .await
+        .unwrap();
+
+    let mut spans = store.spans("app", &[TRACE.to_string()]).await.unwrap();
+    spans.sort_by(|a, b| a.span_id.cmp(&b.span_id));
+    assert_eq!(spans, vec![failed.clone(), db.clone()]);
+    assert!(store
+        .spans("other", &[TRACE.to_string()])
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.spans("app", &[]).await.unwrap().is_empty());
+
+    let rum = store.trace_events("app", TRACE).await.unwrap();
+    let mut types: Vec<&str> = rum.iter().map(|e| e.kind.name()).collect();
+    types.sort();
+    assert_eq!(types, ["error", "resource", "view"]);
+    let view_span = rum.iter().find_map(|e| match &e.kind {
+        EventKind::View(v) => v.span_id.clone(),
+        _ => None,
+    });
+    assert_eq!(view_span.as_deref(), Some("c000000000000001"));
+
+    let slow = fovea_store::traces::slow_requests(store, "app", &range(), 10)
+        .await
+        .unwrap();
+    assert_eq!(slow.len(), 1);
+    let server_ref = slow[0].server.as_ref().unwrap();
+    assert_eq!(
+        (server_ref.name.as_str(), server_ref.status.as_str()),
+        ("op 5000000000000001", "error")
+    );
+    let worst = slow[0].bottleneck.as_ref().unwrap();
+    assert_eq!(worst.name, "op 5000000000000002");
+    assert_eq!(worst.self_time, 450.0);
+    assert_eq!(slow[0].duration, Some(640.0));
+
+    let services = store.services("app", &range()).await.unwrap();
+    assert_eq!(services.len(), 1);
+    assert_eq!(services[0].service, "api");
+    assert_eq!((services[0].requests, services[0].errors), (1, 1));
+    assert_eq!(services[0].p75, Some(600.0));
+    let other_env = Filters {
+        env: Some("staging".into()),
+        ..range()
+    };
+    assert!(store.services("app", &other_env).await.unwrap().is_empty());
+}
+
+pub async fn services_percentiles_interpolate_like_vitals(store: &dyn Store) {
+    let spans: Vec<Span> = (1..=4)
+        .map(|i| {
+            span(
+                &format!("{i:032x}"),
+                &format!("{i:016x}"),
+                Some("b000000000000001"),
+                T0 + i,
+                i * 100,
+            )
+        })
+        .collect();
+    store.insert_spans(spans).await.unwrap();
+    let s = store.services("app", &range()).await.unwrap();
+    // 100, 200, 300, 400: p75 at rank 2.25 → 325; p95 at 2.85 → 385.
+    assert_eq!(s[0].p75, Some(325.0));
+    assert!((s[0].p95.unwrap() - 385.0).abs() < 1e-6);
+}
+
+pub async fn retention_deletes_old_spans(store: &dyn Store) {
+    let old = span(TRACE, "5000000000000001", None, T0 - 3 * 86_400_000, 10);
+    let new = span(TRACE, "5000000000000002", None, T0, 10);
+    store.insert_spans(vec![old, new.clone()]).await.unwrap();
+    store.expire("app", T0 - 86_400_000).await.unwrap();
+    assert_eq!(
+        store.spans("app", &[TRACE.into()]).await.unwrap(),
+        vec![new]
+    );
 }
 
 pub async fn users_and_login_sessions_round_trip(store: &dyn Store) {
@@ -1438,6 +1608,9 @@ pub async fn a_session_read_is_bounded(store: &dyn Store) {
 macro_rules! store_suite {
     ($open:path) => {
         $crate::store_suite!(@each $open;
+            spans_join_the_browser_events_of_their_trace,
+            services_percentiles_interpolate_like_vitals,
+            retention_deletes_old_spans,
             views_keep_their_highest_version,
             a_replayed_batch_is_stored_once,
             retention_deletes_only_old_events_of_the_app,

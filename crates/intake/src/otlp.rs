@@ -1,0 +1,602 @@
+//! OTLP/HTTP trace bodies (`POST /v1/traces`): the OpenTelemetry protobuf
+//! definitions (`opentelemetry-proto`, prost), in binary protobuf or the
+//! OTLP JSON mapping (hex ids, camelCase), gzip or not.
+//!
+//! The intake decodes a body to check it and count the spans it refuses,
+//! then spools it as protobuf (a JSON body re-encoded): the writer decodes
+//! that again with [`spans`], the one conversion to [`Span`] rows, so both
+//! agree on which spans are kept.
+
+use std::fmt::Write as _;
+
+use fovea_schema::Span;
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::trace::v1::{
+    span::SpanKind, status::StatusCode, Span as ProtoSpan,
+};
+use prost::Message;
+use serde_json::{Map, Value};
+
+use crate::decode::decompress;
+use crate::IntakeError;
+
+/// Size limits of one OTLP request.
+#[derive(Debug, Clone)]
+pub struct OtlpLimits {
+    /// Body as sent (possibly compressed).
+    pub max_body: usize,
+    /// Body after decompression.
+    pub max_decompressed: usize,
+    /// Spans in one request.
+    pub max_spans: usize,
+}
+
+impl Default for OtlpLimits {
+    fn default() -> Self {
+        OtlpLimits {
+            max_body: 4 << 20,
+            max_decompressed: 32 << 20,
+            max_spans: 10_000,
+        }
+    }
+}
+
+/// How a client speaks OTLP: it gets its answer the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Protobuf,
+    Json,
+}
+
+impl Encoding {
+    /// From a request's `Content-Type`; OTLP/HTTP has no other.
+    pub fn of(content_type: Option<&str>) -> Result<Encoding, IntakeError> {
+        let ct = content_type.unwrap_or("");
+        let mime = ct.split(';').next().unwrap_or("").trim();
+        if mime.eq_ignore_ascii_case("application/x-protobuf")
+            || mime.eq_ignore_ascii_case("application/protobuf")
+        {
+            Ok(Encoding::Protobuf)
+        } else if mime.eq_ignore_ascii_case("application/json") {
+            Ok(Encoding::Json)
+        } else {
+            Err(IntakeError::UnsupportedMediaType(
+                ct.to_string(),
+                "application/x-protobuf or application/json",
+            ))
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Encoding::Protobuf => "application/x-protobuf",
+            Encoding::Json => "application/json",
+        }
+    }
+}
+
+/// An OTLP request that decoded: what to spool and what to answer.
+#[derive(Debug)]
+pub struct DecodedTraces {
+    /// The request as protobuf.
+    pub body: Vec<u8>,
+    /// Spans that will be stored.
+    pub accepted: usize,
+    /// Spans refused (invalid ids or times), with the first reason.
+    pub rejected: usize,
+    pub error: Option<String>,
+}
+
+/// Checks, decompresses and decodes one OTLP trace request.
+pub fn decode_traces(
+    encoding: Encoding,
+    content_encoding: Option<&str>,
+    body: &[u8],
+    limits: &OtlpLimits,
+) -> Result<DecodedTraces, IntakeError> {
+    if body.len() > limits.max_body {
+        return Err(IntakeError::TooLarge(format!(
+            "body is {} bytes; the limit is {}",
+            body.len(),
+            limits.max_body
+        )));
+    }
+    let body = decompress(content_encoding, body, limits.max_decompressed)?;
+    let (request, body) = match encoding {
+        Encoding::Protobuf => (
+            ExportTraceServiceRequest::decode(body.as_slice())
+                .map_err(|e| IntakeError::BadJson(format!("undecodable OTLP protobuf: {e}")))?,
+            body,
+        ),
+        Encoding::Json => {
+            let request: ExportTraceServiceRequest = serde_json::from_slice(&body)
+                .map_err(|e| IntakeError::BadJson(format!("undecodable OTLP JSON: {e}")))?;
+            let body = request.encode_to_vec();
+            (request, body)
+        }
+    };
+    let total: usize = request
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
+    if total > limits.max_spans {
+        return Err(IntakeError::TooLarge(format!(
+            "{total} spans in one request; the limit is {}",
+            limits.max_spans
+        )));
+    }
+    // Only the checks here: the conversion (hex ids, attributes as JSON)
+    // is the writer's work.
+    let mut out = DecodedTraces {
+        body,
+        accepted: 0,
+        rejected: 0,
+        error: None,
+    };
+    for span in request
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| &s.spans)
+    {
+        match check(span) {
+            Ok(_) => out.accepted += 1,
+            Err(why) => {
+                out.rejected += 1;
+                out.error.get_or_insert(why);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The spans of a spooled (protobuf) request, for `app_id`.
+pub fn spans(app_id: &str, body: &[u8]) -> Result<Vec<Span>, IntakeError> {
+    let request = ExportTraceServiceRequest::decode(body)
+        .map_err(|e| IntakeError::BadJson(format!("undecodable OTLP protobuf: {e}")))?;
+    Ok(convert(app_id, request))
+}
+
+/// The success answer: empty, or the partial success when spans were refused.
+pub fn response(encoding: Encoding, rejected: usize, error: Option<String>) -> Vec<u8> {
+    let answer = ExportTraceServiceResponse {
+        partial_success: (rejected > 0).then(|| ExportTracePartialSuccess {
+            rejected_spans: rejected as i64,
+            error_message: error.unwrap_or_default(),
+        }),
+    };
+    match encoding {
+        Encoding::Protobuf => answer.encode_to_vec(),
+        // `{}`, not `{"partialSuccess":null}`: a JSON client may take a
+        // present field for a partial success.
+        Encoding::Json if answer.partial_success.is_none() => b"{}".to_vec(),
+        Encoding::Json => serde_json::to_vec(&answer).expect("a response serialises"),
+    }
+}
+
+/// `google.rpc.Status`, the body of an OTLP error answer.
+#[derive(Clone, PartialEq, Message)]
+struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+}
+
+/// An error answer's body (`google.rpc.Status`); JSON clients also get
+/// Fovea's error code, like every other endpoint's.
+pub fn error_body(encoding: Encoding, e: &IntakeError) -> Vec<u8> {
+    // gRPC codes: INVALID_ARGUMENT, UNAUTHENTICATED, RESOURCE_EXHAUSTED,
+    // UNAVAILABLE, PERMISSION_DENIED.
+    let code = match e.status().as_u16() {
+        401 => 16,
+        403 => 7,
+        429 => 8,
+        503 => 14,
+        _ => 3,
+    };
+    let message = e.to_string();
+    match encoding {
+        Encoding::Protobuf => RpcStatus { code, message }.encode_to_vec(),
+        Encoding::Json => serde_json::to_vec(&serde_json::json!({
+            "code": code,
+            "message": message,
+            "error": e.code(),
+        }))
+        .expect("an error serialises"),
+    }
+}
+
+const NAME_CAP: usize = 512;
+const MESSAGE_CAP: usize = 2048;
+const VALUE_CAP: usize = 4096;
+const ATTRIBUTES_CAP: usize = 16 << 10;
+const MAX_ATTRIBUTES: usize = 128;
+
+/// The spans that pass [`check`]; the intake counted the others.
+fn convert(app_id: &str, request: ExportTraceServiceRequest) -> Vec<Span> {
+    let mut out = Vec::new();
+    for rs in request.resource_spans {
+        let attrs = rs.resource.map(|r| r.attributes).unwrap_or_default();
+        let text_attr = |key: &str| {
+            attrs.iter().find(|kv| kv.key == key).and_then(|kv| {
+                match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+                    Some(any_value::Value::StringValue(s)) if !s.is_empty() => {
+                        Some(cap(s.clone(), NAME_CAP))
+                    }
+                    _ => None,
+                }
+            })
+        };
+        let service = text_attr("service.name").unwrap_or_else(|| "unknown_service".into());
+        let env = text_attr("deployment.environment.name")
+            .or_else(|| text_attr("deployment.environment"));
+        let resource = attributes_json(&attrs);
+        for span in rs.scope_spans.into_iter().flat_map(|s| s.spans) {
+            if let Ok(s) = span_of(app_id, span, &service, &env, &resource) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// Whether a span can be stored: W3C ids and a start not after its end.
+/// Returns its start and duration (ns).
+fn check(s: &ProtoSpan) -> Result<(i64, i64), String> {
+    let id = |bytes: &[u8], len: usize| bytes.len() == len && bytes.iter().any(|&b| b != 0);
+    if !id(&s.trace_id, 16) {
+        return Err(format!(
+            "span {:?}: trace_id must be 16 bytes, not all zero",
+            s.name
+        ));
+    }
+    if !id(&s.span_id, 8) {
+        return Err(format!(
+            "span {:?}: span_id must be 8 bytes, not all zero",
+            s.name
+        ));
+    }
+    if !(s.parent_span_id.is_empty() || id(&s.parent_span_id, 8)) {
+        return Err(format!("span {:?}: parent_span_id must be 8 bytes", s.name));
+    }
+    let start = i64::try_from(s.start_time_unix_nano)
+        .ok()
+        .filter(|&t| t > 0);
+    let end = i64::try_from(s.end_time_unix_nano).ok();
+    match (start, end) {
+        (Some(start), Some(end)) if end >= start => Ok((start, end - start)),
+        _ => Err(format!(
+            "span {:?}: start_time_unix_nano must be set and not after end_time_unix_nano",
+            s.name
+        )),
+    }
+}
+
+fn span_of(
+    app_id: &str,
+    s: ProtoSpan,
+    service: &str,
+    env: &Option<String>,
+    resource: &str,
+) -> Result<Span, String> {
+    let (start_ns, duration_ns) = check(&s)?;
+    let trace_id = hex(&s.trace_id);
+    let span_id = hex(&s.span_id);
+    let parent_span_id = Some(hex(&s.parent_span_id)).filter(|p| !p.is_empty());
+    let kind = match SpanKind::try_from(s.kind).unwrap_or(SpanKind::Unspecified) {
+        SpanKind::Unspecified => "unspecified",
+        SpanKind::Internal => "internal",
+        SpanKind::Server => "server",
+        SpanKind::Client => "client",
+        SpanKind::Producer => "producer",
+        SpanKind::Consumer => "consumer",
+    };
+    let (status, mut status_message) = match s.status {
+        Some(st) => (
+            match StatusCode::try_from(st.code).unwrap_or(StatusCode::Unset) {
+                StatusCode::Unset => "unset",
+                StatusCode::Ok => "ok",
+                StatusCode::Error => "error",
+            },
+            Some(st.message).filter(|m| !m.is_empty()),
+        ),
+        None => ("unset", None),
+    };
+    // Instrumentations often record the reason of an error span only as an
+    // `exception` event (the HTTP ones overwrite the status message).
+    if status == "error" && status_message.is_none() {
+        status_message = s
+            .events
+            .iter()
+            .filter(|e| e.name == "exception")
+            .flat_map(|e| &e.attributes)
+            .find(|kv| kv.key == "exception.message")
+            .and_then(
+                |kv| match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+                    Some(any_value::Value::StringValue(m)) => Some(m.clone()),
+                    _ => None,
+                },
+            );
+    }
+    Ok(Span {
+        app_id: app_id.to_string(),
+        trace_id,
+        span_id,
+        parent_span_id,
+        name: cap(s.name, NAME_CAP),
+        service: service.to_string(),
+        env: env.clone(),
+        kind: kind.into(),
+        start_ns,
+        duration_ns,
+        status: status.into(),
+        status_message: status_message.map(|m| cap(m, MESSAGE_CAP)),
+        attributes: attributes_json(&s.attributes),
+        resource: resource.to_string(),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+fn cap(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
+/// Attributes as one JSON object, capped: at most [`MAX_ATTRIBUTES`] keys,
+/// long strings cut, and attributes past [`ATTRIBUTES_CAP`] bytes dropped
+/// (counted in `fovea.dropped_attributes`).
+fn attributes_json(attrs: &[KeyValue]) -> String {
+    let mut map = Map::new();
+    let mut size = 2;
+    let mut dropped = 0u64;
+    for kv in attrs {
+        let value = kv.value.as_ref().map_or(Value::Null, json_of);
+        let len = kv.key.len() + value.to_string().len() + 4;
+        if map.len() >= MAX_ATTRIBUTES || size + len > ATTRIBUTES_CAP || kv.key.len() > NAME_CAP {
+            dropped += 1;
+            continue;
+        }
+        size += len;
+        map.insert(kv.key.clone(), value);
+    }
+    if dropped > 0 {
+        map.insert("fovea.dropped_attributes".into(), dropped.into());
+    }
+    Value::Object(map).to_string()
+}
+
+fn json_of(v: &AnyValue) -> Value {
+    match &v.value {
+        None => Value::Null,
+        Some(any_value::Value::StringValue(s)) => Value::String(cap(s.clone(), VALUE_CAP)),
+        Some(any_value::Value::BoolValue(b)) => Value::Bool(*b),
+        Some(any_value::Value::IntValue(i)) => Value::from(*i),
+        Some(any_value::Value::DoubleValue(d)) => {
+            serde_json::Number::from_f64(*d).map_or(Value::Null, Value::Number)
+        }
+        Some(any_value::Value::ArrayValue(a)) => {
+            Value::Array(a.values.iter().take(MAX_ATTRIBUTES).map(json_of).collect())
+        }
+        Some(any_value::Value::KvlistValue(kv)) => Value::Object(
+            kv.values
+                .iter()
+                .take(MAX_ATTRIBUTES)
+                .map(|kv| {
+                    (
+                        kv.key.clone(),
+                        kv.value.as_ref().map_or(Value::Null, json_of),
+                    )
+                })
+                .collect(),
+        ),
+        Some(any_value::Value::BytesValue(b)) => Value::String(cap(hex(b), VALUE_CAP)),
+        #[allow(unreachable_patterns)]
+        Some(_) => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/otlp");
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
+    }
+
+    /// What the real OpenTelemetry JS SDK exported (tests/fixtures/otlp/README.md).
+    fn check_fixture_spans(spans: &[Span]) {
+        assert_eq!(spans.len(), 3);
+        assert!(spans
+            .iter()
+            .all(|s| s.trace_id == TRACE && s.app_id == "app"));
+        let by_name = |n: &str| spans.iter().find(|s| s.name == n).unwrap();
+        let server = by_name("GET /api/checkout");
+        assert_eq!(server.span_id, "5fb397be34d26b51");
+        assert_eq!(server.parent_span_id.as_deref(), Some("00f067aa0ba902b7"));
+        assert_eq!(server.kind, "server");
+        assert_eq!(server.service, "fixture-api");
+        assert_eq!(server.env.as_deref(), Some("test"));
+        assert!(server.duration_ns > 0);
+        let attrs: Value = serde_json::from_str(&server.attributes).unwrap();
+        assert!(attrs.as_object().unwrap().values().any(Value::is_i64));
+        assert!(attrs.as_object().unwrap().values().any(Value::is_boolean));
+        let resource: Value = serde_json::from_str(&server.resource).unwrap();
+        assert_eq!(resource["service.version"], "1.2.3");
+        let db = by_name("db.query");
+        assert_eq!(db.parent_span_id.as_deref(), Some("5fb397be34d26b51"));
+        assert_eq!((db.kind.as_str(), db.status.as_str()), ("client", "error"));
+        assert_eq!(db.status_message.as_deref(), Some("deadlock"));
+        assert_eq!(by_name("inventory.reserve").kind, "internal");
+    }
+
+    fn decode_and_store(encoding: Encoding, gzip: Option<&str>, body: &[u8]) -> Vec<Span> {
+        let d = decode_traces(encoding, gzip, body, &OtlpLimits::default()).unwrap();
+        assert_eq!((d.accepted, d.rejected), (3, 0));
+        spans("app", &d.body).unwrap()
+    }
+
+    #[test]
+    fn the_js_sdks_protobuf_export_decodes() {
+        check_fixture_spans(&decode_and_store(
+            Encoding::Protobuf,
+            None,
+            &fixture("traces.pb"),
+        ));
+    }
+
+    #[test]
+    fn the_js_sdks_gzipped_protobuf_export_decodes() {
+        check_fixture_spans(&decode_and_store(
+            Encoding::Protobuf,
+            Some("gzip"),
+            &fixture("traces.pb.gz"),
+        ));
+    }
+
+    #[test]
+    fn the_js_sdks_json_export_decodes_to_the_same_spans() {
+        let json = decode_and_store(Encoding::Json, None, &fixture("traces.json"));
+        check_fixture_spans(&json);
+        let pb = decode_and_store(Encoding::Protobuf, None, &fixture("traces.pb"));
+        assert_eq!(json, pb);
+    }
+
+    #[test]
+    fn undecodable_bodies_are_400() {
+        for (enc, body) in [
+            (Encoding::Protobuf, &b"\xff\xff\xff\xff"[..]),
+            (Encoding::Json, &b"{\"resourceSpans\": 7}"[..]),
+            (Encoding::Json, &b"not json"[..]),
+        ] {
+            let e = decode_traces(enc, None, body, &OtlpLimits::default()).unwrap_err();
+            assert_eq!(e.status().as_u16(), 400, "{enc:?} {e}");
+        }
+        let e = decode_traces(
+            Encoding::Protobuf,
+            Some("gzip"),
+            b"nope",
+            &OtlpLimits::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.status().as_u16(), 400);
+    }
+
+    #[test]
+    fn other_content_types_are_415() {
+        assert_eq!(
+            Encoding::of(Some("text/plain"))
+                .unwrap_err()
+                .status()
+                .as_u16(),
+            415
+        );
+        assert_eq!(
+            Encoding::of(Some("application/x-protobuf")).unwrap(),
+            Encoding::Protobuf
+        );
+        assert_eq!(
+            Encoding::of(Some("application/json; charset=utf-8")).unwrap(),
+            Encoding::Json
+        );
+    }
+
+    #[test]
+    fn limits_are_413() {
+        let limits = OtlpLimits {
+            max_spans: 2,
+            ..OtlpLimits::default()
+        };
+        let e =
+            decode_traces(Encoding::Protobuf, None, &fixture("traces.pb"), &limits).unwrap_err();
+        assert_eq!(e.status().as_u16(), 413);
+        let limits = OtlpLimits {
+            max_body: 10,
+            ..OtlpLimits::default()
+        };
+        let e =
+            decode_traces(Encoding::Protobuf, None, &fixture("traces.pb"), &limits).unwrap_err();
+        assert_eq!(e.status().as_u16(), 413);
+    }
+
+    #[test]
+    fn invalid_spans_are_refused_and_counted_not_the_request() {
+        let json = format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[
+              {{"traceId":"{TRACE}","spanId":"00f067aa0ba902b7","name":"ok","kind":2,
+                "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000500000000"}},
+              {{"traceId":"00000000000000000000000000000000","spanId":"00f067aa0ba902b7","name":"zero",
+                "startTimeUnixNano":"1","endTimeUnixNano":"2"}},
+              {{"traceId":"{TRACE}","spanId":"00f067aa0ba902b8","name":"backwards",
+                "startTimeUnixNano":"5","endTimeUnixNano":"2"}}]}}]}}]}}"#
+        );
+        let d = decode_traces(
+            Encoding::Json,
+            None,
+            json.as_bytes(),
+            &OtlpLimits::default(),
+        )
+        .unwrap();
+        assert_eq!((d.accepted, d.rejected), (1, 2));
+        assert!(d.error.as_deref().unwrap().contains("trace_id"));
+        let kept = spans("a", &d.body).unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].service, "unknown_service");
+        assert_eq!(kept[0].duration_ns, 500_000_000);
+        let answer: Value = serde_json::from_slice(&response(Encoding::Json, 2, d.error)).unwrap();
+        assert_eq!(answer["partialSuccess"]["rejectedSpans"], 2);
+        let ok =
+            ExportTraceServiceResponse::decode(response(Encoding::Protobuf, 0, None).as_slice())
+                .unwrap();
+        assert_eq!(ok.partial_success, None);
+    }
+
+    #[test]
+    fn attributes_are_capped() {
+        let many: Vec<KeyValue> = (0..500)
+            .map(|i| KeyValue {
+                key: format!("k{i}"),
+                value: Some(AnyValue {
+                    value: Some(any_value::Value::StringValue("x".repeat(200))),
+                }),
+                ..KeyValue::default()
+            })
+            .collect();
+        let json = attributes_json(&many);
+        assert!(json.len() <= ATTRIBUTES_CAP + 64, "{}", json.len());
+        let v: Value = serde_json::from_str(&json).unwrap();
+        assert!(v["fovea.dropped_attributes"].as_u64().unwrap() > 0);
+    }
+
+    #[test]
+    fn error_bodies_follow_the_request_encoding() {
+        let e = IntakeError::RateLimited {
+            retry_after_secs: 1,
+        };
+        let pb = RpcStatus::decode(error_body(Encoding::Protobuf, &e).as_slice()).unwrap();
+        assert_eq!(pb.code, 8);
+        let json: Value = serde_json::from_slice(&error_body(Encoding::Json, &e)).unwrap();
+        assert_eq!(json["error"], "rate_limited");
+    }
+}

@@ -1,0 +1,68 @@
+//! A spooled OTLP request → the spans the store keeps, with the same PII
+//! scrubbing as the browser's free text: span names, status messages and
+//! attribute values carry URLs, SQL and user input.
+
+use fovea_intake::{otlp, Batch, IntakeError};
+use fovea_schema::Span;
+
+use crate::{scrub_json, scrub_text, Pipeline};
+
+impl Pipeline {
+    /// The spans of one spooled trace request, scrubbed. Backend spans are
+    /// not sampled here: the SDK's `traceparent` sampled flag tells the
+    /// backend which browser sessions are kept.
+    pub fn spans(&self, batch: &Batch) -> Result<Vec<Span>, IntakeError> {
+        let mut spans = otlp::spans(&batch.meta.app_id, &batch.body)?;
+        for s in &mut spans {
+            s.name = scrub_text(&s.name).into_owned();
+            s.status_message = s
+                .status_message
+                .as_deref()
+                .map(|m| scrub_text(m).into_owned());
+            s.attributes = scrub_json(&s.attributes);
+            s.resource = scrub_json(&s.resource);
+        }
+        Ok(spans)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fovea_intake::{BatchMeta, Format};
+
+    use super::*;
+    use crate::PipelineOptions;
+
+    #[test]
+    fn span_text_is_scrubbed() {
+        let json = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[
+          {"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7",
+           "name":"lookup jane.doe@example.com","startTimeUnixNano":"1","endTimeUnixNano":"2",
+           "attributes":[{"key":"user.email","value":{"stringValue":"jane.doe@example.com"}}]}]}]}]}"#;
+        let d = otlp::decode_traces(
+            otlp::Encoding::Json,
+            None,
+            json.as_bytes(),
+            &otlp::OtlpLimits::default(),
+        )
+        .unwrap();
+        let batch = Batch {
+            meta: BatchMeta {
+                app_id: "a".into(),
+                ..BatchMeta::default()
+            },
+            format: Format::Spans,
+            body: d.body,
+        };
+        let p = Pipeline::new(PipelineOptions::default());
+        let spans = p.spans(&batch).unwrap();
+        assert_eq!(spans.len(), 1);
+        assert!(!spans[0].name.contains("jane.doe"), "{}", spans[0].name);
+        assert!(
+            !spans[0].attributes.contains("jane.doe"),
+            "{}",
+            spans[0].attributes
+        );
+        assert_eq!(spans[0].app_id, "a");
+    }
+}
