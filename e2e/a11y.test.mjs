@@ -31,14 +31,16 @@ let browser;
 let known; // the session postKnownSession sent: { sessionId, viewId }
 let issue; // its error's issue
 let replayed; // a demo session with a replay
+let traced; // a slow request whose backend spans arrived
 const cleanups = [];
 
 before(async () => {
   fovea = await startFovea();
   cleanups.push(() => fovea.stop());
   app = await createApp(fovea, { name: 'a11y-e2e', origins: ['*'] });
-  // the demo records every session, so the session page has a player to check
-  demo = await startDemo(fovea, app, { sessions: 3 });
+  // the demo records every session, so the session page has a player to check; its backend
+  // exports spans, so the trace and services pages have rows
+  demo = await startDemo(fovea, app, { sessions: 3, serverKey: app.server_key });
   cleanups.push(() => demo.stop());
   known = await postKnownSession(fovea, app);
   browser = await launchBrowser();
@@ -49,9 +51,10 @@ before(async () => {
       issue = (await fovea.api(`/apps/${app.id}/issues`)).issues.find((i) => i.message === 'cart.total is undefined');
       replayed = (await fovea.api(`/apps/${app.id}/sessions`)).sessions.find((x) => x.has_replay);
       const session = await fovea.api(`/apps/${app.id}/sessions/${encodeURIComponent(known.sessionId)}`).catch(() => null);
-      return s.views > 0 && s.vitals?.lcp?.count > 0 && issue && replayed && session?.events?.length >= 6;
+      traced = (await fovea.api(`/apps/${app.id}/slow-requests`)).requests.find((r) => r.bottleneck);
+      return s.views > 0 && s.vitals?.lcp?.count > 0 && issue && replayed && session?.events?.length >= 6 && traced;
     },
-    { timeout: 60_000, message: 'demo traffic, the known session and a replay in the query API' },
+    { timeout: 60_000, message: 'demo traffic, the known session, a replay and a trace in the query API' },
   );
 });
 
@@ -83,7 +86,14 @@ const PAGES = [
     ready: '[data-testid=replay-player] .rp-play:not([disabled])',
   },
   { name: 'Actions', path: () => `/apps/${app.id}/actions`, ready: '[data-testid=hot-spots] tbody tr' },
-  { name: 'Resources', path: () => `/apps/${app.id}/resources`, ready: '[data-testid=resources] tbody tr' },
+  { name: 'Resources', path: () => `/apps/${app.id}/resources`, ready: '[data-testid=slow-requests] tbody tr' },
+  { name: 'Services', path: () => `/apps/${app.id}/services`, ready: '[data-testid=services] tbody tr' },
+  {
+    name: 'Trace',
+    path: () => `/apps/${app.id}/traces/${traced.trace_id}`,
+    ready: '[data-testid=trace-row]',
+    open: (page) => page.click('[data-testid=trace-row] .wf-main'),
+  },
   { name: 'Settings', path: () => `/apps/${app.id}/settings`, ready: '[data-testid=settings-form]' },
 ];
 

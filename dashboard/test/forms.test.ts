@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIntIn, parseNumberIn, parseOrigins } from '../src/lib/forms';
+import { parseIntIn, parseNumberIn, parseOrigins, parseQuota } from '../src/lib/forms';
 import { cdnScriptUrl, jsString, npmSnippet, scriptSnippet } from '../src/lib/snippet';
 import { layoutTimeline, ticks } from '../src/lib/timeline';
 import { eventDuration, eventFacts, eventTitle } from '../src/lib/events';
@@ -107,5 +107,17 @@ describe('event text', () => {
   });
   it('ignores fields of the wrong type instead of rendering them', () => {
     expect(eventTitle({ ...base, type: 'error', message: { html: '<b>' } })).toBe('(no message)');
+  });
+});
+
+describe('parseQuota', () => {
+  it('is null (unlimited) when empty, the number when whole, undefined otherwise', () => {
+    expect(parseQuota('')).toBeNull();
+    expect(parseQuota('  ')).toBeNull();
+    expect(parseQuota('1000000')).toBe(1000000);
+    expect(parseQuota('0')).toBe(0);
+    expect(parseQuota('-1')).toBeUndefined();
+    expect(parseQuota('1.5')).toBeUndefined();
+    expect(parseQuota('lots')).toBeUndefined();
   });
 });

@@ -25,6 +25,11 @@ pub enum IntakeError {
     UnsupportedEncoding(String),
     #[error("too many requests for this app")]
     RateLimited { retry_after_secs: u64 },
+    #[error("the app's daily {what} quota is used up until the next UTC day")]
+    QuotaExceeded {
+        what: &'static str,
+        retry_after_secs: u64,
+    },
     #[error("the spool is full: the store is behind; retry later")]
     SpoolFull { retry_after_secs: u64 },
     #[error("the batch could not be made durable")]
@@ -43,7 +48,9 @@ impl IntakeError {
             IntakeError::UnsupportedMediaType(..) | IntakeError::UnsupportedEncoding(_) => {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
-            IntakeError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            IntakeError::RateLimited { .. } | IntakeError::QuotaExceeded { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             IntakeError::SpoolFull { .. } | IntakeError::Spool => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -62,6 +69,7 @@ impl IntakeError {
             IntakeError::UnsupportedMediaType(..) => "unsupported_media_type",
             IntakeError::UnsupportedEncoding(_) => "unsupported_encoding",
             IntakeError::RateLimited { .. } => "rate_limited",
+            IntakeError::QuotaExceeded { .. } => "quota_exceeded",
             IntakeError::SpoolFull { .. } => "spool_full",
             IntakeError::Spool => "spool_error",
         }
@@ -70,6 +78,9 @@ impl IntakeError {
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
             IntakeError::RateLimited { retry_after_secs }
+            | IntakeError::QuotaExceeded {
+                retry_after_secs, ..
+            }
             | IntakeError::SpoolFull { retry_after_secs } => Some(*retry_after_secs),
             IntakeError::Spool => Some(1),
             _ => None,

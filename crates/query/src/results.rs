@@ -133,6 +133,8 @@ pub struct ViewRow {
     pub inp_target: Option<String>,
     pub inp_type: Option<String>,
     pub cls_target: Option<String>,
+    /// The backend trace of the page load (`Server-Timing: traceparent`).
+    pub trace_id: Option<String>,
 }
 
 impl ViewRow {
@@ -162,6 +164,7 @@ impl ViewRow {
             inp_target: v.inp_target,
             inp_type: v.inp_type,
             cls_target: v.cls_target,
+            trace_id: v.trace_id,
         }
     }
 }
@@ -297,6 +300,9 @@ pub struct KeyCount {
 pub struct SessionRef {
     pub id: String,
     pub ts: i64,
+    /// The trace of the session's latest occurrence (a traced request that
+    /// failed).
+    pub trace_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -32,6 +32,13 @@ pub struct App {
     /// `{trace_id}` where the id goes.
     #[serde(default)]
     pub trace_url_template: Option<String>,
+    /// Events stored per UTC day at most; past it the intake answers 429
+    /// until the next day. `None`: unlimited.
+    #[serde(default)]
+    pub daily_event_quota: Option<u64>,
+    /// Session replay bytes (compressed) stored per UTC day at most.
+    #[serde(default)]
+    pub daily_replay_bytes_quota: Option<u64>,
 }
 
 fn is_some<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {

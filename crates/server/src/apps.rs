@@ -41,11 +41,23 @@ pub struct AppPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub trace_url_template: Option<Option<String>>,
+    /// Events stored per UTC day at most; `null`: unlimited.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u64>)]
+    pub daily_event_quota: Option<Option<u64>>,
+    /// Replay bytes stored per UTC day at most; `null`: unlimited.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u64>)]
+    pub daily_replay_bytes_quota: Option<Option<u64>>,
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A new app: the app, and its server key, shown this once.
@@ -137,6 +149,8 @@ pub async fn create(
         created_at: now_ms(),
         server_key_hash: Some(hash_token(&server_key)),
         trace_url_template: None,
+        daily_event_quota: None,
+        daily_replay_bytes_quota: None,
     };
     check(&app.name, &app.origins, app.sample_rate, app.retention_days)?;
     state.store.create_app(&app).await?;
@@ -199,6 +213,10 @@ pub async fn update(
             .trace_url_template
             .unwrap_or(old.trace_url_template.clone())
             .filter(|t| !t.trim().is_empty()),
+        daily_event_quota: patch.daily_event_quota.unwrap_or(old.daily_event_quota),
+        daily_replay_bytes_quota: patch
+            .daily_replay_bytes_quota
+            .unwrap_or(old.daily_replay_bytes_quota),
         ..old
     };
     check(&app.name, &app.origins, app.sample_rate, app.retention_days)?;

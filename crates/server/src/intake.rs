@@ -68,6 +68,7 @@ pub async fn intake(
 ) -> Response {
     let (peer, headers, body) = split(req);
     let result = accept(&state, q, peer, &headers, body).await;
+    hold(&state, &result).await;
     if let Ok(n) = result {
         state.metrics.events_accepted.inc_by(n as u64);
     }
@@ -83,6 +84,7 @@ pub async fn replay(
 ) -> Response {
     let (_, headers, body) = split(req);
     let result = accept_replay(&state, q, &headers, body).await;
+    hold(&state, &result).await;
     if let Ok(n) = result {
         state.metrics.replay_segments_accepted.inc_by(n as u64);
     }
@@ -141,13 +143,34 @@ fn room(state: &AppState, app: App) -> Result<App, IntakeError> {
         .intake_limiter
         .take(&app.id, 1.0)
         .map_err(|retry_after_secs| IntakeError::RateLimited { retry_after_secs })?;
-    if state.spool.pending_bytes() > state.settings.spool_max_bytes {
-        state.spool_full(true);
+    if state.spool_refusing() {
         return Err(IntakeError::SpoolFull {
             retry_after_secs: 30,
         });
     }
     Ok(app)
+}
+
+/// How long a refusal for a full spool is held before it is answered.
+const HOLD: std::time::Duration = std::time::Duration::from_secs(1);
+/// Refusals held at once at most; past it they are answered at once.
+const MAX_HELD: usize = 10_000;
+
+/// Holds a refusal for a full spool a moment before answering it. A client
+/// that ignores `Retry-After` (a load generator, a foreign SDK, an old
+/// client) would otherwise turn the node's CPU into a stream of refusals
+/// while the writer, which yields to requests, needs it to drain: a held
+/// request costs a timer, not CPU, and a client waiting for its answer
+/// sends nothing else on that connection.
+async fn hold<T>(state: &AppState, result: &Result<T, IntakeError>) {
+    use std::sync::atomic::Ordering;
+    if !matches!(result, Err(IntakeError::SpoolFull { .. })) {
+        return;
+    }
+    if state.held_refusals.fetch_add(1, Ordering::Relaxed) < MAX_HELD {
+        tokio::time::sleep(HOLD).await;
+    }
+    state.held_refusals.fetch_sub(1, Ordering::Relaxed);
 }
 
 /// A backend's key: the app's secret server key in `x-fovea-key` (or a
@@ -188,6 +211,7 @@ pub async fn traces(State(state): State<AppState>, req: Request) -> Response {
         ),
         Err(e) => (otlp::Encoding::Json, Err(e)),
     };
+    hold(&state, &result).await;
     let (status, body) = match result {
         Ok(d) => {
             state.metrics.spans_accepted.inc_by(d.accepted as u64);
@@ -293,6 +317,7 @@ async fn accept(
     body: Body,
 ) -> Result<usize, IntakeError> {
     let app = admit(state, q, headers)?;
+    state.quotas.check_events(&app, now_ms())?;
     let limits = &state.settings.limits;
     let bytes = read_body(body, limits.max_body).await?;
     let decoded = fovea_intake::decode(
@@ -314,10 +339,11 @@ async fn accept(
         .and_then(|v| v.trim().parse().ok())
         .or(peer);
     let location = state.geo.locate(|name| header_str(headers, name), ip);
+    let received_at = now_ms();
     let batch = Batch {
         meta: BatchMeta {
-            app_id: app.id,
-            received_at: now_ms(),
+            app_id: app.id.clone(),
+            received_at,
             user_agent: header_str(headers, header::USER_AGENT).map(str::to_string),
             country: location.country,
             region: location.region,
@@ -326,6 +352,7 @@ async fn accept(
         body: decoded.body,
     };
     spool(state, batch).await?;
+    state.quotas.accepted_events(&app.id, received_at, n as u64);
     Ok(n)
 }
 
@@ -338,6 +365,7 @@ async fn accept_replay(
     body: Body,
 ) -> Result<usize, IntakeError> {
     let app = admit(state, q, headers)?;
+    state.quotas.check_replay(&app, now_ms())?;
     let limits = &state.settings.replay_limits;
     let bytes = read_body(body, limits.max_body).await?;
     let decoded = fovea_intake::decode_replay(
@@ -346,10 +374,11 @@ async fn accept_replay(
         &bytes,
         limits,
     )?;
+    let received_at = now_ms();
     let batch = Batch {
         meta: BatchMeta {
-            app_id: app.id,
-            received_at: now_ms(),
+            app_id: app.id.clone(),
+            received_at,
             user_agent: header_str(headers, header::USER_AGENT).map(str::to_string),
             country: None,
             region: None,
@@ -358,5 +387,10 @@ async fn accept_replay(
         body: decoded.body,
     };
     spool(state, batch).await?;
+    // What is stored is gzip'd like most uploads: the bytes as sent are
+    // the estimate until the next read of the store.
+    state
+        .quotas
+        .accepted_replay_bytes(&app.id, received_at, bytes.len() as u64);
     Ok(1)
 }

@@ -16,6 +16,7 @@ mod metrics;
 mod openapi;
 mod password;
 mod query;
+mod quota;
 mod ratelimit;
 mod replay;
 mod settings;

@@ -153,6 +153,8 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
             created_at: now_ms(),
             server_key_hash: s.server_key.as_deref().map(crate::token::hash_token),
             trace_url_template: s.trace_url_template.clone(),
+            daily_event_quota: None,
+            daily_replay_bytes_quota: None,
         };
         match existing.iter().find(|a| a.id == id) {
             Some(old) => {
@@ -168,6 +170,9 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
                             .trace_url_template
                             .clone()
                             .or(old.trace_url_template.clone()),
+                        // Quotas are set in the dashboard or the API.
+                        daily_event_quota: old.daily_event_quota,
+                        daily_replay_bytes_quota: old.daily_replay_bytes_quota,
                         ..app
                     })
                     .await?

@@ -45,6 +45,10 @@ pub struct Inner {
     /// cap: refusals are counted in `/metrics`, and only the changes of
     /// this state are logged.
     spool_full: AtomicBool,
+    /// The apps' usage of the day, for their quotas.
+    pub quotas: crate::quota::Quotas,
+    /// Refusals being held before they are answered (`intake::hold`).
+    pub held_refusals: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Default)]
@@ -93,6 +97,8 @@ impl AppState {
                 symbols,
                 intake_limiter: RateLimiter::new(rate, rate * 2.0),
                 spool_full: AtomicBool::new(false),
+                held_refusals: std::sync::atomic::AtomicUsize::new(0),
+                quotas: Default::default(),
                 // Five failed logins a minute per user name.
                 login_limiter: RateLimiter::new(5.0 / 60.0, 5.0),
                 settings,
@@ -129,6 +135,23 @@ impl AppState {
                 "the spool has room again: the intake accepts batches"
             );
         }
+    }
+
+    /// Whether the intake refuses batches for a full spool: from the moment
+    /// the spool passes its cap until the writer has drained it to half.
+    /// Refusing only above the cap would let the intake win back the CPU
+    /// each time the writer stores a batch, and the writer (which yields to
+    /// requests) would race it at the cap instead of draining.
+    pub fn spool_refusing(&self) -> bool {
+        if self.spool.pending_bytes() > self.settings.spool_max_bytes {
+            self.spool_full(true);
+            return true;
+        }
+        if self.inner.spool_full.load(Ordering::Relaxed) {
+            self.spool_full(false);
+            return self.inner.spool_full.load(Ordering::Relaxed);
+        }
+        false
     }
 
     pub fn app_by_key(&self, key: &str) -> Option<App> {
@@ -182,6 +205,18 @@ impl AppState {
                     }
                 };
                 let now = now_ms();
+                if apps
+                    .iter()
+                    .any(|a| a.daily_event_quota.is_some() || a.daily_replay_bytes_quota.is_some())
+                {
+                    let today = now.div_euclid(DAY_MS) * DAY_MS;
+                    match state.store.stored_since(today).await {
+                        Ok(stored) => state.quotas.set_stored(now, &stored),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "reading the day's usage for quotas failed")
+                        }
+                    }
+                }
                 if now - last_roll_up >= 60_000 {
                     last_roll_up = now;
                     // Hours are rolled up a few minutes after they end, when

@@ -718,6 +718,40 @@ async fn an_app_over_its_rate_gets_429_with_retry_after() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_over_its_daily_quota_gets_429_until_the_next_utc_day() {
+    let s = server().await;
+    let patch = |body: Value| {
+        Request::patch("/api/v1/apps/shop")
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let (status, _, app) = s.send(patch(json!({"daily_event_quota": 6}))).await;
+    assert_eq!(status, StatusCode::OK, "{app}");
+    assert_eq!(app["daily_event_quota"], 6);
+    // 4 events, then 4 more (the quota is checked before a batch), then no more.
+    for session in ["q1", "q2"] {
+        let (status, _, body) = post_beacon(&s, &beacon(session)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let (status, headers, body) = post_beacon(&s, &beacon("q3")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"], "quota_exceeded");
+    let retry: u64 = headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=86_400).contains(&retry), "{retry}");
+    // An admin raises it: accepted at once.
+    let (_, _, app) = s.send(patch(json!({"daily_event_quota": null}))).await;
+    assert_eq!(app["daily_event_quota"], Value::Null);
+    let (status, _, _) = post_beacon(&s, &beacon("q4")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_spool_answers_503_instead_of_dropping() {
     let s = server_with(|s| s.spool_max_bytes = 0).await;
     // The first batch fits (the spool was empty); the store has not drained

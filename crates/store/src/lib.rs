@@ -70,6 +70,17 @@ pub fn lower_thread_priority() {
     }
 }
 
+/// What an app has stored since a time (the start of a UTC day, for its
+/// quotas).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToday {
+    pub app_id: String,
+    /// Views and other events.
+    pub events: u64,
+    /// Session replay segments' compressed bytes.
+    pub replay_bytes: u64,
+}
+
 /// What went wrong, sorted by what the caller should do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -165,6 +176,10 @@ pub trait EventStore: Send + Sync + 'static {
     /// Backend services by requests (server and consumer spans) in the
     /// range, within `env` when the filters give one.
     async fn services(&self, app_id: &str, f: &Filters) -> Result<Vec<ServiceRow>>;
+
+    /// What each app has stored with a timestamp from `since` on (ms): the
+    /// apps with nothing are left out.
+    async fn stored_since(&self, since: i64) -> Result<Vec<StoredToday>>;
 }
 
 /// Apps, users, login sessions and issue states: small, read often, written rarely, and

@@ -33,6 +33,12 @@ export function parseIntIn(text: string, min: number, max: number): number | nul
   return n >= min && n <= max ? n : null;
 }
 
+/** A quota field: null when empty (unlimited), undefined when not a whole number from 0. */
+export function parseQuota(text: string): number | null | undefined {
+  if (text.trim() === '') return null;
+  return parseIntIn(text, 0, Number.MAX_SAFE_INTEGER) ?? undefined;
+}
+
 /** A number (decimals allowed) within [min, max] from a form field, or null. */
 export function parseNumberIn(text: string, min: number, max: number): number | null {
   if (!/^\s*\d+(\.\d+)?\s*$/.test(text)) return null;

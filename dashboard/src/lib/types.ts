@@ -20,6 +20,10 @@ export interface App {
   has_server_key?: boolean;
   /** a URL with `{trace_id}`: the trace page links there ("Open in your tracing tool"); set by a user */
   trace_url_template?: string | null;
+  /** events stored per UTC day at most (null: unlimited); over it the intake answers 429 until the next day */
+  daily_event_quota?: number | null;
+  /** compressed replay bytes stored per UTC day at most (null: unlimited) */
+  daily_replay_bytes_quota?: number | null;
 }
 
 /** `POST /apps`: the app, plus its first server key, shown this once. */

@@ -7,11 +7,13 @@ import { api } from '../lib/api';
 import { usePage } from '../lib/context';
 import { takeServerKey } from '../lib/serverKey';
 import type { App, ServerKeyAnswer, SourceFile } from '../lib/types';
-import { parseIntIn, parseNumberIn, parseOrigins } from '../lib/forms';
+import { parseIntIn, parseNumberIn, parseOrigins, parseQuota } from '../lib/forms';
 import { formatBytes, formatCount, formatDateTime } from '../lib/format';
 import { groupByRelease, uploadCommand } from '../lib/sourcemaps';
 import { otlpEnvSnippet } from '../lib/snippet';
 import { useApi } from '../lib/useApi';
+
+const quotaText = (q: number | null | undefined) => (q == null ? '' : String(q));
 
 export function SettingsPage() {
   const { app } = usePage();
@@ -25,6 +27,8 @@ function AppSettings(props: { app: App }) {
   const [origins, setOrigins] = useState(app.origins.join('\n'));
   const [sample, setSample] = useState(String(app.sample_rate));
   const [retention, setRetention] = useState(String(app.retention_days));
+  const [eventQuota, setEventQuota] = useState(quotaText(app.daily_event_quota));
+  const [replayQuota, setReplayQuota] = useState(quotaText(app.daily_replay_bytes_quota));
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   // a server key just created (with the app, or by a rotation), shown once
@@ -37,12 +41,17 @@ function AppSettings(props: { app: App }) {
     setOrigins(app.origins.join('\n'));
     setSample(String(app.sample_rate));
     setRetention(String(app.retention_days));
-  }, [app.id, app.name, app.origins.join('\n'), app.sample_rate, app.retention_days]);
+    setEventQuota(quotaText(app.daily_event_quota));
+    setReplayQuota(quotaText(app.daily_replay_bytes_quota));
+  }, [app.id, app.name, app.origins.join('\n'), app.sample_rate, app.retention_days, app.daily_event_quota, app.daily_replay_bytes_quota]);
 
   const parsed = parseOrigins(origins);
   const sampleN = parseNumberIn(sample, 0, 100);
   const retentionN = parseIntIn(retention, 1, 3650);
-  const valid = name.trim() !== '' && parsed.invalid.length === 0 && sampleN != null && retentionN != null;
+  const eventQuotaN = parseQuota(eventQuota);
+  const replayQuotaN = parseQuota(replayQuota);
+  const valid =
+    name.trim() !== '' && parsed.invalid.length === 0 && sampleN != null && retentionN != null && eventQuotaN !== undefined && replayQuotaN !== undefined;
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -52,6 +61,8 @@ function AppSettings(props: { app: App }) {
     if (parsed.origins.join('\n') !== app.origins.join('\n')) patch.origins = parsed.origins;
     if (sampleN !== app.sample_rate) patch.sample_rate = sampleN;
     if (retentionN !== app.retention_days) patch.retention_days = retentionN;
+    if (eventQuotaN !== (app.daily_event_quota ?? null)) patch.daily_event_quota = eventQuotaN;
+    if (replayQuotaN !== (app.daily_replay_bytes_quota ?? null)) patch.daily_replay_bytes_quota = replayQuotaN;
     if (Object.keys(patch).length === 0) {
       setMessage({ ok: true, text: 'Nothing to save.' });
       return;
@@ -109,6 +120,19 @@ function AppSettings(props: { app: App }) {
               <input name="retention_days" type="number" min={1} max={3650} step={1} value={retention} onInput={(e) => setRetention(e.currentTarget.value)} />
             </label>
           </div>
+          <div class="form-row">
+            <label>
+              Daily event quota <span class="muted">(empty: unlimited)</span>
+              <input name="daily_event_quota" type="number" min={0} step={1} value={eventQuota} onInput={(e) => setEventQuota(e.currentTarget.value)} />
+            </label>
+            <label>
+              Daily replay quota (bytes) <span class="muted">(empty: unlimited)</span>
+              <input name="daily_replay_bytes_quota" type="number" min={0} step={1} value={replayQuota} onInput={(e) => setReplayQuota(e.currentTarget.value)} />
+            </label>
+          </div>
+          {(eventQuotaN === undefined || replayQuotaN === undefined) && (
+            <div class="form-error">A quota is a whole number from 0, or empty for unlimited.</div>
+          )}
           {sampleN == null && <div class="form-error">Sample rate is a percentage from 0 to 100.</div>}
           {retentionN == null && <div class="form-error">Retention is a whole number of days from 1 to 3650.</div>}
           {message && (

@@ -222,11 +222,16 @@ pub fn http(
 
 /// Ten custom actions with fresh ids in one session; the body and the ids.
 pub fn batch(session: &str, seq: usize) -> (String, Vec<String>) {
+    batch_of(session, seq, 10)
+}
+
+/// `n` custom actions with fresh ids in one session; the body and the ids.
+pub fn batch_of(session: &str, seq: usize, n: usize) -> (String, Vec<String>) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis();
-    let ids: Vec<String> = (0..10).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let ids: Vec<String> = (0..n).map(|_| uuid::Uuid::new_v4().to_string()).collect();
     let events: Vec<String> = ids
         .iter()
         .map(|id| {
@@ -260,6 +265,18 @@ impl Load {
         pause: Duration,
         max: usize,
     ) -> Load {
+        Self::start_with(node, clients, session, pause, max, 10)
+    }
+
+    /// [`Load::start`] with `events` events per batch.
+    pub fn start_with(
+        node: &std::sync::Arc<Node>,
+        clients: usize,
+        session: fn(usize, usize) -> String,
+        pause: Duration,
+        max: usize,
+        events: usize,
+    ) -> Load {
         use std::sync::atomic::Ordering;
         let acked: std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<String>>>> =
             Default::default();
@@ -273,7 +290,7 @@ impl Load {
                             break;
                         }
                         let session = session(c, seq);
-                        let (body, ids) = batch(&session, seq);
+                        let (body, ids) = batch_of(&session, seq, events);
                         if node.send(&body) {
                             acked
                                 .lock()

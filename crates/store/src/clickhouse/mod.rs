@@ -324,19 +324,23 @@ impl From<AppRow> for App {
             created_at: r.created_at,
             server_key_hash: None,
             trace_url_template: None,
+            daily_event_quota: None,
+            daily_replay_bytes_quota: None,
         }
     }
 }
 
 #[derive(Deserialize)]
-struct AppTracingRow {
+struct AppSettingsRow {
     version: u64,
     app: String,
     server_key_hash: Option<String>,
     trace_url_template: Option<String>,
+    daily_event_quota: Option<u64>,
+    daily_replay_bytes_quota: Option<u64>,
 }
 
-impl Versioned for AppTracingRow {
+impl Versioned for AppSettingsRow {
     fn key(&self) -> &str {
         &self.app
     }
@@ -473,6 +477,32 @@ impl EventStore for ClickHouseStore {
     async fn services(&self, app_id: &str, f: &Filters) -> Result<Vec<ServiceRow>> {
         traces::services(self, app_id, f).await
     }
+
+    async fn stored_since(&self, since: i64) -> Result<Vec<crate::StoredToday>> {
+        #[derive(Deserialize)]
+        struct R {
+            app: String,
+            n: u64,
+            b: u64,
+        }
+        let rows: Vec<R> = self
+            .rows(format!(
+                "SELECT app, toUInt64(sum(n)) AS n, toUInt64(sum(b)) AS b FROM (
+                     SELECT app, count() AS n, toUInt64(0) AS b FROM views FINAL WHERE ts >= {since} GROUP BY app
+                     UNION ALL SELECT app, count() AS n, toUInt64(0) AS b FROM events FINAL WHERE ts >= {since} GROUP BY app
+                     UNION ALL SELECT app, toUInt64(0) AS n, sum(bytes) AS b FROM replay_segments FINAL WHERE ts >= {since} GROUP BY app
+                 ) GROUP BY app ORDER BY app"
+            ))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| crate::StoredToday {
+                app_id: r.app,
+                events: r.n,
+                replay_bytes: r.b,
+            })
+            .collect())
+    }
 }
 
 #[async_trait]
@@ -485,9 +515,10 @@ impl ControlStore for ClickHouseStore {
                     .into(),
             )
             .await?;
-        let mut tracing: HashMap<String, AppTracingRow> = self
-            .control_rows::<AppTracingRow>(
-                "SELECT version, app, server_key_hash, trace_url_template FROM app_tracing FINAL"
+        let mut settings: HashMap<String, AppSettingsRow> = self
+            .control_rows::<AppSettingsRow>(
+                "SELECT version, app, server_key_hash, trace_url_template, daily_event_quota, \
+                 daily_replay_bytes_quota FROM app_settings FINAL"
                     .into(),
             )
             .await?
@@ -497,10 +528,12 @@ impl ControlStore for ClickHouseStore {
         let mut apps: Vec<App> = rows
             .into_iter()
             .map(|r| {
-                let t = tracing.remove(&r.id);
+                let t = settings.remove(&r.id);
                 App {
                     server_key_hash: t.as_ref().and_then(|t| t.server_key_hash.clone()),
-                    trace_url_template: t.and_then(|t| t.trace_url_template),
+                    trace_url_template: t.as_ref().and_then(|t| t.trace_url_template.clone()),
+                    daily_event_quota: t.as_ref().and_then(|t| t.daily_event_quota),
+                    daily_replay_bytes_quota: t.and_then(|t| t.daily_replay_bytes_quota),
                     ..App::from(r)
                 }
             })
@@ -638,13 +671,15 @@ impl ClickHouseStore {
             "version": version,
         });
         self.insert_everywhere("apps", json_line(row)).await?;
-        let tracing = serde_json::json!({
+        let settings = serde_json::json!({
             "app": app.id,
             "server_key_hash": app.server_key_hash,
             "trace_url_template": app.trace_url_template,
+            "daily_event_quota": app.daily_event_quota,
+            "daily_replay_bytes_quota": app.daily_replay_bytes_quota,
             "version": version,
         });
-        self.insert_everywhere("app_tracing", json_line(tracing))
+        self.insert_everywhere("app_settings", json_line(settings))
             .await
     }
 }

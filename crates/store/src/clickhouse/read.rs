@@ -618,10 +618,12 @@ pub async fn issue(
     struct R {
         session_id: String,
         last: i64,
+        trace: String,
     }
     let sessions: Vec<R> = s
         .rows(format!(
-            "SELECT session_id, max(ts) AS last {base} GROUP BY session_id ORDER BY last DESC LIMIT 20"
+            "SELECT session_id, max(ts) AS last, argMax(ifNull(trace_id, ''), ts) AS trace {base} \
+             GROUP BY session_id ORDER BY last DESC LIMIT 20"
         ))
         .await?;
     let events = session_events(s, app, &latest.ctx.session_id).await?;
@@ -637,6 +639,7 @@ pub async fn issue(
         .map(|r| SessionRef {
             id: r.session_id,
             ts: r.last,
+            trace_id: Some(r.trace).filter(|t| !t.is_empty()),
         })
         .collect();
     Ok(Some(session::issue_detail(

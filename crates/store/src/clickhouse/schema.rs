@@ -158,7 +158,7 @@ impl Layout {
 
     /// Migration 7: backend spans (sharded by trace, sorted so that a
     /// trace is one key range), the page load's trace on views, and the
-    /// apps' tracing settings (a control table, on every server).
+    /// apps' settings added since the first schema (a control table, on every server).
     fn traces(&self) -> Vec<Ddl> {
         let mut out = sql(self.sharded_table(
             "spans",
@@ -181,8 +181,9 @@ impl Layout {
             }
         }
         out.push(Ddl::Sql(
-            "CREATE TABLE IF NOT EXISTS app_tracing (app String, \
+            "CREATE TABLE IF NOT EXISTS app_settings (app String, \
              server_key_hash Nullable(String), trace_url_template Nullable(String), \
+             daily_event_quota Nullable(UInt64), daily_replay_bytes_quota Nullable(UInt64), \
              version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY app"
                 .into(),
         ));

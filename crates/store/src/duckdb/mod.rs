@@ -347,14 +347,22 @@ fn app_from_row(r: &duckdb::Row) -> duckdb::Result<App> {
         created_at: r.get(6)?,
         server_key_hash: r.get(7)?,
         trace_url_template: r.get(8)?,
+        daily_event_quota: r.get(9)?,
+        daily_replay_bytes_quota: r.get(10)?,
     })
 }
 
-/// Writes an app's tracing settings, replacing the previous ones.
-fn put_app_tracing(c: &Connection, app: &App) -> duckdb::Result<()> {
+/// Writes an app's later settings, replacing the previous ones.
+fn put_app_settings(c: &Connection, app: &App) -> duckdb::Result<()> {
     c.execute(
-        "INSERT OR REPLACE INTO app_tracing VALUES (?, ?, ?)",
-        params![app.id, app.server_key_hash, app.trace_url_template],
+        "INSERT OR REPLACE INTO app_settings VALUES (?, ?, ?, ?, ?)",
+        params![
+            app.id,
+            app.server_key_hash,
+            app.trace_url_template,
+            app.daily_event_quota,
+            app.daily_replay_bytes_quota
+        ],
     )
     .map(|_| ())
 }
@@ -417,8 +425,8 @@ impl ControlStore for DuckStore {
         self.read(|c| {
             let mut st = c.prepare(
                 "SELECT a.id, a.name, a.ingest_key, a.origins, a.sample_rate, a.retention_days, a.created_at, \
-                 t.server_key_hash, t.trace_url_template \
-                 FROM apps a LEFT JOIN app_tracing t ON t.app = a.id ORDER BY a.created_at, a.id",
+                 t.server_key_hash, t.trace_url_template, t.daily_event_quota, t.daily_replay_bytes_quota \
+                 FROM apps a LEFT JOIN app_settings t ON t.app = a.id ORDER BY a.created_at, a.id",
             )?;
             let rows = st.query_map([], app_from_row)?;
             rows.collect()
@@ -442,7 +450,7 @@ impl ControlStore for DuckStore {
                     e.into()
                 }
             })?;
-            put_app_tracing(&tx, &app)?;
+            put_app_settings(&tx, &app)?;
             tx.commit().map_err(StoreError::from)
         })
         .await
@@ -457,7 +465,7 @@ impl ControlStore for DuckStore {
                 "UPDATE apps SET name = ?, ingest_key = ?, origins = ?, sample_rate = ?, retention_days = ? WHERE id = ?",
                 params_from_iter([name, key, origins, rate, retention, id]),
             )?;
-            put_app_tracing(&tx, &app)?;
+            put_app_settings(&tx, &app)?;
             tx.commit()
         })
         .await
@@ -700,6 +708,27 @@ impl EventStore for DuckStore {
         let (app, f) = (app_id.to_string(), f.clone());
         self.read(move |c| traces::traced_requests(c, &app, &f, limit))
             .await
+    }
+
+    async fn stored_since(&self, since: i64) -> Result<Vec<crate::StoredToday>> {
+        self.read(move |c| {
+            let mut st = c.prepare(
+                "SELECT app, sum(n)::UBIGINT, sum(b)::UBIGINT FROM (
+                     SELECT app, count(*) AS n, 0 AS b FROM views WHERE ts >= ? GROUP BY app
+                     UNION ALL SELECT app, count(*), 0 FROM events WHERE ts >= ? GROUP BY app
+                     UNION ALL SELECT app, 0, sum(bytes) FROM replay_segments WHERE ts >= ? GROUP BY app
+                 ) GROUP BY app ORDER BY app",
+            )?;
+            let rows = st.query_map(params![since, since, since], |r| {
+                Ok(crate::StoredToday {
+                    app_id: r.get(0)?,
+                    events: r.get(1)?,
+                    replay_bytes: r.get(2)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
     }
 
     async fn services(&self, app_id: &str, f: &Filters) -> Result<Vec<ServiceRow>> {

@@ -542,13 +542,14 @@ pub fn issue(
         })?
         .collect::<duckdb::Result<_>>()?;
     let mut st = c.prepare(&format!(
-        "SELECT session_id, max(ts) AS last {base} GROUP BY session_id ORDER BY last DESC LIMIT 20"
+        "SELECT session_id, max(ts) AS last, arg_max(trace_id, ts) {base} GROUP BY session_id ORDER BY last DESC LIMIT 20"
     ))?;
     let sessions = st
         .query_map(params_from_iter(values), |r| {
             Ok(SessionRef {
                 id: r.get(0)?,
                 ts: r.get(1)?,
+                trace_id: r.get(2)?,
             })
         })?
         .collect::<duckdb::Result<_>>()?;

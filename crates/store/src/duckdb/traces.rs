@@ -20,8 +20,8 @@ use crate::columns::{span_cells, span_from, SPAN_COLUMNS};
 use crate::traces::unique_spans;
 
 /// Migration 7: spans, the page load's trace on views, and the apps'
-/// tracing settings (a table of their own: DuckDB cannot add columns to a
-/// table with a primary key).
+/// settings added since the first schema (a table of their own: DuckDB
+/// cannot add columns to a table with a primary key).
 pub fn tables() -> String {
     let cols: Vec<String> = SPAN_COLUMNS
         .iter()
@@ -31,8 +31,9 @@ pub fn tables() -> String {
         "CREATE TABLE IF NOT EXISTS spans ({});
          ALTER TABLE views ADD COLUMN IF NOT EXISTS trace_id VARCHAR;
          ALTER TABLE views ADD COLUMN IF NOT EXISTS span_id VARCHAR;
-         CREATE TABLE IF NOT EXISTS app_tracing (app VARCHAR PRIMARY KEY, \
-         server_key_hash VARCHAR, trace_url_template VARCHAR);",
+         CREATE TABLE IF NOT EXISTS app_settings (app VARCHAR PRIMARY KEY, \
+         server_key_hash VARCHAR, trace_url_template VARCHAR, \
+         daily_event_quota UBIGINT, daily_replay_bytes_quota UBIGINT);",
         cols.join(", ")
     )
 }

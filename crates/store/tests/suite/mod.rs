@@ -451,6 +451,8 @@ pub async fn apps_round_trip_and_keys_are_unique(store: &dyn Store) {
         created_at: T0,
         server_key_hash: Some("h1".into()),
         trace_url_template: None,
+        daily_event_quota: None,
+        daily_replay_bytes_quota: Some(5_000_000),
     };
     store.create_app(&app).await.unwrap();
     let dup = App {
@@ -466,6 +468,7 @@ pub async fn apps_round_trip_and_keys_are_unique(store: &dyn Store) {
         origins: vec!["*".into()],
         server_key_hash: Some("h2".into()),
         trace_url_template: Some("https://jaeger.example/trace/{trace_id}".into()),
+        daily_event_quota: Some(1_000_000),
         ..app.clone()
     };
     store.update_app(&changed).await.unwrap();
@@ -582,6 +585,14 @@ pub async fn spans_join_the_browser_events_of_their_trace(store: &dyn Store) {
     });
     assert_eq!(view_span.as_deref(), Some("c000000000000001"));
 
+    // The issue of the failed request leads to its trace.
+    let issue = store
+        .issue("app", "net", &issues_of(range()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(issue.sessions[0].trace_id.as_deref(), Some(TRACE));
+
     let slow = fovea_store::traces::slow_requests(store, "app", &range(), 10)
         .await
         .unwrap();
@@ -625,6 +636,35 @@ pub async fn services_percentiles_interpolate_like_vitals(store: &dyn Store) {
     // 100, 200, 300, 400: p75 at rank 2.25 → 325; p95 at 2.85 → 385.
     assert_eq!(s[0].p75, Some(325.0));
     assert!((s[0].p95.unwrap() - 385.0).abs() < 1e-6);
+}
+
+pub async fn stored_since_counts_each_apps_day(store: &dyn Store) {
+    let mut other = error("s9", T0, "x", "f");
+    other.ctx.app_id = "other".into();
+    store
+        .insert(vec![
+            view("s1", "v1", T0, "/", 1, 100.0),
+            view("s1", "v1", T0, "/", 2, 120.0),
+            error("s1", T0 + 1, "x", "f"),
+            error("s1", T0 - 2 * 86_400_000, "yesterday", "f"),
+            other,
+        ])
+        .await
+        .unwrap();
+    store
+        .insert_replay(vec![segment("app", "s1", 0, T0, &[7u8; 300])])
+        .await
+        .unwrap();
+    let mut got = store.stored_since(T0 - 3_600_000).await.unwrap();
+    got.sort_by(|a, b| a.app_id.cmp(&b.app_id));
+    assert_eq!(got.len(), 2, "{got:?}");
+    // The view counts once whatever its versions; yesterday's error not at all.
+    assert_eq!((got[0].app_id.as_str(), got[0].events), ("app", 2));
+    assert_eq!(got[0].replay_bytes, 300);
+    assert_eq!(
+        (got[1].app_id.as_str(), got[1].events, got[1].replay_bytes),
+        ("other", 1, 0)
+    );
 }
 
 pub async fn retention_deletes_old_spans(store: &dyn Store) {
@@ -1611,6 +1651,7 @@ macro_rules! store_suite {
             spans_join_the_browser_events_of_their_trace,
             services_percentiles_interpolate_like_vitals,
             retention_deletes_old_spans,
+            stored_since_counts_each_apps_day,
             views_keep_their_highest_version,
             a_replayed_batch_is_stored_once,
             retention_deletes_only_old_events_of_the_app,
