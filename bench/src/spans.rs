@@ -79,8 +79,8 @@ fn int(key: &str, value: i64) -> KeyValue {
 
 /// Ten traces of a server span with nine children each (HTTP and database
 /// attributes, as the usual instrumentations record them).
-fn request(seed: u64) -> ExportTraceServiceRequest {
-    let start: u64 = 1_764_000_000_000_000_000 + seed * 1_000_000_000;
+fn request(from_ns: u64, seed: u64) -> ExportTraceServiceRequest {
+    let start = from_ns + seed * 1_000_000_000;
     let mut spans = Vec::with_capacity(SPANS_PER_REQUEST);
     for t in 0..(SPANS_PER_REQUEST as u64 / 10) {
         let trace_id = ((seed << 32 | t) as u128 | 1 << 100).to_be_bytes().to_vec();

@@ -32,17 +32,29 @@ pub struct OtlpLimits {
     pub max_decompressed: usize,
     /// Spans in one request.
     pub max_spans: usize,
+    /// Bytes of resource attributes copied into the spans of one request:
+    /// each span row carries its resource, so a large resource shared by
+    /// many spans grows many times in the writer.
+    pub max_resource_copies: usize,
 }
 
 impl Default for OtlpLimits {
     fn default() -> Self {
         OtlpLimits {
             max_body: 4 << 20,
-            max_decompressed: 32 << 20,
+            max_decompressed: 16 << 20,
             max_spans: 10_000,
+            max_resource_copies: 16 << 20,
         }
     }
 }
+
+/// How far before the request a span may start: an exporter retries for
+/// minutes, a buffering collector for hours; older spans would open old
+/// day partitions (ClickHouse refuses an insert into over 100 at once).
+const MAX_AGE_NS: i64 = 7 * 86_400 * 1_000_000_000;
+/// How far after the request a span may start (a backend's clock ahead).
+const MAX_AHEAD_NS: i64 = 86_400 * 1_000_000_000;
 
 /// How a client speaks OTLP: it gets its answer the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,12 +102,14 @@ pub struct DecodedTraces {
     pub error: Option<String>,
 }
 
-/// Checks, decompresses and decodes one OTLP trace request.
+/// Checks, decompresses and decodes one OTLP trace request received at
+/// `now` (ms).
 pub fn decode_traces(
     encoding: Encoding,
     content_encoding: Option<&str>,
     body: &[u8],
     limits: &OtlpLimits,
+    now: i64,
 ) -> Result<DecodedTraces, IntakeError> {
     if body.len() > limits.max_body {
         return Err(IntakeError::TooLarge(format!(
@@ -130,6 +144,21 @@ pub fn decode_traces(
             limits.max_spans
         )));
     }
+    let copies: usize = request
+        .resource_spans
+        .iter()
+        .map(|r| {
+            let size = r.resource.as_ref().map_or(0, Message::encoded_len);
+            let spans: usize = r.scope_spans.iter().map(|s| s.spans.len()).sum();
+            size.min(RESOURCE_CAP) * spans
+        })
+        .sum();
+    if copies > limits.max_resource_copies {
+        return Err(IntakeError::TooLarge(format!(
+            "resource attributes times spans is {copies} bytes; the limit is {}: send fewer spans per request or a smaller resource",
+            limits.max_resource_copies
+        )));
+    }
     // Only the checks here: the conversion (hex ids, attributes as JSON)
     // is the writer's work.
     let mut out = DecodedTraces {
@@ -144,7 +173,7 @@ pub fn decode_traces(
         .flat_map(|r| &r.scope_spans)
         .flat_map(|s| &s.spans)
     {
-        match check(span) {
+        match check(span, now) {
             Ok(_) => out.accepted += 1,
             Err(why) => {
                 out.rejected += 1;
@@ -155,11 +184,12 @@ pub fn decode_traces(
     Ok(out)
 }
 
-/// The spans of a spooled (protobuf) request, for `app_id`.
-pub fn spans(app_id: &str, body: &[u8]) -> Result<Vec<Span>, IntakeError> {
+/// The spans of a spooled (protobuf) request of `app_id` received at
+/// `received_at` (ms): the same spans the intake accepted then.
+pub fn spans(app_id: &str, body: &[u8], received_at: i64) -> Result<Vec<Span>, IntakeError> {
     let request = ExportTraceServiceRequest::decode(body)
         .map_err(|e| IntakeError::BadJson(format!("undecodable OTLP protobuf: {e}")))?;
-    Ok(convert(app_id, request))
+    Ok(convert(app_id, request, received_at))
 }
 
 /// The success answer: empty, or the partial success when spans were refused.
@@ -216,10 +246,12 @@ const NAME_CAP: usize = 512;
 const MESSAGE_CAP: usize = 2048;
 const VALUE_CAP: usize = 4096;
 const ATTRIBUTES_CAP: usize = 16 << 10;
+/// Every span row carries its resource: kept smaller than its attributes.
+const RESOURCE_CAP: usize = 4 << 10;
 const MAX_ATTRIBUTES: usize = 128;
 
 /// The spans that pass [`check`]; the intake counted the others.
-fn convert(app_id: &str, request: ExportTraceServiceRequest) -> Vec<Span> {
+fn convert(app_id: &str, request: ExportTraceServiceRequest, received_at: i64) -> Vec<Span> {
     let mut out = Vec::new();
     for rs in request.resource_spans {
         let attrs = rs.resource.map(|r| r.attributes).unwrap_or_default();
@@ -236,9 +268,9 @@ fn convert(app_id: &str, request: ExportTraceServiceRequest) -> Vec<Span> {
         let service = text_attr("service.name").unwrap_or_else(|| "unknown_service".into());
         let env = text_attr("deployment.environment.name")
             .or_else(|| text_attr("deployment.environment"));
-        let resource = attributes_json(&attrs);
+        let resource = attributes_json(&attrs, RESOURCE_CAP);
         for span in rs.scope_spans.into_iter().flat_map(|s| s.spans) {
-            if let Ok(s) = span_of(app_id, span, &service, &env, &resource) {
+            if let Ok(s) = span_of(app_id, span, &service, &env, &resource, received_at) {
                 out.push(s);
             }
         }
@@ -246,9 +278,10 @@ fn convert(app_id: &str, request: ExportTraceServiceRequest) -> Vec<Span> {
     out
 }
 
-/// Whether a span can be stored: W3C ids and a start not after its end.
-/// Returns its start and duration (ns).
-fn check(s: &ProtoSpan) -> Result<(i64, i64), String> {
+/// Whether a span of a request received at `now` (ms) can be stored: W3C
+/// ids, a start not after its end and within [`MAX_AGE_NS`] before and
+/// [`MAX_AHEAD_NS`] after the request. Returns its start and duration (ns).
+fn check(s: &ProtoSpan, now: i64) -> Result<(i64, i64), String> {
     let id = |bytes: &[u8], len: usize| bytes.len() == len && bytes.iter().any(|&b| b != 0);
     if !id(&s.trace_id, 16) {
         return Err(format!(
@@ -269,13 +302,23 @@ fn check(s: &ProtoSpan) -> Result<(i64, i64), String> {
         .ok()
         .filter(|&t| t > 0);
     let end = i64::try_from(s.end_time_unix_nano).ok();
-    match (start, end) {
-        (Some(start), Some(end)) if end >= start => Ok((start, end - start)),
-        _ => Err(format!(
-            "span {:?}: start_time_unix_nano must be set and not after end_time_unix_nano",
+    let (start, duration) = match (start, end) {
+        (Some(start), Some(end)) if end >= start => (start, end - start),
+        _ => {
+            return Err(format!(
+                "span {:?}: start_time_unix_nano must be set and not after end_time_unix_nano",
+                s.name
+            ))
+        }
+    };
+    let now_ns = now.saturating_mul(1_000_000);
+    if start < now_ns - MAX_AGE_NS || start > now_ns + MAX_AHEAD_NS {
+        return Err(format!(
+            "span {:?}: starts more than 7 days before or 1 day after it was received",
             s.name
-        )),
+        ));
     }
+    Ok((start, duration))
 }
 
 fn span_of(
@@ -284,8 +327,9 @@ fn span_of(
     service: &str,
     env: &Option<String>,
     resource: &str,
+    received_at: i64,
 ) -> Result<Span, String> {
-    let (start_ns, duration_ns) = check(&s)?;
+    let (start_ns, duration_ns) = check(&s, received_at)?;
     let trace_id = hex(&s.trace_id);
     let span_id = hex(&s.span_id);
     let parent_span_id = Some(hex(&s.parent_span_id)).filter(|p| !p.is_empty());
@@ -337,7 +381,7 @@ fn span_of(
         duration_ns,
         status: status.into(),
         status_message: status_message.map(|m| cap(m, MESSAGE_CAP)),
-        attributes: attributes_json(&s.attributes),
+        attributes: attributes_json(&s.attributes, ATTRIBUTES_CAP),
         resource: resource.to_string(),
     })
 }
@@ -362,16 +406,16 @@ fn cap(mut s: String, max: usize) -> String {
 }
 
 /// Attributes as one JSON object, capped: at most [`MAX_ATTRIBUTES`] keys,
-/// long strings cut, and attributes past [`ATTRIBUTES_CAP`] bytes dropped
-/// (counted in `fovea.dropped_attributes`).
-fn attributes_json(attrs: &[KeyValue]) -> String {
+/// long strings cut, and attributes past `cap` bytes dropped (counted in
+/// `fovea.dropped_attributes`).
+fn attributes_json(attrs: &[KeyValue], cap_bytes: usize) -> String {
     let mut map = Map::new();
     let mut size = 2;
     let mut dropped = 0u64;
     for kv in attrs {
         let value = kv.value.as_ref().map_or(Value::Null, json_of);
         let len = kv.key.len() + value.to_string().len() + 4;
-        if map.len() >= MAX_ATTRIBUTES || size + len > ATTRIBUTES_CAP || kv.key.len() > NAME_CAP {
+        if map.len() >= MAX_ATTRIBUTES || size + len > cap_bytes || kv.key.len() > NAME_CAP {
             dropped += 1;
             continue;
         }
@@ -420,6 +464,8 @@ mod tests {
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/otlp");
     const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    /// When the fixture's spans were exported (ms).
+    const EXPORTED: i64 = 1_767_268_801_000;
 
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
@@ -452,9 +498,9 @@ mod tests {
     }
 
     fn decode_and_store(encoding: Encoding, gzip: Option<&str>, body: &[u8]) -> Vec<Span> {
-        let d = decode_traces(encoding, gzip, body, &OtlpLimits::default()).unwrap();
+        let d = decode_traces(encoding, gzip, body, &OtlpLimits::default(), EXPORTED).unwrap();
         assert_eq!((d.accepted, d.rejected), (3, 0));
-        spans("app", &d.body).unwrap()
+        spans("app", &d.body, EXPORTED).unwrap()
     }
 
     #[test]
@@ -490,7 +536,7 @@ mod tests {
             (Encoding::Json, &b"{\"resourceSpans\": 7}"[..]),
             (Encoding::Json, &b"not json"[..]),
         ] {
-            let e = decode_traces(enc, None, body, &OtlpLimits::default()).unwrap_err();
+            let e = decode_traces(enc, None, body, &OtlpLimits::default(), EXPORTED).unwrap_err();
             assert_eq!(e.status().as_u16(), 400, "{enc:?} {e}");
         }
         let e = decode_traces(
@@ -549,7 +595,7 @@ mod tests {
               {{"traceId":"00000000000000000000000000000000","spanId":"00f067aa0ba902b7","name":"zero",
                 "startTimeUnixNano":"1","endTimeUnixNano":"2"}},
               {{"traceId":"{TRACE}","spanId":"00f067aa0ba902b8","name":"backwards",
-                "startTimeUnixNano":"5","endTimeUnixNano":"2"}}]}}]}}]}}"#
+                "startTimeUnixNano":"1700000000000000005","endTimeUnixNano":"1700000000000000002"}}]}}]}}]}}"#
         );
         let d = decode_traces(
             Encoding::Json,
@@ -573,6 +619,30 @@ mod tests {
     }
 
     #[test]
+    fn spans_far_from_their_request_in_time_are_refused() {
+        let at = |received: i64| {
+            decode_traces(
+                Encoding::Protobuf,
+                None,
+                &fixture("traces.pb"),
+                &OtlpLimits::default(),
+                received,
+            )
+            .unwrap()
+        };
+        // A week and a bit later (an old export replayed), and two days
+        // before (a backend clock far ahead).
+        let late = at(EXPORTED + 8 * 86_400_000);
+        assert_eq!((late.accepted, late.rejected), (0, 3));
+        assert!(late.error.unwrap().contains("7 days"));
+        assert_eq!(at(EXPORTED - 2 * 86_400_000).rejected, 3);
+        assert_eq!(at(EXPORTED + 6 * 86_400_000).accepted, 3);
+        // The writer keeps what the intake accepted, however late it runs.
+        let d = at(EXPORTED);
+        assert_eq!(spans("a", &d.body, EXPORTED).unwrap().len(), 3);
+    }
+
+    #[test]
     fn attributes_are_capped() {
         let many: Vec<KeyValue> = (0..500)
             .map(|i| KeyValue {
@@ -583,7 +653,7 @@ mod tests {
                 ..KeyValue::default()
             })
             .collect();
-        let json = attributes_json(&many);
+        let json = attributes_json(&many, ATTRIBUTES_CAP);
         assert!(json.len() <= ATTRIBUTES_CAP + 64, "{}", json.len());
         let v: Value = serde_json::from_str(&json).unwrap();
         assert!(v["fovea.dropped_attributes"].as_u64().unwrap() > 0);

@@ -44,6 +44,7 @@ mod tests {
             None,
             json.as_bytes(),
             &otlp::OtlpLimits::default(),
+            0,
         )
         .unwrap();
         let batch = Batch {

@@ -169,7 +169,7 @@ pub async fn rotate_server_key(
     let server_key = new_server_key();
     let app = App {
         server_key_hash: Some(hash_token(&server_key)),
-        ..find(&state, &id)?
+        ..current(&state, &id).await?
     };
     state.store.update_app(&app).await?;
     state.refresh_apps().await?;
@@ -187,6 +187,19 @@ pub async fn get_one(
     Ok(Json(find(&state, &id)?))
 }
 
+/// The app as the store has it now, for a change: the index may be up to
+/// a refresh old, and writing back an old server key hash would undo a
+/// rotation made on another node.
+async fn current(state: &AppState, id: &str) -> Result<App, ApiError> {
+    state
+        .store
+        .apps()
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| ApiError::NotFound(format!("no app {id:?}")))
+}
+
 pub fn find(state: &AppState, id: &str) -> Result<App, ApiError> {
     state
         .app_by_id(id)
@@ -201,7 +214,7 @@ pub async fn update(
     Path(id): Path<String>,
     Json(patch): Json<AppPatch>,
 ) -> Result<Json<App>, ApiError> {
-    let old = find(&state, &id)?;
+    let old = current(&state, &id).await?;
     let app = App {
         name: patch
             .name

@@ -257,11 +257,13 @@ async fn accept_traces(
     let app = admit_backend(state, headers)?;
     let limits = &state.settings.otlp_limits;
     let bytes = read_body(body, limits.max_body).await?;
+    let received_at = now_ms();
     let mut decoded = otlp::decode_traces(
         encoding,
         header_str(headers, header::CONTENT_ENCODING),
         &bytes,
         limits,
+        received_at,
     )?;
     if decoded.accepted == 0 {
         return Ok(decoded);
@@ -269,7 +271,7 @@ async fn accept_traces(
     let batch = Batch {
         meta: BatchMeta {
             app_id: app.id,
-            received_at: now_ms(),
+            received_at,
             user_agent: None,
             country: None,
             region: None,

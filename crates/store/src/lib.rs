@@ -165,7 +165,8 @@ pub trait EventStore: Send + Sync + 'static {
     /// Stores backend spans. A span stored again under the same (app,
     /// trace id, span id) is stored once.
     async fn insert_spans(&self, spans: Vec<Span>) -> Result<()>;
-    /// The spans of these traces, in no particular order.
+    /// The spans of these traces, earliest first, at most
+    /// [`traces::MAX_SPANS`].
     async fn spans(&self, app_id: &str, trace_ids: &[String]) -> Result<Vec<Span>>;
     /// The browser events that carry a trace id: views (page loads linked
     /// by `Server-Timing`), resources and errors.

@@ -10,6 +10,11 @@ use fovea_schema::{Event, EventKind, Span, SpanJson};
 
 use crate::{session, EventStore, Result};
 
+/// Spans read for one question at most (a trace, the traces of the slow
+/// requests): a client that reuses one trace id cannot make a read
+/// unbounded.
+pub const MAX_SPANS: usize = 10_000;
+
 /// The spans of a batch, one per (app, trace, span id). Copies of a span
 /// come from an exporter's retry or a replayed spool record and are equal,
 /// so the first is kept.

@@ -115,23 +115,34 @@ impl ClickHouseStore {
                 match ddl {
                     Ddl::Sql(sql) => self.client.exec(url, sql).await?,
                     Ddl::AddColumn { table, column, ty } => {
-                        let has: Vec<Count> = self
-                            .client
-                            .rows(
-                                url,
-                                &format!(
-                                    "SELECT count() AS n FROM system.columns WHERE database = {} \
-                                     AND table = {} AND name = {}",
-                                    quote(db),
-                                    quote(table),
-                                    quote(column)
-                                ),
-                            )
-                            .await?;
-                        if has.first().is_none_or(|c| c.n == 0) {
-                            self.client
-                                .exec(url, &Ddl::alter(table, column, *ty))
+                        let has = || async {
+                            let n: Vec<Count> = self
+                                .client
+                                .rows(
+                                    url,
+                                    &format!(
+                                        "SELECT count() AS n FROM system.columns WHERE database = {} \
+                                         AND table = {} AND name = {}",
+                                        quote(db),
+                                        quote(table),
+                                        quote(column)
+                                    ),
+                                )
                                 .await?;
+                            Ok::<bool, StoreError>(n.first().is_some_and(|c| c.n > 0))
+                        };
+                        if !has().await? {
+                            // Another node may add it between the check and
+                            // the ALTER: then the column is there all the same.
+                            if let Err(e) = self
+                                .client
+                                .exec(url, &Ddl::alter(table, column, *ty))
+                                .await
+                            {
+                                if !has().await? {
+                                    return Err(e);
+                                }
+                            }
                         }
                     }
                 }

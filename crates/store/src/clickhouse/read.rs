@@ -622,7 +622,7 @@ pub async fn issue(
     }
     let sessions: Vec<R> = s
         .rows(format!(
-            "SELECT session_id, max(ts) AS last, argMax(ifNull(trace_id, ''), ts) AS trace {base} \
+            "SELECT session_id, max(ts) AS last, argMaxIf(ifNull(trace_id, ''), ts, isNotNull(trace_id)) AS trace {base} \
              GROUP BY session_id ORDER BY last DESC LIMIT 20"
         ))
         .await?;

@@ -36,10 +36,11 @@ pub async fn spans(s: &ClickHouseStore, app: &str, trace_ids: &[String]) -> Resu
     let ids: Vec<String> = trace_ids.iter().map(|t| quote(t)).collect();
     let rows: Vec<Map<String, Value>> = s
         .rows(format!(
-            "SELECT {} FROM spans FINAL WHERE app = {} AND trace_id IN ({})",
+            "SELECT {} FROM spans FINAL WHERE app = {} AND trace_id IN ({}) ORDER BY start_ns LIMIT {}",
             select_list(SPAN_COLUMNS.iter()),
             quote(app),
-            ids.join(", ")
+            ids.join(", "),
+            crate::traces::MAX_SPANS
         ))
         .await?;
     // A copy whose start moved to another day sits in another partition,

@@ -86,8 +86,9 @@ pub fn spans(c: &Connection, app: &str, trace_ids: &[String]) -> duckdb::Result<
     let mut vals = vec![Value::Text(app.into())];
     vals.extend(trace_ids.iter().map(|t| Value::Text(t.clone())));
     let mut st = c.prepare(&format!(
-        "SELECT {} FROM spans WHERE app = ? AND trace_id IN ({marks})",
-        select_list(SPAN_COLUMNS.iter(), "")
+        "SELECT {} FROM spans WHERE app = ? AND trace_id IN ({marks}) ORDER BY start_ns LIMIT {}",
+        select_list(SPAN_COLUMNS.iter(), ""),
+        crate::traces::MAX_SPANS
     ))?;
     let rows = st.query_map(params_from_iter(vals), |r| {
         span_from(&super::columns::Cols(r))
