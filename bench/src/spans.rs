@@ -20,8 +20,13 @@ use crate::{compare, flag, load, serve, Workload, SERVER_KEY};
 pub const SPANS_PER_REQUEST: usize = 100;
 
 pub async fn spans() {
+    // Spans of the last hour: the intake refuses spans far from now.
+    let now_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
     let bodies = (0..512)
-        .map(|i| Bytes::from(request(i).encode_to_vec()))
+        .map(|i| Bytes::from(request(now_ns - 3_600_000_000_000, i).encode_to_vec()))
         .collect();
     let payloads = Arc::new(load::compressed(bodies, flag("--gzip")));
     let ceiling = serve(Router::new().route("/v1/traces", post(parse_and_discard))).await;

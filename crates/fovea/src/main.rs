@@ -71,6 +71,10 @@ struct Options {
     /// Least time between two spool syncs under load, in µs (at most 100 ms).
     #[arg(long, env = "FOVEA_SPOOL_COMMIT_INTERVAL_US")]
     spool_commit_interval_us: Option<u64>,
+    /// How long a refusal for a full spool is held before it is answered,
+    /// in ms (at most 10 s; 0 answers at once).
+    #[arg(long, env = "FOVEA_REFUSAL_HOLD_MS")]
+    refusal_hold_ms: Option<u64>,
     /// Where events are stored [default: duckdb].
     #[arg(long, env = "FOVEA_STORE")]
     store: Option<StoreKind>,
@@ -198,6 +202,7 @@ impl Options {
             writer_flush_ms,
             spool_max_bytes,
             spool_commit_interval_us,
+            refusal_hold_ms,
             store,
             duckdb_memory_limit,
             clickhouse_url,
@@ -272,6 +277,9 @@ impl Options {
         }
         if let Some(b) = spool_max_bytes {
             s.spool_max_bytes = b;
+        }
+        if let Some(ms) = refusal_hold_ms {
+            s.refusal_hold = Duration::from_millis(ms.min(10_000));
         }
         if let Some(us) = spool_commit_interval_us {
             // Acks under load wait up to this long: a typo must not make it seconds.

@@ -267,7 +267,13 @@ fn a_full_spool_is_logged_once_however_many_requests_it_refuses() {
     let dir = tempfile::tempdir().unwrap();
     let db = unique_database("fovea_full");
     let mut args = store_args(&[server.url()], None, &db);
-    args.extend(["--spool-max-bytes".into(), "20000".into()]);
+    // Refusals answered at once: 300 held for a second each would take minutes.
+    args.extend([
+        "--spool-max-bytes".into(),
+        "20000".into(),
+        "--refusal-hold-ms".into(),
+        "0".into(),
+    ]);
     let node = Node::start(dir.path(), &args);
     server.stop();
     let mut refused = 0;

@@ -544,6 +544,7 @@ mod tests {
             Some("gzip"),
             b"nope",
             &OtlpLimits::default(),
+            EXPORTED,
         )
         .unwrap_err();
         assert_eq!(e.status().as_u16(), 400);
@@ -574,16 +575,30 @@ mod tests {
             max_spans: 2,
             ..OtlpLimits::default()
         };
-        let e =
-            decode_traces(Encoding::Protobuf, None, &fixture("traces.pb"), &limits).unwrap_err();
-        assert_eq!(e.status().as_u16(), 413);
+        let over = |limits: &OtlpLimits| {
+            decode_traces(
+                Encoding::Protobuf,
+                None,
+                &fixture("traces.pb"),
+                limits,
+                EXPORTED,
+            )
+            .unwrap_err()
+            .status()
+            .as_u16()
+        };
+        assert_eq!(over(&limits), 413);
         let limits = OtlpLimits {
             max_body: 10,
             ..OtlpLimits::default()
         };
-        let e =
-            decode_traces(Encoding::Protobuf, None, &fixture("traces.pb"), &limits).unwrap_err();
-        assert_eq!(e.status().as_u16(), 413);
+        assert_eq!(over(&limits), 413);
+        // Each span carries its resource: 3 spans × the resource's bytes.
+        let limits = OtlpLimits {
+            max_resource_copies: 300,
+            ..OtlpLimits::default()
+        };
+        assert_eq!(over(&limits), 413);
     }
 
     #[test]
@@ -597,16 +612,18 @@ mod tests {
               {{"traceId":"{TRACE}","spanId":"00f067aa0ba902b8","name":"backwards",
                 "startTimeUnixNano":"1700000000000000005","endTimeUnixNano":"1700000000000000002"}}]}}]}}]}}"#
         );
+        let now = 1_700_000_000_000;
         let d = decode_traces(
             Encoding::Json,
             None,
             json.as_bytes(),
             &OtlpLimits::default(),
+            now,
         )
         .unwrap();
         assert_eq!((d.accepted, d.rejected), (1, 2));
         assert!(d.error.as_deref().unwrap().contains("trace_id"));
-        let kept = spans("a", &d.body).unwrap();
+        let kept = spans("a", &d.body, now).unwrap();
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].service, "unknown_service");
         assert_eq!(kept[0].duration_ns, 500_000_000);

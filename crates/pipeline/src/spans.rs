@@ -12,7 +12,9 @@ impl Pipeline {
     /// not sampled here: the SDK's `traceparent` sampled flag tells the
     /// backend which browser sessions are kept.
     pub fn spans(&self, batch: &Batch) -> Result<Vec<Span>, IntakeError> {
-        let mut spans = otlp::spans(&batch.meta.app_id, &batch.body)?;
+        let mut spans = otlp::spans(&batch.meta.app_id, &batch.body, batch.meta.received_at)?;
+        // The spans of a resource share its attributes: scrubbed once.
+        let mut last: Option<(String, String)> = None;
         for s in &mut spans {
             s.name = scrub_text(&s.name).into_owned();
             s.status_message = s
@@ -20,7 +22,14 @@ impl Pipeline {
                 .as_deref()
                 .map(|m| scrub_text(m).into_owned());
             s.attributes = scrub_json(&s.attributes);
-            s.resource = scrub_json(&s.resource);
+            s.resource = match &last {
+                Some((raw, scrubbed)) if *raw == s.resource => scrubbed.clone(),
+                _ => {
+                    let scrubbed = scrub_json(&s.resource);
+                    last = Some((std::mem::take(&mut s.resource), scrubbed.clone()));
+                    scrubbed
+                }
+            };
         }
         Ok(spans)
     }

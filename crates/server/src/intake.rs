@@ -151,8 +151,6 @@ fn room(state: &AppState, app: App) -> Result<App, IntakeError> {
     Ok(app)
 }
 
-/// How long a refusal for a full spool is held before it is answered.
-const HOLD: std::time::Duration = std::time::Duration::from_secs(1);
 /// Refusals held at once at most; past it they are answered at once.
 const MAX_HELD: usize = 10_000;
 
@@ -164,11 +162,12 @@ const MAX_HELD: usize = 10_000;
 /// sends nothing else on that connection.
 async fn hold<T>(state: &AppState, result: &Result<T, IntakeError>) {
     use std::sync::atomic::Ordering;
-    if !matches!(result, Err(IntakeError::SpoolFull { .. })) {
+    let hold = state.settings.refusal_hold;
+    if hold.is_zero() || !matches!(result, Err(IntakeError::SpoolFull { .. })) {
         return;
     }
     if state.held_refusals.fetch_add(1, Ordering::Relaxed) < MAX_HELD {
-        tokio::time::sleep(HOLD).await;
+        tokio::time::sleep(hold).await;
     }
     state.held_refusals.fetch_sub(1, Ordering::Relaxed);
 }

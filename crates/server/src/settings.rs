@@ -26,6 +26,9 @@ pub struct Settings {
     /// Least time between two spool syncs under load (see
     /// `fovea_spool::Options::commit_interval`).
     pub spool_commit_interval: Duration,
+    /// How long a refusal for a full spool is held before it is answered
+    /// (`intake::hold`); zero answers at once.
+    pub refusal_hold: Duration,
     pub limits: Limits,
     pub replay_limits: ReplayLimits,
     pub otlp_limits: OtlpLimits,
@@ -63,6 +66,7 @@ impl Settings {
             writer_flush: Duration::from_secs(1),
             spool_max_bytes: 1 << 30,
             spool_commit_interval: fovea_spool::Options::default().commit_interval,
+            refusal_hold: Duration::from_secs(1),
             limits: Limits::default(),
             replay_limits: ReplayLimits::default(),
             otlp_limits: OtlpLimits::default(),

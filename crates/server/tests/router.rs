@@ -1304,7 +1304,12 @@ async fn otlp_spans_need_the_server_key_and_are_served_with_their_trace() {
     assert_eq!(trace["link"], Value::Null);
     // A retried export is stored once.
     let (status, _, _) = s
-        .send(otlp("/v1/traces", "application/json", Some(SERVER_KEY), fresh))
+        .send(otlp(
+            "/v1/traces",
+            "application/json",
+            Some(SERVER_KEY),
+            fresh,
+        ))
         .await;
     assert_eq!(status, StatusCode::OK);
 

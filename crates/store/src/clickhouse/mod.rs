@@ -134,10 +134,8 @@ impl ClickHouseStore {
                         if !has().await? {
                             // Another node may add it between the check and
                             // the ALTER: then the column is there all the same.
-                            if let Err(e) = self
-                                .client
-                                .exec(url, &Ddl::alter(table, column, *ty))
-                                .await
+                            if let Err(e) =
+                                self.client.exec(url, &Ddl::alter(table, column, *ty)).await
                             {
                                 if !has().await? {
                                     return Err(e);
