@@ -376,6 +376,7 @@ async fn accept_replay(
         limits,
     )?;
     let received_at = now_ms();
+    let size = decoded.body.len() as u64;
     let batch = Batch {
         meta: BatchMeta {
             app_id: app.id.clone(),
@@ -388,10 +389,9 @@ async fn accept_replay(
         body: decoded.body,
     };
     spool(state, batch).await?;
-    // What is stored is gzip'd like most uploads: the bytes as sent are
-    // the estimate until the next read of the store.
+    // Counted decompressed until the writer has stored it gzip'd.
     state
         .quotas
-        .accepted_replay_bytes(&app.id, received_at, bytes.len() as u64);
+        .accepted_replay_bytes(&app.id, received_at, size);
     Ok(1)
 }

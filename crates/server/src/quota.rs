@@ -2,10 +2,12 @@
 //! a quota the intake answers 429 with `Retry-After` until the next UTC day.
 //!
 //! What counts is what the store holds for the day, shared by every node:
-//! each node reads it from the store at every app refresh and adds what its
-//! own intake accepted since, so a quota holds across nodes and restarts
-//! (it may be overshot by what the other nodes accept between two
-//! refreshes).
+//! each node reads it from the store at every app refresh, and adds what
+//! its writer stored since and what its intake accepted that its writer
+//! has not stored yet (the spool's backlog). So a quota holds across nodes
+//! and restarts; it may be overshot by what the other nodes accept between
+//! two refreshes. Accepted events count until the writer has seen them;
+//! then only those it kept (not sampled out, not bots) do.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -18,11 +20,38 @@ use fovea_schema::App;
 struct Usage {
     /// The UTC day (its start, ms) the counts are of.
     day: i64,
+    /// What the store held when it was last read.
     stored_events: u64,
     stored_replay_bytes: u64,
-    /// Accepted by this node since the store was read.
-    accepted_events: u64,
-    accepted_replay_bytes: u64,
+    /// What this node's writer stored since.
+    committed_events: u64,
+    committed_replay_bytes: u64,
+    /// Accepted by this node's intake, not yet through its writer.
+    pending_events: u64,
+    pending_replay_bytes: u64,
+}
+
+impl Usage {
+    fn events(&self) -> u64 {
+        self.stored_events + self.committed_events + self.pending_events
+    }
+
+    fn replay_bytes(&self) -> u64 {
+        self.stored_replay_bytes + self.committed_replay_bytes + self.pending_replay_bytes
+    }
+}
+
+/// What the writer did with an app's spool records in one commit.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// Events the records held, as the intake counted them.
+    pub events: u64,
+    /// Of those, stored (not sampled out, not bots).
+    pub kept_events: u64,
+    /// Replay segments' bytes as the intake counted them (decompressed).
+    pub replay_bytes: u64,
+    /// Their stored (compressed) bytes.
+    pub kept_replay_bytes: u64,
 }
 
 /// The apps' usage of the current UTC day.
@@ -42,21 +71,28 @@ fn until_tomorrow(now: i64) -> u64 {
 }
 
 impl Quotas {
-    /// Replaces the counts with what the store holds for the day of `now`.
+    /// Takes what the store holds for the day of `now`: it includes what
+    /// this node's writer stored so far; what is still in the spool stays
+    /// counted.
     pub fn set_stored(&self, now: i64, stored: &[fovea_store::StoredToday]) {
         let day = day_of(now);
         let mut usage = self.usage.lock().expect("quotas");
-        usage.clear();
+        usage.retain(|_, u| u.day == day && (u.pending_events > 0 || u.pending_replay_bytes > 0));
+        for u in usage.values_mut() {
+            *u = Usage {
+                day,
+                pending_events: u.pending_events,
+                pending_replay_bytes: u.pending_replay_bytes,
+                ..Usage::default()
+            };
+        }
         for s in stored {
-            usage.insert(
-                s.app_id.clone(),
-                Usage {
-                    day,
-                    stored_events: s.events,
-                    stored_replay_bytes: s.replay_bytes,
-                    ..Usage::default()
-                },
-            );
+            let u = usage.entry(s.app_id.clone()).or_insert(Usage {
+                day,
+                ..Usage::default()
+            });
+            u.stored_events = s.events;
+            u.stored_replay_bytes = s.replay_bytes;
         }
     }
 
@@ -79,7 +115,7 @@ impl Quotas {
         let Some(quota) = app.daily_event_quota else {
             return Ok(());
         };
-        let used = self.with(&app.id, now, |u| u.stored_events + u.accepted_events);
+        let used = self.with(&app.id, now, |u| u.events());
         over(used, quota, "events", now)
     }
 
@@ -88,28 +124,27 @@ impl Quotas {
         let Some(quota) = app.daily_replay_bytes_quota else {
             return Ok(());
         };
-        let used = self.with(&app.id, now, |u| {
-            u.stored_replay_bytes + u.accepted_replay_bytes
-        });
+        let used = self.with(&app.id, now, |u| u.replay_bytes());
         over(used, quota, "replay bytes", now)
     }
 
     pub fn accepted_events(&self, app: &str, now: i64, n: u64) {
-        self.with(app, now, |u| u.accepted_events += n);
+        self.with(app, now, |u| u.pending_events += n);
     }
 
     pub fn accepted_replay_bytes(&self, app: &str, now: i64, n: u64) {
-        self.with(app, now, |u| u.accepted_replay_bytes += n);
+        self.with(app, now, |u| u.pending_replay_bytes += n);
     }
 
-    /// Today's events and replay bytes of an app, as this node knows them.
-    pub fn used(&self, app: &str, now: i64) -> (u64, u64) {
+    /// The writer stored records of `app`: they are no longer pending, and
+    /// what it kept of them counts until the store is read again.
+    pub fn committed(&self, app: &str, now: i64, t: &Tally) {
         self.with(app, now, |u| {
-            (
-                u.stored_events + u.accepted_events,
-                u.stored_replay_bytes + u.accepted_replay_bytes,
-            )
-        })
+            u.pending_events = u.pending_events.saturating_sub(t.events);
+            u.pending_replay_bytes = u.pending_replay_bytes.saturating_sub(t.replay_bytes);
+            u.committed_events += t.kept_events;
+            u.committed_replay_bytes += t.kept_replay_bytes;
+        });
     }
 }
 
@@ -180,9 +215,48 @@ mod tests {
         q.accepted_events("a", NOON, 10);
         assert!(q.check_events(&a, NOON).is_err());
         assert!(q.check_replay(&a, NOON).is_err());
-        // The next read replaces this node's own count by the stored one.
-        q.set_stored(NOON, &[]);
-        assert!(q.check_events(&a, NOON).is_ok());
+        // Still in the spool: the next read of the store leaves it counted.
+        q.set_stored(
+            NOON,
+            &[fovea_store::StoredToday {
+                app_id: "a".into(),
+                events: 90,
+                replay_bytes: 0,
+            }],
+        );
+        assert!(q.check_events(&a, NOON).is_err());
+        assert!(q.check_replay(&a, NOON).is_ok());
         assert_eq!(until_tomorrow(NOON + DAY_MS / 2 - 1), 1);
+    }
+
+    #[test]
+    fn what_the_writer_leaves_out_stops_counting_and_a_backlog_keeps_counting() {
+        let q = Quotas::default();
+        let a = app(Some(100));
+        // 120 accepted, not stored yet (a backlog): over the quota.
+        q.accepted_events("a", NOON, 120);
+        q.set_stored(NOON, &[]);
+        assert!(q.check_events(&a, NOON).is_err(), "the backlog counts");
+        // The writer stored 50 of them, sampling left out the other 70.
+        let t = Tally {
+            events: 120,
+            kept_events: 50,
+            ..Tally::default()
+        };
+        q.committed("a", NOON, &t);
+        assert!(q.check_events(&a, NOON).is_ok());
+        // The store's count includes them from the next read on.
+        q.set_stored(
+            NOON,
+            &[fovea_store::StoredToday {
+                app_id: "a".into(),
+                events: 50,
+                replay_bytes: 0,
+            }],
+        );
+        q.accepted_events("a", NOON, 49);
+        assert!(q.check_events(&a, NOON).is_ok());
+        q.accepted_events("a", NOON, 1);
+        assert!(q.check_events(&a, NOON).is_err());
     }
 }

@@ -11,6 +11,7 @@
 //! `<data dir>/quarantine/` (the record as spooled, for an operator to
 //! inspect or replay), counts it in `/metrics` and logs it once.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -24,6 +25,7 @@ use tokio::runtime::Handle;
 
 use crate::clock::now_ms;
 use crate::metrics::Reason;
+use crate::quota::Tally;
 use crate::AppState;
 
 /// Spooled bytes read into one store write at most. 2 MiB (≈ 8k events) is
@@ -140,6 +142,8 @@ struct Work {
     events: Vec<Event>,
     segments: Vec<ReplaySegment>,
     spans: Vec<Span>,
+    /// What became of each app's events and segments, for its quotas.
+    tally: HashMap<String, Tally>,
     /// The oldest and newest receive time among the records.
     span: (i64, i64),
 }
@@ -177,6 +181,7 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
     let mut events = Vec::new();
     let mut segments = Vec::new();
     let mut spans = Vec::new();
+    let mut tally: HashMap<String, Tally> = HashMap::new();
     let (mut oldest, mut newest) = (i64::MAX, 0);
     for rec in records {
         let batch = match Batch::decode(rec) {
@@ -200,9 +205,14 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
         let rate = state
             .app_by_id(&batch.meta.app_id)
             .map_or(100.0, |a| a.sample_rate);
+        let t = tally.entry(batch.meta.app_id.clone()).or_default();
         if batch.format == Format::Replay {
+            t.replay_bytes += batch.body.len() as u64;
             match state.pipeline.replay(&batch, rate) {
-                Ok(ReplayOutput::Kept(seg)) => segments.push(seg),
+                Ok(ReplayOutput::Kept(seg)) => {
+                    t.kept_replay_bytes += seg.data.len() as u64;
+                    segments.push(seg)
+                }
                 Ok(dropped) => {
                     if count_drops {
                         let reason = match dropped {
@@ -224,6 +234,8 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
         }
         match state.pipeline.process(&batch, rate) {
             Ok(out) => {
+                t.events += (out.events.len() + out.bots + out.sampled_out) as u64;
+                t.kept_events += out.events.len() as u64;
                 if count_drops {
                     let dropped = &state.metrics.events_dropped;
                     dropped
@@ -244,6 +256,7 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
         events,
         segments,
         spans,
+        tally,
         span: (oldest.min(newest), newest),
     }
 }
@@ -264,6 +277,7 @@ fn commit(state: &AppState, rt: &Handle, work: Work, stop: &AtomicBool) -> Commi
         events,
         segments,
         spans,
+        tally,
         span,
     } = work;
     let mut backoff = Duration::from_millis(100);
@@ -282,6 +296,10 @@ fn commit(state: &AppState, rt: &Handle, work: Work, stop: &AtomicBool) -> Commi
         };
         match rt.block_on(write) {
             Ok(()) => {
+                let now = now_ms();
+                for (app, t) in &tally {
+                    state.quotas.committed(app, now, t);
+                }
                 state
                     .metrics
                     .writer_batch_seconds
