@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::clock::now_ms;
 use crate::error::{log_refusal, IntakeReply};
-use crate::metrics::Reason;
+use crate::metrics::{Quota, Reason};
 use crate::token::hash_token;
 use crate::AppState;
 
@@ -149,6 +149,32 @@ fn room(state: &AppState, app: App) -> Result<App, IntakeError> {
         });
     }
     Ok(app)
+}
+
+/// Shows an app's quota state in `/metrics` and logs when it changes;
+/// passes the check's result on. Apps without that quota are left out.
+fn quota_state(
+    state: &AppState,
+    app: &App,
+    limit: Option<u64>,
+    quota: &'static str,
+    check: Result<(), IntakeError>,
+) -> Result<(), IntakeError> {
+    if let Some(limit) = limit {
+        let exceeded = i64::from(check.is_err());
+        let gauge = state.metrics.quota_exceeded.get_or_create(&Quota {
+            app: app.id.clone(),
+            quota,
+        });
+        if gauge.set(exceeded) != exceeded {
+            if exceeded == 1 {
+                tracing::warn!(app = %app.id, quota, limit, "the app's daily quota is used up: its intake answers 429 until the next UTC day");
+            } else {
+                tracing::info!(app = %app.id, quota, limit, "the app is within its daily quota again");
+            }
+        }
+    }
+    check
 }
 
 /// Refusals held at once at most; past it they are answered at once.
@@ -318,7 +344,13 @@ async fn accept(
     body: Body,
 ) -> Result<usize, IntakeError> {
     let app = admit(state, q, headers)?;
-    state.quotas.check_events(&app, now_ms())?;
+    quota_state(
+        state,
+        &app,
+        app.daily_event_quota,
+        "events",
+        state.quotas.check_events(&app, now_ms()),
+    )?;
     let limits = &state.settings.limits;
     let bytes = read_body(body, limits.max_body).await?;
     let decoded = fovea_intake::decode(
@@ -366,7 +398,13 @@ async fn accept_replay(
     body: Body,
 ) -> Result<usize, IntakeError> {
     let app = admit(state, q, headers)?;
-    state.quotas.check_replay(&app, now_ms())?;
+    quota_state(
+        state,
+        &app,
+        app.daily_replay_bytes_quota,
+        "replay_bytes",
+        state.quotas.check_replay(&app, now_ms()),
+    )?;
     let limits = &state.settings.replay_limits;
     let bytes = read_body(body, limits.max_body).await?;
     let decoded = fovea_intake::decode_replay(

@@ -25,6 +25,13 @@ pub struct Endpoint {
     pub endpoint: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Quota {
+    pub app: String,
+    /// `events` or `replay_bytes`.
+    pub quota: &'static str,
+}
+
 type Timings<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -42,6 +49,8 @@ pub struct Metrics {
     pub spans_rejected: Counter,
     pub spans_stored: Counter,
     pub requests_rejected: Family<Reason, Counter>,
+    /// 1 while an app's daily quota is used up.
+    pub quota_exceeded: Family<Quota, Gauge>,
     pub events_stored: Counter,
     pub events_dropped: Family<Reason, Counter>,
     pub store_errors: Counter,
@@ -69,6 +78,7 @@ impl Metrics {
             spans_rejected: Counter::default(),
             spans_stored: Counter::default(),
             requests_rejected: Family::default(),
+            quota_exceeded: Family::default(),
             events_stored: Counter::default(),
             events_dropped: Family::default(),
             store_errors: Counter::default(),
@@ -115,6 +125,11 @@ impl Metrics {
             "spans_stored",
             "Backend spans written to the store",
             m.spans_stored.clone(),
+        );
+        registry.register(
+            "quota_exceeded",
+            "1 while an app's daily quota is used up (its intake answers 429 until the next UTC day), by app and quota",
+            m.quota_exceeded.clone(),
         );
         registry.register(
             "requests_rejected",

@@ -744,11 +744,27 @@ async fn an_app_over_its_daily_quota_gets_429_until_the_next_utc_day() {
         .parse()
         .unwrap();
     assert!((1..=86_400).contains(&retry), "{retry}");
-    // An admin raises it: accepted at once.
+    let metrics = |s: &Server| {
+        let req = Request::get("/metrics").body(Body::empty()).unwrap();
+        let s = s.app();
+        async move {
+            let res = s.oneshot(req).await.unwrap();
+            let bytes = res.into_body().collect().await.unwrap().to_bytes();
+            String::from_utf8(bytes.to_vec()).unwrap()
+        }
+    };
+    let exceeded = r#"fovea_quota_exceeded{app="shop",quota="events"}"#;
+    assert!(metrics(&s).await.contains(&format!("{exceeded} 1")));
+    // An admin lifts it: accepted at once.
     let (_, _, app) = s.send(patch(json!({"daily_event_quota": null}))).await;
     assert_eq!(app["daily_event_quota"], Value::Null);
     let (status, _, _) = post_beacon(&s, &beacon("q4")).await;
     assert_eq!(status, StatusCode::ACCEPTED);
+    // With a quota again, above what is used: the gauge says so.
+    let patch_back = patch(json!({"daily_event_quota": 1000}));
+    s.send(patch_back).await;
+    post_beacon(&s, &beacon("q5")).await;
+    assert!(metrics(&s).await.contains(&format!("{exceeded} 0")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
