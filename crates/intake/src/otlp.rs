@@ -7,9 +7,7 @@
 //! that again with [`spans`], the one conversion to [`Span`] rows, so both
 //! agree on which spans are kept.
 
-use std::fmt::Write as _;
-
-use fovea_schema::Span;
+use fovea_schema::{hex, truncate as cap, Span};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -384,25 +382,6 @@ fn span_of(
         attributes: attributes_json(&s.attributes, ATTRIBUTES_CAP),
         resource: resource.to_string(),
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-fn cap(mut s: String, max: usize) -> String {
-    if s.len() > max {
-        let mut end = max;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
-    }
-    s
 }
 
 /// Attributes as one JSON object, capped: at most [`MAX_ATTRIBUTES`] keys,

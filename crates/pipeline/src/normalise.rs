@@ -1,4 +1,5 @@
 use fovea_intake::{Batch, IntakeError, Limits};
+use fovea_schema::truncate as cap;
 use fovea_schema::wire::{WireEvent, WireHeader, WireType};
 use fovea_schema::{
     ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, ViewEvent,
@@ -338,18 +339,6 @@ fn span_id(id: Option<String>) -> Option<String> {
 
 fn received_fallback(batch: &Batch) -> f64 {
     batch.meta.received_at as f64
-}
-
-/// Truncates to at most `max` bytes on a character boundary.
-fn cap(mut s: String, max: usize) -> String {
-    if s.len() > max {
-        let mut end = max;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
-    }
-    s
 }
 
 /// A view's route: the name the page gave, or, when it gave none or just

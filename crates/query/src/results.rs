@@ -433,6 +433,25 @@ pub struct ServiceRow {
     pub p95: Option<f64>,
 }
 
+impl ServiceRow {
+    pub fn new(
+        service: String,
+        requests: u64,
+        errors: u64,
+        p75: Option<f64>,
+        p95: Option<f64>,
+    ) -> ServiceRow {
+        ServiceRow {
+            service,
+            requests,
+            errors,
+            error_rate: ActionRow::rate(errors, requests),
+            p75,
+            p95,
+        }
+    }
+}
+
 /// A backend span named in a slow request's row.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SpanRef {

@@ -18,5 +18,5 @@ pub use event::{
 };
 pub use metric::{Metric, Rating, Thresholds};
 pub use replay::ReplaySegment;
-pub use source::{sha256_hex, SourceFile, SourceFileInfo, SourceKind, StoredFrames};
+pub use source::{hex, sha256_hex, truncate, SourceFile, SourceFileInfo, SourceKind, StoredFrames};
 pub use span::{is_span_id, is_trace_id, Span, SpanJson};

@@ -104,16 +104,20 @@ fn answer(state: &AppState, headers: &HeaderMap, result: Result<usize, IntakeErr
     let mut res = match result {
         Ok(n) => (StatusCode::ACCEPTED, Json(json!({ "accepted": n }))).into_response(),
         Err(e) => {
-            state
-                .metrics
-                .requests_rejected
-                .get_or_create(&Reason { reason: e.code() })
-                .inc();
+            count_refusal(state, &e);
             IntakeReply(e).into_response()
         }
     };
     cors(headers, res.headers_mut());
     res
+}
+
+fn count_refusal(state: &AppState, e: &IntakeError) {
+    state
+        .metrics
+        .requests_rejected
+        .get_or_create(&Reason { reason: e.code() })
+        .inc();
 }
 
 fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
@@ -247,11 +251,7 @@ pub async fn traces(State(state): State<AppState>, req: Request) -> Response {
             )
         }
         Err(e) => {
-            state
-                .metrics
-                .requests_rejected
-                .get_or_create(&Reason { reason: e.code() })
-                .inc();
+            count_refusal(&state, &e);
             log_refusal(&e);
             let mut res = (e.status(), otlp::error_body(encoding, &e)).into_response();
             if let Some(secs) = e.retry_after_secs() {

@@ -1,6 +1,7 @@
 //! Random secrets (session tokens, ingest keys, generated passwords) and
 //! the hash a session token is stored under.
 
+use fovea_schema::hex;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -16,8 +17,4 @@ pub fn random_token(bytes: usize) -> String {
 /// passwords.
 pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -129,17 +129,6 @@ pub async fn services(s: &ClickHouseStore, app: &str, f: &Filters) -> Result<Vec
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| ServiceRow {
-            service: r.service,
-            requests: r.n,
-            errors: r.errors,
-            error_rate: if r.n == 0 {
-                0.0
-            } else {
-                r.errors as f64 / r.n as f64
-            },
-            p75: r.p75,
-            p95: r.p95,
-        })
+        .map(|r| ServiceRow::new(r.service, r.n, r.errors, r.p75, r.p95))
         .collect())
 }

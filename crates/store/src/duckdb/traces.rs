@@ -165,20 +165,13 @@ pub fn services(
          GROUP BY service ORDER BY n DESC, service LIMIT 500"
     ))?;
     let rows = st.query_map(params_from_iter(vals), |r| {
-        let requests: u64 = r.get(1)?;
-        let errors: u64 = r.get(2)?;
-        Ok(ServiceRow {
-            service: r.get(0)?,
-            requests,
-            errors,
-            error_rate: if requests == 0 {
-                0.0
-            } else {
-                errors as f64 / requests as f64
-            },
-            p75: r.get(3)?,
-            p95: r.get(4)?,
-        })
+        Ok(ServiceRow::new(
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+        ))
     })?;
     rows.collect()
 }
