@@ -7,6 +7,8 @@
 //! that again with [`spans`], the one conversion to [`Span`] rows, so both
 //! agree on which spans are kept.
 
+use std::marker::PhantomData;
+
 use fovea_schema::{hex, truncate as cap, Span};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
@@ -16,6 +18,8 @@ use opentelemetry_proto::tonic::trace::v1::{
     span::SpanKind, status::StatusCode, Span as ProtoSpan,
 };
 use prost::Message;
+use serde::de::{IgnoredAny, SeqAccess};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::decode::decompress;
@@ -117,6 +121,28 @@ pub fn decode_traces(
         )));
     }
     let body = decompress(content_encoding, body, limits.max_decompressed)?;
+    let tally = match encoding {
+        Encoding::Protobuf => tally_protobuf(&body)
+            .map_err(|e| IntakeError::BadJson(format!("undecodable OTLP protobuf: {e}")))?,
+        Encoding::Json => {
+            serde_json::from_slice::<JsonRequest>(&body)
+                .map_err(|e| IntakeError::BadJson(format!("undecodable OTLP JSON: {e}")))?
+                .resource_spans
+                .0
+        }
+    };
+    if tally.spans > limits.max_spans {
+        return Err(IntakeError::TooLarge(format!(
+            "{} spans in one request; the limit is {}",
+            tally.spans, limits.max_spans
+        )));
+    }
+    if tally.containers > limits.max_spans {
+        return Err(IntakeError::TooLarge(format!(
+            "{} resource and scope spans in one request; the limit is {}",
+            tally.containers, limits.max_spans
+        )));
+    }
     let (request, body) = match encoding {
         Encoding::Protobuf => (
             ExportTraceServiceRequest::decode(body.as_slice())
@@ -130,18 +156,6 @@ pub fn decode_traces(
             (request, body)
         }
     };
-    let total: usize = request
-        .resource_spans
-        .iter()
-        .flat_map(|r| &r.scope_spans)
-        .map(|s| s.spans.len())
-        .sum();
-    if total > limits.max_spans {
-        return Err(IntakeError::TooLarge(format!(
-            "{total} spans in one request; the limit is {}",
-            limits.max_spans
-        )));
-    }
     let copies: usize = request
         .resource_spans
         .iter()
@@ -180,6 +194,132 @@ pub fn decode_traces(
         }
     }
     Ok(out)
+}
+
+/// The spans, scope spans and resource spans (containers) of a request,
+/// counted before it is decoded: decoding gives each a few hundred bytes
+/// even when it is empty (2 bytes of protobuf, 3 of JSON), so a 16 MiB body
+/// of empty spans would hold gigabytes before its count could refuse it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    containers: usize,
+    spans: usize,
+}
+
+/// Counts on the wire, decoding nothing: fields 1 (resource spans) of the
+/// request, 2 (scope spans) of each, 2 (spans) of each of those. Any error
+/// here is one `ExportTraceServiceRequest::decode` would also meet.
+fn tally_protobuf(body: &[u8]) -> Result<Tally, prost::DecodeError> {
+    let mut tally = Tally::default();
+    for_each_field(body, 1, |resource_spans| {
+        tally.containers += 1;
+        for_each_field(resource_spans, 2, |scope_spans| {
+            tally.containers += 1;
+            for_each_field(scope_spans, 2, |_| {
+                tally.spans += 1;
+                Ok(())
+            })
+        })
+    })?;
+    Ok(tally)
+}
+
+/// Calls `f` with the bytes of each occurrence of the length-delimited field
+/// `tag` of a protobuf message, skipping the other fields.
+fn for_each_field(
+    mut buf: &[u8],
+    tag: u32,
+    mut f: impl FnMut(&[u8]) -> Result<(), prost::DecodeError>,
+) -> Result<(), prost::DecodeError> {
+    use prost::encoding::{check_wire_type, decode_key, decode_varint, skip_field};
+    use prost::encoding::{DecodeContext, WireType};
+    while !buf.is_empty() {
+        let (field, wire_type) = decode_key(&mut buf)?;
+        if field == tag {
+            check_wire_type(WireType::LengthDelimited, wire_type)?;
+        }
+        let value = buf;
+        skip_field(wire_type, field, &mut buf, DecodeContext::default())?;
+        if field == tag {
+            let mut inner = &value[..value.len() - buf.len()];
+            decode_varint(&mut inner)?; // the length, which `skip_field` checked
+            f(inner)?;
+        }
+    }
+    Ok(())
+}
+
+/// The span levels of an OTLP/JSON request, the rest skipped: the field
+/// names, order and defaults of `opentelemetry-proto`'s serde types, so
+/// that this reads whatever they read, in objects or in arrays.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct JsonRequest {
+    resource_spans: JsonArray<JsonResourceSpans>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct JsonResourceSpans {
+    resource: IgnoredAny,
+    scope_spans: JsonArray<JsonScopeSpans>,
+    schema_url: IgnoredAny,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct JsonScopeSpans {
+    scope: IgnoredAny,
+    spans: JsonArray<IgnoredAny>,
+    schema_url: IgnoredAny,
+}
+
+/// A JSON array counted, not collected.
+#[derive(Default)]
+struct JsonArray<T>(Tally, PhantomData<T>);
+
+trait Counted {
+    fn add_to(self, tally: &mut Tally);
+}
+
+impl Counted for IgnoredAny {
+    fn add_to(self, tally: &mut Tally) {
+        tally.spans += 1;
+    }
+}
+
+impl Counted for JsonScopeSpans {
+    fn add_to(self, tally: &mut Tally) {
+        tally.containers += 1 + self.spans.0.containers;
+        tally.spans += self.spans.0.spans;
+    }
+}
+
+impl Counted for JsonResourceSpans {
+    fn add_to(self, tally: &mut Tally) {
+        tally.containers += 1 + self.scope_spans.0.containers;
+        tally.spans += self.scope_spans.0.spans;
+    }
+}
+
+impl<'de, T: Deserialize<'de> + Counted> Deserialize<'de> for JsonArray<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Counted> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = JsonArray<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsonArray<T>, A::Error> {
+                let mut tally = Tally::default();
+                while let Some(element) = seq.next_element::<T>()? {
+                    element.add_to(&mut tally);
+                }
+                Ok(JsonArray(tally, PhantomData))
+            }
+        }
+        d.deserialize_seq(Visitor(PhantomData))
+    }
 }
 
 /// The spans of a spooled (protobuf) request of `app_id` received at
