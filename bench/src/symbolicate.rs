@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fovea_intake::{Batch, BatchMeta, Format};
-use fovea_pipeline::{Pipeline, PipelineOptions, Symbolicate};
+use fovea_pipeline::{AppPolicy, Pipeline, PipelineOptions, Symbolicate};
 use fovea_symbolicate::{source_view, Frame, Map, SourceView};
 use serde_json::json;
 
@@ -99,7 +99,7 @@ fn rate(pipeline: &Pipeline, batches: &[Batch]) -> f64 {
     let mut n = 0;
     for b in batches {
         n += pipeline
-            .process(b, 100.0)
+            .process(b, &AppPolicy::default())
             .expect("valid batch")
             .events
             .len();

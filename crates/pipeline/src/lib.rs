@@ -1,6 +1,8 @@
 //! Turns an accepted [`Batch`](fovea_intake::Batch) into canonical events:
 //! client clock drift correction, user-agent parsing (bots flagged and, by
 //! default, dropped), session sampling, PII scrubbing and error grouping.
+//! What differs between apps (sampling, scrubbing, user ids) comes with
+//! each batch as an [`AppPolicy`].
 //!
 //! It runs behind the spool, in the writer, so none of this costs the intake
 //! request anything. The one exception is [`Geo`], which must run at intake
@@ -9,6 +11,7 @@
 mod fingerprint;
 mod geo;
 mod normalise;
+mod policy;
 mod replay;
 mod sampling;
 mod scrub;
@@ -21,7 +24,8 @@ pub use fingerprint::{
 };
 pub use geo::{Geo, GeoError, Location};
 pub use normalise::{Output, Pipeline, PipelineOptions};
+pub use policy::{AppPolicy, UserIdMode};
 pub use replay::ReplayOutput;
 pub use sampling::keep_session;
-pub use scrub::{scrub_json, scrub_text, scrub_url};
+pub use scrub::{placeholder, ScrubError, Scrubber};
 pub use useragent::{Agent, UserAgents};

@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use fovea_intake::{Batch, IntakeError, Limits};
 use fovea_schema::truncate as cap;
 use fovea_schema::wire::{WireEvent, WireHeader, WireType};
@@ -9,14 +11,12 @@ use uuid::Uuid;
 use crate::fingerprint::{
     custom_fingerprint, fingerprint, route_template, top_frame, ErrorFacts, Symbolicate,
 };
-use crate::{keep_session, scrub_json, scrub_text, scrub_url, Agent, UserAgents};
+use crate::{keep_session, Agent, AppPolicy, Scrubber, UserAgents};
 
 #[derive(Debug, Clone)]
 pub struct PipelineOptions {
     /// Drop events from agents uap-core classifies as spiders.
     pub exclude_bots: bool,
-    /// Query keys scrubbed in addition to the built-in list.
-    pub scrub_query_keys: Vec<String>,
     pub limits: Limits,
 }
 
@@ -24,7 +24,6 @@ impl Default for PipelineOptions {
     fn default() -> Self {
         PipelineOptions {
             exclude_bots: true,
-            scrub_query_keys: Vec::new(),
             limits: Limits::default(),
         }
     }
@@ -76,9 +75,11 @@ impl Pipeline {
         self
     }
 
-    /// Normalises one spooled batch. `sample_rate` is the app's share of
-    /// sessions kept, in percent.
-    pub fn process(&self, batch: &Batch, sample_rate: f64) -> Result<Output, IntakeError> {
+    /// Normalises one spooled batch of the app whose settings are `app`:
+    /// its sessions sampled at `app.sample_rate`, every text field that can
+    /// carry personal data scrubbed by `app.scrubber`, its user ids kept,
+    /// hashed or dropped as `app.user_id` says.
+    pub fn process(&self, batch: &Batch, app: &AppPolicy) -> Result<Output, IntakeError> {
         let (header, wire) = fovea_intake::parse(batch.format, &batch.body, &self.options.limits)?;
         let agent = batch
             .meta
@@ -94,8 +95,8 @@ impl Pipeline {
         let drift = drift(batch.meta.received_at, header.sent_at);
         let mut out = Output::default();
         for w in wire {
-            let ctx = self.context(batch, &header, &w, agent.as_ref(), drift);
-            if !keep_session(&ctx.session_id, sample_rate) {
+            let ctx = self.context(batch, &header, &w, agent.as_ref(), drift, app);
+            if !keep_session(&ctx.session_id, app.sample_rate) {
                 out.sampled_out += 1;
                 continue;
             }
@@ -106,7 +107,7 @@ impl Pipeline {
             else {
                 continue; // validated at intake; unreachable for spooled batches
             };
-            let kind = self.kind(w, &ctx);
+            let kind = self.kind(w, &ctx, &app.scrubber);
             out.events.push(Event {
                 event_id,
                 ctx,
@@ -123,7 +124,9 @@ impl Pipeline {
         w: &WireEvent,
         agent: Option<&Agent>,
         drift: f64,
+        app: &AppPolicy,
     ) -> Context {
+        let scrub = &app.scrubber;
         let hctx = header.context.as_ref();
         let session = header.session.as_ref();
         let pick = |own: &Option<String>, shared: Option<&Option<String>>| {
@@ -134,9 +137,11 @@ impl Pipeline {
         let url = w
             .url
             .as_deref()
-            .map(|u| cap(scrub_url(u, &self.options.scrub_query_keys), URL_CAP))
+            .map(|u| cap(scrub.url(u).into_owned(), URL_CAP))
             .unwrap_or_default();
-        let route = route_of(w.route.as_deref(), &url);
+        // Scrubbed like the URL, so that a route that is the URL's path
+        // still matches it.
+        let route = route_of(w.route.as_deref().map(|r| scrub.url(r)).as_deref(), &url);
         Context {
             app_id: batch.meta.app_id.clone(),
             session_id: w
@@ -151,14 +156,18 @@ impl Pipeline {
             referrer: w
                 .referrer
                 .as_deref()
-                .map(|r| cap(scrub_url(r, &self.options.scrub_query_keys), URL_CAP)),
+                .map(|r| cap(scrub.url(r).into_owned(), URL_CAP)),
             env: pick(&w.env, hctx.map(|c| &c.env)),
             release: pick(&w.release, hctx.map(|c| &c.release)),
-            user_id: pick(&w.user_id, hctx.map(|c| &c.user_id)).or_else(|| {
-                session
-                    .and_then(|s| s.user_id.clone())
-                    .map(|s| cap(s, TEXT_CAP))
-            }),
+            // Not scrubbed: an email as the id would count every user as
+            // one. Apps whose ids are personal data hash them.
+            user_id: w
+                .user_id
+                .clone()
+                .or_else(|| hctx.and_then(|c| c.user_id.clone()))
+                .or_else(|| session.and_then(|s| s.user_id.clone()))
+                .and_then(|id| app.user_id.apply(id))
+                .map(|id| cap(id, TEXT_CAP)),
             browser: agent.and_then(|a| a.browser.clone()),
             browser_version: agent.and_then(|a| a.browser_version.clone()),
             os: agent.and_then(|a| a.os.clone()),
@@ -180,15 +189,18 @@ impl Pipeline {
         }
     }
 
-    fn kind(&self, w: WireEvent, ctx: &Context) -> EventKind {
+    /// The event's own fields. Every field a page fills with free text
+    /// (messages, stacks, selectors, names, URLs, attributes) is scrubbed;
+    /// `text` is for the fields that name a fixed set of things (types,
+    /// methods, `source`) or a build (`release`).
+    fn kind(&self, w: WireEvent, ctx: &Context, scrub: &Scrubber) -> EventKind {
         let text = |s: Option<String>| s.map(|s| cap(s, TEXT_CAP));
-        let url = |s: Option<String>| {
-            s.map(|s| cap(scrub_url(&s, &self.options.scrub_query_keys), URL_CAP))
-        };
+        let free = |s: Option<String>| s.map(|s| cap(scrubbed(s, |t| scrub.text(t)), TEXT_CAP));
+        let url = |s: Option<String>| s.map(|s| cap(scrubbed(s, |t| scrub.url(t)), URL_CAP));
         let attrs = |a: Option<Box<serde_json::value::RawValue>>| {
             a.map(|a| a.get().to_string())
                 .filter(|a| a.starts_with('{') && a.len() <= ATTRS_CAP)
-                .map(|a| scrub_json(&a))
+                .map(|a| scrubbed(a, |t| scrub.json(t)))
         };
         match w.kind.unwrap_or(WireType::Error) {
             WireType::View => EventKind::View(ViewEvent {
@@ -210,18 +222,18 @@ impl Pipeline {
                 resource_count: w.resource_count.unwrap_or(0),
                 long_task_count: w.long_task_count.unwrap_or(0),
                 frustration_count: w.frustration_count.unwrap_or(0),
-                lcp_element: text(w.lcp_element),
+                lcp_element: free(w.lcp_element),
                 lcp_resource_url: url(w.lcp_resource_url),
-                inp_target: text(w.inp_target),
+                inp_target: free(w.inp_target),
                 inp_type: text(w.inp_type),
-                cls_target: text(w.cls_target),
+                cls_target: free(w.cls_target),
                 trace_id: trace_id(w.trace_id),
                 span_id: span_id(w.span_id),
             }),
             WireType::Action => EventKind::Action(ActionEvent {
                 action_type: cap(w.action_type.unwrap_or_default(), TEXT_CAP),
-                name: w.name.map(|n| cap(scrub_text(&n).into_owned(), TEXT_CAP)),
-                target: text(w.target),
+                name: free(w.name),
+                target: free(w.target),
                 x: w.x,
                 y: w.y,
                 frustration: w
@@ -233,13 +245,15 @@ impl Pipeline {
                 attrs: attrs(w.attrs),
             }),
             WireType::Error => {
-                let message = cap(
-                    scrub_text(w.message.as_deref().unwrap_or("")).into_owned(),
-                    MESSAGE_CAP,
-                );
-                let stack = w.stack.map(|s| cap(scrub_text(&s).into_owned(), STACK_CAP));
+                let message = w.message.unwrap_or_default();
+                let message = cap(scrubbed(message, |t| scrub.text(t)), MESSAGE_CAP);
+                let stack = w
+                    .stack
+                    .map(|s| cap(scrubbed(s, |t| scrub.text(t)), STACK_CAP));
                 let resource_url = url(w.resource_url);
-                let kind = text(w.subkind);
+                // The error's class, normally (`TypeError`), but a page can
+                // put anything there, and the pre-checks make it free.
+                let kind = free(w.subkind);
                 let source = w
                     .source
                     .map_or_else(|| "source".to_string(), |s| cap(s, TEXT_CAP));
@@ -309,8 +323,8 @@ impl Pipeline {
                 duration: w.duration.unwrap_or(0.0),
                 blocking_duration: w.blocking_duration,
                 script_url: url(w.script_url),
-                script_function: text(w.script_function),
-                script_invoker: text(w.script_invoker),
+                script_function: free(w.script_function),
+                script_invoker: free(w.script_invoker),
             }),
         }
     }
@@ -320,6 +334,9 @@ impl Pipeline {
 /// more than [`MAX_DRIFT_MS`]; 0 otherwise.
 pub(crate) fn drift(received_at: i64, sent_at: Option<f64>) -> f64 {
     sent_at
+        // A send time that is no time at all corrects nothing (and must
+        // not overflow the shifted timestamps).
+        .filter(|sent| (0.0..fovea_schema::wire::MAX_TS).contains(sent))
         .map(|sent| received_at as f64 - sent)
         .filter(|d| d.abs() > MAX_DRIFT_MS)
         .unwrap_or(0.0)
@@ -335,6 +352,15 @@ fn trace_id(id: Option<String>) -> Option<String> {
 fn span_id(id: Option<String>) -> Option<String> {
     id.map(|i| i.to_ascii_lowercase())
         .filter(|i| fovea_schema::is_span_id(i))
+}
+
+/// `s` scrubbed, keeping its allocation when there was nothing to scrub.
+fn scrubbed(s: String, scrub: impl for<'a> FnOnce(&'a str) -> Cow<'a, str>) -> String {
+    let changed = match scrub(&s) {
+        Cow::Owned(o) => Some(o),
+        Cow::Borrowed(_) => None,
+    };
+    changed.unwrap_or(s)
 }
 
 fn received_fallback(batch: &Batch) -> f64 {
@@ -409,7 +435,9 @@ mod tests {
     #[test]
     fn a_batch_becomes_enriched_scrubbed_canonical_events() {
         let p = Pipeline::new(PipelineOptions::default());
-        let out = p.process(&batch(BODY, CHROME), 100.0).unwrap();
+        let out = p
+            .process(&batch(BODY, CHROME), &AppPolicy::default())
+            .unwrap();
         assert_eq!(out.events.len(), 2);
         let view = &out.events[0];
         // The client clock was 600 s behind: ts is shifted by the drift.
@@ -435,7 +463,7 @@ mod tests {
         let EventKind::Error(e) = &err.kind else {
             panic!("not an error")
         };
-        assert_eq!(e.message, "mail [email] failed");
+        assert_eq!(e.message, "mail [redacted] failed");
         assert_eq!(
             e.top_frame.as_deref(),
             Some("buy (https://shop.example/app.js:1:2)")
@@ -447,10 +475,73 @@ mod tests {
     fn bots_are_dropped_and_sampling_is_per_session() {
         let p = Pipeline::new(PipelineOptions::default());
         let bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
-        let out = p.process(&batch(BODY, bot), 100.0).unwrap();
+        let out = p.process(&batch(BODY, bot), &AppPolicy::default()).unwrap();
         assert_eq!((out.events.len(), out.bots), (0, 2));
-        let out = p.process(&batch(BODY, CHROME), 0.0).unwrap();
+        let none = AppPolicy {
+            sample_rate: 0.0,
+            ..AppPolicy::default()
+        };
+        let out = p.process(&batch(BODY, CHROME), &none).unwrap();
         assert_eq!((out.events.len(), out.sampled_out), (0, 2));
+    }
+
+    #[test]
+    fn every_free_text_field_is_scrubbed_with_the_apps_scrubber() {
+        let body = r##"{"session":{"id":"s1","user_id":"jane@example.com"},"events":[
+          {"type":"view","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c10","view_id":"v1","ts":1,"version":1,
+           "url":"https://shop.example/u/jane@example.com?tenant=acme","route":"/u/jane@example.com",
+           "referrer":"https://mail.example/?email=jane%40example.com",
+           "lcp_element":"img[alt='jane@example.com']","inp_target":"a[href='tel:+44 20 7946 0958']",
+           "cls_target":"#item-1234"},
+          {"type":"action","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c11","view_id":"v1","ts":1,
+           "action_type":"click","name":"Copy IBAN DE89 3704 0044 0532 0130 00",
+           "target":"li[data-phone='555-123-4567']",
+           "attrs":{"jane@example.com":{"cards":["4111 1111 1111 1111"]},"customer":"CUST-004211","n":3}},
+          {"type":"error","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c12","view_id":"v1","ts":1,
+           "kind":"Error for jane@example.com","message":"GET /api?access_token=abc failed",
+           "stack":"Error\n    at pay (https://shop.example/app.js?sig=abc:1:2)"},
+          {"type":"long_task","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c13","view_id":"v1","ts":1,
+           "duration":80,"script_url":"https://shop.example/w.js?token=t",
+           "script_function":"onUser_jane@example.com","script_invoker":"IMG#avatar.onload"}
+        ]}"##;
+        let p = Pipeline::new(PipelineOptions::default());
+        let app = AppPolicy {
+            scrubber: Scrubber::default()
+                .with_query_keys(&["tenant".into()])
+                .with_patterns(&[r"CUST-[0-9]{6}".into()])
+                .unwrap(),
+            user_id: crate::UserIdMode::hash(*b"a secret key of 32 random bytes."),
+            ..AppPolicy::default()
+        };
+        let out = p.process(&batch(body, CHROME), &app).unwrap();
+        assert_eq!(out.events.len(), 4);
+        let ctx = &out.events[0].ctx;
+        assert_eq!(
+            ctx.url,
+            "https://shop.example/u/[redacted]?tenant=[redacted]"
+        );
+        assert_eq!(ctx.route, "/u/[redacted]", "a route that is the path");
+        assert_eq!(
+            ctx.referrer.as_deref(),
+            Some("https://mail.example/?email=[redacted]")
+        );
+        let user = ctx.user_id.as_deref().unwrap();
+        assert_eq!(user.len(), 32, "hashed: {user}");
+        let stored = format!("{:?}", out.events);
+        for gone in [
+            "jane", "7946", "4111", "3704", "123-4567", "acme", "CUST-", "abc", "token=t",
+        ] {
+            assert!(!stored.contains(gone), "{gone} survived in {stored}");
+        }
+        for kept in ["#item-1234", "IMG#avatar.onload", r#"\"n\":3"#, "click"] {
+            assert!(stored.contains(kept), "{kept} lost in {stored}");
+        }
+        let dropped = AppPolicy {
+            user_id: crate::UserIdMode::Drop,
+            ..AppPolicy::default()
+        };
+        let out = p.process(&batch(body, CHROME), &dropped).unwrap();
+        assert!(out.events.iter().all(|e| e.ctx.user_id.is_none()));
     }
 
     #[test]

@@ -259,8 +259,18 @@ fn auto_interval(span: i64, max_points: i64) -> i64 {
 
 impl Params {
     pub fn filters(&self, now: i64) -> Result<Filters, QueryError> {
+        // Epoch milliseconds up to the year 9999: anything else is a client
+        // error, not an overflow in the arithmetic below.
+        const MAX_TS: i64 = 253_402_300_799_999;
+        for (name, v) in [("from", self.from), ("to", self.to)] {
+            if v.is_some_and(|v| !(0..=MAX_TS).contains(&v)) {
+                return Err(invalid(format!(
+                    "{name} must be epoch milliseconds between 0 and {MAX_TS}"
+                )));
+            }
+        }
         let to = self.to.unwrap_or(now);
-        let from = self.from.unwrap_or(to - DAY_MS);
+        let from = self.from.unwrap_or(to.saturating_sub(DAY_MS));
         if from >= to {
             return Err(invalid("from must be before to"));
         }
@@ -489,6 +499,22 @@ mod tests {
                     ..Params::default()
                 },
                 "from must be",
+            ),
+            (
+                Params {
+                    metric: Some("lcp".into()),
+                    from: Some(i64::MIN),
+                    ..Params::default()
+                },
+                "from must be epoch milliseconds",
+            ),
+            (
+                Params {
+                    metric: Some("lcp".into()),
+                    to: Some(i64::MAX),
+                    ..Params::default()
+                },
+                "to must be epoch milliseconds",
             ),
             (Params::default(), "metric is required"),
         ];

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A monitored site or application.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct App {
     pub id: String,
     pub name: String,
@@ -39,26 +39,102 @@ pub struct App {
     /// Session replay bytes (compressed) stored per UTC day at most.
     #[serde(default)]
     pub daily_replay_bytes_quota: Option<u64>,
+    /// What is stored of the user ids pages set.
+    #[serde(default)]
+    pub user_id_mode: UserIdModeName,
+    /// Regular expressions whose matches are scrubbed from every stored
+    /// text of the app, besides the built-in patterns.
+    #[serde(default)]
+    pub scrub_patterns: Vec<String>,
+    /// Query keys whose values are scrubbed from URLs, besides the
+    /// built-in list (exact, case-insensitive).
+    #[serde(default)]
+    pub scrub_keys: Vec<String>,
+    /// The secret `hash` mode keys user ids with (hex); never shown.
+    #[serde(skip)]
+    pub user_id_key: Option<String>,
+}
+
+/// What is stored of the user ids pages set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UserIdModeName {
+    /// As sent.
+    #[default]
+    Raw,
+    /// Keyed with the app's secret: ids still count users but cannot be
+    /// read.
+    Hash,
+    /// Not stored.
+    Drop,
+}
+
+/// The privacy settings of an app as the store keeps them (one JSON
+/// column): everything but the key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoredPrivacy {
+    #[serde(default)]
+    pub user_id_mode: UserIdModeName,
+    #[serde(default)]
+    pub scrub_patterns: Vec<String>,
+    #[serde(default)]
+    pub scrub_keys: Vec<String>,
+}
+
+impl App {
+    /// The JSON of the app's privacy settings, for the store.
+    pub fn privacy_json(&self) -> String {
+        serde_json::to_string(&StoredPrivacy {
+            user_id_mode: self.user_id_mode,
+            scrub_patterns: self.scrub_patterns.clone(),
+            scrub_keys: self.scrub_keys.clone(),
+        })
+        .expect("privacy settings serialize")
+    }
+
+    /// Sets the privacy settings from the store's JSON (defaults when
+    /// absent: an app made before they existed).
+    pub fn set_privacy_json(&mut self, json: Option<&str>) {
+        let p: StoredPrivacy = json
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default();
+        self.user_id_mode = p.user_id_mode;
+        self.scrub_patterns = p.scrub_patterns;
+        self.scrub_keys = p.scrub_keys;
+    }
 }
 
 fn is_some<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_bool(v.is_some())
 }
 
+/// What a dashboard user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, every app, users and the audit log included.
+    Admin,
+    /// Reads and manages the apps it is given.
+    Member,
+    /// Reads the apps it is given.
+    Viewer,
+}
+
 /// A dashboard user.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
     pub username: String,
     /// PHC string (argon2id).
     pub password_hash: String,
-}
-
-/// A signed-in browser: the SHA-256 of its cookie token, never the token.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoginSession {
-    pub token_hash: String,
-    pub username: String,
-    pub expires_at: i64,
+    pub role: Role,
+    /// The app ids a member or viewer may see; admins see every app.
+    #[serde(default)]
+    pub apps: Vec<String>,
+    #[serde(default)]
+    pub created_at: i64,
+    /// Login sessions and tokens older than this are void (ms).
+    #[serde(default)]
+    pub password_changed_at: i64,
 }
 
 /// Where an issue stands in its team's workflow.

@@ -216,6 +216,9 @@ pub struct FieldError {
     pub problem: &'static str,
 }
 
+/// Timestamps are ms since the epoch below this (the year 33658): the
+/// clock arithmetic downstream stays far from overflowing.
+pub const MAX_TS: f64 = 1e15;
 const MAX_ID_LEN: usize = 128;
 
 fn missing(field: &'static str) -> FieldError {
@@ -241,7 +244,7 @@ impl WireEvent {
             });
         }
         let ts = self.ts.ok_or_else(|| missing("ts"))?;
-        if !ts.is_finite() || ts < 0.0 {
+        if !(0.0..MAX_TS).contains(&ts) {
             return Err(FieldError {
                 field: "ts",
                 problem: "must be ms since the epoch",
@@ -337,6 +340,11 @@ mod tests {
             (r#"{"type":"error","event_id":"nope","ts":1}"#, "event_id"),
             (
                 r#"{"type":"error","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c10"}"#,
+                "ts",
+            ),
+            // A 1e300 ms timestamp once overflowed the store's dedupe window.
+            (
+                r#"{"type":"error","event_id":"6f1c1b4e-5a49-4a5e-9a57-1b1a4e2f7c10","ts":1e300,"message":"m"}"#,
                 "ts",
             ),
             (

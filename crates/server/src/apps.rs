@@ -4,15 +4,18 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use fovea_schema::App;
+use fovea_pipeline::Scrubber;
+use fovea_schema::{App, UserIdModeName};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::clock::now_ms;
+use crate::docs::{self, kind};
 use crate::error::ApiError;
+use crate::state::OldKey;
 use crate::token::{hash_token, random_token};
-use crate::AppState;
+use crate::{audit, AppState};
 
 #[derive(Serialize, ToSchema)]
 pub struct AppsResponse {
@@ -49,6 +52,14 @@ pub struct AppPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<u64>)]
     pub daily_replay_bytes_quota: Option<Option<u64>>,
+    /// What is stored of user ids from now on: `raw`, `hash` or `drop`.
+    pub user_id_mode: Option<UserIdModeName>,
+    /// Regexes whose matches are scrubbed from every stored text, besides
+    /// the built-in patterns (at most 50).
+    pub scrub_patterns: Option<Vec<String>>,
+    /// Query keys whose values are scrubbed, besides the built-in list
+    /// (at most 100).
+    pub scrub_keys: Option<Vec<String>>,
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
@@ -93,6 +104,20 @@ fn check_template(template: &Option<String>) -> Result<(), ApiError> {
     Ok(())
 }
 
+fn check_privacy(app: &App) -> Result<(), ApiError> {
+    let bad = |m: String| Err(ApiError::BadRequest(m));
+    if app.scrub_patterns.len() > 50 || app.scrub_patterns.iter().any(|p| p.len() > 1000) {
+        return bad("scrub_patterns: at most 50 patterns of at most 1000 characters".into());
+    }
+    if app.scrub_keys.len() > 100 || app.scrub_keys.iter().any(|k| k.is_empty() || k.len() > 100) {
+        return bad("scrub_keys: at most 100 keys of 1 to 100 characters".into());
+    }
+    if let Err(e) = Scrubber::default().with_patterns(&app.scrub_patterns) {
+        return bad(format!("scrub_patterns: {e}"));
+    }
+    Ok(())
+}
+
 fn check(
     name: &str,
     origins: &[String],
@@ -122,18 +147,18 @@ fn check(
 #[utoipa::path(get, path = "/api/v1/apps", tag = "apps", responses((status = 200, body = AppsResponse)))]
 pub async fn list(
     State(state): State<AppState>,
-    _who: Principal,
+    who: Principal,
 ) -> Result<Json<AppsResponse>, ApiError> {
-    Ok(Json(AppsResponse {
-        apps: state.store.apps().await?,
-    }))
+    let mut apps = state.store.apps().await?;
+    apps.retain(|a| who.may_read(&a.id));
+    Ok(Json(AppsResponse { apps }))
 }
 
 #[utoipa::path(post, path = "/api/v1/apps", tag = "apps", request_body = NewApp,
     responses((status = 201, body = CreatedApp), (status = 400), (status = 409)))]
 pub async fn create(
     State(state): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Json(req): Json<NewApp>,
 ) -> Result<(StatusCode, Json<CreatedApp>), ApiError> {
     let server_key = new_server_key();
@@ -149,13 +174,13 @@ pub async fn create(
         created_at: now_ms(),
         server_key_hash: Some(hash_token(&server_key)),
         trace_url_template: None,
-        daily_event_quota: None,
-        daily_replay_bytes_quota: None,
+        user_id_key: Some(random_token(32)),
+        ..App::default()
     };
     check(&app.name, &app.origins, app.sample_rate, app.retention_days)?;
     state.store.create_app(&app).await?;
     state.refresh_apps().await?;
-    tracing::info!(app = %app.id, name = %app.name, "app created");
+    audit::record(&state, &who.username, "app.create", Some(&app.id), None).await?;
     Ok((StatusCode::CREATED, Json(CreatedApp { app, server_key })))
 }
 
@@ -163,7 +188,7 @@ pub async fn create(
     responses((status = 200, body = ServerKey, description = "The new key, shown this once; the old one stops working at once"), (status = 404)))]
 pub async fn rotate_server_key(
     State(state): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<ServerKey>, ApiError> {
     let server_key = new_server_key();
@@ -173,15 +198,91 @@ pub async fn rotate_server_key(
     };
     state.store.update_app(&app).await?;
     state.refresh_apps().await?;
-    tracing::info!(app = %app.id, "server key rotated");
+    audit::record(
+        &state,
+        &who.username,
+        "app.server_key.rotate",
+        Some(&app.id),
+        None,
+    )
+    .await?;
     Ok(Json(ServerKey { server_key }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKey {
+    /// Hours the replaced key keeps working, 0..720 (default 24), so that
+    /// pages cached or deployed with it keep sending while the new key
+    /// rolls out.
+    pub grace_hours: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RotatedKey {
+    pub ingest_key: String,
+    pub previous_key: String,
+    /// Until when the previous key is accepted (ms).
+    pub previous_key_expires_at: i64,
+}
+
+const MAX_GRACE_HOURS: u32 = 720;
+
+#[utoipa::path(post, path = "/api/v1/apps/{app}/rotate-key", tag = "apps", params(("app" = String, Path)),
+    request_body(content = RotateKey, description = "Optional"),
+    responses((status = 200, body = RotatedKey), (status = 400), (status = 403), (status = 404)))]
+pub async fn rotate_ingest_key(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    body: Option<Json<RotateKey>>,
+) -> Result<Json<RotatedKey>, ApiError> {
+    let grace_hours = body.and_then(|b| b.0.grace_hours).unwrap_or(24);
+    if grace_hours > MAX_GRACE_HOURS {
+        return Err(ApiError::BadRequest(format!(
+            "grace_hours must be 0..{MAX_GRACE_HOURS}"
+        )));
+    }
+    let old = current(&state, &id).await?;
+    let previous = OldKey {
+        app: old.id.clone(),
+        key: old.ingest_key.clone(),
+        expires_at: now_ms() + i64::from(grace_hours) * 3_600_000,
+    };
+    if grace_hours > 0 {
+        docs::put(
+            state.store.as_ref(),
+            kind::OLD_KEY,
+            &previous.key,
+            &previous,
+        )
+        .await?;
+    }
+    let app = App {
+        ingest_key: random_token(16),
+        ..old
+    };
+    state.store.update_app(&app).await?;
+    state.refresh_apps().await?;
+    audit::record(
+        &state,
+        &who.username,
+        "app.ingest_key.rotate",
+        Some(&app.id),
+        Some(format!("grace {grace_hours} h")),
+    )
+    .await?;
+    Ok(Json(RotatedKey {
+        ingest_key: app.ingest_key,
+        previous_key: previous.key,
+        previous_key_expires_at: previous.expires_at,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}", tag = "apps", params(("app" = String, Path)),
     responses((status = 200, body = App), (status = 404)))]
 pub async fn get_one(
     State(state): State<AppState>,
-    _who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<App>, ApiError> {
     Ok(Json(find(&state, &id)?))
@@ -210,7 +311,7 @@ pub fn find(state: &AppState, id: &str) -> Result<App, ApiError> {
     request_body = AppPatch, responses((status = 200, body = App), (status = 400), (status = 404)))]
 pub async fn update(
     State(state): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(id): Path<String>,
     Json(patch): Json<AppPatch>,
 ) -> Result<Json<App>, ApiError> {
@@ -230,11 +331,18 @@ pub async fn update(
         daily_replay_bytes_quota: patch
             .daily_replay_bytes_quota
             .unwrap_or(old.daily_replay_bytes_quota),
+        user_id_mode: patch.user_id_mode.unwrap_or(old.user_id_mode),
+        scrub_patterns: patch.scrub_patterns.unwrap_or(old.scrub_patterns.clone()),
+        scrub_keys: patch.scrub_keys.unwrap_or(old.scrub_keys.clone()),
+        // Apps made before hashing existed get their key when they need it.
+        user_id_key: old.user_id_key.clone().or_else(|| Some(random_token(32))),
         ..old
     };
     check(&app.name, &app.origins, app.sample_rate, app.retention_days)?;
+    check_privacy(&app)?;
     check_template(&app.trace_url_template)?;
     state.store.update_app(&app).await?;
     state.refresh_apps().await?;
+    audit::record(&state, &who.username, "app.update", Some(&app.id), None).await?;
     Ok(Json(app))
 }

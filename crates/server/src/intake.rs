@@ -363,14 +363,7 @@ async fn accept(
     if n == 0 {
         return Ok(0);
     }
-    let ip = state
-        .settings
-        .client_ip_header
-        .as_deref()
-        .and_then(|h| header_str(headers, h))
-        .and_then(|v| v.split(',').next())
-        .and_then(|v| v.trim().parse().ok())
-        .or(peer);
+    let ip = crate::auth::client_ip(state, headers, peer);
     let location = state.geo.locate(|name| header_str(headers, name), ip);
     let received_at = now_ms();
     let batch = Batch {

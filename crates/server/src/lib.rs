@@ -4,10 +4,14 @@
 //! it without a socket); [`start`] opens the store and the spool and starts
 //! the writer; [`run`] is all of `fovea serve`, from start to shutdown.
 
+mod access;
 mod apps;
+mod audit;
 mod auth;
 mod clock;
 mod dashboard;
+mod docs;
+mod erasure;
 mod error;
 mod health;
 mod intake;
@@ -26,6 +30,7 @@ mod state;
 mod symbols;
 mod token;
 mod traces;
+mod users;
 mod writer;
 
 pub use fovea_store::{ClickHouseConfig, StoreConfig};
@@ -35,7 +40,7 @@ pub use state::AppState;
 pub use writer::Writer;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 
 /// The whole HTTP API.
@@ -44,16 +49,30 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/me", get(auth::me))
+        .route("/users", get(users::list).post(users::create))
+        .route(
+            "/users/{username}",
+            patch(users::update).delete(users::delete),
+        )
+        .route("/tokens", get(users::list_tokens).post(users::create_token))
+        .route("/tokens/{id}", delete(users::delete_token))
+        .route("/audit", get(audit::list))
+        .route("/erasures/{id}", get(erasure::status))
         .route("/apps", get(apps::list).post(apps::create))
         .route("/apps/{app}", get(apps::get_one).patch(apps::update))
         .route("/apps/{app}/server-key", post(apps::rotate_server_key))
+        .route("/apps/{app}/rotate-key", post(apps::rotate_ingest_key))
+        .route("/apps/{app}/users/{user_id}", delete(erasure::erase_user))
         .route("/apps/{app}/vitals", get(query::vitals))
         .route("/apps/{app}/summary", get(query::summary))
         .route("/apps/{app}/timeseries", get(query::timeseries))
         .route("/apps/{app}/histogram", get(query::histogram))
         .route("/apps/{app}/views", get(query::views))
         .route("/apps/{app}/sessions", get(query::sessions))
-        .route("/apps/{app}/sessions/{id}", get(query::session))
+        .route(
+            "/apps/{app}/sessions/{id}",
+            get(query::session).delete(erasure::erase_session),
+        )
         .route("/apps/{app}/sessions/{id}/replay", get(replay::index))
         .route(
             "/apps/{app}/sessions/{id}/replay/{index}",
@@ -83,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/intake", post(intake::intake).options(intake::preflight))
         .route("/replay", post(intake::replay).options(intake::preflight))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::authorize,
+        ))
         .fallback(error::not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{apps, issues, query, replay, sourcemaps, traces};
+use crate::{apps, audit, auth, erasure, issues, query, replay, sourcemaps, traces, users};
 
 struct Security;
 
@@ -30,7 +30,11 @@ impl Modify for Security {
                        authentication (POST /api/v1/login, bearer tokens) in docs/api.md."
     ),
     paths(
+        auth::login, auth::logout, auth::me,
+        users::list, users::create, users::update, users::delete,
+        users::list_tokens, users::create_token, users::delete_token, audit::list,
         apps::list, apps::create, apps::get_one, apps::update, apps::rotate_server_key,
+        apps::rotate_ingest_key, erasure::erase_user, erasure::erase_session, erasure::status,
         query::vitals, query::summary, query::timeseries, query::histogram, query::views,
         query::sessions, query::session, query::issues, query::issue, query::resources,
         query::actions, traces::trace, traces::services, traces::slow_requests,

@@ -169,14 +169,11 @@ mod tests {
             id: "a".into(),
             name: "a".into(),
             ingest_key: "k".into(),
-            origins: vec![],
             sample_rate: 100.0,
             retention_days: 30,
-            created_at: 0,
-            server_key_hash: None,
-            trace_url_template: None,
             daily_event_quota: quota,
             daily_replay_bytes_quota: Some(1000),
+            ..App::default()
         }
     }
 

@@ -14,7 +14,7 @@ use crate::apps::find;
 use crate::auth::Principal;
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{audit, AppState};
 
 /// The largest file accepted (bundles and maps of big apps run to tens of MB).
 pub const MAX_FILE: usize = 64 << 20;
@@ -56,7 +56,7 @@ struct UploadForm {
     responses((status = 201, body = SourceFileInfo), (status = 400), (status = 404), (status = 413)))]
 pub async fn upload(
     State(s): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(app): Path<String>,
     mut form: Multipart,
 ) -> Result<(StatusCode, Json<SourceFileInfo>), ApiError> {
@@ -142,7 +142,17 @@ pub async fn upload(
         })
         .await?;
     s.symbols.forget(&app.id);
-    tracing::info!(app = %app.id, release = %info.release, url = %info.url, bytes = info.bytes, "source file uploaded");
+    audit::record(
+        &s,
+        &who.username,
+        "sourcemap.upload",
+        Some(&app.id),
+        Some(format!(
+            "{} {} ({} bytes)",
+            info.release, info.url, info.bytes
+        )),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(info)))
 }
 
@@ -166,7 +176,7 @@ pub async fn list(
     responses((status = 200, body = Deleted), (status = 400), (status = 404)))]
 pub async fn delete_release(
     State(s): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(app): Path<String>,
     Query(q): Query<ReleaseParam>,
 ) -> Result<Json<Deleted>, ApiError> {
@@ -179,6 +189,14 @@ pub async fn delete_release(
         .delete_source_files(&app.id, None, Some(&release))
         .await?;
     s.symbols.forget(&app.id);
+    audit::record(
+        &s,
+        &who.username,
+        "sourcemap.delete",
+        Some(&app.id),
+        Some(format!("release {release}: {deleted} files")),
+    )
+    .await?;
     Ok(Json(Deleted { deleted }))
 }
 
@@ -187,7 +205,7 @@ pub async fn delete_release(
     responses((status = 204), (status = 404)))]
 pub async fn delete_one(
     State(s): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path((app, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let app = find(&s, &app)?;
@@ -199,6 +217,14 @@ pub async fn delete_one(
         0 => Err(ApiError::NotFound(format!("no source file {id:?}"))),
         _ => {
             s.symbols.forget(&app.id);
+            audit::record(
+                &s,
+                &who.username,
+                "sourcemap.delete",
+                Some(&app.id),
+                Some(id),
+            )
+            .await?;
             Ok(StatusCode::NO_CONTENT)
         }
     }

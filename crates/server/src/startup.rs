@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fovea_schema::App;
-use fovea_store::{Store, StoreConfig, StoreError, User};
+use fovea_schema::{App, Role, User};
+use fovea_store::{Store, StoreConfig, StoreError};
 
 use crate::clock::now_ms;
 use crate::token::random_token;
@@ -153,8 +153,8 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
             created_at: now_ms(),
             server_key_hash: s.server_key.as_deref().map(crate::token::hash_token),
             trace_url_template: s.trace_url_template.clone(),
-            daily_event_quota: None,
-            daily_replay_bytes_quota: None,
+            user_id_key: Some(random_token(32)),
+            ..App::default()
         };
         match existing.iter().find(|a| a.id == id) {
             Some(old) => {
@@ -170,9 +170,13 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
                             .trace_url_template
                             .clone()
                             .or(old.trace_url_template.clone()),
-                        // Quotas are set in the dashboard or the API.
+                        // Quotas and privacy are set in the dashboard or the API.
                         daily_event_quota: old.daily_event_quota,
                         daily_replay_bytes_quota: old.daily_replay_bytes_quota,
+                        user_id_mode: old.user_id_mode,
+                        scrub_patterns: old.scrub_patterns.clone(),
+                        scrub_keys: old.scrub_keys.clone(),
+                        user_id_key: old.user_id_key.clone().or(app.user_id_key.clone()),
                         ..app
                     })
                     .await?
@@ -181,10 +185,11 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
         }
     }
     state.refresh_apps().await?;
-    let password = match (
-        &state.settings.admin_password,
-        state.store.user("admin").await?,
-    ) {
+    // The configured password is set when it differs from the stored one
+    // (which ends the admin's logins), not at every start.
+    let admin = crate::auth::user(state, "admin").await?;
+    let password = match (&state.settings.admin_password, &admin) {
+        (Some(p), Some(u)) if password::verify(p.clone(), u.password_hash.clone()).await => None,
         (Some(p), _) => Some(p.clone()),
         (None, None) => {
             let p = random_token(12);
@@ -194,13 +199,17 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
         (None, Some(_)) => None,
     };
     if let Some(p) = password {
-        state
-            .store
-            .put_user(&User {
-                username: "admin".into(),
-                password_hash: password::hash(p).await,
-            })
-            .await?;
+        let now = now_ms();
+        let user = User {
+            username: "admin".into(),
+            password_hash: password::hash(p).await,
+            role: Role::Admin,
+            apps: Vec::new(),
+            created_at: admin.map_or(now, |u| u.created_at),
+            password_changed_at: now,
+        };
+        crate::users::put(state, &user).await?;
     }
+    crate::erasure::resume(state).await?;
     Ok(())
 }

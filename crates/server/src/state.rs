@@ -4,15 +4,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use fovea_pipeline::{Geo, Pipeline, PipelineOptions};
+use fovea_pipeline::{AppPolicy, Geo, Pipeline, PipelineOptions, Scrubber, UserIdMode};
 
 use crate::symbols::Symbols;
 use fovea_query::DAY_MS;
-use fovea_schema::App;
+use fovea_schema::{App, UserIdModeName};
 use fovea_spool::Spool;
 use fovea_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
 
 use crate::clock::now_ms;
+use crate::docs::kind;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::{Settings, StartError};
@@ -41,6 +43,7 @@ pub struct Inner {
     pub symbols: Arc<Symbols>,
     pub intake_limiter: RateLimiter,
     pub login_limiter: RateLimiter,
+    pub login_ip_limiter: RateLimiter,
     /// Whether the intake is refusing batches because the spool is at its
     /// cap: refusals are counted in `/metrics`, and only the changes of
     /// this state are logged.
@@ -57,6 +60,52 @@ struct AppIndex {
     by_id: HashMap<String, App>,
     /// By the SHA-256 of their server key.
     by_server_key: HashMap<String, App>,
+    /// Replaced ingest keys in their grace period, by key.
+    old_keys: HashMap<String, OldKey>,
+    /// What the writer does per app, built once per change of settings.
+    policies: HashMap<String, Arc<AppPolicy>>,
+}
+
+fn same_policy(a: &App, b: &App) -> bool {
+    a.sample_rate == b.sample_rate
+        && a.user_id_mode == b.user_id_mode
+        && a.user_id_key == b.user_id_key
+        && a.scrub_patterns == b.scrub_patterns
+        && a.scrub_keys == b.scrub_keys
+}
+
+/// The writer's settings for an app. Patterns were checked when they were
+/// saved; one that fails now (a config edit) is left out, loudly.
+pub fn policy_of(app: &App, server_keys: &[String]) -> AppPolicy {
+    let keys: Vec<String> = server_keys.iter().chain(&app.scrub_keys).cloned().collect();
+    let base = Scrubber::default().with_query_keys(&keys);
+    let scrubber = base
+        .clone()
+        .with_patterns(&app.scrub_patterns)
+        .unwrap_or_else(|e| {
+            tracing::error!(app = %app.id, error = %e, "an app's scrub pattern does not compile; using the built-in ones");
+            base
+        });
+    let user_id = match (app.user_id_mode, &app.user_id_key) {
+        (UserIdModeName::Raw, _) => UserIdMode::Raw,
+        (UserIdModeName::Hash, Some(key)) => UserIdMode::hash(key.as_bytes()),
+        // Hashing without a key cannot be done: keep nothing rather than
+        // the raw id.
+        (UserIdModeName::Hash, None) | (UserIdModeName::Drop, _) => UserIdMode::Drop,
+    };
+    AppPolicy {
+        sample_rate: app.sample_rate,
+        scrubber,
+        user_id,
+    }
+}
+
+/// An app's replaced ingest key, accepted until `expires_at` (ms).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OldKey {
+    pub app: String,
+    pub key: String,
+    pub expires_at: i64,
 }
 
 impl Deref for AppState {
@@ -80,7 +129,6 @@ impl AppState {
         let symbols = Arc::new(Symbols::new(store.clone()));
         let pipeline = Pipeline::new(PipelineOptions {
             exclude_bots: settings.exclude_bots,
-            scrub_query_keys: settings.scrub_query_keys.clone(),
             limits: settings.limits.clone(),
         })
         .with_symbolicator(symbols.clone());
@@ -101,6 +149,8 @@ impl AppState {
                 quotas: Default::default(),
                 // Five failed logins a minute per user name.
                 login_limiter: RateLimiter::new(5.0 / 60.0, 5.0),
+                // Twenty a minute per client address, whatever the names.
+                login_ip_limiter: RateLimiter::new(20.0 / 60.0, 20.0),
                 settings,
             }),
         })
@@ -154,8 +204,16 @@ impl AppState {
         false
     }
 
+    /// The app of an ingest key, or of a replaced key still in its grace
+    /// period.
     pub fn app_by_key(&self, key: &str) -> Option<App> {
-        self.apps.read().expect("apps").by_key.get(key).cloned()
+        let index = self.apps.read().expect("apps");
+        index.by_key.get(key).cloned().or_else(|| {
+            let old = index.old_keys.get(key)?;
+            (now_ms() < old.expires_at)
+                .then(|| index.by_id.get(&old.app).cloned())
+                .flatten()
+        })
     }
 
     /// The app whose server key hashes to `hash`.
@@ -172,15 +230,47 @@ impl AppState {
         self.apps.read().expect("apps").by_id.get(id).cloned()
     }
 
+    /// How the writer treats an app's batches; the defaults for an app
+    /// this node does not know yet.
+    pub fn policy(&self, app_id: &str) -> Arc<AppPolicy> {
+        self.apps
+            .read()
+            .expect("apps")
+            .policies
+            .get(app_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     pub async fn refresh_apps(&self) -> Result<Vec<App>, StoreError> {
         let _one_at_a_time = self.apps_refresh.lock().await;
         let apps = self.store.apps().await?;
         let mut index = AppIndex::default();
+        let (before, policies) = {
+            let index = self.apps.read().expect("apps");
+            (index.by_id.clone(), index.policies.clone())
+        };
         for app in &apps {
+            // Regexes are compiled only when an app's settings changed.
+            let policy = match (before.get(&app.id), policies.get(&app.id)) {
+                (Some(b), Some(p)) if same_policy(b, app) => p.clone(),
+                _ => Arc::new(policy_of(app, &self.settings.scrub_query_keys)),
+            };
+            index.policies.insert(app.id.clone(), policy);
             index.by_key.insert(app.ingest_key.clone(), app.clone());
             index.by_id.insert(app.id.clone(), app.clone());
             if let Some(hash) = &app.server_key_hash {
                 index.by_server_key.insert(hash.clone(), app.clone());
+            }
+        }
+        let now = now_ms();
+        for body in self.store.docs(kind::OLD_KEY, 10_000).await? {
+            match serde_json::from_str::<OldKey>(&body) {
+                Ok(old) if old.expires_at > now => {
+                    index.old_keys.insert(old.key.clone(), old);
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "a stored old ingest key does not parse"),
             }
         }
         *self.apps.write().expect("apps") = index;

@@ -193,8 +193,9 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
         };
         oldest = oldest.min(batch.meta.received_at);
         newest = newest.max(batch.meta.received_at);
+        let policy = state.policy(&batch.meta.app_id);
         if batch.format == Format::Spans {
-            match state.pipeline.spans(&batch) {
+            match state.pipeline.spans(&batch, &policy) {
                 Ok(s) => spans.extend(s),
                 Err(e) => {
                     tracing::error!(error = %e, app = %batch.meta.app_id, "skipping a spooled trace request that no longer parses")
@@ -202,13 +203,10 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
             }
             continue;
         }
-        let rate = state
-            .app_by_id(&batch.meta.app_id)
-            .map_or(100.0, |a| a.sample_rate);
         let t = tally.entry(batch.meta.app_id.clone()).or_default();
         if batch.format == Format::Replay {
             t.replay_bytes += batch.body.len() as u64;
-            match state.pipeline.replay(&batch, rate) {
+            match state.pipeline.replay(&batch, &policy) {
                 Ok(ReplayOutput::Kept(seg)) => {
                     t.kept_replay_bytes += seg.data.len() as u64;
                     segments.push(seg)
@@ -232,7 +230,7 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
             }
             continue;
         }
-        match state.pipeline.process(&batch, rate) {
+        match state.pipeline.process(&batch, &policy) {
             Ok(out) => {
                 t.events += (out.events.len() + out.bots + out.sampled_out) as u64;
                 t.kept_events += out.events.len() as u64;

@@ -844,6 +844,356 @@ async fn every_api_route_needs_authentication() {
     }
 }
 
+/// What a route is, for the role matrix: who may call it is written out
+/// here, apart from the server's own table.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// Any signed-in caller.
+    Signed,
+    /// Any signed-in caller with a writable credential.
+    SignedWrite,
+    AdminRead,
+    AdminWrite,
+    AppRead,
+    AppWrite,
+}
+
+const MATRIX_ROUTES: &[(&str, &str, Kind)] = &[
+    ("GET", "/api/v1/me", Kind::Signed),
+    ("GET", "/api/v1/apps", Kind::Signed),
+    ("GET", "/api/v1/tokens", Kind::Signed),
+    ("POST", "/api/v1/tokens", Kind::SignedWrite),
+    ("DELETE", "/api/v1/tokens/nope", Kind::SignedWrite),
+    ("GET", "/api/v1/erasures/nope", Kind::Signed),
+    ("POST", "/api/v1/apps", Kind::AdminWrite),
+    ("GET", "/api/v1/users", Kind::AdminRead),
+    ("POST", "/api/v1/users", Kind::AdminWrite),
+    ("PATCH", "/api/v1/users/nobody", Kind::AdminWrite),
+    ("DELETE", "/api/v1/users/nobody", Kind::AdminWrite),
+    ("GET", "/api/v1/audit", Kind::AdminRead),
+    ("GET", "/api/v1/apps/shop", Kind::AppRead),
+    ("PATCH", "/api/v1/apps/shop", Kind::AppWrite),
+    ("GET", "/api/v1/apps/shop/vitals?metric=lcp", Kind::AppRead),
+    ("GET", "/api/v1/apps/shop/summary", Kind::AppRead),
+    (
+        "GET",
+        "/api/v1/apps/shop/timeseries?metric=views",
+        Kind::AppRead,
+    ),
+    (
+        "GET",
+        "/api/v1/apps/shop/histogram?metric=lcp",
+        Kind::AppRead,
+    ),
+    ("GET", "/api/v1/apps/shop/views?metric=lcp", Kind::AppRead),
+    ("GET", "/api/v1/apps/shop/sessions", Kind::AppRead),
+    ("GET", "/api/v1/apps/shop/sessions/s1", Kind::AppRead),
+    ("DELETE", "/api/v1/apps/shop/sessions/s1", Kind::AppWrite),
+    ("DELETE", "/api/v1/apps/shop/users/u1", Kind::AppWrite),
+    ("GET", "/api/v1/apps/shop/issues", Kind::AppRead),
+    ("GET", "/api/v1/apps/shop/issues/abc", Kind::AppRead),
+    ("PATCH", "/api/v1/apps/shop/issues/abc", Kind::AppWrite),
+    ("GET", "/api/v1/apps/shop/resources", Kind::AppRead),
+    ("GET", "/api/v1/apps/shop/actions", Kind::AppRead),
+    ("GET", "/api/v1/apps/shop/sessions/s1/replay", Kind::AppRead),
+    (
+        "GET",
+        "/api/v1/apps/shop/sessions/s1/replay/0",
+        Kind::AppRead,
+    ),
+    ("GET", "/api/v1/apps/shop/sourcemaps", Kind::AppRead),
+    ("POST", "/api/v1/apps/shop/sourcemaps", Kind::AppWrite),
+    (
+        "DELETE",
+        "/api/v1/apps/shop/sourcemaps?release=1",
+        Kind::AppWrite,
+    ),
+    ("DELETE", "/api/v1/apps/shop/sourcemaps/abc", Kind::AppWrite),
+    ("POST", "/api/v1/apps/shop/server-key", Kind::AppWrite),
+    ("POST", "/api/v1/apps/shop/rotate-key", Kind::AppWrite),
+    (
+        "GET",
+        "/api/v1/apps/shop/traces/4bf92f3577b34da6a3ce929d0e0e4736",
+        Kind::AppRead,
+    ),
+    ("GET", "/api/v1/apps/shop/services", Kind::AppRead),
+    ("GET", "/api/v1/apps/shop/slow-requests", Kind::AppRead),
+];
+
+impl Server {
+    /// Creates a user through the API (as the bootstrap token) and signs
+    /// them in: the session cookie.
+    async fn user(&self, name: &str, role: &str, apps: &[&str]) -> String {
+        let req = Request::post("/api/v1/users")
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"username": name, "password": "a long password", "role": role, "apps": apps})
+                    .to_string(),
+            ))
+            .unwrap();
+        let (status, _, body) = self.send(req).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, headers, _) = self.send(login(name, "a long password")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    /// A request as a signed-in browser (cookie and CSRF header) or with a
+    /// bearer token.
+    async fn call(&self, method: &str, path: &str, auth: &str, body: Value) -> (StatusCode, Value) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
+        req = match auth.strip_prefix("Bearer ") {
+            Some(_) => req.header(header::AUTHORIZATION, auth),
+            None => req.header(header::COOKIE, auth).header("x-fovea-csrf", "1"),
+        };
+        let (status, _, body) = self
+            .send(req.body(Body::from(body.to_string())).unwrap())
+            .await;
+        (status, body)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_allows_exactly_what_each_role_may_do() {
+    let s = server().await;
+    let admin = s.user("ada", "admin", &[]).await;
+    let member = s.user("mel", "member", &["shop"]).await;
+    let viewer = s.user("vic", "viewer", &["shop"]).await;
+    let outsider = s.user("otto", "member", &[]).await;
+    let (status, token) = s
+        .call(
+            "POST",
+            "/api/v1/tokens",
+            &admin,
+            json!({"name": "ci", "access": "read"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{token}");
+    let read_only = format!("Bearer {}", token["token"].as_str().unwrap());
+    // (caller, may it do a route of this kind?)
+    type Rule = fn(Kind) -> bool;
+    let callers: [(&str, &str, Rule); 5] = [
+        ("admin", &admin, |_| true),
+        ("member", &member, |k| {
+            !matches!(k, Kind::AdminRead | Kind::AdminWrite)
+        }),
+        ("viewer", &viewer, |k| {
+            matches!(k, Kind::Signed | Kind::SignedWrite | Kind::AppRead)
+        }),
+        ("member of another app", &outsider, |k| {
+            matches!(k, Kind::Signed | Kind::SignedWrite)
+        }),
+        ("admin's read-only token", &read_only, |k| {
+            matches!(k, Kind::Signed | Kind::AdminRead | Kind::AppRead)
+        }),
+    ];
+    for (who, auth, may) in callers {
+        for (method, path, kind) in MATRIX_ROUTES {
+            let (status, body) = s.call(method, path, auth, json!({})).await;
+            assert_ne!(status, StatusCode::UNAUTHORIZED, "{who}: {method} {path}");
+            if may(*kind) {
+                assert_ne!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{who} may {method} {path}: {body}"
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{who} may not {method} {path}: {body}"
+                );
+            }
+        }
+    }
+    // The apps list shows each caller only their apps.
+    for (auth, n) in [(&viewer, 1), (&outsider, 0), (&admin, 1)] {
+        let (_, apps) = s.call("GET", "/api/v1/apps", auth, json!({})).await;
+        assert_eq!(apps["apps"].as_array().unwrap().len(), n, "{apps}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_ends_the_users_logins_and_admin_actions_are_audited() {
+    let s = server().await;
+    let cookie = s.user("mel", "member", &["shop"]).await;
+    assert_eq!(
+        s.call("GET", "/api/v1/me", &cookie, json!({})).await.0,
+        StatusCode::OK
+    );
+    let auth = format!("Bearer {TOKEN}");
+    let (status, user) = s
+        .call(
+            "PATCH",
+            "/api/v1/users/mel",
+            &auth,
+            json!({"password": "another long one", "role": "viewer"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    assert_eq!(user["role"], "viewer");
+    assert!(user.get("password_hash").is_none(), "{user}");
+    assert_eq!(
+        s.call("GET", "/api/v1/me", &cookie, json!({})).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the old login ended"
+    );
+    assert_eq!(
+        s.send(login("mel", "another long one")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    // The last admin stays.
+    let (status, _) = s
+        .call(
+            "PATCH",
+            "/api/v1/users/admin",
+            &auth,
+            json!({"role": "viewer"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = s
+        .call(
+            "POST",
+            "/api/v1/users",
+            &auth,
+            json!({"username": "mel", "password": "whatever long", "role": "viewer"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "names are unique");
+    let (status, _) = s
+        .call("DELETE", "/api/v1/users/mel", &auth, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        s.send(login("mel", "another long one")).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (_, log) = s.call("GET", "/api/v1/audit", &auth, json!({})).await;
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for action in ["user.create", "login", "user.update", "user.delete"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    assert_eq!(actions[0], "user.delete", "newest first: {actions:?}");
+    assert_eq!(log["entries"][0]["actor"], "admin-token");
+    assert_eq!(log["entries"][0]["target"], "mel");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_ingest_key_keeps_working_for_its_grace_period() {
+    let s = server().await;
+    let auth = format!("Bearer {TOKEN}");
+    let (status, rotated) = s
+        .call(
+            "POST",
+            "/api/v1/apps/shop/rotate-key",
+            &auth,
+            json!({"grace_hours": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    assert_eq!(rotated["previous_key"], KEY);
+    let new_key = rotated["ingest_key"].as_str().unwrap().to_string();
+    assert_ne!(new_key, KEY);
+    let hour = rotated["previous_key_expires_at"].as_i64().unwrap() - now();
+    assert!((3_500_000..=3_600_000).contains(&hour), "{hour}");
+    for key in [KEY, new_key.as_str()] {
+        let req = Request::post(format!("/api/v1/intake?key={key}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ORIGIN, ORIGIN)
+            .body(Body::from(beacon("s-rot").to_string()))
+            .unwrap();
+        assert_eq!(s.send(req).await.0, StatusCode::ACCEPTED, "key {key}");
+    }
+    // Without a grace period the old key stops at once.
+    let (_, again) = s
+        .call(
+            "POST",
+            "/api/v1/apps/shop/rotate-key",
+            &auth,
+            json!({"grace_hours": 0}),
+        )
+        .await;
+    let req = Request::post(format!("/api/v1/intake?key={new_key}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ORIGIN, ORIGIN)
+        .body(Body::from(beacon("s-rot").to_string()))
+        .unwrap();
+    assert_eq!(s.send(req).await.0, StatusCode::UNAUTHORIZED, "{again}");
+    let (status, _) = s
+        .call(
+            "POST",
+            "/api/v1/apps/shop/rotate-key",
+            &auth,
+            json!({"grace_hours": 100000}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_user_is_gone_from_every_answer_and_others_stay() {
+    let s = server().await;
+    let mut ann = beacon("s-ann");
+    let mut bob = beacon("s-bob");
+    ann["session"]["user_id"] = json!("ann");
+    bob["session"]["user_id"] = json!("bob");
+    for b in [&ann, &bob] {
+        assert_eq!(post_beacon(&s, b).await.0, StatusCode::ACCEPTED);
+    }
+    s.wait_for("/api/v1/apps/shop/sessions", |b| {
+        b["sessions"].as_array().unwrap().len() == 2
+    })
+    .await;
+    let auth = format!("Bearer {TOKEN}");
+    let (status, accepted) = s
+        .call("DELETE", "/api/v1/apps/shop/users/ann", &auth, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+    let id = accepted["erasure_id"].as_str().unwrap();
+    let done = s
+        .wait_for(&format!("/api/v1/erasures/{id}"), |e| e["status"] == "done")
+        .await;
+    assert!(done["rows_removed"].as_u64().unwrap() > 0, "{done}");
+    assert!(
+        done.get("value").is_none(),
+        "the record forgets the id: {done}"
+    );
+    let (_, sessions) = s.get("/api/v1/apps/shop/sessions").await;
+    let ids: Vec<&str> = sessions["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["s-bob"]);
+    assert_eq!(
+        s.get("/api/v1/apps/shop/sessions/s-ann").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, summary) = s.get("/api/v1/apps/shop/summary").await;
+    assert_eq!(summary["sessions"], 1, "{summary}");
+    // Again: nothing more to remove, and still done.
+    let (_, again) = s
+        .call("DELETE", "/api/v1/apps/shop/users/ann", &auth, json!({}))
+        .await;
+    let id = again["erasure_id"].as_str().unwrap();
+    let done = s
+        .wait_for(&format!("/api/v1/erasures/{id}"), |e| e["status"] == "done")
+        .await;
+    assert_eq!(done["rows_removed"], 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_sets_a_strict_cookie_and_cookie_writes_need_the_csrf_header() {
     let s = server().await;

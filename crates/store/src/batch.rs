@@ -79,7 +79,10 @@ pub fn dedupe(events: &[Event]) -> Deduped<'_> {
     Deduped {
         views,
         others,
-        window: (lo - DEDUP_WINDOW_MS, hi + DEDUP_WINDOW_MS),
+        window: (
+            lo.saturating_sub(DEDUP_WINDOW_MS),
+            hi.saturating_add(DEDUP_WINDOW_MS),
+        ),
     }
 }
 

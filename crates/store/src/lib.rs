@@ -32,7 +32,7 @@ use fovea_query::{
     ReplaySegmentInfo, ResourceRow, ResourcesQuery, ServiceRow, SessionDetail, SessionRow,
     SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
-pub use fovea_schema::{App, IssueState, LoginSession, User};
+pub use fovea_schema::{App, IssueState};
 use fovea_schema::{
     Event, Metric, ReplaySegment, SourceFile, SourceFileInfo, SourceKind, Span, StoredFrames,
 };
@@ -183,7 +183,16 @@ pub trait EventStore: Send + Sync + 'static {
     async fn stored_since(&self, since: i64) -> Result<Vec<StoredToday>>;
 }
 
-/// Apps, users, login sessions and issue states: small, read often, written rarely, and
+/// Whose data an erasure removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// Every session that carried this user id (as stored: hashed when the
+    /// app hashes user ids).
+    User(String),
+    Session(String),
+}
+
+/// Apps, issue states and small JSON records: small, read often, written rarely, and
 /// shared by every node that uses the same database.
 #[async_trait]
 pub trait ControlStore: Send + Sync + 'static {
@@ -192,11 +201,15 @@ pub trait ControlStore: Send + Sync + 'static {
     async fn create_app(&self, app: &App) -> Result<()>;
     async fn update_app(&self, app: &App) -> Result<()>;
 
-    async fn user(&self, username: &str) -> Result<Option<User>>;
-    async fn put_user(&self, user: &User) -> Result<()>;
-    async fn login_session(&self, token_hash: &str) -> Result<Option<LoginSession>>;
-    async fn put_login_session(&self, session: &LoginSession) -> Result<()>;
-    async fn delete_login_session(&self, token_hash: &str) -> Result<()>;
+    /// A small control record of `kind` (users, login sessions, API
+    /// tokens, audit entries, erasures…) as the JSON it was put with.
+    async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>>;
+    /// The records of `kind` with the greatest ids, at most `limit`,
+    /// greatest first.
+    async fn docs(&self, kind: &str, limit: u32) -> Result<Vec<String>>;
+    /// Stores a record, replacing the one with the same kind and id.
+    async fn put_doc(&self, kind: &str, id: &str, body: &str) -> Result<()>;
+    async fn delete_doc(&self, kind: &str, id: &str) -> Result<()>;
 
     /// What teams said about an app's issues (resolved, ignored).
     async fn issue_states(&self, app_id: &str) -> Result<Vec<IssueState>>;
@@ -255,6 +268,13 @@ pub trait Maintenance: Send + Sync + 'static {
     /// (ms); returns rows (or,
     /// where a backend drops whole days, at least the days) deleted.
     async fn expire(&self, app_id: &str, before: i64) -> Result<u64>;
+
+    /// Deletes everything of a user or a session in an app: the views and
+    /// events of every session the subject had, their replay segments, the
+    /// backend spans of their traces, and the roll-ups of the hours they
+    /// touched. Returns the rows removed; running it again removes nothing
+    /// more.
+    async fn erase(&self, app_id: &str, subject: &Subject) -> Result<u64>;
 
     /// Brings the precomputed aggregates up to date for the data older than
     /// `before` (ms); returns how many hours it rolled up. Queries are

@@ -8,6 +8,7 @@
 
 mod client;
 mod columns;
+mod erase;
 mod issues;
 mod read;
 mod replay;
@@ -26,8 +27,7 @@ use fovea_query::{
     SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{
-    App, Event, IssueState, LoginSession, Metric, ReplaySegment, SourceFile, SourceFileInfo, Span,
-    StoredFrames, User,
+    App, Event, IssueState, Metric, ReplaySegment, SourceFile, SourceFileInfo, Span, StoredFrames,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -37,7 +37,7 @@ use self::schema::{Ddl, Layout, DAY_SQL, MIGRATIONS_TABLE};
 use crate::columns::{event_cells, event_columns, view_cells, view_columns};
 use crate::{
     ClickHouseConfig, ControlStore, EventStore, Maintenance, Result, SourceKey, SourceStore,
-    StoreError,
+    StoreError, Subject,
 };
 
 #[derive(Clone)]
@@ -230,6 +230,12 @@ impl ClickHouseStore {
     /// A version above the stored one and the clock: later writes win even
     /// when nodes' clocks disagree a little.
     async fn next_version(&self, table: &str, key_col: &str, key: &str) -> Result<u64> {
+        self.next_version_where(table, key_col, &format!("{key_col} = {}", quote(key)))
+            .await
+    }
+
+    /// [`Self::next_version`] of the rows `filter` selects.
+    async fn next_version_where(&self, table: &str, key_col: &str, filter: &str) -> Result<u64> {
         #[derive(Deserialize)]
         struct V {
             k: String,
@@ -246,8 +252,7 @@ impl ClickHouseStore {
         let stored: Vec<V> = self
             .control_rows(format!(
                 "SELECT {key_col} AS k, max(version) AS version FROM {table} \
-                 WHERE {key_col} = {} GROUP BY k",
-                quote(key)
+                 WHERE {filter} GROUP BY k"
             ))
             .await?;
         Ok(now_ms().max(stored.first().map_or(0, |v| v.version) + 1))
@@ -288,33 +293,16 @@ impl Versioned for AppRow {
 }
 
 #[derive(Deserialize)]
-struct UserRow {
-    version: u64,
-    username: String,
-    password_hash: String,
-}
-
-impl Versioned for UserRow {
-    fn key(&self) -> &str {
-        &self.username
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-#[derive(Deserialize)]
-struct LoginRow {
-    version: u64,
-    token_hash: String,
-    username: String,
-    expires_at: i64,
+struct DocRow {
+    id: String,
+    body: String,
     deleted: u8,
+    version: u64,
 }
 
-impl Versioned for LoginRow {
+impl Versioned for DocRow {
     fn key(&self) -> &str {
-        &self.token_hash
+        &self.id
     }
     fn version(&self) -> u64 {
         self.version
@@ -331,10 +319,7 @@ impl From<AppRow> for App {
             sample_rate: r.sample_rate,
             retention_days: r.retention_days,
             created_at: r.created_at,
-            server_key_hash: None,
-            trace_url_template: None,
-            daily_event_quota: None,
-            daily_replay_bytes_quota: None,
+            ..App::default()
         }
     }
 }
@@ -347,6 +332,8 @@ struct AppSettingsRow {
     trace_url_template: Option<String>,
     daily_event_quota: Option<u64>,
     daily_replay_bytes_quota: Option<u64>,
+    privacy: Option<String>,
+    user_id_key: Option<String>,
 }
 
 impl Versioned for AppSettingsRow {
@@ -527,7 +514,7 @@ impl ControlStore for ClickHouseStore {
         let mut settings: HashMap<String, AppSettingsRow> = self
             .control_rows::<AppSettingsRow>(
                 "SELECT version, app, server_key_hash, trace_url_template, daily_event_quota, \
-                 daily_replay_bytes_quota FROM app_settings FINAL"
+                 daily_replay_bytes_quota, privacy, user_id_key FROM app_settings FINAL"
                     .into(),
             )
             .await?
@@ -538,13 +525,16 @@ impl ControlStore for ClickHouseStore {
             .into_iter()
             .map(|r| {
                 let t = settings.remove(&r.id);
-                App {
+                let mut app = App {
                     server_key_hash: t.as_ref().and_then(|t| t.server_key_hash.clone()),
                     trace_url_template: t.as_ref().and_then(|t| t.trace_url_template.clone()),
                     daily_event_quota: t.as_ref().and_then(|t| t.daily_event_quota),
-                    daily_replay_bytes_quota: t.and_then(|t| t.daily_replay_bytes_quota),
+                    daily_replay_bytes_quota: t.as_ref().and_then(|t| t.daily_replay_bytes_quota),
+                    user_id_key: t.as_ref().and_then(|t| t.user_id_key.clone()),
                     ..App::from(r)
-                }
+                };
+                app.set_privacy_json(t.as_ref().and_then(|t| t.privacy.as_deref()));
+                app
             })
             .collect();
         apps.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
@@ -574,61 +564,25 @@ impl ControlStore for ClickHouseStore {
         self.put_app(app, version).await
     }
 
-    async fn user(&self, username: &str) -> Result<Option<User>> {
-        let rows: Vec<UserRow> = self
-            .control_rows(format!(
-                "SELECT version, username, password_hash FROM users FINAL WHERE username = {}",
-                quote(username)
-            ))
-            .await?;
-        Ok(rows.into_iter().next().map(|u| User {
-            username: u.username,
-            password_hash: u.password_hash,
-        }))
-    }
-
-    async fn put_user(&self, user: &User) -> Result<()> {
-        let version = self
-            .next_version("users", "username", &user.username)
-            .await?;
-        let row = serde_json::json!({
-            "username": user.username,
-            "password_hash": user.password_hash,
-            "version": version,
-        });
-        self.insert_everywhere("users", json_line(row)).await
-    }
-
-    async fn login_session(&self, token_hash: &str) -> Result<Option<LoginSession>> {
-        // Tombstones are read too: a logout one server has wins over the
-        // login another still holds.
-        let rows: Vec<LoginRow> = self
-            .control_rows(format!(
-                "SELECT version, token_hash, username, expires_at, deleted FROM login_sessions \
-                 FINAL WHERE token_hash = {}",
-                quote(token_hash)
-            ))
-            .await?;
-        Ok(rows
+    async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .doc_rows(kind, &format!("AND id = {}", quote(id)))
+            .await?
             .into_iter()
-            .find(|s| s.deleted == 0)
-            .map(|s| LoginSession {
-                token_hash: s.token_hash,
-                username: s.username,
-                expires_at: s.expires_at,
-            }))
+            .next())
     }
 
-    async fn put_login_session(&self, s: &LoginSession) -> Result<()> {
-        let row = serde_json::json!({
-            "token_hash": s.token_hash,
-            "username": s.username,
-            "expires_at": s.expires_at,
-            "deleted": 0,
-            "version": now_ms(),
-        });
-        self.insert_everywhere("login_sessions", json_line(row))
+    async fn docs(&self, kind: &str, limit: u32) -> Result<Vec<String>> {
+        self.doc_rows(kind, &format!("ORDER BY id DESC LIMIT {limit}"))
             .await
+    }
+
+    async fn put_doc(&self, kind: &str, id: &str, body: &str) -> Result<()> {
+        self.write_doc(kind, id, body, false).await
+    }
+
+    async fn delete_doc(&self, kind: &str, id: &str) -> Result<()> {
+        self.write_doc(kind, id, "", true).await
     }
 
     async fn issue_states(&self, app_id: &str) -> Result<Vec<IssueState>> {
@@ -651,23 +605,46 @@ impl ControlStore for ClickHouseStore {
     async fn put_stored_frames(&self, frames: &StoredFrames) -> Result<()> {
         issues::put_stored_frames(self, frames).await
     }
-
-    async fn delete_login_session(&self, token_hash: &str) -> Result<()> {
-        // A tombstone at the highest version: a logout wins over the login
-        // whatever the clocks of the nodes that wrote them.
-        let row = serde_json::json!({
-            "token_hash": token_hash,
-            "username": "",
-            "expires_at": 0,
-            "deleted": 1,
-            "version": u64::MAX,
-        });
-        self.insert_everywhere("login_sessions", json_line(row))
-            .await
-    }
 }
 
 impl ClickHouseStore {
+    /// The live records of a kind, newest version of each id, from every
+    /// server (`control_rows`); tombstones are read too, so that a delete
+    /// one server has wins over the row another still holds. `tail`
+    /// filters by id or orders and limits.
+    async fn doc_rows(&self, kind: &str, tail: &str) -> Result<Vec<String>> {
+        let mut rows: Vec<DocRow> = self
+            .control_rows(format!(
+                "SELECT id, body, deleted, version FROM control_docs FINAL WHERE kind = {} {tail}",
+                quote(kind)
+            ))
+            .await?;
+        rows.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.deleted == 0)
+            .map(|r| r.body)
+            .collect())
+    }
+
+    async fn write_doc(&self, kind: &str, id: &str, body: &str, deleted: bool) -> Result<()> {
+        let version = self
+            .next_version_where(
+                "control_docs",
+                "id",
+                &format!("kind = {} AND id = {}", quote(kind), quote(id)),
+            )
+            .await?;
+        let row = serde_json::json!({
+            "kind": kind,
+            "id": id,
+            "body": body,
+            "deleted": u8::from(deleted),
+            "version": version,
+        });
+        self.insert_everywhere("control_docs", json_line(row)).await
+    }
+
     async fn put_app(&self, app: &App, version: u64) -> Result<()> {
         let row = serde_json::json!({
             "id": app.id,
@@ -686,6 +663,8 @@ impl ClickHouseStore {
             "trace_url_template": app.trace_url_template,
             "daily_event_quota": app.daily_event_quota,
             "daily_replay_bytes_quota": app.daily_replay_bytes_quota,
+            "privacy": app.privacy_json(),
+            "user_id_key": app.user_id_key,
             "version": version,
         });
         self.insert_everywhere("app_settings", json_line(settings))
@@ -767,6 +746,10 @@ impl Maintenance for ClickHouseStore {
             }
         }
         Ok(deleted)
+    }
+
+    async fn erase(&self, app_id: &str, subject: &Subject) -> Result<u64> {
+        erase::erase(self, app_id, subject).await
     }
 
     async fn roll_up(&self, before: i64) -> Result<u64> {

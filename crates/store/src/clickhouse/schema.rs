@@ -190,6 +190,36 @@ impl Layout {
         out
     }
 
+    /// Migration 8: small control records as JSON by kind and id (users with
+    /// roles, login sessions, API tokens, audit entries, erasures), on every
+    /// server, the newest version of an id winning. The users of the first
+    /// schema move over as admins; their login sessions end. The apps'
+    /// privacy settings join their other settings.
+    fn control_docs(&self) -> Vec<Ddl> {
+        let mut out = sql(vec![
+            "CREATE TABLE IF NOT EXISTS control_docs (kind String, id String, body String, \
+         deleted UInt8, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY (kind, id)"
+                .into(),
+            // 18.16 has no toJSONString: names and PHC hashes are escaped by hand.
+            r#"INSERT INTO control_docs SELECT 'user', username, concat('{"username":"',
+         replaceAll(replaceAll(username, '\\', '\\\\'), '"', '\\"'), '","password_hash":"',
+         replaceAll(replaceAll(password_hash, '\\', '\\\\'), '"', '\\"'),
+         '","role":"admin","apps":[],"created_at":0,"password_changed_at":0}'), 0, version
+         FROM users FINAL"#
+                .into(),
+            "DROP TABLE IF EXISTS login_sessions".into(),
+            "DROP TABLE IF EXISTS users".into(),
+        ]);
+        for column in ["privacy", "user_id_key"] {
+            out.push(Ddl::AddColumn {
+                table: "app_settings".into(),
+                column,
+                ty: Ty::OptText,
+            });
+        }
+        out
+    }
+
     /// Every migration, in order, as the statements it runs.
     pub fn migrations(&self) -> Vec<Vec<Ddl>> {
         vec![
@@ -200,6 +230,7 @@ impl Layout {
             sql(super::issues::table()),
             sql(super::issues::frames_table()),
             self.traces(),
+            self.control_docs(),
         ]
     }
 }

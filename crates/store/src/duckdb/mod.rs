@@ -5,6 +5,7 @@
 //! so each runs on tokio's blocking pool.
 
 mod columns;
+mod erase;
 mod issues;
 mod read;
 mod replay;
@@ -23,14 +24,14 @@ use duckdb::{appender_params_from_iter, params, params_from_iter, Connection};
 use fovea_query::{
     ActionRow, ActionsQuery, Bucket, Filters, IssueDetail, IssueRow, IssuesQuery, Point,
     ReplaySegmentInfo, ResourceRow, ResourcesQuery, ServiceRow, SessionDetail, SessionRow,
-    SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, DAY_MS,
+    SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{App, Event, IssueState, Metric, ReplaySegment, Span, StoredFrames};
 use tokio::sync::oneshot;
 
 use crate::batch::{dedupe, view_id};
 use crate::rollup::hour_of;
-use crate::{ControlStore, EventStore, LoginSession, Maintenance, Result, StoreError, User};
+use crate::{ControlStore, EventStore, Maintenance, Result, StoreError, Subject};
 
 impl From<duckdb::Error> for StoreError {
     /// DuckDB runs in the process: what it refuses for the data's sake
@@ -337,7 +338,8 @@ fn pairs(
 
 fn app_from_row(r: &duckdb::Row) -> duckdb::Result<App> {
     let origins: String = r.get(3)?;
-    Ok(App {
+    let privacy: Option<String> = r.get(11)?;
+    let mut app = App {
         id: r.get(0)?,
         name: r.get(1)?,
         ingest_key: r.get(2)?,
@@ -349,19 +351,25 @@ fn app_from_row(r: &duckdb::Row) -> duckdb::Result<App> {
         trace_url_template: r.get(8)?,
         daily_event_quota: r.get(9)?,
         daily_replay_bytes_quota: r.get(10)?,
-    })
+        user_id_key: r.get(12)?,
+        ..App::default()
+    };
+    app.set_privacy_json(privacy.as_deref());
+    Ok(app)
 }
 
 /// Writes an app's later settings, replacing the previous ones.
 fn put_app_settings(c: &Connection, app: &App) -> duckdb::Result<()> {
     c.execute(
-        "INSERT OR REPLACE INTO app_settings VALUES (?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO app_settings VALUES (?, ?, ?, ?, ?, ?, ?)",
         params![
             app.id,
             app.server_key_hash,
             app.trace_url_template,
             app.daily_event_quota,
-            app.daily_replay_bytes_quota
+            app.daily_replay_bytes_quota,
+            app.privacy_json(),
+            app.user_id_key
         ],
     )
     .map(|_| ())
@@ -408,6 +416,11 @@ impl Maintenance for DuckStore {
         .await
     }
 
+    async fn erase(&self, app_id: &str, subject: &Subject) -> Result<u64> {
+        let (app, subject) = (app_id.to_string(), subject.clone());
+        self.bulk(move |c| erase::erase(c, &app, &subject)).await
+    }
+
     async fn roll_up(&self, before: i64) -> Result<u64> {
         self.bulk(move |c| rollup::roll_up(c, before)).await
     }
@@ -425,7 +438,8 @@ impl ControlStore for DuckStore {
         self.read(|c| {
             let mut st = c.prepare(
                 "SELECT a.id, a.name, a.ingest_key, a.origins, a.sample_rate, a.retention_days, a.created_at, \
-                 t.server_key_hash, t.trace_url_template, t.daily_event_quota, t.daily_replay_bytes_quota \
+                 t.server_key_hash, t.trace_url_template, t.daily_event_quota, t.daily_replay_bytes_quota, \
+                 t.privacy, t.user_id_key \
                  FROM apps a LEFT JOIN app_settings t ON t.app = a.id ORDER BY a.created_at, a.id",
             )?;
             let rows = st.query_map([], app_from_row)?;
@@ -471,73 +485,47 @@ impl ControlStore for DuckStore {
         .await
     }
 
-    async fn user(&self, username: &str) -> Result<Option<User>> {
-        let name = username.to_string();
+    async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>> {
+        let (kind, id) = (kind.to_string(), id.to_string());
+        self.read(move |c| {
+            let mut st = c.prepare("SELECT body FROM control_docs WHERE kind = ? AND id = ?")?;
+            let mut rows = st.query_map([kind, id], |r| r.get(0))?;
+            rows.next().transpose()
+        })
+        .await
+    }
+
+    async fn docs(&self, kind: &str, limit: u32) -> Result<Vec<String>> {
+        let kind = kind.to_string();
         self.read(move |c| {
             let mut st =
-                c.prepare("SELECT username, password_hash FROM users WHERE username = ?")?;
-            let mut rows = st.query_map([name], |r| {
-                Ok(User {
-                    username: r.get(0)?,
-                    password_hash: r.get(1)?,
-                })
-            })?;
-            rows.next().transpose()
+                c.prepare("SELECT body FROM control_docs WHERE kind = ? ORDER BY id DESC LIMIT ?")?;
+            let rows = st.query_map(params![kind, limit], |r| r.get(0))?;
+            rows.collect()
         })
         .await
     }
 
-    async fn put_user(&self, user: &User) -> Result<()> {
-        let u = user.clone();
+    async fn put_doc(&self, kind: &str, id: &str, body: &str) -> Result<()> {
+        let (kind, id, body) = (kind.to_string(), id.to_string(), body.to_string());
         self.write(move |c| {
             c.execute(
-                "INSERT OR REPLACE INTO users VALUES (?, ?)",
-                params![u.username, u.password_hash],
+                "INSERT OR REPLACE INTO control_docs VALUES (?, ?, ?)",
+                params![kind, id, body],
             )
             .map(|_| ())
         })
         .await
     }
 
-    async fn login_session(&self, token_hash: &str) -> Result<Option<LoginSession>> {
-        let hash = token_hash.to_string();
-        self.read(move |c| {
-            let mut st = c.prepare(
-                "SELECT token_hash, username, expires_at FROM login_sessions WHERE token_hash = ?",
-            )?;
-            let mut rows = st.query_map([hash], |r| {
-                Ok(LoginSession {
-                    token_hash: r.get(0)?,
-                    username: r.get(1)?,
-                    expires_at: r.get(2)?,
-                })
-            })?;
-            rows.next().transpose()
-        })
-        .await
-    }
-
-    async fn put_login_session(&self, s: &LoginSession) -> Result<()> {
-        let s = s.clone();
+    async fn delete_doc(&self, kind: &str, id: &str) -> Result<()> {
+        let (kind, id) = (kind.to_string(), id.to_string());
         self.write(move |c| {
             c.execute(
-                "INSERT OR REPLACE INTO login_sessions VALUES (?, ?, ?)",
-                params![s.token_hash, s.username, s.expires_at],
-            )?;
-            c.execute(
-                "DELETE FROM login_sessions WHERE expires_at < ?",
-                params![s.expires_at - 31 * DAY_MS],
+                "DELETE FROM control_docs WHERE kind = ? AND id = ?",
+                params![kind, id],
             )
             .map(|_| ())
-        })
-        .await
-    }
-
-    async fn delete_login_session(&self, token_hash: &str) -> Result<()> {
-        let hash = token_hash.to_string();
-        self.write(move |c| {
-            c.execute("DELETE FROM login_sessions WHERE token_hash = ?", [hash])
-                .map(|_| ())
         })
         .await
     }

@@ -37,6 +37,28 @@ fn initial() -> String {
     .join("\n")
 }
 
+/// Migration 8: small control records as JSON by kind and id (users with
+/// roles, login sessions, API tokens, audit entries, erasures), and the
+/// apps' privacy settings. The users of the first schema move over as
+/// admins; their login sessions end.
+fn control_docs() -> String {
+    // No json extension here: the names and PHC hashes were made by Fovea
+    // (no quotes or backslashes), escaped all the same.
+    let esc = |col: &str| format!("replace(replace({col}, '\\', '\\\\'), '\"', '\\\"')");
+    format!(
+        "CREATE TABLE IF NOT EXISTS control_docs (kind VARCHAR, id VARCHAR, body VARCHAR NOT NULL, \
+         PRIMARY KEY (kind, id));
+         INSERT OR REPLACE INTO control_docs SELECT 'user', username, \
+         '{{\"username\":\"' || {name} || '\",\"password_hash\":\"' || {hash} || \
+         '\",\"role\":\"admin\",\"apps\":[],\"created_at\":0,\"password_changed_at\":0}}' FROM users;
+         DROP TABLE users; DROP TABLE login_sessions;
+         ALTER TABLE app_settings ADD COLUMN privacy VARCHAR;
+         ALTER TABLE app_settings ADD COLUMN user_id_key VARCHAR;",
+        name = esc("username"),
+        hash = esc("password_hash"),
+    )
+}
+
 pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS fovea_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);")?;
     let migrations = [
@@ -47,6 +69,7 @@ pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
         super::issues::table(),
         super::issues::frames_table(),
         super::traces::tables(),
+        control_docs(),
     ];
     let done: i64 = conn.query_row("SELECT count(*) FROM fovea_migrations", [], |r| r.get(0))?;
     for (i, sql) in migrations.iter().enumerate().skip(done as usize) {

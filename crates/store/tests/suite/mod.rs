@@ -12,7 +12,7 @@ use fovea_schema::{
     sha256_hex, ActionEvent, Context, ErrorEvent, Event, EventKind, Metric, ReplaySegment,
     ResourceEvent, SourceFile, SourceFileInfo, SourceKind, Span, StoredFrames, ViewEvent,
 };
-use fovea_store::{App, IssueState, LoginSession, SourceKey, Store, User};
+use fovea_store::{App, IssueState, SourceKey, Store, Subject};
 use uuid::Uuid;
 
 pub const T0: i64 = 1_764_000_000_000;
@@ -453,6 +453,10 @@ pub async fn apps_round_trip_and_keys_are_unique(store: &dyn Store) {
         trace_url_template: None,
         daily_event_quota: None,
         daily_replay_bytes_quota: Some(5_000_000),
+        user_id_mode: fovea_schema::UserIdModeName::Hash,
+        scrub_patterns: vec![r"ORD-\d+".into()],
+        scrub_keys: vec!["voucher".into()],
+        user_id_key: Some("k3y".into()),
     };
     store.create_app(&app).await.unwrap();
     let dup = App {
@@ -469,6 +473,8 @@ pub async fn apps_round_trip_and_keys_are_unique(store: &dyn Store) {
         server_key_hash: Some("h2".into()),
         trace_url_template: Some("https://jaeger.example/trace/{trace_id}".into()),
         daily_event_quota: Some(1_000_000),
+        user_id_mode: fovea_schema::UserIdModeName::Drop,
+        scrub_keys: vec![],
         ..app.clone()
     };
     store.update_app(&changed).await.unwrap();
@@ -678,27 +684,157 @@ pub async fn retention_deletes_old_spans(store: &dyn Store) {
     );
 }
 
-pub async fn users_and_login_sessions_round_trip(store: &dyn Store) {
-    assert!(store.user("ada").await.unwrap().is_none());
-    let mut user = User {
-        username: "ada".into(),
-        password_hash: "$argon2id$v=19$first".into(),
-    };
-    store.put_user(&user).await.unwrap();
-    user.password_hash = "$argon2id$v=19$second".into();
-    store.put_user(&user).await.unwrap();
-    assert_eq!(store.user("ada").await.unwrap(), Some(user));
+pub async fn control_docs_round_trip_by_kind(store: &dyn Store) {
+    assert!(store.doc("user", "ada").await.unwrap().is_none());
+    store.put_doc("user", "ada", r#"{"v":1}"#).await.unwrap();
+    store.put_doc("user", "ada", r#"{"v":2}"#).await.unwrap();
+    store.put_doc("token", "ada", r#"{"t":1}"#).await.unwrap();
+    assert_eq!(
+        store.doc("user", "ada").await.unwrap().as_deref(),
+        Some(r#"{"v":2}"#),
+        "the latest put wins"
+    );
+    for i in 0..5 {
+        store
+            .put_doc("audit", &format!("{i:03}"), &format!("{{\"n\":{i}}}"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.docs("audit", 3).await.unwrap(),
+        vec![r#"{"n":4}"#, r#"{"n":3}"#, r#"{"n":2}"#],
+        "the greatest ids first, limited"
+    );
+    store.delete_doc("user", "ada").await.unwrap();
+    assert!(store.doc("user", "ada").await.unwrap().is_none());
+    assert!(store.docs("user", 10).await.unwrap().is_empty());
+    assert!(
+        store.doc("token", "ada").await.unwrap().is_some(),
+        "kinds are apart"
+    );
+    store.put_doc("user", "ada", r#"{"v":3}"#).await.unwrap();
+    assert_eq!(
+        store.doc("user", "ada").await.unwrap().as_deref(),
+        Some(r#"{"v":3}"#),
+        "an id can come back after a delete"
+    );
+}
 
-    let login = LoginSession {
-        token_hash: "h1".into(),
-        username: "ada".into(),
-        expires_at: T0 + 86_400_000,
-    };
-    store.put_login_session(&login).await.unwrap();
-    assert_eq!(store.login_session("h1").await.unwrap(), Some(login));
-    store.delete_login_session("h1").await.unwrap();
-    assert!(store.login_session("h1").await.unwrap().is_none());
-    assert!(store.login_session("h2").await.unwrap().is_none());
+pub async fn erasure_removes_a_users_sessions_and_nothing_else(store: &dyn Store) {
+    const TRACE_A: &str = "0af7651916cd43dd8448eb211c80319c";
+    const TRACE_B: &str = "1af7651916cd43dd8448eb211c80319c";
+    // Ann's session: a view before she signs in, a click after, an error
+    // with a backend trace, and a replay segment.
+    let before_login = view("s-ann", "v1", T0, "/", 1, 100.0);
+    let mut click = view("s-ann", "v2", T0 + 1000, "/cart", 1, 200.0);
+    click.ctx.user_id = Some("ann".into());
+    let mut err = error("s-ann", T0 + 2000, "boom", "fp");
+    err.ctx.user_id = Some("ann".into());
+    if let EventKind::Error(e) = &mut err.kind {
+        e.trace_id = Some(TRACE_A.into());
+    }
+    let mut other = error("s-bob", T0 + 3000, "boom", "fp");
+    other.ctx.user_id = Some("bob".into());
+    if let EventKind::Error(e) = &mut other.kind {
+        e.trace_id = Some(TRACE_B.into());
+    }
+    let bob_view = view("s-bob", "v9", T0 + 3000, "/", 1, 300.0);
+    store
+        .insert(vec![before_login, click, err, other, bob_view])
+        .await
+        .unwrap();
+    store
+        .insert_replay(vec![
+            segment("app", "s-ann", 0, T0, b"ann"),
+            segment("app", "s-bob", 0, T0, b"bob"),
+        ])
+        .await
+        .unwrap();
+    store
+        .insert_spans(vec![
+            span(TRACE_A, "a000000000000001", None, T0 + 2000, 10),
+            span(TRACE_B, "b000000000000001", None, T0 + 3000, 10),
+        ])
+        .await
+        .unwrap();
+    store.roll_up(T0 + 3 * 3_600_000).await.unwrap();
+
+    let removed = store
+        .erase("app", &Subject::User("ann".into()))
+        .await
+        .unwrap();
+    assert_eq!(removed, 5, "2 views, 1 error, 1 segment, 1 span");
+    assert!(store.session("app", "s-ann").await.unwrap().is_none());
+    assert!(store
+        .replay_segments("app", "s-ann")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .spans("app", &[TRACE_A.into()])
+        .await
+        .unwrap()
+        .is_empty());
+    let sessions = store
+        .sessions(
+            "app",
+            &SessionsQuery {
+                filters: range(),
+                has_errors: false,
+                frustrated: false,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        vec!["s-bob"],
+        "bob's data stays"
+    );
+    assert_eq!(
+        store.spans("app", &[TRACE_B.into()]).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        store.replay_segments("app", "s-bob").await.unwrap().len(),
+        1
+    );
+    store.roll_up(T0 + 3 * 3_600_000).await.unwrap();
+    let lcp = store
+        .vitals(
+            "app",
+            &VitalsQuery {
+                metric: Metric::Lcp,
+                p: 75,
+                by: Dimension::None,
+                filters: Filters {
+                    from: T0 - 3_600_000,
+                    to: T0 + 3 * 3_600_000,
+                    ..range()
+                },
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(lcp[0].count, 1, "roll-ups forget the erased views: {lcp:?}");
+
+    assert_eq!(
+        store
+            .erase("app", &Subject::User("ann".into()))
+            .await
+            .unwrap(),
+        0,
+        "idempotent"
+    );
+    assert_eq!(
+        store
+            .erase("app", &Subject::Session("s-bob".into()))
+            .await
+            .unwrap(),
+        4
+    );
+    assert!(store.session("app", "s-bob").await.unwrap().is_none());
 }
 
 /// Values reach SQL bound or quoted: quotes, backslashes and SQL in
@@ -1659,7 +1795,8 @@ macro_rules! store_suite {
             filters_restrict_every_query,
             sessions_issues_resources_and_series,
             apps_round_trip_and_keys_are_unique,
-            users_and_login_sessions_round_trip,
+            control_docs_round_trip_by_kind,
+            erasure_removes_a_users_sessions_and_nothing_else,
             hostile_strings_are_data,
             versions_and_copies_across_batches_count_once,
             the_newest_version_wins_even_without_a_metric,
