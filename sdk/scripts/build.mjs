@@ -14,11 +14,14 @@
 //   from `@fovea/browser` (so the app's bundler shares one copy) and their
 //   framework, both left as imports;
 // - types/: declarations (tsc), which also type-checks the sources.
+// Every bundle gets the sensitive query keys and the scrub placeholder from
+// crates/schema/scrub.json (scripts/scrub.mjs), read at each build.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { minify } from 'terser';
+import { scrubDefine } from './scrub.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
@@ -29,7 +32,7 @@ const common = {
   entryPoints: ['src/index.ts'],
   bundle: true,
   target: 'es2022',
-  define: { __VERSION__: JSON.stringify(version) },
+  define: { __VERSION__: JSON.stringify(version), ...scrubDefine },
   legalComments: 'none',
   logLevel: 'warning',
 };

@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { scrubDefine } from './scrub.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = spawnSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/tsconfig.test.json`], { stdio: 'inherit' });
@@ -23,7 +24,7 @@ await build({
   format: 'esm',
   target: 'node20',
   external: ['happy-dom'],
-  define: { __VERSION__: '"test"', __ESM__: 'false' },
+  define: { __VERSION__: '"test"', __ESM__: 'false', ...scrubDefine },
   sourcemap: 'inline',
   logLevel: 'warning',
 });

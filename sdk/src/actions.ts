@@ -1,4 +1,4 @@
-import { actionTarget } from './lib/actionTarget.js';
+import { FIELD, actionTarget } from './lib/actionTarget.js';
 import { on } from './lib/on.js';
 import { safe } from './lib/safe.js';
 import { selector } from './lib/selector.js';
@@ -29,7 +29,6 @@ interface Click {
 }
 
 export const WINDOW = 1000;
-const FIELD = 'input,select,textarea,[contenteditable=""],[contenteditable=true]';
 const NO_DEAD = `${FIELD},label,option,a[href]`;
 
 let chain: Click[] = [];
@@ -73,7 +72,7 @@ export const flushClicks = (nav?: boolean): void => {
       k.v,
     );
   };
-  if (rage) send(c[0]!, ['rage', ...flags(c[0]!.t, c[c.length - 1]!.t + WINDOW, c[0]!.f, nav)]);
+  if (rage) send(c[0]!, ['rage', ...flags(c[0]!.t, c.at(-1)!.t + WINDOW, c[0]!.f, nav)]);
   else for (const k of c) send(k, flags(k.t, k.t + WINDOW, k.f, nav));
   chain = [];
   acts = [];
@@ -81,22 +80,19 @@ export const flushClicks = (nav?: boolean): void => {
 };
 
 export const onClick = (e: MouseEvent): void => {
-  const el = e.target as Element | null;
-  if (!el || !el.closest) return;
+  // First: a target that is no element (a click dispatched on document)
+  // throws here, into on()'s guard, before anything changed.
+  const [target, name] = actionTarget(e.target as Element, S.o!.actionNamePrivacy == 'mask');
   const t = Date.now();
   const x = Math.round(e.clientX);
   const y = Math.round(e.clientY);
-  const last = chain[chain.length - 1];
+  const last = chain.at(-1);
   if (last && (t - last.t > WINDOW || Math.hypot(x - chain[0]!.x, y - chain[0]!.y) > 100)) flushClicks();
-  const [target, name] = actionTarget(el);
   chain.push({ t, x, y, name, target: selector(target), f: !!target.closest(NO_DEAD),
     i: !!target.closest(FIELD),
     v: S.v,
   });
-  if (!mo && typeof MutationObserver == 'function') {
-    mo = new MutationObserver(activity);
-    mo.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
-  }
+  if (!mo) (mo = new MutationObserver(activity)).observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
   clearTimeout(timer);
   timer = setTimeout(safe(flushClicks), WINDOW + 50);
 };

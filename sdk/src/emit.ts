@@ -5,13 +5,11 @@ import type { FoveaEvent, View } from './types.js';
 
 /** Runs `beforeSend`: `false` or a throwing hook drops the event. */
 const filter = (e: FoveaEvent): FoveaEvent | undefined => {
-  const f = S.o!.beforeSend;
-  if (!f) return e;
   try {
-    const r = f(e);
+    const r = S.o!.beforeSend?.(e);
     return r === false ? undefined : r || e;
   } catch {
-    return undefined;
+    /* the hook threw: dropped */
   }
 };
 

@@ -52,8 +52,9 @@ export const reportError = (source: string, err: unknown, f?: Record<string, unk
 
 export const initErrors = (): void => {
   on(window, 'error', (e: ErrorEvent) => {
+    // an element (window, the target of a script error, has no localName)
     const el = e.target as (Element & { src?: string; href?: string; currentSrc?: string }) | null;
-    if (el && el != (window as unknown) && el.localName) {
+    if (el?.localName) {
       // A resource failed to load: the event fires on the element and does
       // not bubble, so only a capturing listener on window sees it.
       const u = scrub(el.currentSrc || el.src || el.href || '');

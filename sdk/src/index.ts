@@ -1,3 +1,4 @@
+import { initialConsent } from './lib/initialConsent.js';
 import { safe } from './lib/safe.js';
 import { initActions } from './actions.js';
 import { track } from './emit.js';
@@ -20,11 +21,12 @@ export type { AddErrorOptions, FoveaEvent, Options, Propagator, TracingUrl } fro
  * call is ignored. Never throws.
  */
 export const init = safe((options: Options): void => {
-  if (S.o || typeof window == 'undefined' || !options || !options.endpoint || !options.key) return;
-  S.o = options;
-  S.c = options.consent == 'pending' ? 'pending' : 'granted';
-  persistSession(S.c == 'granted');
+  if (S.o || !options?.endpoint || !options.key) return;
+  // First: without a window (server-side rendering) this throws, into
+  // safe(), before any state is set.
   initTransport(window.fetch);
+  S.o = options;
+  persistSession((S.c = initialConsent(options)));
   initViews();
   initErrors();
   initNetwork();
@@ -75,7 +77,7 @@ export const setContext = safe((key: string, value: unknown): void => {
 export const setConsent = safe((consent: 'granted' | 'denied'): void => {
   if (!S.o) return;
   S.c = consent == 'granted' ? 'granted' : 'denied';
-  persistSession(S.c == 'granted');
+  persistSession(S.c);
   if (S.c == 'granted') send();
   else clearQueue();
   replay(0);

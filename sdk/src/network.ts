@@ -100,22 +100,23 @@ const end = (r: Req, status: number, quiet?: boolean): void => {
     );
   if (S.o!.trackResources === false) return;
   // The Resource Timing entry is queued when the body is read: wait a moment
-  // for it (or until the page is left, see flushNetwork).
+  // for it, or until the page is left (flushNetwork), whichever comes first.
   const fin = () => {
-    pending.delete(fin);
+    if (!pending.delete(fin)) return;
     const e = (performance.getEntriesByName(r.u, 'resource') as PerformanceResourceTiming[]).find(
       (x) => x.startTime >= r.s - 5 && /^(fetch|xmlhttprequest)$/.test(x.initiatorType),
     );
     track(
       'resource',
       {
+        // the entry's duration, when there is one
+        duration: round(d),
         ...(e && timing(e)),
         resource_url: url,
         kind: r.x ? 'xhr' : 'fetch',
         method: r.m,
         // aborted and no-cors (opaque) requests have no status, and are no failure
         status: quiet ? void 0 : status,
-        duration: round(e ? e.duration : d),
         trace_id: r.ti,
         span_id: r.si,
       },
@@ -124,7 +125,7 @@ const end = (r: Req, status: number, quiet?: boolean): void => {
     );
   };
   pending.add(fin);
-  setTimeout(safe(() => pending.has(fin) && fin()), 300);
+  setTimeout(safe(fin), 300);
 };
 
 /** Sends the finished requests still waiting for their timing entry (the page is being left). */
@@ -148,13 +149,11 @@ export const initNetwork = (): void => {
       }
       // eslint-disable-next-line prefer-rest-params
       const p = F.apply(this, (r?.ti ? [input, init] : arguments) as unknown as [RequestInfo, RequestInit]);
-      if (r) {
-        const q = r;
+      if (r)
         p.then(
-          safe((res: Response) => end(q, res.status, res.type == 'opaque')),
-          safe((err: Error) => end(q, 0, err && err.name == 'AbortError')),
+          safe((res: Response) => end(r!, res.status, res.type == 'opaque')),
+          safe((err: Error) => end(r!, 0, err && err.name == 'AbortError')),
         );
-      }
       return p;
     };
 
@@ -174,7 +173,7 @@ export const initNetwork = (): void => {
       const r = begin(d[0], d[1]);
       r.x = true;
       if (r.h) inject(r, (k) => d[2][k], (k, v) => set.call(x, k, v));
-      let aborted = false;
+      let aborted: boolean | undefined;
       x.addEventListener('abort', () => (aborted = true));
       x.addEventListener('loadend', safe(() => end(r, x.status, aborted)));
     }

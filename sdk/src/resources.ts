@@ -15,7 +15,7 @@ export const resourceKind = (url: string, initiator: string): string => {
       ? 'img'
       : ext == 'css'
         ? 'css'
-        : ext == 'js' || ext == 'mjs'
+        : /^m?js$/.test(ext)
           ? 'script'
           : KINDS[initiator] || 'other';
 };
@@ -30,7 +30,7 @@ export const initResources = (): void => {
   observe('resource', (es: PerformanceResourceTiming[]) => {
     for (const e of es) {
       const i = e.initiatorType;
-      if (e.name.startsWith(S.o!.endpoint) || ((i == 'fetch' || i == 'xmlhttprequest') && e.startTime >= t0)) continue;
+      if (e.name.startsWith(S.o!.endpoint) || (/^(fetch|xmlhttprequest)$/.test(i) && e.startTime >= t0)) continue;
       track(
         'resource',
         {

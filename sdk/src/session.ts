@@ -1,4 +1,5 @@
 import { uuid } from './lib/uuid.js';
+import type { Consent } from './types.js';
 
 /**
  * Sessions. A session is `id|sampled|created|lastActivity`, kept in a
@@ -6,7 +7,7 @@ import { uuid } from './lib/uuid.js';
  * page (and tab) of a visit shares it. It ends after 15 minutes without user
  * activity or 4 hours after it began; the sampling decision is taken once
  * when it begins and stored with the id. Before consent nothing is written
- * anywhere but memory.
+ * anywhere but memory (see persistSession).
  */
 export interface Session {
   id: string;
@@ -26,20 +27,20 @@ let persist = false;
 
 export const expired = (x: Session, now: number): boolean => now - x.a > IDLE || now - x.c > MAX;
 
-const read = (): Session | undefined => {
-  let v: string | null | undefined;
-  if (persist) {
-    v = document.cookie.match(/(?:^|;\s*)fovea_s=([^;]+)/)?.[1];
-    if (!v)
-      try {
-        v = localStorage.getItem(NAME);
-      } catch {
-        /* storage blocked */
-      }
-  }
+/** The session in the cookie, else in localStorage. */
+const stored = (): Session | undefined => {
+  let v: string | null | undefined = document.cookie.match(/(?:^|;\s*)fovea_s=([^;]+)/)?.[1];
+  if (!v)
+    try {
+      v = localStorage.getItem(NAME);
+    } catch {
+      /* storage blocked */
+    }
   const [id, s, c, a] = (v || '').split('|');
-  return id && c && a ? { id, s: s == '1', c: +c, a: +a } : mem;
+  return id && c && a ? { id, s: s == '1', c: +c, a: +a } : undefined;
 };
+
+const read = (): Session | undefined => (persist && stored()) || mem;
 
 const write = (x: Session): void => {
   mem = x;
@@ -72,14 +73,18 @@ export const session = (activity: boolean, rate = 100, now = Date.now()): Sessio
 };
 
 /**
- * Whether the session may be stored outside memory (consent granted).
- * Turning it off forgets the session and deletes what was stored.
+ * Where the session lives, by consent. Granted: stored (cookie, else
+ * localStorage). Pending: a stored session is read once and continued in
+ * memory, and nothing is written, so a site that starts every page pending
+ * keeps one session per visit. Denied: memory only, and what was stored is
+ * deleted.
  */
-export const persistSession = (on: boolean): void => {
-  persist = on;
-  if (on) {
+export const persistSession = (consent: Consent): void => {
+  persist = consent == 'granted';
+  if (persist) {
     if (mem) write(mem);
-  } else {
+  } else if (consent == 'pending') mem = stored();
+  else {
     mem = undefined;
     document.cookie = `${NAME}=;path=/;max-age=0`;
     try {

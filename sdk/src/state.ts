@@ -1,11 +1,11 @@
-import type { Options, View } from './types.js';
+import type { Consent, Options, View } from './types.js';
 
 /** The SDK's whole mutable state, shared by the collectors. */
 export const S: {
   /** options given to init (undefined before init) */
   o?: Options;
   /** consent */
-  c: 'granted' | 'pending' | 'denied';
+  c: Consent;
   /** global context from setContext (sent as `attrs`) */
   a: Record<string, unknown>;
   /** user id from setUser */

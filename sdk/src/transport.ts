@@ -126,13 +126,13 @@ const post = async (b: string[]): Promise<boolean> => {
   } catch {
     /* offline or blocked: retry */
   }
-  const st = r ? r.status : 0;
+  const st = r?.status;
   // 2xx, and client errors a retry cannot fix (400, 401, 403, 413, 415): done.
   if (st && st != 408 && st != 429 && st < 500) {
     attempt = 0;
     return true;
   }
-  until = Date.now() + retryDelay(++attempt, r && r.headers.get('Retry-After'));
+  until = Date.now() + retryDelay(++attempt, r?.headers.get('Retry-After'));
   return false;
 };
 
@@ -158,7 +158,7 @@ export const beacon = (): void => {
   if (S.c != 'granted') return;
   for (let b = take(); b.length; b = take()) {
     const body = json(b);
-    let ok = false;
+    let ok: boolean | undefined;
     try {
       ok = navigator.sendBeacon(url(), body);
     } catch {

@@ -14,10 +14,22 @@ export interface Options {
   trackResources?: boolean;
   /** Clicks and frustration signals. Default true. */
   trackActions?: boolean;
+  /** `mask`: clicks are named only by `data-fovea-action`, `aria-label` or the tag name, never by text. Default `allow`. */
+  actionNamePrivacy?: 'allow' | 'mask';
   /** Long Animation Frames (or long tasks). Default true. */
   trackLongTasks?: boolean;
-  /** `pending`: collect into a bounded buffer, send nothing until `setConsent('granted')`. Default `granted`. */
+  /**
+   * `pending`: collect into a bounded buffer, send and store nothing until
+   * `setConsent('granted')`; a session stored by an earlier page is kept and
+   * continued. Default `granted`.
+   */
   consent?: 'granted' | 'pending';
+  /**
+   * Start with consent denied when the browser sends Global Privacy Control
+   * (`navigator.globalPrivacyControl`): nothing is collected, sent or stored
+   * until `setConsent('granted')`. Default false.
+   */
+  respectGlobalPrivacyControl?: boolean;
   /**
    * fetch/XHR URLs that get trace headers (and whose `resource` events and
    * `network` errors carry the ids): string = prefix, RegExp = test, or
@@ -75,6 +87,8 @@ export interface AddErrorOptions {
   /** Groups the error under this key (at most 128 characters) instead of the server's fingerprint. */
   fingerprint?: string;
 }
+
+export type Consent = 'granted' | 'pending' | 'denied';
 
 export type LoadingType = 'initial_load' | 'route_change' | 'bf_cache';
 

@@ -22,7 +22,22 @@ document.body.innerHTML = `
       <div class="dead">nothing happens</div>
       <a href="/next">next page</a>
     </section>
-  </main>`;
+  </main>
+  <section id="private">
+    <label class="card">Card <input value="4111 1111 1111 1111"></label>
+    <label class="notes">Notes <textarea>my private note</textarea></label>
+    <label class="country">Country <select><option>Narnia</option><option selected>Atlantis</option></select></label>
+    <div class="editor" contenteditable="true"><p>typed in the editor</p><a href="#x">a typed link</a></div>
+    <div class="plaintext" contenteditable="plaintext-only">typed plain text</div>
+    <button class="total">Pay <span data-fovea-privacy="mask">$1,234.00</span></button>
+    <div data-fovea-privacy="mask">
+      <button class="m1">Jane Doe</button>
+      <button class="m2" aria-label="Open profile">Jane Doe</button>
+      <button class="m3" data-fovea-action="open order">Order 42 for Jane</button>
+      <button class="m4" title="Jane Doe's order">Jane</button>
+    </div>
+    <div data-fovea-privacy="block"><a class="b1" href="/x">Jane's page</a></div>
+  </section>`;
 const $ = (s: string) => document.querySelector(s) as unknown as Element;
 
 const click = (sel: string, x = 10, y = 10) => {
@@ -45,6 +60,38 @@ describe('action names and targets', () => {
   it('never uses what a user typed', () => {
     assert.equal(actionTarget($('input'))[1], 'input');
     assert.equal(actionTarget($('textarea'))[1], 'textarea');
+  });
+
+  it('never names a click by a form value: not of a field inside a label, nor options, nor editable content', () => {
+    for (const [sel, want] of [
+      // an input's value is no text: the label keeps its own
+      ['label.card', 'Card'],
+      ['label.card input', 'input'],
+      ['label.notes', 'label'],
+      ['label.country', 'label'],
+      ['label.country select', 'select'],
+      ['.editor p', 'p'],
+      ['.editor a', 'a'],
+      ['.plaintext', 'div'],
+    ])
+      assert.equal(actionTarget($(sel!))[1], want, sel);
+  });
+
+  it('masks names inside data-fovea-privacy="mask" (or "block"): data-fovea-action, aria-label or the tag, never text or title', () => {
+    assert.equal(actionTarget($('.m1'))[1], 'button');
+    assert.equal(actionTarget($('.m2'))[1], 'Open profile');
+    assert.equal(actionTarget($('.m3'))[1], 'open order');
+    assert.equal(actionTarget($('.m4'))[1], 'button');
+    assert.equal(actionTarget($('.b1'))[1], 'a');
+    // a masked part of the element's text would be in its name too
+    assert.equal(actionTarget($('button.total span'))[1], 'button');
+  });
+
+  it("with actionNamePrivacy 'mask', names clicks only by data-fovea-action, aria-label or the tag", () => {
+    assert.equal(actionTarget($('button[data-fovea-action] span'), true)[1], 'add to cart');
+    assert.equal(actionTarget($('button[aria-label]'), true)[1], 'Close dialog');
+    assert.equal(actionTarget($('button.plain'), true)[1], 'button');
+    assert.equal(actionTarget($('.card p'), true)[1], 'p');
   });
 
   it('names the element with a short CSS selector, stopping at an id', () => {
@@ -80,6 +127,14 @@ describe('frustration signals', () => {
     assert.equal(a!.x, 120);
     assert.equal(a!.y, 45);
     assert.equal(a!.frustration, undefined);
+  });
+
+  it("sends masked names with actionNamePrivacy 'mask'", async () => {
+    setup({ actionNamePrivacy: 'mask' });
+    click('button.plain');
+    const [a] = await actions();
+    assert.equal(a!.name, 'button');
+    assert.equal(a!.target, 'main#app>section.hero.big>button.plain');
   });
 
   it('flags a dead click: no mutation, request or navigation within 1 s', async () => {

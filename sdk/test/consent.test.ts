@@ -13,7 +13,7 @@ const cookie = () => document.cookie.match(/fovea_s=([^;]+)/)?.[1];
 describe('consent', () => {
   beforeEach(() => {
     resetTransport();
-    persistSession(false);
+    persistSession('denied');
   });
 
   it('buffers while pending and sends everything on grant', async () => {

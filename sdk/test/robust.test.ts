@@ -21,6 +21,18 @@ describe('robustness', () => {
     for (const bad of [undefined, null, 42, 'x', {}, { endpoint: 'https://f.example' }, { key: 'k' }]) init(bad as never);
   });
 
+  it('ignores init without a window (server-side rendering), leaving it to the page', () => {
+    const g = globalThis as { window?: unknown };
+    const w = g.window;
+    delete g.window;
+    try {
+      init({ endpoint: 'https://ssr.example', key: 'ssr' });
+    } finally {
+      g.window = w;
+    }
+    // the next test's init is the first that takes
+  });
+
   it('survives throwing callbacks and odd arguments once running', async () => {
     (win as unknown as { fetch: unknown }).fetch = fakeFetch;
     init({

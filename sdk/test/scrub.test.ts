@@ -3,23 +3,44 @@ import { describe, it } from 'node:test';
 import { matches } from '../src/lib/matches.js';
 import { retryDelay } from '../src/lib/retryDelay.js';
 import { scrubUrl } from '../src/lib/scrub.js';
+import { uuid } from '../src/lib/uuid.js';
+import { P, scrubList } from './scrubList.js';
 
 describe('query scrubbing', () => {
   const cases: [string, string, string[]?][] = [
     ['https://a.example/p?id=7&q=shoes', 'https://a.example/p?id=7&q=shoes'],
-    ['https://a.example/reset?token=abc123&user=5', 'https://a.example/reset?token=[scrubbed]&user=5'],
-    ['https://a.example/?password=hunter2', 'https://a.example/?password=[scrubbed]'],
-    ['https://a.example/?Email=a%40b.c&x=1', 'https://a.example/?Email=[scrubbed]&x=1'],
-    ['https://a.example/cb?code=xyz&state=s', 'https://a.example/cb?code=[scrubbed]&state=s'],
+    ['https://a.example/reset?token=abc123&user=5', `https://a.example/reset?token=${P}&user=5`],
+    ['https://a.example/?password=hunter2', `https://a.example/?password=${P}`],
+    ['https://a.example/?Email=a%40b.c&x=1', `https://a.example/?Email=${P}&x=1`],
+    ['https://a.example/cb?code=xyz&state=s', `https://a.example/cb?code=${P}&state=${P}`],
     ['https://a.example/?zipcode=10115', 'https://a.example/?zipcode=10115'],
-    ['https://a.example/?session_id=1&api_key=2&sig=3&jwt=4', 'https://a.example/?session_id=[scrubbed]&api_key=[scrubbed]&sig=[scrubbed]&jwt=[scrubbed]'],
-    ['https://a.example/#access_token=t&type=bearer', 'https://a.example/#access_token=[scrubbed]&type=bearer'],
+    ['https://a.example/?session_id=1&api_key=2&sig=3&jwt=4', `https://a.example/?session_id=${P}&api_key=${P}&sig=${P}&jwt=${P}`],
+    ['https://a.example/#access_token=t&type=bearer', `https://a.example/#access_token=${P}&type=bearer`],
     ['https://a.example/path=with=equals/x', 'https://a.example/path=with=equals/x'],
-    ['https://a.example/?ssn=1&name=x', 'https://a.example/?ssn=[scrubbed]&name=x', ['SSN']],
-    ['/relative?token=1', '/relative?token=[scrubbed]'],
+    ['https://a.example/?tenant=1&name=x', `https://a.example/?tenant=${P}&name=x`, ['TENANT']],
+    ['/relative?token=1', `/relative?token=${P}`],
+    // matched on the decoded key, as the server does; the key is sent as it was
+    ['https://a.example/?access%5Ftoken=1&%50IN=2', `https://a.example/?access%5Ftoken=${P}&%50IN=${P}`],
+    ['https://a.example/?bad%E0%A4%A=1', 'https://a.example/?bad%E0%A4%A=1'],
   ];
   for (const [input, want, extra] of cases)
     it(`${input}${extra ? ` (+${extra})` : ''}`, () => assert.equal(scrubUrl(input, extra), want));
+
+  it('scrubs every key of crates/schema/scrub.json, with its placeholder, as the server does', () => {
+    const { query_key_parts: parts, query_keys_exact: exact } = scrubList;
+    assert.ok(parts.length && exact.length);
+    const keep = (k: string) => `https://a.example/?${k}=v&keep=1`;
+    const gone = (k: string) => `https://a.example/?${k}=${P}&keep=1`;
+    for (const p of parts)
+      for (const k of [p, p.toUpperCase(), `x${p}y`, `X-${p}`])
+        assert.equal(scrubUrl(keep(k)), gone(k), `part ${p}: ${k} contains it`);
+    for (const e of exact) {
+      for (const k of [e, e.toUpperCase()]) assert.equal(scrubUrl(keep(k)), gone(k), `exact ${e}: ${k}`);
+      // only whole keys, unless a part is in them too
+      for (const k of [`${e}x`, `x${e}`])
+        if (!parts.some((p) => k.includes(p))) assert.equal(scrubUrl(keep(k)), keep(k), `exact ${e}: ${k} is another key`);
+    }
+  });
 });
 
 describe('tracing URL matching', () => {
@@ -47,6 +68,21 @@ describe('retry delay', () => {
       const d = retryDelay(a, null);
       const base = Math.min(60000, 1000 * 2 ** (a - 1));
       assert.ok(d >= base / 2 && d <= base, `attempt ${a}: ${d} in [${base / 2}, ${base}]`);
+    }
+  });
+});
+
+describe('uuid', () => {
+  it('builds a v4 UUID from random bytes where crypto.randomUUID is missing (insecure contexts)', () => {
+    const own = Object.getOwnPropertyDescriptor(crypto, 'randomUUID');
+    Object.defineProperty(crypto, 'randomUUID', { value: undefined, configurable: true });
+    try {
+      const ids = new Set(Array.from({ length: 50 }, uuid));
+      assert.equal(ids.size, 50);
+      for (const id of ids) assert.match(id, /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-a[\da-f]{3}-[\da-f]{12}$/);
+    } finally {
+      if (own) Object.defineProperty(crypto, 'randomUUID', own);
+      else delete (crypto as { randomUUID?: unknown }).randomUUID;
     }
   });
 });

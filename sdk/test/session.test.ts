@@ -8,8 +8,8 @@ const cookie = () => document.cookie.match(/fovea_s=([^;]+)/)?.[1];
 
 describe('session rules', () => {
   beforeEach(() => {
-    persistSession(false); // clears cookie and storage
-    persistSession(true);
+    persistSession('denied'); // clears cookie and storage
+    persistSession('granted');
   });
 
   it('starts a session and stores id, sampling and times in a first-party cookie', () => {
@@ -64,7 +64,7 @@ describe('session rules', () => {
   it('samples about the configured share of sessions', () => {
     let kept = 0;
     for (let i = 0; i < 2000; i++) {
-      persistSession(false);
+      persistSession('denied');
       if (session(true, 30, T0).s) kept++;
     }
     assert.ok(kept > 2000 * 0.25 && kept < 2000 * 0.35, `kept ${kept} of 2000 at 30 %`);
@@ -83,19 +83,42 @@ describe('session rules', () => {
   });
 
   it('keeps the session in memory only before consent, and stores it on consent', () => {
-    persistSession(false);
+    persistSession('denied');
+    persistSession('pending');
     const a = session(true, 100, T0);
     assert.equal(cookie(), undefined);
     assert.equal(localStorage.getItem('fovea_s'), null);
     assert.equal(session(true, 100, T0 + 10).id, a.id);
-    persistSession(true);
+    persistSession('granted');
     assert.equal(cookie()?.split('|')[0], a.id);
+  });
+
+  // Regression: a site that starts every page pending got a new session on each page.
+  it('consent pending no longer deletes the stored session: the page continues it, and grant stores it', () => {
+    const a = session(true, 100, T0); // an earlier page, consent granted
+    persistSession('pending'); // the next page starts pending
+    assert.equal(cookie(), `${a.id}|1|${T0}|${T0}`, 'not deleted');
+    assert.equal(session(true, 100, T0 + 5000).id, a.id);
+    // activity goes on in memory: the stale stored copy does not expire it
+    assert.equal(session(true, 100, T0 + IDLE).id, a.id);
+    assert.equal(session(true, 100, T0 + 2 * IDLE - 1).id, a.id);
+    assert.equal(cookie(), `${a.id}|1|${T0}|${T0}`, 'nothing written while pending');
+    persistSession('granted');
+    assert.equal(cookie(), `${a.id}|1|${T0}|${T0 + 2 * IDLE - 1}`);
+  });
+
+  it('deletes the stored session when consent is denied after a pending start', () => {
+    session(true, 100, T0);
+    persistSession('pending');
+    persistSession('denied');
+    assert.equal(cookie(), undefined);
+    assert.equal(localStorage.getItem('fovea_s'), null);
   });
 
   it('deletes the stored session when consent is withdrawn', () => {
     session(true, 100, T0);
     assert.ok(cookie());
-    persistSession(false);
+    persistSession('denied');
     assert.equal(cookie(), undefined);
   });
 });

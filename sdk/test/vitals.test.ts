@@ -11,6 +11,7 @@ import { flush } from '../src/index.js';
 import { vitalsSelector } from '../src/lib/vitalsSelector.js';
 import { initVitals } from '../src/vitals.js';
 import { events, setup } from './harness.js';
+import { P } from './scrubList.js';
 
 /** A PerformanceObserver that reports LCP entries when the test emits them. */
 const observers: ((entries: unknown[]) => void)[] = [];
@@ -77,7 +78,7 @@ describe('LCP', () => {
     const v = await last();
     assert.equal(v.lcp, 800);
     assert.equal(v.lcp_element, 'html>body>main.a.b.page>section>div.hero.x>img.banner');
-    assert.equal(v.lcp_resource_url, 'https://cdn.shop.example/hero.jpg?token=[scrubbed]');
+    assert.equal(v.lcp_resource_url, `https://cdn.shop.example/hero.jpg?token=${P}`);
   });
 
   it('a text LCP has no resource URL; an element gone from the page is named by its id', async () => {

@@ -9,6 +9,6 @@ export const safe = <A extends any[], R>(fn: (...a: A) => R) =>
     try {
       return fn.apply(this, a);
     } catch {
-      return undefined;
+      /* swallowed: returns undefined */
     }
   };

@@ -5,14 +5,11 @@
 export const selector = (el: Element | null | undefined): string | undefined => {
   const parts: string[] = [];
   for (let n = 0; el && el.nodeType == 1 && n < 4; n++, el = el.parentElement) {
-    let p = el.localName;
     if (el.id) {
-      parts.unshift(`${p}#${el.id}`);
+      parts.unshift(`${el.localName}#${el.id}`);
       break;
     }
-    const c = el.getAttribute('class');
-    if (c && c.trim()) p += '.' + c.trim().split(/\s+/).slice(0, 2).join('.');
-    parts.unshift(p);
+    parts.unshift([el.localName, ...Array.from(el.classList).slice(0, 2)].join('.'));
   }
   return parts.join('>') || undefined;
 };

@@ -8,7 +8,7 @@ export const uuid = (): string => {
   try {
     return crypto.randomUUID();
   } catch {
-    const h = hex(16);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+    // 8-4-4-4-12 hex digits, version 4, variant 10
+    return hex(16).replace(/(.{8})(.{4}).(.{3}).(.{3})/, '$1-$2-4$3-a$4-');
   }
 };
