@@ -20,6 +20,10 @@ import { ResourcesPage } from './pages/Resources';
 import { ServicesPage } from './pages/Services';
 import { TracePage } from './pages/Trace';
 import { SettingsPage } from './pages/Settings';
+import { TokensPage } from './pages/Tokens';
+import { UsersPage } from './pages/Users';
+import { AuditPage } from './pages/Audit';
+import { isAdmin } from './lib/role';
 import { NotFoundPage } from './pages/NotFound';
 
 export function Root() {
@@ -49,6 +53,9 @@ function title(route: Route): string {
     services: 'Services',
     trace: 'Trace',
     settings: 'Settings',
+    tokens: 'API tokens',
+    users: 'Users',
+    audit: 'Audit log',
     'not-found': 'Not found',
   };
   return `${names[route.page]} · Fovea`;
@@ -135,6 +142,12 @@ function Page(props: { route: Route }) {
       return <AppGuard><TracePage traceId={route.trace_id} /></AppGuard>;
     case 'settings':
       return <AppGuard><SettingsPage /></AppGuard>;
+    case 'tokens':
+      return <TokensPage />;
+    case 'users':
+      return <AdminGuard><UsersPage /></AdminGuard>;
+    case 'audit':
+      return <AdminGuard><AuditPage /></AdminGuard>;
     case 'login':
     case 'not-found':
       return <NotFoundPage />;
@@ -144,5 +157,12 @@ function Page(props: { route: Route }) {
 function AppGuard(props: { children: ComponentChildren }) {
   const ctx = useContext(Ctx);
   if (ctx?.app == null) return <NotFoundPage what="app" />;
+  return <>{props.children}</>;
+}
+
+/** Admin pages: anyone else gets a page that says so (the server refuses them the API too). */
+function AdminGuard(props: { children: ComponentChildren }) {
+  const ctx = useContext(Ctx);
+  if (ctx == null || !isAdmin(ctx.me)) return <NotFoundPage what="admin" />;
   return <>{props.children}</>;
 }

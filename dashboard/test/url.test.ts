@@ -42,6 +42,13 @@ describe('routes', () => {
     ['/apps/shop/sessions/x/y', { page: 'not-found' }],
     ['/apps/%E0%A4%A', { page: 'not-found' }],
     ['/elsewhere', { page: 'not-found' }],
+    ['/account/tokens', { page: 'tokens' }],
+    ['/admin/users', { page: 'users' }],
+    ['/admin/audit', { page: 'audit' }],
+    ['/admin', { page: 'not-found' }],
+    ['/admin/tokens', { page: 'not-found' }],
+    ['/admin/users/mia', { page: 'not-found' }],
+    ['/account', { page: 'not-found' }],
   ])('%s', (path, want) => expect(parseRoute(path)).toEqual(want));
 
   it('round-trips every app page, escaping ids', () => {
@@ -55,6 +62,9 @@ describe('routes', () => {
       { page: 'services', app: 'x y' },
       { page: 'trace', app: 'x', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' },
       { page: 'trace', app: 'x', trace_id: '../a/b?c#d' },
+      { page: 'tokens' },
+      { page: 'users' },
+      { page: 'audit' },
     ];
     for (const r of routes) expect(parseRoute(routePath(r))).toEqual(r);
   });

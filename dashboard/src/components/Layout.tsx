@@ -5,6 +5,7 @@ import { FilterBar } from './FilterBar';
 import { usePage } from '../lib/context';
 import { api } from '../lib/api';
 import { navigate } from '../lib/router';
+import { isAdmin, mayCreateApp } from '../lib/role';
 import { parseThemePref, setThemePref, THEME_LABEL, THEME_PREFS, useTheme } from '../lib/theme';
 import { routePath, sharedParams, type AppPage, type Route } from '../lib/url';
 
@@ -17,6 +18,15 @@ const NAV: { page: AppPage; label: string; icon: string }[] = [
   { page: 'resources', label: 'Resources', icon: 'M2 3h12M2 6.5h8M2 10h10M2 13.5h6' },
   { page: 'services', label: 'Services', icon: 'M2.5 2.5h11v4.5h-11zM2.5 9h11v4.5h-11zM5 4.75h.01M5 11.25h.01' },
   { page: 'settings', label: 'Settings', icon: 'M8 10.3a2.3 2.3 0 1 0 0-4.6 2.3 2.3 0 0 0 0 4.6zM8 1v2M8 13v2M1 8h2M13 8h2M3 3l1.4 1.4M11.6 11.6 13 13M3 13l1.4-1.4M11.6 4.4 13 3' },
+];
+
+type AccountPage = 'tokens' | 'users' | 'audit';
+
+/** Pages of no app: everyone's own API tokens; users and the audit log for admins. */
+const ACCOUNT_NAV: { page: AccountPage; label: string; icon: string; admin: boolean }[] = [
+  { page: 'tokens', label: 'API tokens', icon: 'M10.5 9.5a3.5 3.5 0 1 0-3.3-2.3L1.5 12.9V14.5h2.5v-1.5h1.5v-1.5H7l1.2-1.2c.7.4 1.5.7 2.3.7zM11.5 5h.01', admin: false },
+  { page: 'users', label: 'Users', icon: 'M6 7.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5zM1.5 14c.4-2.6 2.2-4 4.5-4s4.1 1.4 4.5 4M11 2.7a2.5 2.5 0 0 1 0 4.6M12.5 10.2c1.1.6 1.8 1.9 2 3.8', admin: true },
+  { page: 'audit', label: 'Audit log', icon: 'M3.5 1.5h9v13h-9zM5.5 4.5h5M5.5 7.5h5M5.5 10.5h3', admin: true },
 ];
 
 /** The nav section a route belongs to (detail pages highlight their list). */
@@ -120,7 +130,7 @@ export function Layout(props: { title: ComponentChildren; children: ComponentChi
                 {a.name}
               </option>
             ))}
-            <option value="__new">+ New app…</option>
+            {mayCreateApp(me) && <option value="__new">+ New app…</option>}
           </select>
         </label>
         {app && (
@@ -138,6 +148,20 @@ export function Layout(props: { title: ComponentChildren; children: ComponentChi
             ))}
           </nav>
         )}
+        <nav class="nav nav-account" aria-label="Account">
+          {ACCOUNT_NAV.filter((n) => !n.admin || isAdmin(me)).map((n) => (
+            <Link
+              key={n.page}
+              href={routePath({ page: n.page })}
+              class={route.page === n.page ? 'nav-link active' : 'nav-link'}
+              aria-current={route.page === n.page ? 'page' : undefined}
+              data-testid={`nav-${n.page}`}
+            >
+              <Icon d={n.icon} />
+              <span>{n.label}</span>
+            </Link>
+          ))}
+        </nav>
         <ThemeSwitch />
         <div class="user">
           <span class="user-name" title="Signed in">

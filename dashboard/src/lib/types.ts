@@ -4,8 +4,89 @@
 
 import type { Metric } from './thresholds';
 
+export type Role = 'admin' | 'member' | 'viewer';
+
+/**
+ * `GET /me`: who is signed in. Servers before user roles leave `role` and
+ * `apps` out; their one account is the admin (see lib/role.ts).
+ */
 export interface Me {
   username: string;
+  role?: Role;
+  /** the app ids this user may see (admins see every app) */
+  apps?: string[];
+}
+
+// ---- users, API tokens, audit log, erasure (admin API, docs/api.md) --------------
+
+/** A dashboard user (`GET /users`); the username was chosen by an admin: text only. */
+export interface User {
+  username: string;
+  role: Role;
+  /** the app ids a member or viewer may see; admins see every app */
+  apps: string[];
+  created_at: number;
+}
+
+/** `POST /users`. */
+export interface NewUser {
+  username: string;
+  password: string;
+  role: Role;
+  apps: string[];
+}
+
+/** `PATCH /users/{username}`: any of these; a new password signs the user out everywhere. */
+export interface UserPatch {
+  password?: string;
+  role?: Role;
+  apps?: string[];
+}
+
+export type TokenAccess = 'read' | 'read-write';
+
+/** An API token of the signed-in user (`GET /tokens`); never the secret itself. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  access: TokenAccess;
+  created_at: number;
+  last_used_at: number | null;
+  username: string;
+}
+
+/** `POST /tokens`: the token's secret is in `token`, this once. */
+export interface CreatedToken {
+  id: string;
+  name: string;
+  access: TokenAccess;
+  created_at: number;
+  token: string;
+}
+
+/** One line of `GET /audit`: who did what to what. `target` and `detail` may carry user input. */
+export interface AuditEntry {
+  ts: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: string | null;
+}
+
+/** `POST /apps/{app}/rotate-key`: the new ingest key, and until when the previous one is still accepted. */
+export interface RotatedIngestKey {
+  ingest_key: string;
+  previous_key: string;
+  previous_key_expires_at: number;
+}
+
+export type ErasureStatus = 'pending' | 'running' | 'done' | 'failed';
+
+/** `GET /erasures/{id}`: a user's or a session's data being removed everywhere. */
+export interface Erasure {
+  id: string;
+  status: ErasureStatus;
+  rows_removed: number;
 }
 
 export interface App {

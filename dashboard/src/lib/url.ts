@@ -17,6 +17,9 @@ export type Route =
   | { page: 'services'; app: string }
   | { page: 'trace'; app: string; trace_id: string }
   | { page: 'settings'; app: string }
+  | { page: 'tokens' }
+  | { page: 'users' }
+  | { page: 'audit' }
   | { page: 'not-found' };
 
 export type AppPage = Extract<Route, { app: string }>['page'];
@@ -33,6 +36,9 @@ export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter((p) => p !== '');
   if (parts.length === 0) return { page: 'home' };
   if (parts[0] === 'login' && parts.length === 1) return { page: 'login' };
+  // pages of no app: your own API tokens, and the admin's users and audit log
+  if (parts.length === 2 && parts[0] === 'account' && parts[1] === 'tokens') return { page: 'tokens' };
+  if (parts.length === 2 && parts[0] === 'admin' && (parts[1] === 'users' || parts[1] === 'audit')) return { page: parts[1] };
   if (parts[0] !== 'apps') return { page: 'not-found' };
   if (parts.length === 2 && parts[1] === 'new') return { page: 'new-app' };
   const app = parts[1] != null ? seg(parts[1]) : null;
@@ -72,6 +78,11 @@ export function routePath(route: Route): string {
       return '/';
     case 'new-app':
       return '/apps/new';
+    case 'tokens':
+      return '/account/tokens';
+    case 'users':
+    case 'audit':
+      return `/admin/${route.page}`;
     case 'overview':
       return `/apps/${enc(route.app)}`;
     case 'vitals':

@@ -12,6 +12,7 @@ import { issuePatch, NO_RELEASE, releaseRange, STATUS_LABEL, trendPoints } from 
 import type { Issue, IssueDetail, IssueStatus, IssueStatusAnswer } from '../lib/types';
 import { replayHref } from '../lib/replay';
 import { routePath } from '../lib/url';
+import { mayWrite } from '../lib/role';
 
 export function IssuePage(props: { fingerprint: string }) {
   const detail = useAppApi<IssueDetail>(`issues/${encodeURIComponent(props.fingerprint)}`);
@@ -36,7 +37,7 @@ export function IssuePage(props: { fingerprint: string }) {
 
 function IssueBody(props: { d: IssueDetail; reload: () => void }) {
   const { d } = props;
-  const { app, window, loc } = usePage();
+  const { app, window, loc, me } = usePage();
   const i = d.issue;
   const totalBrowsers = d.browsers.reduce((s, b) => s + b.count, 0) || 1;
   const sessionHref = (id: string) => (app ? routePath({ page: 'session', app: app.id, id }) : '#');
@@ -65,7 +66,7 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
             <span class="muted">Latest occurrence has no release</span>
           )}
         </div>
-        {app && <Workflow appId={app.id} issue={i} release={d.release} reload={props.reload} />}
+        {app && <Workflow appId={app.id} canWrite={mayWrite(me, app.id)} issue={i} release={d.release} reload={props.reload} />}
         {latest && app && (
           <div class="issue-actions">
             <Link href={replayHref(app.id, latest.id, latest.ts)} class="btn small" data-testid="watch-latest">
@@ -196,7 +197,7 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
 }
 
 /** The issue's status, and the buttons that change it (PATCH, then reload the issue). */
-function Workflow(props: { appId: string; issue: Issue; release: string | null; reload: () => void }) {
+function Workflow(props: { appId: string; canWrite: boolean; issue: Issue; release: string | null; reload: () => void }) {
   const { issue: i } = props;
   const status: IssueStatus = i.status ?? 'open';
   const [release, setRelease] = useState(i.last_release ?? props.release ?? '');
@@ -237,7 +238,7 @@ function Workflow(props: { appId: string; issue: Issue; release: string | null; 
           </>
         )}
       </div>
-      {status === 'open' ? (
+      {!props.canWrite ? null : status === 'open' ? (
         <form
           class="issue-actions"
           onSubmit={(e) => {

@@ -7,14 +7,25 @@ import { handOverServerKey } from '../lib/serverKey';
 import type { CreatedApp } from '../lib/types';
 import { routePath } from '../lib/url';
 import { parseOrigins } from '../lib/forms';
+import { mayCreateApp } from '../lib/role';
+import { Empty } from '../components/States';
 
 export function NewAppPage(props: { first: boolean }) {
-  const { apps, reloadApps } = usePage();
+  const { apps, me, reloadApps } = usePage();
   const [name, setName] = useState('');
   const [origins, setOrigins] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   if (props.first && apps.length > 0) return null; // redirecting to the first app
+  if (!mayCreateApp(me)) {
+    return (
+      <Layout title={props.first ? 'Welcome to Fovea' : 'New app'} timeless>
+        <Empty title={apps.length === 0 ? 'No app is shared with you yet' : 'Only admins create apps'}>
+          Ask an admin of this Fovea to {apps.length === 0 ? 'give you access to an app' : 'create it and give you access'}.
+        </Empty>
+      </Layout>
+    );
+  }
   const parsed = parseOrigins(origins);
   const submit = async (e: Event) => {
     e.preventDefault();

@@ -3,10 +3,13 @@ import { CodeBlock, CopyButton } from '../components/Copy';
 import { Layout } from '../components/Layout';
 import { Setup } from '../components/Setup';
 import { Async, Empty } from '../components/States';
-import { api } from '../lib/api';
+import { api, ApiError } from '../lib/api';
 import { usePage } from '../lib/context';
+import { erasePath, erasureFailed, erasureStatusPath, erasureText, eraseStep, isSending, pollDelay, startErasure, type EraseEvent, type EraseState, type EraseTarget } from '../lib/erasure';
+import { GRACE_DEFAULT_HOURS, GRACE_MAX_HOURS, parseGraceHours, previousKeyNote, rotateQuestion } from '../lib/ingestKey';
+import { mayWrite } from '../lib/role';
 import { takeServerKey } from '../lib/serverKey';
-import type { App, ServerKeyAnswer, SourceFile } from '../lib/types';
+import type { App, Erasure, RotatedIngestKey, ServerKeyAnswer, SourceFile } from '../lib/types';
 import { parseIntIn, parseNumberIn, parseOrigins, parseQuota } from '../lib/forms';
 import { formatBytes, formatCount, formatDateTime } from '../lib/format';
 import { groupByRelease, uploadCommand } from '../lib/sourcemaps';
@@ -14,6 +17,7 @@ import { otlpEnvSnippet } from '../lib/snippet';
 import { useApi } from '../lib/useApi';
 
 const quotaText = (q: number | null | undefined) => (q == null ? '' : String(q));
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function SettingsPage() {
   const { app } = usePage();
@@ -22,7 +26,10 @@ export function SettingsPage() {
 
 function AppSettings(props: { app: App }) {
   const { app } = props;
-  const { params, reloadApps } = usePage();
+  const { params, reloadApps, me } = usePage();
+  // a viewer reads the settings; the fields stay readable but cannot change, and nothing offers to save
+  const canWrite = mayWrite(me, app.id);
+  const readOnly = !canWrite;
   const [name, setName] = useState(app.name);
   const [origins, setOrigins] = useState(app.origins.join('\n'));
   const [sample, setSample] = useState(String(app.sample_rate));
@@ -88,6 +95,11 @@ function AppSettings(props: { app: App }) {
           {issued?.app === app.id && ' Its server key, for backend traces, is under Backend tracing below: copy it now.'}
         </div>
       )}
+      {readOnly && (
+        <div class="notice" data-testid="read-only">
+          Your account can read this app's settings but not change them: ask an admin.
+        </div>
+      )}
       <div class="grid two">
         <form class="panel form" onSubmit={save} data-testid="settings-form">
           <h2>App</h2>
@@ -99,11 +111,11 @@ function AppSettings(props: { app: App }) {
           </div>
           <label>
             Name
-            <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={100} />
+            <input name="name" value={name} readOnly={readOnly} onInput={(e) => setName(e.currentTarget.value)} required maxLength={100} />
           </label>
           <label>
             Allowed origins <span class="muted">(one per line; <code>*</code> allows any)</span>
-            <textarea name="origins" rows={4} value={origins} onInput={(e) => setOrigins(e.currentTarget.value)} />
+            <textarea name="origins" rows={4} value={origins} readOnly={readOnly} onInput={(e) => setOrigins(e.currentTarget.value)} />
           </label>
           {parsed.invalid.length > 0 && (
             <div class="form-error" role="alert">
@@ -113,21 +125,21 @@ function AppSettings(props: { app: App }) {
           <div class="form-row">
             <label>
               Sample rate (% of sessions kept)
-              <input name="sample_rate" type="number" min={0} max={100} step="any" value={sample} onInput={(e) => setSample(e.currentTarget.value)} />
+              <input name="sample_rate" type="number" min={0} max={100} step="any" value={sample} readOnly={readOnly} onInput={(e) => setSample(e.currentTarget.value)} />
             </label>
             <label>
               Retention (days)
-              <input name="retention_days" type="number" min={1} max={3650} step={1} value={retention} onInput={(e) => setRetention(e.currentTarget.value)} />
+              <input name="retention_days" type="number" min={1} max={3650} step={1} value={retention} readOnly={readOnly} onInput={(e) => setRetention(e.currentTarget.value)} />
             </label>
           </div>
           <div class="form-row">
             <label>
               Daily event quota <span class="muted">(empty: unlimited)</span>
-              <input name="daily_event_quota" type="number" min={0} step={1} value={eventQuota} onInput={(e) => setEventQuota(e.currentTarget.value)} />
+              <input name="daily_event_quota" type="number" min={0} step={1} value={eventQuota} readOnly={readOnly} onInput={(e) => setEventQuota(e.currentTarget.value)} />
             </label>
             <label>
               Daily replay quota (bytes) <span class="muted">(empty: unlimited)</span>
-              <input name="daily_replay_bytes_quota" type="number" min={0} step={1} value={replayQuota} onInput={(e) => setReplayQuota(e.currentTarget.value)} />
+              <input name="daily_replay_bytes_quota" type="number" min={0} step={1} value={replayQuota} readOnly={readOnly} onInput={(e) => setReplayQuota(e.currentTarget.value)} />
             </label>
           </div>
           {(eventQuotaN === undefined || replayQuotaN === undefined) && (
@@ -140,19 +152,23 @@ function AppSettings(props: { app: App }) {
               {message.text}
             </div>
           )}
-          <div class="row-actions">
-            <button type="submit" class="btn primary" disabled={busy || !valid}>
-              {busy ? 'Saving…' : 'Save'}
-            </button>
-          </div>
+          {canWrite && (
+            <div class="row-actions">
+              <button type="submit" class="btn primary" disabled={busy || !valid}>
+                {busy ? 'Saving…' : 'Save'}
+              </button>
+            </div>
+          )}
         </form>
         <section class="panel">
           <h2>Install</h2>
           <Setup app={app} />
         </section>
       </div>
-      <BackendTracing app={app} issued={issued?.app === app.id ? issued.key : null} onIssued={(key) => setIssued({ app: app.id, key })} />
-      <SourceMaps app={app} />
+      {canWrite && <IngestKeyRotation app={app} />}
+      <BackendTracing app={app} canWrite={canWrite} issued={issued?.app === app.id ? issued.key : null} onIssued={(key) => setIssued({ app: app.id, key })} />
+      <SourceMaps app={app} canWrite={canWrite} />
+      {canWrite && <Privacy app={app} />}
     </Layout>
   );
 }
@@ -167,8 +183,8 @@ interface Issued {
  * OpenTelemetry environment to use it, and the template of links to the
  * user's own tracing tool.
  */
-function BackendTracing(props: { app: App; issued: string | null; onIssued: (key: string) => void }) {
-  const { app, issued } = props;
+function BackendTracing(props: { app: App; canWrite: boolean; issued: string | null; onIssued: (key: string) => void }) {
+  const { app, issued, canWrite } = props;
   const { reloadApps } = usePage();
   const has = app.has_server_key === true || issued != null;
   const [busy, setBusy] = useState(false);
@@ -228,9 +244,11 @@ function BackendTracing(props: { app: App; issued: string | null; onIssued: (key
       <div class="key-line">
         <span class="muted">Server key</span>
         <span data-testid="server-key-status">{has ? 'set (shown only when it is created)' : 'none yet: backends cannot send traces'}</span>
-        <button type="button" class="btn small" disabled={busy} onClick={rotate} data-testid="server-key-button">
-          {busy ? (has ? 'Rotating…' : 'Creating…') : has ? 'Rotate server key' : 'Create server key'}
-        </button>
+        {canWrite && (
+          <button type="button" class="btn small" disabled={busy} onClick={rotate} data-testid="server-key-button">
+            {busy ? (has ? 'Rotating…' : 'Creating…') : has ? 'Rotate server key' : 'Create server key'}
+          </button>
+        )}
       </div>
       {keyError && (
         <div class="form-error" role="alert">
@@ -267,6 +285,7 @@ function BackendTracing(props: { app: App; issued: string | null; onIssued: (key
             spellcheck={false}
             autoComplete="off"
             value={template}
+            readOnly={!canWrite}
             placeholder="https://jaeger.example/trace/{trace_id}"
             onInput={(e) => setTemplate(e.currentTarget.value)}
           />
@@ -276,18 +295,20 @@ function BackendTracing(props: { app: App; issued: string | null; onIssued: (key
             {message.text}
           </div>
         )}
-        <div class="row-actions">
-          <button type="submit" class="btn primary" disabled={saving}>
-            {saving ? 'Saving…' : 'Save link'}
-          </button>
-        </div>
+        {canWrite && (
+          <div class="row-actions">
+            <button type="submit" class="btn primary" disabled={saving}>
+              {saving ? 'Saving…' : 'Save link'}
+            </button>
+          </div>
+        )}
       </form>
     </section>
   );
 }
 
-function SourceMaps(props: { app: App }) {
-  const { app } = props;
+function SourceMaps(props: { app: App; canWrite: boolean }) {
+  const { app, canWrite } = props;
   const base = `/apps/${encodeURIComponent(app.id)}/sourcemaps`;
   const list = useApi<{ sourcemaps: SourceFile[] }>(base);
   // the release or file id being deleted; one at a time keeps the list and the server in step
@@ -338,14 +359,16 @@ function SourceMaps(props: { app: App }) {
                       {formatCount(r.files.length)} {r.files.length === 1 ? 'file' : 'files'} · {formatBytes(r.bytes)} · uploaded{' '}
                       {formatDateTime(r.uploaded_at)}
                     </span>
-                    <button
-                      type="button"
-                      class="btn small"
-                      disabled={busy != null}
-                      onClick={() => remove(`Delete every file of release ${r.release}? Its errors will show minified stacks again.`, `${base}?release=${encodeURIComponent(r.release)}`, `release ${r.release}`)}
-                    >
-                      {busy === `release ${r.release}` ? 'Deleting…' : 'Delete release'}
-                    </button>
+                    {canWrite && (
+                      <button
+                        type="button"
+                        class="btn small"
+                        disabled={busy != null}
+                        onClick={() => remove(`Delete every file of release ${r.release}? Its errors will show minified stacks again.`, `${base}?release=${encodeURIComponent(r.release)}`, `release ${r.release}`)}
+                      >
+                        {busy === `release ${r.release}` ? 'Deleting…' : 'Delete release'}
+                      </button>
+                    )}
                   </div>
                   <div class="table-wrap">
                     <table class="table">
@@ -356,9 +379,11 @@ function SourceMaps(props: { app: App }) {
                           <th>Debug id</th>
                           <th class="num">Size</th>
                           <th>Uploaded</th>
-                          <th class="actions-col">
-                            <span class="visually-hidden">Delete</span>
-                          </th>
+                          {canWrite && (
+                            <th class="actions-col">
+                              <span class="visually-hidden">Delete</span>
+                            </th>
+                          )}
                         </tr>
                       </thead>
                       <tbody>
@@ -371,17 +396,19 @@ function SourceMaps(props: { app: App }) {
                             <td class="mono small">{f.debug_id ?? '—'}</td>
                             <td class="num">{formatBytes(f.bytes)}</td>
                             <td class="small">{formatDateTime(f.uploaded_at)}</td>
-                            <td class="actions-col">
-                              <button
-                                type="button"
-                                class="btn ghost small"
-                                disabled={busy != null}
-                                aria-label={`Delete ${f.url}`}
-                                onClick={() => remove(`Delete ${f.url} of release ${r.release}? Errors it mapped will show minified frames again.`, `${base}/${encodeURIComponent(f.id)}`, f.id)}
-                              >
-                                {busy === f.id ? 'Deleting…' : 'Delete'}
-                              </button>
-                            </td>
+                            {canWrite && (
+                              <td class="actions-col">
+                                <button
+                                  type="button"
+                                  class="btn ghost small"
+                                  disabled={busy != null}
+                                  aria-label={`Delete ${f.url}`}
+                                  onClick={() => remove(`Delete ${f.url} of release ${r.release}? Errors it mapped will show minified frames again.`, `${base}/${encodeURIComponent(f.id)}`, f.id)}
+                                >
+                                  {busy === f.id ? 'Deleting…' : 'Delete'}
+                                </button>
+                              </td>
+                            )}
                           </tr>
                         ))}
                       </tbody>
@@ -393,6 +420,198 @@ function SourceMaps(props: { app: App }) {
           );
         }}
       </Async>
+    </section>
+  );
+}
+
+/**
+ * A new ingest key for the app's pages. The previous key is still accepted
+ * for the grace period, so pages cached with it keep reporting while the new
+ * snippet (above, once the app reloads) is deployed.
+ */
+function IngestKeyRotation(props: { app: App }) {
+  const { app } = props;
+  const { reloadApps } = usePage();
+  const [grace, setGrace] = useState(String(GRACE_DEFAULT_HOURS));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // the answer of the latest rotation, for the app it was made for
+  const [rotated, setRotated] = useState<{ app: string; at: number; answer: RotatedIngestKey } | null>(null);
+  const graceN = parseGraceHours(grace);
+  useEffect(() => setError(null), [app.id]);
+
+  const rotate = async (e: Event) => {
+    e.preventDefault();
+    if (graceN == null || !window.confirm(rotateQuestion(app.name, graceN))) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await api<RotatedIngestKey>(`/apps/${encodeURIComponent(app.id)}/rotate-key`, { method: 'POST', body: { grace_hours: graceN } });
+      setRotated({ app: app.id, at: Date.now(), answer });
+      // the install snippets read the app's ingest key
+      reloadApps();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const shown = rotated?.app === app.id ? rotated : null;
+  return (
+    <section class="panel settings-section" data-testid="ingest-key-rotation">
+      <h2>Ingest key</h2>
+      <p class="muted">
+        The ingest key is public: it ships in your pages and can only send data. Rotate it when someone sends junk with it.
+        The current key keeps working for a grace period, so pages that still carry it report until you have deployed the
+        new snippet.
+      </p>
+      <form class="key-line" onSubmit={rotate} data-testid="rotate-key-form">
+        <label class="inline">
+          Grace period (hours, 0–{GRACE_MAX_HOURS})
+          <input name="grace_hours" type="number" min={0} max={GRACE_MAX_HOURS} step={1} value={grace} class="short" onInput={(e) => setGrace(e.currentTarget.value)} />
+        </label>
+        <button type="submit" class="btn small" disabled={busy || graceN == null} data-testid="rotate-key-button">
+          {busy ? 'Rotating…' : 'Rotate ingest key'}
+        </button>
+      </form>
+      {graceN == null && <div class="form-error">The grace period is a whole number of hours from 0 to {GRACE_MAX_HOURS}.</div>}
+      {error && (
+        <div class="form-error" role="alert" data-testid="rotate-key-error">
+          {error}
+        </div>
+      )}
+      {shown != null && (
+        <div class="notice hint server-key" role="status" data-testid="rotated-key">
+          <strong>The app's new ingest key:</strong>
+          <div class="key-line">
+            <code class="ingest-key" data-testid="new-ingest-key">
+              {shown.answer.ingest_key}
+            </code>
+            <CopyButton text={shown.answer.ingest_key} />
+          </div>
+          <span data-testid="previous-key-note">
+            {previousKeyNote(shown.answer, shown.at)} The snippets on this page now carry the new key: put it in your pages
+            {shown.answer.previous_key_expires_at > shown.at ? ' before then' : ''}.
+          </span>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/**
+ * Erasing a user's or a session's data everywhere (events and replays), on
+ * request of the person it is about. The server queues it; the page follows
+ * the job until it is done (lib/erasure.ts).
+ */
+function Privacy(props: { app: App }) {
+  const { app } = props;
+  const [userId, setUserId] = useState('');
+  const [sessionId, setSessionId] = useState('');
+  const [state, setState] = useState<EraseState | null>(null);
+  const step = (event: EraseEvent) => setState((s) => (s == null ? s : eraseStep(s, event)));
+
+  // one status request per answer: each state of the polling schedules the next
+  const delay = state == null ? null : pollDelay(state);
+  const pollKey = state?.phase === 'polling' ? `${state.id} ${state.polls}` : null;
+  useEffect(() => {
+    if (state?.phase !== 'polling' || delay == null) return;
+    const ctl = new AbortController();
+    const timer = setTimeout(() => {
+      api<Erasure>(erasureStatusPath(state.id), { signal: ctl.signal }).then(
+        (erasure) => {
+          if (!ctl.signal.aborted) step({ type: 'polled', erasure });
+        },
+        (err: unknown) => {
+          if (ctl.signal.aborted) return;
+          const final = err instanceof ApiError && err.status >= 400 && err.status < 500;
+          step({ type: 'poll-failed', message: errorText(err), final });
+        },
+      );
+    }, delay);
+    return () => {
+      clearTimeout(timer);
+      ctl.abort();
+    };
+  }, [pollKey]);
+  // another app's page: stop following this one's erasure
+  useEffect(() => setState(null), [app.id]);
+
+  const erase = async (target: EraseTarget) => {
+    const question =
+      target.kind === 'user'
+        ? `Erase all data of user “${target.id}” in ${app.name}: their sessions, events and replays? This cannot be undone.`
+        : `Erase session “${target.id}” of ${app.name}: its events and replay? This cannot be undone.`;
+    if (!window.confirm(question)) return;
+    setState(startErasure(target));
+    try {
+      const a = await api<{ erasure_id: string }>(erasePath(app.id, target), { method: 'DELETE' });
+      step({ type: 'accepted', id: a.erasure_id });
+      if (target.kind === 'user') setUserId('');
+      else setSessionId('');
+    } catch (err) {
+      step({ type: 'refused', message: errorText(err) });
+    }
+  };
+
+  const sending = isSending(state);
+  return (
+    <section class="panel settings-section" data-testid="privacy">
+      <h2>Privacy</h2>
+      <p class="muted">
+        Erase what this app stored about one person (the user id your site gives the SDK) or one session, for example on a
+        request under the GDPR. Events and replays are removed everywhere; this cannot be undone.
+      </p>
+      <div class="grid two">
+        <form
+          class="form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (userId.trim() !== '') void erase({ kind: 'user', id: userId.trim() });
+          }}
+          data-testid="erase-user-form"
+        >
+          <h3>Erase a user's data</h3>
+          <label>
+            User id
+            <input name="user_id" value={userId} autoComplete="off" spellcheck={false} onInput={(e) => setUserId(e.currentTarget.value)} />
+          </label>
+          <div class="row-actions">
+            <button type="submit" class="btn danger" disabled={sending || userId.trim() === ''} data-testid="erase-user-button">
+              Erase user data
+            </button>
+          </div>
+        </form>
+        <form
+          class="form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (sessionId.trim() !== '') void erase({ kind: 'session', id: sessionId.trim() });
+          }}
+          data-testid="erase-session-form"
+        >
+          <h3>Erase a session</h3>
+          <label>
+            Session id
+            <input name="session_id" value={sessionId} autoComplete="off" spellcheck={false} onInput={(e) => setSessionId(e.currentTarget.value)} />
+          </label>
+          <div class="row-actions">
+            <button type="submit" class="btn danger" disabled={sending || sessionId.trim() === ''} data-testid="erase-session-button">
+              Erase session
+            </button>
+          </div>
+        </form>
+      </div>
+      <div
+        class={state == null ? 'erasure-status' : erasureFailed(state) ? 'erasure-status form-error' : state.phase === 'finished' ? 'erasure-status form-ok' : 'erasure-status'}
+        role="status"
+        data-testid="erasure-status"
+        data-phase={state?.phase}
+        data-erasure-status={state?.phase === 'finished' ? state.erasure.status : undefined}
+      >
+        {state == null ? '' : erasureText(state)}
+      </div>
     </section>
   );
 }
