@@ -95,6 +95,9 @@ const PAGES = [
     open: (page) => page.click('[data-testid=trace-row] .wf-main'),
   },
   { name: 'Settings', path: () => `/apps/${app.id}/settings`, ready: '[data-testid=settings-form]' },
+  { name: 'Users', path: () => '/admin/users', ready: '[data-testid=users-table]' },
+  { name: 'API tokens', path: () => '/account/tokens', ready: '[data-testid=token-add-form]' },
+  { name: 'Audit log', path: () => '/admin/audit', ready: '[data-testid=audit-row]' },
 ];
 
 /** Opens a page and waits until nothing on it is loading. */

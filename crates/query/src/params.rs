@@ -20,8 +20,10 @@ fn invalid(msg: impl Into<String>) -> QueryError {
 #[into_params(parameter_in = Query)]
 pub struct Params {
     /// Start of the range, ms since the epoch (default: 24 h before `to`).
+    #[param(minimum = 0.0, maximum = 253_402_300_799_999.0)]
     pub from: Option<i64>,
     /// End of the range, ms since the epoch (default: now).
+    #[param(minimum = 0.0, maximum = 253_402_300_799_999.0)]
     pub to: Option<i64>,
     pub env: Option<String>,
     pub release: Option<String>,

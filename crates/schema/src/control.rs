@@ -35,9 +35,11 @@ pub struct App {
     /// Events stored per UTC day at most; past it the intake answers 429
     /// until the next day. `None`: unlimited.
     #[serde(default)]
+    #[schema(maximum = 9_007_199_254_740_991.0)]
     pub daily_event_quota: Option<u64>,
     /// Session replay bytes (compressed) stored per UTC day at most.
     #[serde(default)]
+    #[schema(maximum = 9_007_199_254_740_991.0)]
     pub daily_replay_bytes_quota: Option<u64>,
     /// What is stored of the user ids pages set.
     #[serde(default)]

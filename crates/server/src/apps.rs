@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::auth::Principal;
 use crate::clock::now_ms;
 use crate::docs::{self, kind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson};
 use crate::state::OldKey;
 use crate::token::{hash_token, random_token};
 use crate::{audit, AppState};
@@ -104,6 +104,22 @@ fn check_template(template: &Option<String>) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Quotas up to what every JSON client reads exactly (2^53 − 1).
+const MAX_QUOTA: u64 = (1 << 53) - 1;
+
+fn check_quotas(app: &App) -> Result<(), ApiError> {
+    if [app.daily_event_quota, app.daily_replay_bytes_quota]
+        .iter()
+        .flatten()
+        .any(|q| *q > MAX_QUOTA)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "daily quotas must be at most {MAX_QUOTA}, or null for none"
+        )));
+    }
+    Ok(())
+}
+
 fn check_privacy(app: &App) -> Result<(), ApiError> {
     let bad = |m: String| Err(ApiError::BadRequest(m));
     if app.scrub_patterns.len() > 50 || app.scrub_patterns.iter().any(|p| p.len() > 1000) {
@@ -159,7 +175,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     who: Principal,
-    Json(req): Json<NewApp>,
+    ApiJson(req): ApiJson<NewApp>,
 ) -> Result<(StatusCode, Json<CreatedApp>), ApiError> {
     let server_key = new_server_key();
     let app = App {
@@ -235,9 +251,15 @@ pub async fn rotate_ingest_key(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-    body: Option<Json<RotateKey>>,
+    body: axum::body::Bytes,
 ) -> Result<Json<RotatedKey>, ApiError> {
-    let grace_hours = body.and_then(|b| b.0.grace_hours).unwrap_or(24);
+    // The body is optional: no body is the default grace period.
+    let req: RotateKey = match body.iter().all(u8::is_ascii_whitespace) {
+        true => RotateKey { grace_hours: None },
+        false => serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("the body: {e}")))?,
+    };
+    let grace_hours = req.grace_hours.unwrap_or(24);
     if grace_hours > MAX_GRACE_HOURS {
         return Err(ApiError::BadRequest(format!(
             "grace_hours must be 0..{MAX_GRACE_HOURS}"
@@ -313,7 +335,7 @@ pub async fn update(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-    Json(patch): Json<AppPatch>,
+    ApiJson(patch): ApiJson<AppPatch>,
 ) -> Result<Json<App>, ApiError> {
     let old = current(&state, &id).await?;
     let app = App {
@@ -340,6 +362,7 @@ pub async fn update(
     };
     check(&app.name, &app.origins, app.sample_rate, app.retention_days)?;
     check_privacy(&app)?;
+    check_quotas(&app)?;
     check_template(&app.trace_url_template)?;
     state.store.update_app(&app).await?;
     state.refresh_apps().await?;

@@ -1,14 +1,14 @@
 //! The audit log: who did what to Fovea's configuration, and when
 //! (logins, apps and keys, users and tokens, erasures, source maps).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::clock::now_ms;
 use crate::docs::{self, kind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiQuery};
 use crate::token::random_token;
 use crate::AppState;
 use fovea_store::StoreError;
@@ -63,7 +63,7 @@ pub struct AuditLog {
     responses((status = 200, body = AuditLog), (status = 400), (status = 403)))]
 pub async fn list(
     State(state): State<AppState>,
-    Query(q): Query<AuditParams>,
+    ApiQuery(q): ApiQuery<AuditParams>,
 ) -> Result<Json<AuditLog>, ApiError> {
     let limit = q.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use crate::clock::now_ms;
 use crate::docs::{self, kind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson};
 use crate::token::{hash_token, random_token};
 use crate::{audit, password, AppState};
 
@@ -242,12 +242,12 @@ pub const MAX_USERNAME: usize = 64;
 
 #[utoipa::path(post, path = "/api/v1/login", tag = "auth", request_body = Credentials,
     responses((status = 204, description = "Signed in: the session cookie is set"), (status = 400), (status = 401),
-        (status = 429, description = "Too many attempts for this name or from this address")))]
+        (status = 429, description = "Too many attempts for this name or from this address")), security(()))]
 pub async fn login(
     State(state): State<AppState>,
     Peer(peer): Peer,
     headers: HeaderMap,
-    Json(req): Json<Credentials>,
+    ApiJson(req): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
     if req.username.is_empty() || req.username.len() > MAX_USERNAME {
         return Err(ApiError::BadRequest(format!(

@@ -1,10 +1,15 @@
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fovea_intake::IntakeError;
 use fovea_query::QueryError;
 use fovea_store::StoreError;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 /// Errors of the query and admin API, each with its status.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +89,44 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, retry_after_secs.into());
         }
         res
+    }
+}
+
+/// Every error answer's body.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable code, e.g. `bad_request`, `unauthorized`, `rate_limited`.
+    pub error: String,
+    /// What went wrong and what to do.
+    pub message: String,
+}
+
+/// `Query` whose refusals are the API's JSON 400s, not axum's plain text.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError::BadRequest(e.body_text()))
+    }
+}
+
+/// `Json` whose refusals (a wrong content type, bad JSON, a wrong field)
+/// are the API's JSON 400s.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|j| ApiJson(j.0))
+            .map_err(|e| ApiError::BadRequest(e.body_text()))
     }
 }
 

@@ -7,24 +7,33 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fovea_intake::{otlp, Batch, BatchMeta, Format, IntakeError};
 use fovea_store::App;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::clock::now_ms;
-use crate::error::{log_refusal, IntakeReply};
+use crate::error::{log_refusal, ApiQuery, ErrorBody, IntakeReply};
 use crate::metrics::{Quota, Reason};
 use crate::token::hash_token;
 use crate::AppState;
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct KeyParam {
+    /// The app's public ingest key (also accepted as `x-fovea-key`).
     key: Option<String>,
+}
+
+/// What an intake took.
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    /// Events (or segments) accepted: durable in the spool.
+    pub accepted: usize,
 }
 
 /// Answers CORS preflights for any origin: the key is checked on the POST.
@@ -61,9 +70,17 @@ fn cors(req: &HeaderMap, res: &mut HeaderMap) {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/intake", tag = "intake", params(KeyParam),
+    request_body(content = Object, description = "A batch as JSON, or NDJSON (application/x-ndjson), optionally gzip or deflate (Content-Encoding); docs/intake.md", content_type = "application/json"),
+    responses((status = 202, body = Accepted, description = "Durable in the spool"), (status = 400, body = ErrorBody, description = "Undecodable or invalid; the message names the field"),
+        (status = 401, body = ErrorBody, description = "No or unknown key"), (status = 403, body = ErrorBody, description = "Origin not allowed"),
+        (status = 413, body = ErrorBody, description = "Too large, compressed or not, or too many events"), (status = 415, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Over the app's rate or daily quota; see Retry-After"),
+        (status = 503, body = ErrorBody, description = "The spool is full; see Retry-After")),
+    security(()))]
 pub async fn intake(
     State(state): State<AppState>,
-    Query(q): Query<KeyParam>,
+    ApiQuery(q): ApiQuery<KeyParam>,
     req: Request,
 ) -> Response {
     let (peer, headers, body) = split(req);
@@ -77,9 +94,17 @@ pub async fn intake(
 
 /// `POST /api/v1/replay`: one session replay segment, under the same key,
 /// origin, rate and spool rules as events (`docs/intake.md`).
+#[utoipa::path(post, path = "/api/v1/replay", tag = "intake", params(KeyParam),
+    request_body(content = Object, description = "One rrweb segment, JSON, optionally gzip; docs/intake.md", content_type = "application/json"),
+    responses((status = 202, body = Accepted, description = "Durable in the spool"), (status = 400, body = ErrorBody, description = "Undecodable or invalid; the message names the field"),
+        (status = 401, body = ErrorBody, description = "No or unknown key"), (status = 403, body = ErrorBody, description = "Origin not allowed"),
+        (status = 413, body = ErrorBody, description = "Too large, compressed or not, or too many events"), (status = 415, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Over the app's rate or daily quota; see Retry-After"),
+        (status = 503, body = ErrorBody, description = "The spool is full; see Retry-After")),
+    security(()))]
 pub async fn replay(
     State(state): State<AppState>,
-    Query(q): Query<KeyParam>,
+    ApiQuery(q): ApiQuery<KeyParam>,
     req: Request,
 ) -> Response {
     let (_, headers, body) = split(req);
@@ -102,7 +127,7 @@ fn split(req: Request) -> (Option<IpAddr>, HeaderMap, Body) {
 
 fn answer(state: &AppState, headers: &HeaderMap, result: Result<usize, IntakeError>) -> Response {
     let mut res = match result {
-        Ok(n) => (StatusCode::ACCEPTED, Json(json!({ "accepted": n }))).into_response(),
+        Ok(n) => (StatusCode::ACCEPTED, Json(Accepted { accepted: n })).into_response(),
         Err(e) => {
             count_refusal(state, &e);
             IntakeReply(e).into_response()
@@ -230,6 +255,13 @@ fn admit_backend(state: &AppState, headers: &HeaderMap) -> Result<App, IntakeErr
 /// backend, protobuf or JSON, answered in the request's encoding as the
 /// OTLP specification says (200, with `partial_success` when spans were
 /// refused).
+#[utoipa::path(post, path = "/v1/traces", tag = "intake",
+    params(("x-fovea-key" = Option<String>, Header, description = "The app's secret server key (or Authorization: Bearer)")),
+    request_body(content = Object, description = "An OTLP ExportTraceServiceRequest, protobuf (application/x-protobuf) or OTLP JSON, optionally gzip", content_type = "application/json"),
+    responses((status = 200, body = Object, description = "ExportTraceServiceResponse, with partial_success when spans were refused"),
+        (status = 400, body = Object, description = "google.rpc.Status"), (status = 401, body = Object), (status = 413, body = Object),
+        (status = 415, body = Object), (status = 429, body = Object), (status = 503, body = Object)),
+    security(()))]
 pub async fn traces(State(state): State<AppState>, req: Request) -> Response {
     let (_, headers, body) = split(req);
     // A client that sent neither protobuf nor JSON is answered in JSON.
@@ -264,6 +296,18 @@ pub async fn traces(State(state): State<AppState>, req: Request) -> Response {
     let mut res = (status, body).into_response();
     set_content_type(&mut res, encoding);
     res
+}
+
+/// The same OTLP intake under the API prefix, for proxies that route only
+/// `/api/`.
+#[utoipa::path(post, path = "/api/v1/otlp/v1/traces", tag = "intake",
+    params(("x-fovea-key" = Option<String>, Header, description = "The app's secret server key (or Authorization: Bearer)")),
+    request_body(content = Object, description = "As POST /v1/traces", content_type = "application/json"),
+    responses((status = 200, body = Object, description = "As POST /v1/traces"), (status = 400, body = Object), (status = 401, body = Object),
+        (status = 413, body = Object), (status = 415, body = Object), (status = 429, body = Object), (status = 503, body = Object)),
+    security(()))]
+pub async fn traces_under_api(state: State<AppState>, req: Request) -> Response {
+    traces(state, req).await
 }
 
 fn set_content_type(res: &mut Response, encoding: otlp::Encoding) {

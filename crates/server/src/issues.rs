@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::apps::find;
 use crate::auth::Principal;
 use crate::clock::now_ms;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson};
 use crate::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -37,7 +37,7 @@ pub async fn update(
     State(s): State<AppState>,
     _who: Principal,
     Path((app, fingerprint)): Path<(String, String)>,
-    Json(patch): Json<IssuePatch>,
+    ApiJson(patch): ApiJson<IssuePatch>,
 ) -> Result<Json<IssueState>, ApiError> {
     let app = find(&s, &app)?;
     let status = IssueStatus::parse(&patch.status).ok_or_else(|| {

@@ -88,7 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/apps/{app}/traces/{trace_id}", get(traces::trace))
         .route("/apps/{app}/services", get(traces::services))
         .route("/apps/{app}/slow-requests", get(traces::slow_requests))
-        .route("/otlp/v1/traces", post(intake::traces))
+        .route("/otlp/v1/traces", post(intake::traces_under_api))
         .route(
             "/apps/{app}/sourcemaps",
             get(sourcemaps::list)

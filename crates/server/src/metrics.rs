@@ -196,6 +196,8 @@ impl Default for Metrics {
     }
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, body = String, content_type = "application/openmetrics-text", description = "Prometheus / OpenMetrics text")), security(()))]
 pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
     let m = &state.metrics;
     m.spool_pending_bytes

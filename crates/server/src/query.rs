@@ -4,8 +4,7 @@
 use std::future::Future;
 use std::time::Instant;
 
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::Json;
 use fovea_query::{
     ActionRow, Bucket, IssueDetail, IssueRow, Params, Point, ResourceRow, Series, SessionDetail,
@@ -18,23 +17,9 @@ use utoipa::ToSchema;
 use crate::apps::find;
 use crate::auth::Principal;
 use crate::clock::now_ms;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiQuery};
 use crate::metrics::Endpoint;
 use crate::AppState;
-
-/// Query-string parameters with a JSON 400 naming the bad one.
-pub struct ApiParams(pub Params);
-
-impl<S: Send + Sync> FromRequestParts<S> for ApiParams {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<Params>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiParams(q.0))
-            .map_err(|e| ApiError::BadRequest(e.body_text()))
-    }
-}
 
 pub(crate) async fn timed<T>(
     state: &AppState,
@@ -65,7 +50,7 @@ pub async fn vitals(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<VitalsResponse>, ApiError> {
     timed(&s, "vitals", async {
         let app = find(&s, &app)?;
@@ -86,7 +71,7 @@ pub async fn summary(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<Summary>, ApiError> {
     timed(&s, "summary", async {
         let app = find(&s, &app)?;
@@ -112,7 +97,7 @@ pub async fn timeseries(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<TimeseriesResponse>, ApiError> {
     timed(&s, "timeseries", async {
         let app = find(&s, &app)?;
@@ -145,7 +130,7 @@ pub async fn histogram(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<HistogramResponse>, ApiError> {
     timed(&s, "histogram", async {
         let app = find(&s, &app)?;
@@ -170,7 +155,7 @@ pub async fn views(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<ViewsResponse>, ApiError> {
     timed(&s, "views", async {
         let app = find(&s, &app)?;
@@ -199,7 +184,7 @@ pub async fn sessions(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<SessionsResponse>, ApiError> {
     timed(&s, "sessions", async {
         let app = find(&s, &app)?;
@@ -238,7 +223,7 @@ pub async fn issues(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<IssuesResponse>, ApiError> {
     timed(&s, "issues", async {
         let app = find(&s, &app)?;
@@ -262,7 +247,7 @@ pub async fn issue(
     State(s): State<AppState>,
     _w: Principal,
     Path((app, fp)): Path<(String, String)>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<IssueDetail>, ApiError> {
     timed(&s, "issue", async {
         let app = find(&s, &app)?;
@@ -296,7 +281,7 @@ pub async fn actions(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<ActionsResponse>, ApiError> {
     timed(&s, "actions", async {
         let app = find(&s, &app)?;
@@ -318,7 +303,7 @@ pub async fn resources(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<ResourcesResponse>, ApiError> {
     timed(&s, "resources", async {
         let app = find(&s, &app)?;

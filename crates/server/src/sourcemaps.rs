@@ -3,7 +3,8 @@
 //! sends), listed and deleted. A map is parsed at upload, so a bad one gets
 //! a clear 400 here and never troubles the writer.
 
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use fovea_schema::{sha256_hex, SourceFile, SourceFileInfo, SourceKind};
@@ -13,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::apps::find;
 use crate::auth::Principal;
 use crate::clock::now_ms;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiQuery};
 use crate::{audit, AppState};
 
 /// The largest file accepted (bundles and maps of big apps run to tens of MB).
@@ -58,8 +59,9 @@ pub async fn upload(
     State(s): State<AppState>,
     who: Principal,
     Path(app): Path<String>,
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<SourceFileInfo>), ApiError> {
+    let mut form = form.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let app = find(&s, &app)?;
     let bad = |m: String| ApiError::BadRequest(m);
     let (mut release, mut url, mut file) = (None, None, None);
@@ -163,7 +165,7 @@ pub async fn list(
     State(s): State<AppState>,
     _who: Principal,
     Path(app): Path<String>,
-    Query(q): Query<ReleaseParam>,
+    ApiQuery(q): ApiQuery<ReleaseParam>,
 ) -> Result<Json<SourceFilesResponse>, ApiError> {
     let app = find(&s, &app)?;
     Ok(Json(SourceFilesResponse {
@@ -178,7 +180,7 @@ pub async fn delete_release(
     State(s): State<AppState>,
     who: Principal,
     Path(app): Path<String>,
-    Query(q): Query<ReleaseParam>,
+    ApiQuery(q): ApiQuery<ReleaseParam>,
 ) -> Result<Json<Deleted>, ApiError> {
     let app = find(&s, &app)?;
     let release = q

@@ -13,7 +13,8 @@ use crate::apps::find;
 use crate::auth::Principal;
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::query::{timed, ApiParams};
+use crate::error::ApiQuery;
+use crate::query::timed;
 use crate::AppState;
 
 #[utoipa::path(get, path = "/api/v1/apps/{app}/traces/{trace_id}", tag = "tracing",
@@ -54,7 +55,7 @@ pub async fn services(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<ServicesResponse>, ApiError> {
     timed(&s, "services", async {
         let app = find(&s, &app)?;
@@ -77,7 +78,7 @@ pub async fn slow_requests(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiParams(p): ApiParams,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<SlowRequestsResponse>, ApiError> {
     timed(&s, "slow_requests", async {
         let app = find(&s, &app)?;

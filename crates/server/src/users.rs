@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::auth::{self, ApiToken, Principal, TokenAccess, MAX_USERNAME};
 use crate::clock::now_ms;
 use crate::docs::{self, kind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson};
 use crate::{audit, password, AppState};
 
 /// Users and tokens listed at most (they are few).
@@ -143,7 +143,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<UsersResponse>, 
 pub async fn create(
     State(state): State<AppState>,
     who: Principal,
-    Json(req): Json<NewUser>,
+    ApiJson(req): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     check_name(&req.username)?;
     check_password(&req.password)?;
@@ -182,7 +182,7 @@ pub async fn update(
     State(state): State<AppState>,
     who: Principal,
     Path(name): Path<String>,
-    Json(patch): Json<UserPatch>,
+    ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
     let mut user = existing(&state, &name).await?;
     let mut changed = Vec::new();
@@ -310,7 +310,7 @@ pub async fn list_tokens(
 pub async fn create_token(
     State(state): State<AppState>,
     who: Principal,
-    Json(req): Json<NewToken>,
+    ApiJson(req): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let name = req.name.trim().to_string();
     if name.is_empty() || name.len() > 100 {
