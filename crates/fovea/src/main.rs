@@ -116,6 +116,9 @@ struct Options {
     /// Intake requests per second per app.
     #[arg(long, env = "FOVEA_RATE_LIMIT")]
     rate_limit: Option<f64>,
+    /// Browser intake requests per second per client address.
+    #[arg(long, env = "FOVEA_RATE_LIMIT_PER_IP")]
+    rate_limit_per_ip: Option<f64>,
     /// Mark the login cookie Secure (when served over HTTPS).
     #[arg(long, env = "FOVEA_COOKIE_SECURE")]
     cookie_secure: Option<bool>,
@@ -216,6 +219,7 @@ impl Options {
             keep_bots,
             scrub_query_keys,
             rate_limit,
+            rate_limit_per_ip,
             cookie_secure,
             retention_days,
             max_body_bytes,
@@ -296,6 +300,9 @@ impl Options {
         }
         if let Some(r) = rate_limit {
             s.rate_limit_per_app = r;
+        }
+        if let Some(r) = rate_limit_per_ip {
+            s.rate_limit_per_ip = r;
         }
         s.cookie_secure = cookie_secure.unwrap_or(false);
         if let Some(d) = retention_days {

@@ -107,8 +107,8 @@ pub async fn replay(
     ApiQuery(q): ApiQuery<KeyParam>,
     req: Request,
 ) -> Response {
-    let (_, headers, body) = split(req);
-    let result = accept_replay(&state, q, &headers, body).await;
+    let (peer, headers, body) = split(req);
+    let result = accept_replay(&state, q, peer, &headers, body).await;
     hold(&state, &result).await;
     if let Ok(n) = result {
         state.metrics.replay_segments_accepted.inc_by(n as u64);
@@ -164,6 +164,49 @@ fn admit(state: &AppState, q: KeyParam, headers: &HeaderMap) -> Result<App, Inta
         }
     }
     room(state, app)
+}
+
+/// Bodies decoded on the request's own worker: a typical SDK batch (a few
+/// KB of JSON) decodes in microseconds, less than a hand-off costs.
+const INLINE_DECODE_BYTES: usize = 64 << 10;
+
+/// Large or compressed bodies decoded at once at most (each may inflate to
+/// the decompression cap).
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Runs a decode off the async workers when it may take long (a large or
+/// compressed body), at most [`DECODES`] at a time, so that a few heavy
+/// requests cannot stall every connection a worker serves.
+async fn off_the_workers<T: Send + 'static>(
+    body: &[u8],
+    compressed: bool,
+    decode: impl FnOnce() -> Result<T, IntakeError> + Send + 'static,
+) -> Result<T, IntakeError> {
+    if !compressed && body.len() <= INLINE_DECODE_BYTES {
+        return decode();
+    }
+    let _permit = DECODES
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
+    match tokio::task::spawn_blocking(decode).await {
+        Ok(decoded) => decoded,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// One client address's rate, after its app's: a flood from one address
+/// is refused before it uses up its app's rate for every visitor. Loopback
+/// is not limited: it is a proxy on the same host (whose clients are told
+/// apart only with `--client-ip-header`), a load test or a test.
+fn per_address(state: &AppState, ip: Option<IpAddr>) -> Result<(), IntakeError> {
+    let Some(ip) = ip.filter(|ip| !ip.is_loopback()) else {
+        return Ok(());
+    };
+    state
+        .ip_limiter
+        .take(&ip.to_string(), 1.0)
+        .map_err(|retry_after_secs| IntakeError::RateLimited { retry_after_secs })
 }
 
 /// The app's rate and room in the spool.
@@ -388,6 +431,8 @@ async fn accept(
     body: Body,
 ) -> Result<usize, IntakeError> {
     let app = admit(state, q, headers)?;
+    let ip = crate::auth::client_ip(state, headers, peer);
+    per_address(state, ip)?;
     quota_state(
         state,
         &app,
@@ -397,17 +442,24 @@ async fn accept(
     )?;
     let limits = &state.settings.limits;
     let bytes = read_body(body, limits.max_body).await?;
-    let decoded = fovea_intake::decode(
-        header_str(headers, header::CONTENT_TYPE),
-        header_str(headers, header::CONTENT_ENCODING),
-        &bytes,
-        limits,
-    )?;
+    let content_type = header_str(headers, header::CONTENT_TYPE).map(str::to_string);
+    let encoding = header_str(headers, header::CONTENT_ENCODING).map(str::to_string);
+    let decoded = off_the_workers(&bytes, encoding.is_some(), {
+        let (bytes, limits) = (bytes.clone(), limits.clone());
+        move || {
+            fovea_intake::decode(
+                content_type.as_deref(),
+                encoding.as_deref(),
+                &bytes,
+                &limits,
+            )
+        }
+    })
+    .await?;
     let n = decoded.events.len();
     if n == 0 {
         return Ok(0);
     }
-    let ip = crate::auth::client_ip(state, headers, peer);
     let location = state.geo.locate(|name| header_str(headers, name), ip);
     let received_at = now_ms();
     let batch = Batch {
@@ -431,10 +483,12 @@ async fn accept(
 async fn accept_replay(
     state: &AppState,
     q: KeyParam,
+    peer: Option<IpAddr>,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<usize, IntakeError> {
     let app = admit(state, q, headers)?;
+    per_address(state, crate::auth::client_ip(state, headers, peer))?;
     quota_state(
         state,
         &app,
@@ -444,12 +498,21 @@ async fn accept_replay(
     )?;
     let limits = &state.settings.replay_limits;
     let bytes = read_body(body, limits.max_body).await?;
-    let decoded = fovea_intake::decode_replay(
-        header_str(headers, header::CONTENT_TYPE),
-        header_str(headers, header::CONTENT_ENCODING),
-        &bytes,
-        limits,
-    )?;
+    let content_type = header_str(headers, header::CONTENT_TYPE).map(str::to_string);
+    let encoding = header_str(headers, header::CONTENT_ENCODING).map(str::to_string);
+    // Segments are gzipped by the SDK whether or not it says so.
+    let decoded = off_the_workers(&bytes, true, {
+        let (bytes, limits) = (bytes.clone(), limits.clone());
+        move || {
+            fovea_intake::decode_replay(
+                content_type.as_deref(),
+                encoding.as_deref(),
+                &bytes,
+                &limits,
+            )
+        }
+    })
+    .await?;
     let received_at = now_ms();
     let size = decoded.body.len() as u64;
     let batch = Batch {

@@ -44,6 +44,9 @@ pub struct Settings {
     pub scrub_query_keys: Vec<String>,
     /// Intake requests per second per app (bursts of twice that).
     pub rate_limit_per_app: f64,
+    /// Browser intake requests per second per client address (bursts of
+    /// 2×), so that one client cannot use up its app's rate.
+    pub rate_limit_per_ip: f64,
     /// Mark the login cookie `Secure` (serve the dashboard over HTTPS).
     pub cookie_secure: bool,
     pub default_retention_days: u32,
@@ -77,6 +80,7 @@ impl Settings {
             exclude_bots: true,
             scrub_query_keys: Vec::new(),
             rate_limit_per_app: 1000.0,
+            rate_limit_per_ip: 50.0,
             cookie_secure: false,
             default_retention_days: 30,
         }

@@ -27,8 +27,6 @@ pub enum StartError {
     DataDir(String, std::io::Error),
     #[error("listening on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
-    #[error("serving: {0}")]
-    Serve(std::io::Error),
     #[error(transparent)]
     Spool(#[from] fovea_spool::SpoolError),
     #[error(transparent)]
@@ -122,17 +120,80 @@ pub async fn run(
     if apps == 0 {
         tracing::info!("no apps yet: create one in the dashboard (Settings) or with POST /api/v1/apps, then add the SDK snippet to your site");
     }
-    let app = router(running.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: finishing requests, then storing what the spool holds for up to 10 s");
-        })
-        .await
-        .map_err(StartError::Serve)?;
+    serve(listener, router(running.state.clone()), shutdown).await;
     running.writer.shutdown().await;
     tracing::info!("fovea stopped");
     Ok(())
+}
+
+/// A client has this long to send a request's headers; a keep-alive
+/// connection waiting longer for its next request is closed too.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// ... and this long to send its body.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Requests still running at a stop get this long to finish.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves HTTP/1.1 until `shutdown`, then lets running requests finish.
+/// Its own accept loop rather than `axum::serve`, for the timeouts a
+/// server facing the internet needs: slow clients (headers or bodies
+/// trickled byte by byte) must not hold connections and memory forever.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
+
+    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        BODY_TIMEOUT,
+    ));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors, say: wait rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = TowerToHyperService::new(tower::service_fn(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                app.clone().oneshot(req.map(axum::body::Body::new))
+            },
+        ));
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!(
+        "shutting down: finishing requests, then storing what the spool holds for up to 10 s"
+    );
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still running after 10 s were cut off");
+    }
 }
 
 /// Creates or updates the config file's apps and sets the admin password;

@@ -42,6 +42,8 @@ pub struct Inner {
     /// Uploaded source maps, parsed and cached (writer and issue API).
     pub symbols: Arc<Symbols>,
     pub intake_limiter: RateLimiter,
+    /// Per client address; its map is bounded (`RateLimiter`).
+    pub ip_limiter: RateLimiter,
     pub login_limiter: RateLimiter,
     pub login_ip_limiter: RateLimiter,
     /// Whether the intake is refusing batches because the spool is at its
@@ -144,6 +146,10 @@ impl AppState {
                 pipeline,
                 symbols,
                 intake_limiter: RateLimiter::new(rate, rate * 2.0),
+                ip_limiter: RateLimiter::new(
+                    settings.rate_limit_per_ip,
+                    settings.rate_limit_per_ip * 2.0,
+                ),
                 spool_full: AtomicBool::new(false),
                 held_refusals: std::sync::atomic::AtomicUsize::new(0),
                 quotas: Default::default(),

@@ -718,6 +718,34 @@ async fn an_app_over_its_rate_gets_429_with_retry_after() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_over_its_rate_gets_429_and_others_keep_sending() {
+    let s = server_with(|s| {
+        s.client_ip_header = Some("x-forwarded-for".into());
+        s.rate_limit_per_ip = 1.0; // bursts of 2
+    })
+    .await;
+    let from = |ip: &str| {
+        intake()
+            .header(header::ORIGIN, ORIGIN)
+            .header("x-forwarded-for", ip)
+            .body(Body::from(beacon("s-ip").to_string()))
+            .unwrap()
+    };
+    for _ in 0..2 {
+        assert_eq!(s.send(from("203.0.113.9")).await.0, StatusCode::ACCEPTED);
+    }
+    let (status, headers, body) = s.send(from("203.0.113.9")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    assert_eq!(s.send(from("198.51.100.7")).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        s.send(from("127.0.0.1")).await.0,
+        StatusCode::ACCEPTED,
+        "loopback is a local proxy or a test"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_app_over_its_daily_quota_gets_429_until_the_next_utc_day() {
     let s = server().await;
     let patch = |body: Value| {
@@ -1087,6 +1115,84 @@ async fn a_password_change_ends_the_users_logins_and_admin_actions_are_audited()
     assert_eq!(actions[0], "user.delete", "newest first: {actions:?}");
     assert_eq!(log["entries"][0]["actor"], "admin-token");
     assert_eq!(log["entries"][0]["target"], "mel");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashed_user_ids_count_users_hide_the_id_and_can_still_be_erased() {
+    let s = server().await;
+    let auth = format!("Bearer {TOKEN}");
+    let (status, app) = s
+        .call(
+            "PATCH",
+            "/api/v1/apps/shop",
+            &auth,
+            json!({"user_id_mode": "hash", "scrub_patterns": ["ORD-\\d+"], "scrub_keys": ["voucher"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{app}");
+    assert_eq!(app["user_id_mode"], "hash");
+    assert!(
+        app.get("user_id_key").is_none(),
+        "the key is never shown: {app}"
+    );
+    let (status, body) = s
+        .call(
+            "PATCH",
+            "/api/v1/apps/shop",
+            &auth,
+            json!({"scrub_patterns": ["("]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["message"].as_str().unwrap().contains("scrub_patterns"),
+        "{body}"
+    );
+
+    let mut b = beacon("s-hash");
+    b["session"]["user_id"] = json!("ann@example.com");
+    b["events"][1]["message"] = json!("order ORD-123456 failed");
+    b["events"][0]["url"] = json!("https://shop.example/cart?voucher=FREE100");
+    assert_eq!(post_beacon(&s, &b).await.0, StatusCode::ACCEPTED);
+    s.wait_for("/api/v1/apps/shop/sessions", |b| {
+        b["sessions"].as_array().is_some_and(|v| !v.is_empty())
+    })
+    .await;
+    let detail = s
+        .get("/api/v1/apps/shop/sessions/s-hash")
+        .await
+        .1
+        .to_string();
+    assert!(!detail.contains("ann@example.com"), "{detail}");
+    assert!(
+        !detail.contains("ORD-123456") && !detail.contains("FREE100"),
+        "{detail}"
+    );
+    let (_, sessions) = s.get("/api/v1/apps/shop/sessions").await;
+    let user = sessions["sessions"][0]["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(user.len(), 32, "an HMAC, hex: {user}");
+
+    // Erased by the id the application knows; the server hashes it.
+    let (_, accepted) = s
+        .call(
+            "DELETE",
+            "/api/v1/apps/shop/users/ann@example.com",
+            &auth,
+            json!({}),
+        )
+        .await;
+    let id = accepted["erasure_id"].as_str().unwrap();
+    let done = s
+        .wait_for(&format!("/api/v1/erasures/{id}"), |e| e["status"] == "done")
+        .await;
+    assert!(done["rows_removed"].as_u64().unwrap() > 0, "{done}");
+    assert_eq!(
+        s.get("/api/v1/apps/shop/sessions/s-hash").await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

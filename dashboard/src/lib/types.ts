@@ -105,7 +105,16 @@ export interface App {
   daily_event_quota?: number | null;
   /** compressed replay bytes stored per UTC day at most (null: unlimited) */
   daily_replay_bytes_quota?: number | null;
+  /** what is stored of the user ids pages set, for data written from then on (servers before it leave it out: raw) */
+  user_id_mode?: UserIdMode;
+  /** regular expressions (Rust regex syntax) whose matches are redacted in every stored text, besides the built-in ones */
+  scrub_patterns?: string[];
+  /** URL query keys whose values are redacted, besides the built-in list */
+  scrub_keys?: string[];
 }
+
+/** raw: as sent; hash: keyed HMAC with a secret of the app (still counted and erasable by id); drop: not stored. */
+export type UserIdMode = 'raw' | 'hash' | 'drop';
 
 /** `POST /apps`: the app, plus its first server key, shown this once. */
 export interface CreatedApp extends App {

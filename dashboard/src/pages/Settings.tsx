@@ -9,7 +9,8 @@ import { erasePath, erasureFailed, erasureStatusPath, erasureText, eraseStep, is
 import { GRACE_DEFAULT_HOURS, GRACE_MAX_HOURS, parseGraceHours, previousKeyNote, rotateQuestion } from '../lib/ingestKey';
 import { mayWrite } from '../lib/role';
 import { takeServerKey } from '../lib/serverKey';
-import type { App, Erasure, RotatedIngestKey, ServerKeyAnswer, SourceFile } from '../lib/types';
+import { keysProblem, parseLines, patternsProblem, sameList, USER_ID_MODE_HINT, USER_ID_MODE_LABEL, USER_ID_MODES } from '../lib/scrub';
+import type { App, Erasure, RotatedIngestKey, ServerKeyAnswer, SourceFile, UserIdMode } from '../lib/types';
 import { parseIntIn, parseNumberIn, parseOrigins, parseQuota } from '../lib/forms';
 import { formatBytes, formatCount, formatDateTime } from '../lib/format';
 import { groupByRelease, uploadCommand } from '../lib/sourcemaps';
@@ -168,7 +169,7 @@ function AppSettings(props: { app: App }) {
       {canWrite && <IngestKeyRotation app={app} />}
       <BackendTracing app={app} canWrite={canWrite} issued={issued?.app === app.id ? issued.key : null} onIssued={(key) => setIssued({ app: app.id, key })} />
       <SourceMaps app={app} canWrite={canWrite} />
-      {canWrite && <Privacy app={app} />}
+      <Privacy app={app} canWrite={canWrite} />
     </Layout>
   );
 }
@@ -501,11 +502,148 @@ function IngestKeyRotation(props: { app: App }) {
 }
 
 /**
+ * What the app stores of the people on its pages (its privacy settings, which
+ * a viewer reads), and, for those who may change the app, erasing one
+ * person's or one session's data.
+ */
+function Privacy(props: { app: App; canWrite: boolean }) {
+  const { app, canWrite } = props;
+  return (
+    <section class="panel settings-section" data-testid="privacy">
+      <h2>Privacy</h2>
+      <PrivacySettings app={app} canWrite={canWrite} />
+      {canWrite && <EraseData app={app} />}
+    </section>
+  );
+}
+
+const modeOf = (app: App): UserIdMode => app.user_id_mode ?? 'raw';
+
+/**
+ * The app's user id mode and its own scrub patterns and query keys, saved
+ * together with `PATCH /apps/{app}` (only these three fields). The lists are
+ * one entry per line (lib/scrub.ts); the server compiles the patterns and its
+ * 400 names one it refuses.
+ */
+function PrivacySettings(props: { app: App; canWrite: boolean }) {
+  const { app, canWrite } = props;
+  const { reloadApps } = usePage();
+  const [mode, setMode] = useState<UserIdMode>(modeOf(app));
+  const [patterns, setPatterns] = useState((app.scrub_patterns ?? []).join('\n'));
+  const [keys, setKeys] = useState((app.scrub_keys ?? []).join('\n'));
+  const [saving, setSaving] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const show = (a: App) => {
+    setMode(modeOf(a));
+    setPatterns((a.scrub_patterns ?? []).join('\n'));
+    setKeys((a.scrub_keys ?? []).join('\n'));
+  };
+  useEffect(() => show(app), [app.id, app.user_id_mode, (app.scrub_patterns ?? []).join('\n'), (app.scrub_keys ?? []).join('\n')]);
+  useEffect(() => setMessage(null), [app.id]);
+
+  const patternList = parseLines(patterns);
+  const keyList = parseLines(keys);
+  const problems = [patternsProblem(patternList), keysProblem(keyList)].filter((p) => p != null);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (problems.length > 0) return;
+    if (mode === modeOf(app) && sameList(patternList, app.scrub_patterns ?? []) && sameList(keyList, app.scrub_keys ?? [])) {
+      setMessage({ ok: true, text: 'Nothing to save.' });
+      return;
+    }
+    setSaving(true);
+    setMessage(null);
+    try {
+      const body = { user_id_mode: mode, scrub_patterns: patternList, scrub_keys: keyList };
+      const saved = await api<App>(`/apps/${encodeURIComponent(app.id)}`, { method: 'PATCH', body });
+      show(saved);
+      reloadApps();
+      setMessage({ ok: true, text: 'Saved: applies to data written from now on.' });
+    } catch (err) {
+      setMessage({ ok: false, text: errorText(err) });
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <form class="form" onSubmit={save} data-testid="privacy-form">
+      <h3>What is stored</h3>
+      <p class="muted">
+        Emails, card numbers, IBANs, tokens, IP addresses, phone numbers and sensitive URL query values are always replaced by{' '}
+        <code>[redacted]</code> before anything is stored (docs/privacy.md). Add what is personal on your own pages below. A
+        change applies to data written from then on: what is stored already stays as it is.
+      </p>
+      <label>
+        User ids <span class="muted">(what is stored of the id your site gives the SDK)</span>
+        <select name="user_id_mode" value={mode} disabled={!canWrite} onChange={(e) => setMode(e.currentTarget.value as UserIdMode)} data-testid="user-id-mode">
+          {USER_ID_MODES.map((m) => (
+            <option key={m} value={m}>
+              {USER_ID_MODE_LABEL[m]}: {USER_ID_MODE_HINT[m]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div class="form-row">
+        <label>
+          Scrub patterns{' '}
+          <span class="muted">
+            (one regular expression per line, Rust regex syntax, e.g. <code>{'ORD-\\d{6}'}</code>; matches become{' '}
+            <code>[redacted]</code>)
+          </span>
+          <textarea
+            name="scrub_patterns"
+            rows={4}
+            spellcheck={false}
+            autoComplete="off"
+            value={patterns}
+            readOnly={!canWrite}
+            onInput={(e) => setPatterns(e.currentTarget.value)}
+            data-testid="scrub-patterns"
+          />
+        </label>
+        <label>
+          Redacted query keys <span class="muted">(one per line; besides the built-in list, e.g. <code>token</code>, <code>email</code>)</span>
+          <textarea
+            name="scrub_keys"
+            rows={4}
+            spellcheck={false}
+            autoComplete="off"
+            value={keys}
+            readOnly={!canWrite}
+            onInput={(e) => setKeys(e.currentTarget.value)}
+            data-testid="scrub-keys"
+          />
+        </label>
+      </div>
+      {problems.map((p) => (
+        <div class="form-error" key={p}>
+          {p}
+        </div>
+      ))}
+      {message && (
+        <div class={message.ok ? 'form-ok' : 'form-error'} role={message.ok ? 'status' : 'alert'} data-testid="privacy-message">
+          {message.text}
+        </div>
+      )}
+      {canWrite && (
+        <div class="row-actions">
+          <button type="submit" class="btn primary" disabled={saving || problems.length > 0} data-testid="privacy-save">
+            {saving ? 'Saving…' : 'Save privacy settings'}
+          </button>
+        </div>
+      )}
+    </form>
+  );
+}
+
+/**
  * Erasing a user's or a session's data everywhere (events and replays), on
  * request of the person it is about. The server queues it; the page follows
  * the job until it is done (lib/erasure.ts).
  */
-function Privacy(props: { app: App }) {
+function EraseData(props: { app: App }) {
   const { app } = props;
   const [userId, setUserId] = useState('');
   const [sessionId, setSessionId] = useState('');
@@ -557,8 +695,7 @@ function Privacy(props: { app: App }) {
 
   const sending = isSending(state);
   return (
-    <section class="panel settings-section" data-testid="privacy">
-      <h2>Privacy</h2>
+    <>
       <p class="muted">
         Erase what this app stored about one person (the user id your site gives the SDK) or one session, for example on a
         request under the GDPR. Events and replays are removed everywhere; this cannot be undone.
@@ -612,6 +749,6 @@ function Privacy(props: { app: App }) {
       >
         {state == null ? '' : erasureText(state)}
       </div>
-    </section>
+    </>
   );
 }
