@@ -32,6 +32,8 @@ pub enum IntakeError {
     },
     #[error("the spool is full: the store is behind; retry later")]
     SpoolFull { retry_after_secs: u64 },
+    #[error("this app holds half the spool: the store is behind on its data; retry later")]
+    SpoolShare { retry_after_secs: u64 },
     #[error("the batch could not be made durable")]
     Spool,
 }
@@ -51,7 +53,9 @@ impl IntakeError {
             IntakeError::RateLimited { .. } | IntakeError::QuotaExceeded { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            IntakeError::SpoolFull { .. } | IntakeError::Spool => StatusCode::SERVICE_UNAVAILABLE,
+            IntakeError::SpoolFull { .. } | IntakeError::SpoolShare { .. } | IntakeError::Spool => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
@@ -71,6 +75,7 @@ impl IntakeError {
             IntakeError::RateLimited { .. } => "rate_limited",
             IntakeError::QuotaExceeded { .. } => "quota_exceeded",
             IntakeError::SpoolFull { .. } => "spool_full",
+            IntakeError::SpoolShare { .. } => "spool_share",
             IntakeError::Spool => "spool_error",
         }
     }
@@ -81,7 +86,8 @@ impl IntakeError {
             | IntakeError::QuotaExceeded {
                 retry_after_secs, ..
             }
-            | IntakeError::SpoolFull { retry_after_secs } => Some(*retry_after_secs),
+            | IntakeError::SpoolFull { retry_after_secs }
+            | IntakeError::SpoolShare { retry_after_secs } => Some(*retry_after_secs),
             IntakeError::Spool => Some(1),
             _ => None,
         }

@@ -155,7 +155,11 @@ impl IntoResponse for IntakeReply {
 /// request; client errors only at debug level.
 pub fn log_refusal(e: &IntakeError) {
     let status = e.status();
-    if status.is_server_error() && !matches!(e, IntakeError::SpoolFull { .. }) {
+    let room = matches!(
+        e,
+        IntakeError::SpoolFull { .. } | IntakeError::SpoolShare { .. }
+    );
+    if status.is_server_error() && !room {
         tracing::warn!(error = %e, "intake refused a batch");
     } else {
         tracing::debug!(error = %e, status = status.as_u16(), "intake refused a batch");

@@ -220,6 +220,12 @@ fn room(state: &AppState, app: App) -> Result<App, IntakeError> {
             retry_after_secs: 30,
         });
     }
+    let (cap, pending) = (state.settings.spool_max_bytes, state.spool.pending_bytes());
+    if state.spool_shares.over_half(&app.id, cap, pending) {
+        return Err(IntakeError::SpoolShare {
+            retry_after_secs: 30,
+        });
+    }
     Ok(app)
 }
 
@@ -261,7 +267,11 @@ const MAX_HELD: usize = 10_000;
 async fn hold<T>(state: &AppState, result: &Result<T, IntakeError>) {
     use std::sync::atomic::Ordering;
     let hold = state.settings.refusal_hold;
-    if hold.is_zero() || !matches!(result, Err(IntakeError::SpoolFull { .. })) {
+    let refused_for_room = matches!(
+        result,
+        Err(IntakeError::SpoolFull { .. } | IntakeError::SpoolShare { .. })
+    );
+    if hold.is_zero() || !refused_for_room {
         return;
     }
     if state.held_refusals.fetch_add(1, Ordering::Relaxed) < MAX_HELD {
@@ -403,22 +413,21 @@ async fn read_body(body: Body, max: usize) -> Result<axum::body::Bytes, IntakeEr
 
 /// Appends a batch to the spool; returns once it is durable.
 async fn spool(state: &AppState, batch: Batch) -> Result<(), IntakeError> {
-    state
-        .spool
-        .append(batch.encode())
-        .await
-        .map_err(|e| match e {
-            fovea_spool::SpoolError::Full { .. } => {
-                state.spool_full(true);
-                IntakeError::SpoolFull {
-                    retry_after_secs: 30,
-                }
+    let record = batch.encode();
+    let (app, size) = (batch.meta.app_id, record.len() as u64);
+    state.spool.append(record).await.map_err(|e| match e {
+        fovea_spool::SpoolError::Full { .. } => {
+            state.spool_full(true);
+            IntakeError::SpoolFull {
+                retry_after_secs: 30,
             }
-            e => {
-                tracing::error!(error = %e, "spool append failed");
-                IntakeError::Spool
-            }
-        })?;
+        }
+        e => {
+            tracing::error!(error = %e, "spool append failed");
+            IntakeError::Spool
+        }
+    })?;
+    state.spool_shares.add(&app, size);
     state.spool_full(false);
     Ok(())
 }

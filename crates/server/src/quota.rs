@@ -52,6 +52,9 @@ pub struct Tally {
     pub replay_bytes: u64,
     /// Their stored (compressed) bytes.
     pub kept_replay_bytes: u64,
+    /// The spool records' bytes (every format), for the app's share of the
+    /// spool (`SpoolShares`).
+    pub spool_bytes: u64,
 }
 
 /// The apps' usage of the current UTC day.

@@ -52,6 +52,8 @@ pub struct Inner {
     spool_full: AtomicBool,
     /// The apps' usage of the day, for their quotas.
     pub quotas: crate::quota::Quotas,
+    /// What each app holds of the spool.
+    pub spool_shares: SpoolShares,
     /// Refusals being held before they are answered (`intake::hold`).
     pub held_refusals: std::sync::atomic::AtomicUsize,
 }
@@ -66,6 +68,46 @@ struct AppIndex {
     old_keys: HashMap<String, OldKey>,
     /// What the writer does per app, built once per change of settings.
     policies: HashMap<String, Arc<AppPolicy>>,
+}
+
+/// The spool bytes each app's records hold until the writer stores them,
+/// so that one app flooding the intake (a leaked key, a client ignoring
+/// `Retry-After`) is refused once it holds half the spool, while the
+/// others keep the rest. Counted from this start: a backlog replayed from
+/// an earlier run belongs to nobody, and every count is cleared whenever
+/// the spool is empty (so bytes never released, as quarantined records,
+/// cannot pile up).
+#[derive(Debug, Default)]
+pub struct SpoolShares {
+    bytes: std::sync::Mutex<HashMap<String, u64>>,
+}
+
+impl SpoolShares {
+    pub fn add(&self, app: &str, n: u64) {
+        *self
+            .bytes
+            .lock()
+            .expect("spool shares")
+            .entry(app.to_string())
+            .or_default() += n;
+    }
+
+    pub fn release(&self, app: &str, n: u64) {
+        if let Some(b) = self.bytes.lock().expect("spool shares").get_mut(app) {
+            *b = b.saturating_sub(n);
+        }
+    }
+
+    /// Whether `app` holds more than half of a spool of `cap` bytes, of
+    /// which `pending` are not stored yet.
+    pub fn over_half(&self, app: &str, cap: u64, pending: u64) -> bool {
+        let mut bytes = self.bytes.lock().expect("spool shares");
+        if pending == 0 {
+            bytes.clear();
+            return false;
+        }
+        bytes.get(app).is_some_and(|b| *b > cap / 2)
+    }
 }
 
 fn same_policy(a: &App, b: &App) -> bool {
@@ -153,6 +195,7 @@ impl AppState {
                 spool_full: AtomicBool::new(false),
                 held_refusals: std::sync::atomic::AtomicUsize::new(0),
                 quotas: Default::default(),
+                spool_shares: SpoolShares::default(),
                 // Five failed logins a minute per user name.
                 login_limiter: RateLimiter::new(5.0 / 60.0, 5.0),
                 // Twenty a minute per client address, whatever the names.

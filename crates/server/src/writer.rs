@@ -193,6 +193,8 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
         };
         oldest = oldest.min(batch.meta.received_at);
         newest = newest.max(batch.meta.received_at);
+        let t = tally.entry(batch.meta.app_id.clone()).or_default();
+        t.spool_bytes += rec.len() as u64;
         let policy = state.policy(&batch.meta.app_id);
         if batch.format == Format::Spans {
             match state.pipeline.spans(&batch, &policy) {
@@ -203,7 +205,6 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
             }
             continue;
         }
-        let t = tally.entry(batch.meta.app_id.clone()).or_default();
         if batch.format == Format::Replay {
             t.replay_bytes += batch.body.len() as u64;
             match state.pipeline.replay(&batch, &policy) {
@@ -297,6 +298,7 @@ fn commit(state: &AppState, rt: &Handle, work: Work, stop: &AtomicBool) -> Commi
                 let now = now_ms();
                 for (app, t) in &tally {
                     state.quotas.committed(app, now, t);
+                    state.spool_shares.release(app, t.spool_bytes);
                 }
                 state
                     .metrics

@@ -796,6 +796,51 @@ async fn an_app_over_its_daily_quota_gets_429_until_the_next_utc_day() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_app_flooding_the_spool_gets_503_at_half_and_another_app_still_sends() {
+    let s = server_with(|s| {
+        s.spool_max_bytes = 20_000;
+        s.refusal_hold = Duration::ZERO;
+        // After its first commit the writer waits: the spool keeps what
+        // arrives meanwhile.
+        s.writer_flush = Duration::from_secs(30);
+    })
+    .await;
+    let (status, blog) = s
+        .call(
+            "POST",
+            "/api/v1/apps",
+            &format!("Bearer {TOKEN}"),
+            json!({"name": "blog", "origins": ["*"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{blog}");
+    let mut refused = None;
+    for i in 0..40 {
+        let (status, _, body) = post_beacon(&s, &beacon(&format!("flood{i}"))).await;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            refused = Some(body);
+            break;
+        }
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let refused = refused.expect("the flooding app is refused");
+    assert_eq!(refused["error"], "spool_share", "{refused}");
+    let req = Request::post(format!(
+        "/api/v1/intake?key={}",
+        blog["ingest_key"].as_str().unwrap()
+    ))
+    .header(header::CONTENT_TYPE, "application/json")
+    .body(Body::from(beacon("blog-1").to_string()))
+    .unwrap();
+    let (status, _, body) = s.send(req).await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "the other app has the other half: {body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_spool_answers_503_instead_of_dropping() {
     let s = server_with(|s| s.spool_max_bytes = 0).await;
     // The first batch fits (the spool was empty); the store has not drained
