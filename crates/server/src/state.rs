@@ -72,7 +72,8 @@ struct AppIndex {
 
 /// The spool bytes each app's records hold until the writer stores them,
 /// so that one app flooding the intake (a leaked key, a client ignoring
-/// `Retry-After`) is refused once it holds half the spool, while the
+/// `Retry-After`) is refused once it holds half the spool (when there are
+/// other apps: `intake::room`), while the
 /// others keep the rest. Counted from this start: a backlog replayed from
 /// an earlier run belongs to nobody, and every count is cleared whenever
 /// the spool is empty (so bytes never released, as quarantined records,
@@ -273,6 +274,10 @@ impl AppState {
             .by_server_key
             .get(hash)
             .cloned()
+    }
+
+    pub fn app_count(&self) -> usize {
+        self.apps.read().expect("apps").by_id.len()
     }
 
     pub fn app_by_id(&self, id: &str) -> Option<App> {

@@ -197,11 +197,23 @@ pub struct RollupRow {
     pub metrics: [Option<Agg>; 7],
 }
 
+/// Values of one dimension an hour's roll-up keeps, per env and release:
+/// the most viewed; the rest are merged under [`OTHER`]. A client sending
+/// millions of distinct routes cannot grow the roll-ups with them.
+pub const TOP_VALUES: usize = 1000;
+/// Distinct values gathered per dimension before new ones go straight to
+/// [`OTHER`]: bounds the memory of rolling up such an hour.
+const GATHERED_VALUES: usize = 10 * TOP_VALUES;
+/// The group of the values past [`TOP_VALUES`].
+pub const OTHER: &str = "(other)";
+
 /// Builds one hour's roll-up rows from its views.
 #[derive(Default)]
 pub struct HourRollup {
     strings: Interner,
     groups: HashMap<GroupKey, [Option<Agg>; 7]>,
+    /// Distinct values gathered per (env, release, dimension).
+    gathered: HashMap<(u32, u32, u8), usize>,
 }
 
 impl HourRollup {
@@ -220,7 +232,7 @@ impl HourRollup {
         let release = self.strings.id(dims[release_at].clone());
         for (d, dim) in DIMS.iter().enumerate() {
             let key = match dim.column() {
-                Some(_) => self.strings.id(dims[d].clone()),
+                Some(_) => self.key(env, release, d as u8, dims[d].clone()),
                 None => self.strings.id(None),
             };
             let slot = self.groups.entry((env, release, d as u8, key)).or_default();
@@ -234,9 +246,56 @@ impl HourRollup {
         }
     }
 
+    /// A value's id, or [`OTHER`]'s once its dimension gathered
+    /// [`GATHERED_VALUES`] others.
+    fn key(&mut self, env: u32, release: u32, d: u8, value: Option<String>) -> u32 {
+        if let Some(&id) = self.strings.ids.get(&value) {
+            if self.groups.contains_key(&(env, release, d, id)) {
+                return id;
+            }
+        }
+        let gathered = self.gathered.entry((env, release, d)).or_default();
+        if *gathered >= GATHERED_VALUES {
+            return self.strings.id(Some(OTHER.to_string()));
+        }
+        *gathered += 1;
+        self.strings.id(value)
+    }
+
+    /// Keeps the [`TOP_VALUES`] most viewed values of each (env, release,
+    /// dimension), merging the rest into [`OTHER`].
+    fn fold_the_tail(&mut self) {
+        let other = self.strings.id(Some(OTHER.to_string()));
+        let mut by_dim: HashMap<(u32, u32, u8), Vec<(u32, u64)>> = HashMap::new();
+        for ((env, release, d, key), metrics) in &self.groups {
+            let views = metrics.iter().flatten().map(|a| a.n).max().unwrap_or(0);
+            by_dim
+                .entry((*env, *release, *d))
+                .or_default()
+                .push((*key, views));
+        }
+        for ((env, release, d), mut keys) in by_dim {
+            keys.retain(|(key, _)| *key != other);
+            if keys.len() <= TOP_VALUES {
+                continue;
+            }
+            keys.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            for (key, _) in keys.split_off(TOP_VALUES) {
+                let tail = self.groups.remove(&(env, release, d, key)).expect("listed");
+                let merged = self.groups.entry((env, release, d, other)).or_default();
+                for (slot, part) in merged.iter_mut().zip(tail) {
+                    if let Some(part) = part {
+                        slot.get_or_insert_with(Agg::default).merge(&part);
+                    }
+                }
+            }
+        }
+    }
+
     /// The rows, those of one dimension together (for the scans that read
     /// one).
-    pub fn rows(self) -> Vec<RollupRow> {
+    pub fn rows(mut self) -> Vec<RollupRow> {
+        self.fold_the_tail();
         let text = |id: u32| self.strings.values[id as usize].clone();
         let mut groups: Vec<_> = self.groups.into_iter().collect();
         groups.sort_by_key(|((env, release, d, key), _)| (*d, *env, *release, *key));
@@ -332,6 +391,39 @@ mod tests {
         );
         assert_eq!(uncovered(h, 2 * h, &[h]), vec![]);
         assert_eq!(uncovered(0, 7, &[]), vec![(0, 7)]);
+    }
+
+    #[test]
+    fn an_hour_of_countless_distinct_routes_keeps_the_top_values_and_other() {
+        let mut h = HourRollup::default();
+        let view = |h: &mut HourRollup, page: String| {
+            let mut dims: [Option<String>; 6] = Default::default();
+            dims[0] = Some(page);
+            let mut values = [None; 7];
+            values[0] = Some(1000.0);
+            h.add(None, dims, values);
+        };
+        for _ in 0..50 {
+            view(&mut h, "/hot".into());
+        }
+        for i in 0..200_000 {
+            view(&mut h, format!("/r/{i}"));
+        }
+        let page = dim_name(DIMS[0]);
+        let rows: Vec<RollupRow> = h.rows().into_iter().filter(|r| r.dim == page).collect();
+        assert_eq!(rows.len(), TOP_VALUES + 1, "the top values and other");
+        let n = |key: &str| {
+            rows.iter()
+                .find(|r| r.key.as_deref() == Some(key))
+                .and_then(|r| r.metrics[0].as_ref())
+                .map_or(0, |a| a.n)
+        };
+        assert_eq!(n("/hot"), 50, "the most viewed value is kept");
+        assert_eq!(
+            n(OTHER),
+            200_000 - (TOP_VALUES as u64 - 1),
+            "no view is lost"
+        );
     }
 
     #[test]
