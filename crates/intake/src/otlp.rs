@@ -44,7 +44,10 @@ impl Default for OtlpLimits {
     fn default() -> Self {
         OtlpLimits {
             max_body: 4 << 20,
-            max_decompressed: 16 << 20,
+            // Exporters send batches of a few hundred spans (well under
+            // 1 MiB); decoded messages take up to ~50× their wire size (an
+            // empty link is 2 bytes on the wire), so the cap bounds memory.
+            max_decompressed: 4 << 20,
             max_spans: 10_000,
             max_resource_copies: 16 << 20,
         }

@@ -170,14 +170,18 @@ fn admit(state: &AppState, q: KeyParam, headers: &HeaderMap) -> Result<App, Inta
 /// KB of JSON) decodes in microseconds, less than a hand-off costs.
 const INLINE_DECODE_BYTES: usize = 64 << 10;
 
-/// Large or compressed bodies decoded at once at most (each may inflate to
-/// the decompression cap).
+/// Large or compressed batches and segments decoded at once at most (each
+/// may inflate to the decompression cap).
 static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+/// OTLP requests decoded at once at most: a decoded request can take ~50×
+/// its 4 MiB cap.
+static OTLP_DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 /// Runs a decode off the async workers when it may take long (a large or
-/// compressed body), at most [`DECODES`] at a time, so that a few heavy
+/// compressed body), at most `slots` at a time, so that a few heavy
 /// requests cannot stall every connection a worker serves.
 async fn off_the_workers<T: Send + 'static>(
+    slots: &'static tokio::sync::Semaphore,
     body: &[u8],
     compressed: bool,
     decode: impl FnOnce() -> Result<T, IntakeError> + Send + 'static,
@@ -185,7 +189,7 @@ async fn off_the_workers<T: Send + 'static>(
     if !compressed && body.len() <= INLINE_DECODE_BYTES {
         return decode();
     }
-    let _permit = DECODES
+    let _permit = slots
         .acquire()
         .await
         .expect("the semaphore is never closed");
@@ -381,13 +385,20 @@ async fn accept_traces(
     let limits = &state.settings.otlp_limits;
     let bytes = read_body(body, limits.max_body).await?;
     let received_at = now_ms();
-    let mut decoded = otlp::decode_traces(
-        encoding,
-        header_str(headers, header::CONTENT_ENCODING),
-        &bytes,
-        limits,
-        received_at,
-    )?;
+    let content_encoding = header_str(headers, header::CONTENT_ENCODING).map(str::to_string);
+    let mut decoded = off_the_workers(&OTLP_DECODES, &bytes, true, {
+        let (bytes, limits) = (bytes.clone(), limits.clone());
+        move || {
+            otlp::decode_traces(
+                encoding,
+                content_encoding.as_deref(),
+                &bytes,
+                &limits,
+                received_at,
+            )
+        }
+    })
+    .await?;
     if decoded.accepted == 0 {
         return Ok(decoded);
     }
@@ -454,7 +465,7 @@ async fn accept(
     let bytes = read_body(body, limits.max_body).await?;
     let content_type = header_str(headers, header::CONTENT_TYPE).map(str::to_string);
     let encoding = header_str(headers, header::CONTENT_ENCODING).map(str::to_string);
-    let decoded = off_the_workers(&bytes, encoding.is_some(), {
+    let decoded = off_the_workers(&DECODES, &bytes, encoding.is_some(), {
         let (bytes, limits) = (bytes.clone(), limits.clone());
         move || {
             fovea_intake::decode(
@@ -511,7 +522,7 @@ async fn accept_replay(
     let content_type = header_str(headers, header::CONTENT_TYPE).map(str::to_string);
     let encoding = header_str(headers, header::CONTENT_ENCODING).map(str::to_string);
     // Segments are gzipped by the SDK whether or not it says so.
-    let decoded = off_the_workers(&bytes, true, {
+    let decoded = off_the_workers(&DECODES, &bytes, true, {
         let (bytes, limits) = (bytes.clone(), limits.clone());
         move || {
             fovea_intake::decode_replay(
