@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use fovea_intake::{Batch, Format};
+use fovea_intake::{Batch, Format, IntakeError};
 use fovea_pipeline::ReplayOutput;
 use fovea_schema::{Event, ReplaySegment, Span};
 use fovea_spool::Reader;
@@ -177,6 +177,23 @@ impl Work {
 /// Decodes and normalises spooled records: event batches into events,
 /// replay segments into stored segments. `count_drops` adds what was left
 /// out (bots, sampling) to the metrics.
+/// Runs the pipeline on one record, a panic becoming that record's error:
+/// a record the pipeline cannot handle is skipped like one that no longer
+/// parses, instead of stopping the writer (and again at every restart, as
+/// the record would be replayed).
+fn unpanicked<T>(f: impl FnOnce() -> Result<T, IntakeError>) -> Result<T, IntakeError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(IntakeError::InvalidEvent(format!(
+            "the pipeline failed on this record: {why}"
+        )))
+    })
+}
+
 fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
     let mut events = Vec::new();
     let mut segments = Vec::new();
@@ -197,7 +214,7 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
         t.spool_bytes += rec.len() as u64;
         let policy = state.policy(&batch.meta.app_id);
         if batch.format == Format::Spans {
-            match state.pipeline.spans(&batch, &policy) {
+            match unpanicked(|| state.pipeline.spans(&batch, &policy)) {
                 Ok(s) => spans.extend(s),
                 Err(e) => {
                     tracing::error!(error = %e, app = %batch.meta.app_id, "skipping a spooled trace request that no longer parses")
@@ -207,7 +224,7 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
         }
         if batch.format == Format::Replay {
             t.replay_bytes += batch.body.len() as u64;
-            match state.pipeline.replay(&batch, &policy) {
+            match unpanicked(|| state.pipeline.replay(&batch, &policy)) {
                 Ok(ReplayOutput::Kept(seg)) => {
                     t.kept_replay_bytes += seg.data.len() as u64;
                     segments.push(seg)
@@ -231,7 +248,7 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
             }
             continue;
         }
-        match state.pipeline.process(&batch, &policy) {
+        match unpanicked(|| state.pipeline.process(&batch, &policy)) {
             Ok(out) => {
                 t.events += (out.events.len() + out.bots + out.sampled_out) as u64;
                 t.kept_events += out.events.len() as u64;
@@ -440,4 +457,19 @@ fn write_durably(
     std::fs::rename(&tmp, &path)?;
     std::fs::File::open(dir)?.sync_all()?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record that made the pipeline panic (a 1e300 ms send time once
+    /// did) stopped the writer for good, and again after every restart.
+    #[test]
+    fn a_panic_in_the_pipeline_is_that_records_error() {
+        let out = unpanicked::<()>(|| panic!("attempt to add with overflow"));
+        let e = out.unwrap_err().to_string();
+        assert!(e.contains("attempt to add with overflow"), "{e}");
+        assert_eq!(unpanicked(|| Ok(7)).unwrap(), 7);
+    }
 }
