@@ -10,7 +10,7 @@ import { AuditPage } from '../src/pages/Audit';
 import { TokensPage } from '../src/pages/Tokens';
 import { UsersPage } from '../src/pages/Users';
 import type { ApiToken, App, AuditEntry, Me, User } from '../src/lib/types';
-import { APP, mockFetch, mountPage, pageCtx, unmountPage, until, type Call } from './page';
+import { APP, mockFetch, mountPage, pageCtx, unmountPage, until, type, choose, type Call } from './page';
 
 // Root brings every page, the charts too: uPlot reads the pixel ratio with matchMedia when it loads
 vi.hoisted(() => {
@@ -23,20 +23,6 @@ const ADMIN: Me = { username: 'root', role: 'admin', apps: [] };
 function adminPage(path: string, page: FunctionComponent, me: Me = ADMIN) {
   const ctx = { ...pageCtx(path), me, apps: [APP, BLOG], app: undefined };
   return mountPage(ctx, h(page, {}));
-}
-
-function type(input: HTMLInputElement | HTMLTextAreaElement, value: string) {
-  act(() => {
-    input.value = value;
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-}
-
-function choose(select: HTMLSelectElement, value: string) {
-  act(() => {
-    select.value = value;
-    select.dispatchEvent(new Event('change', { bubbles: true }));
-  });
 }
 
 /** The element `sel` finds in `el`; the tests below know it is there. */

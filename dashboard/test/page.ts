@@ -97,3 +97,19 @@ export async function until(cond: () => boolean, what: string): Promise<void> {
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** Types `value` into a field as a user would (an input event). */
+export function type(input: HTMLInputElement | HTMLTextAreaElement, value: string): void {
+  act(() => {
+    input.value = value;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}
+
+/** Picks `value` in a select as a user would (a change event). */
+export function choose(select: HTMLSelectElement, value: string): void {
+  act(() => {
+    select.value = value;
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+}

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SettingsPage } from '../src/pages/Settings';
 import { formatDateTime } from '../src/lib/format';
 import type { App, Erasure, Me, SourceFile } from '../src/lib/types';
-import { APP, mockFetch, mountPage, pageCtx, unmountPage, until, type Call } from './page';
+import { APP, mockFetch, mountPage, pageCtx, unmountPage, until, type, choose, type Call } from './page';
 
 const EXPIRES = Date.UTC(2030, 0, 2, 10, 0);
 const FILE: SourceFile = { id: 'f1', release: '1.0', url: 'https://shop.test/app.js', kind: 'source', debug_id: null, sha256: 'x', bytes: 10, uploaded_at: 1 };
@@ -23,20 +23,6 @@ let statuses: Erasure[];
 function settings(me: Me = { username: 'root', role: 'admin', apps: [] }, app: App = APP) {
   const ctx = { ...pageCtx('/apps/shop/settings', app), me, reloadApps: () => (reloads += 1) };
   return mountPage(ctx, h(SettingsPage, {}));
-}
-
-function type(input: HTMLInputElement | HTMLTextAreaElement, value: string) {
-  act(() => {
-    input.value = value;
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-}
-
-function choose(select: HTMLSelectElement, value: string) {
-  act(() => {
-    select.value = value;
-    select.dispatchEvent(new Event('change', { bubbles: true }));
-  });
 }
 
 beforeEach(() => {

@@ -41,17 +41,9 @@ pub struct App {
     #[serde(default)]
     #[schema(maximum = 9_007_199_254_740_991.0)]
     pub daily_replay_bytes_quota: Option<u64>,
-    /// What is stored of the user ids pages set.
-    #[serde(default)]
-    pub user_id_mode: UserIdModeName,
-    /// Regular expressions whose matches are scrubbed from every stored
-    /// text of the app, besides the built-in patterns.
-    #[serde(default)]
-    pub scrub_patterns: Vec<String>,
-    /// Query keys whose values are scrubbed from URLs, besides the
-    /// built-in list (exact, case-insensitive).
-    #[serde(default)]
-    pub scrub_keys: Vec<String>,
+    /// What the app keeps of personal data beyond the built-in scrubbing.
+    #[serde(flatten)]
+    pub privacy: Privacy,
     /// The secret `hash` mode keys user ids with (hex); never shown.
     #[serde(skip)]
     pub user_id_key: Option<String>,
@@ -71,38 +63,33 @@ pub enum UserIdModeName {
     Drop,
 }
 
-/// The privacy settings of an app as the store keeps them (one JSON
-/// column): everything but the key.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoredPrivacy {
+/// An app's privacy settings: in its API shape (flattened into [`App`])
+/// and, as JSON, in one store column.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Privacy {
+    /// What is stored of the user ids pages set.
     #[serde(default)]
     pub user_id_mode: UserIdModeName,
+    /// Regular expressions whose matches are scrubbed from every stored
+    /// text of the app, besides the built-in patterns.
     #[serde(default)]
     pub scrub_patterns: Vec<String>,
+    /// Query keys whose values are scrubbed from URLs, besides the
+    /// built-in list (exact, case-insensitive).
     #[serde(default)]
     pub scrub_keys: Vec<String>,
 }
 
-impl App {
-    /// The JSON of the app's privacy settings, for the store.
-    pub fn privacy_json(&self) -> String {
-        serde_json::to_string(&StoredPrivacy {
-            user_id_mode: self.user_id_mode,
-            scrub_patterns: self.scrub_patterns.clone(),
-            scrub_keys: self.scrub_keys.clone(),
-        })
-        .expect("privacy settings serialize")
+impl Privacy {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("privacy settings serialize")
     }
 
-    /// Sets the privacy settings from the store's JSON (defaults when
-    /// absent: an app made before they existed).
-    pub fn set_privacy_json(&mut self, json: Option<&str>) {
-        let p: StoredPrivacy = json
-            .and_then(|j| serde_json::from_str(j).ok())
-            .unwrap_or_default();
-        self.user_id_mode = p.user_id_mode;
-        self.scrub_patterns = p.scrub_patterns;
-        self.scrub_keys = p.scrub_keys;
+    /// From the store's column; the defaults when absent (an app made
+    /// before privacy settings existed).
+    pub fn from_json(json: Option<&str>) -> Privacy {
+        json.and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default()
     }
 }
 

@@ -12,7 +12,7 @@ mod source;
 mod span;
 pub mod wire;
 
-pub use control::{App, IssueState, IssueStatus, Role, User, UserIdModeName};
+pub use control::{App, IssueState, IssueStatus, Privacy, Role, User, UserIdModeName};
 pub use event::{
     ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, ViewEvent,
 };

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use fovea_pipeline::Scrubber;
-use fovea_schema::{App, UserIdModeName};
+use fovea_schema::{App, Privacy, UserIdModeName};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -120,15 +120,15 @@ fn check_quotas(app: &App) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_privacy(app: &App) -> Result<(), ApiError> {
+fn check_privacy(p: &Privacy) -> Result<(), ApiError> {
     let bad = |m: String| Err(ApiError::BadRequest(m));
-    if app.scrub_patterns.len() > 50 || app.scrub_patterns.iter().any(|p| p.len() > 1000) {
+    if p.scrub_patterns.len() > 50 || p.scrub_patterns.iter().any(|p| p.len() > 1000) {
         return bad("scrub_patterns: at most 50 patterns of at most 1000 characters".into());
     }
-    if app.scrub_keys.len() > 100 || app.scrub_keys.iter().any(|k| k.is_empty() || k.len() > 100) {
+    if p.scrub_keys.len() > 100 || p.scrub_keys.iter().any(|k| k.is_empty() || k.len() > 100) {
         return bad("scrub_keys: at most 100 keys of 1 to 100 characters".into());
     }
-    if let Err(e) = Scrubber::default().with_patterns(&app.scrub_patterns) {
+    if let Err(e) = Scrubber::default().with_patterns(&p.scrub_patterns) {
         return bad(format!("scrub_patterns: {e}"));
     }
     Ok(())
@@ -353,15 +353,19 @@ pub async fn update(
         daily_replay_bytes_quota: patch
             .daily_replay_bytes_quota
             .unwrap_or(old.daily_replay_bytes_quota),
-        user_id_mode: patch.user_id_mode.unwrap_or(old.user_id_mode),
-        scrub_patterns: patch.scrub_patterns.unwrap_or(old.scrub_patterns.clone()),
-        scrub_keys: patch.scrub_keys.unwrap_or(old.scrub_keys.clone()),
+        privacy: Privacy {
+            user_id_mode: patch.user_id_mode.unwrap_or(old.privacy.user_id_mode),
+            scrub_patterns: patch
+                .scrub_patterns
+                .unwrap_or(old.privacy.scrub_patterns.clone()),
+            scrub_keys: patch.scrub_keys.unwrap_or(old.privacy.scrub_keys.clone()),
+        },
         // Apps made before hashing existed get their key when they need it.
         user_id_key: old.user_id_key.clone().or_else(|| Some(random_token(32))),
         ..old
     };
     check(&app.name, &app.origins, app.sample_rate, app.retention_days)?;
-    check_privacy(&app)?;
+    check_privacy(&app.privacy)?;
     check_quotas(&app)?;
     check_template(&app.trace_url_template)?;
     state.store.update_app(&app).await?;

@@ -16,7 +16,7 @@ use fovea_store::App;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::now_ms;
-use crate::error::{log_refusal, ApiQuery, ErrorBody, IntakeReply};
+use crate::error::{log_refusal, ApiQuery, IntakeReply};
 use crate::metrics::{Quota, Reason};
 use crate::token::hash_token;
 use crate::AppState;
@@ -72,11 +72,7 @@ fn cors(req: &HeaderMap, res: &mut HeaderMap) {
 
 #[utoipa::path(post, path = "/api/v1/intake", tag = "intake", params(KeyParam),
     request_body(content = Object, description = "A batch as JSON, or NDJSON (application/x-ndjson), optionally gzip or deflate (Content-Encoding); docs/intake.md", content_type = "application/json"),
-    responses((status = 202, body = Accepted, description = "Durable in the spool"), (status = 400, body = ErrorBody, description = "Undecodable or invalid; the message names the field"),
-        (status = 401, body = ErrorBody, description = "No or unknown key"), (status = 403, body = ErrorBody, description = "Origin not allowed"),
-        (status = 413, body = ErrorBody, description = "Too large, compressed or not, or too many events"), (status = 415, body = ErrorBody),
-        (status = 429, body = ErrorBody, description = "Over the app's rate or daily quota; see Retry-After"),
-        (status = 503, body = ErrorBody, description = "The spool is full; see Retry-After")),
+    responses(crate::openapi::IntakeAnswers),
     security(()))]
 pub async fn intake(
     State(state): State<AppState>,
@@ -96,11 +92,7 @@ pub async fn intake(
 /// origin, rate and spool rules as events (`docs/intake.md`).
 #[utoipa::path(post, path = "/api/v1/replay", tag = "intake", params(KeyParam),
     request_body(content = Object, description = "One rrweb segment, JSON, optionally gzip; docs/intake.md", content_type = "application/json"),
-    responses((status = 202, body = Accepted, description = "Durable in the spool"), (status = 400, body = ErrorBody, description = "Undecodable or invalid; the message names the field"),
-        (status = 401, body = ErrorBody, description = "No or unknown key"), (status = 403, body = ErrorBody, description = "Origin not allowed"),
-        (status = 413, body = ErrorBody, description = "Too large, compressed or not, or too many events"), (status = 415, body = ErrorBody),
-        (status = 429, body = ErrorBody, description = "Over the app's rate or daily quota; see Retry-After"),
-        (status = 503, body = ErrorBody, description = "The spool is full; see Retry-After")),
+    responses(crate::openapi::IntakeAnswers),
     security(()))]
 pub async fn replay(
     State(state): State<AppState>,
@@ -316,9 +308,7 @@ fn admit_backend(state: &AppState, headers: &HeaderMap) -> Result<App, IntakeErr
 #[utoipa::path(post, path = "/v1/traces", tag = "intake",
     params(("x-fovea-key" = Option<String>, Header, description = "The app's secret server key (or Authorization: Bearer)")),
     request_body(content = Object, description = "An OTLP ExportTraceServiceRequest, protobuf (application/x-protobuf) or OTLP JSON, optionally gzip", content_type = "application/json"),
-    responses((status = 200, body = Object, description = "ExportTraceServiceResponse, with partial_success when spans were refused"),
-        (status = 400, body = Object, description = "google.rpc.Status"), (status = 401, body = Object), (status = 413, body = Object),
-        (status = 415, body = Object), (status = 429, body = Object), (status = 503, body = Object)),
+    responses(crate::openapi::OtlpAnswers),
     security(()))]
 pub async fn traces(State(state): State<AppState>, req: Request) -> Response {
     let (_, headers, body) = split(req);
@@ -361,8 +351,7 @@ pub async fn traces(State(state): State<AppState>, req: Request) -> Response {
 #[utoipa::path(post, path = "/api/v1/otlp/v1/traces", tag = "intake",
     params(("x-fovea-key" = Option<String>, Header, description = "The app's secret server key (or Authorization: Bearer)")),
     request_body(content = Object, description = "As POST /v1/traces", content_type = "application/json"),
-    responses((status = 200, body = Object, description = "As POST /v1/traces"), (status = 400, body = Object), (status = 401, body = Object),
-        (status = 413, body = Object), (status = 415, body = Object), (status = 429, body = Object), (status = 503, body = Object)),
+    responses(crate::openapi::OtlpAnswers),
     security(()))]
 pub async fn traces_under_api(state: State<AppState>, req: Request) -> Response {
     traces(state, req).await

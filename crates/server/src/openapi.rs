@@ -1,7 +1,10 @@
 //! `GET /api/openapi.json`, generated from the handlers' annotations.
 
 use axum::Json;
+use std::collections::BTreeMap;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use utoipa::openapi::schema::{Object, Schema};
 use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
@@ -47,13 +50,16 @@ impl Modify for Errors {
                 &mut item.delete,
             ];
             for op in ops.into_iter().flatten() {
+                let responses = &mut op.responses.responses;
                 for (status, description) in ERRORS {
-                    let documented = op.responses.responses.entry(status.to_string());
-                    let response = documented
+                    responses
+                        .entry(status.to_string())
                         .or_insert_with(|| Response::builder().description(description).into());
-                    // A status listed without a body gets the error body.
+                }
+                // An error status listed without a body gets the error body.
+                for (status, response) in responses.iter_mut() {
                     if let RefOr::T(r) = response {
-                        if r.content.is_empty() {
+                        if r.content.is_empty() && !status.starts_with('2') {
                             r.content.insert("application/json".into(), error());
                         }
                     }
@@ -74,6 +80,89 @@ impl Modify for Security {
             "session_cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("fovea_session"))),
         );
+    }
+}
+
+/// An intake's answers for the OpenAPI document: the success with its
+/// schema, and the refusals with theirs (`None`: the API's `ErrorBody`,
+/// added by [`Errors`]).
+fn answers(
+    ok: (&str, &str, RefOr<Schema>),
+    refusals: &[(&str, &str)],
+    refusal: Option<RefOr<Schema>>,
+) -> BTreeMap<String, RefOr<Response>> {
+    let body = |schema: RefOr<Schema>| Content::builder().schema(Some(schema)).build();
+    let mut out = BTreeMap::from([(
+        ok.0.to_string(),
+        Response::builder()
+            .description(ok.1)
+            .content("application/json", body(ok.2))
+            .build()
+            .into(),
+    )]);
+    for (status, description) in refusals {
+        let mut r = Response::builder().description(*description);
+        if let Some(schema) = &refusal {
+            r = r.content("application/json", body(schema.clone()));
+        }
+        out.insert(status.to_string(), r.build().into());
+    }
+    out
+}
+
+/// The answers of the browser intakes (events and replay segments).
+pub struct IntakeAnswers;
+
+impl utoipa::IntoResponses for IntakeAnswers {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        answers(
+            (
+                "202",
+                "Durable in the spool",
+                Ref::from_schema_name("Accepted").into(),
+            ),
+            &[
+                ("400", "Undecodable or invalid; the message names the field"),
+                ("401", "No or unknown key"),
+                ("403", "Origin not allowed"),
+                ("413", "Too large, compressed or not, or too many events"),
+                ("415", "Unsupported content type or encoding"),
+                (
+                    "429",
+                    "Over the app's or the address's rate, or its daily quota; see Retry-After",
+                ),
+                (
+                    "503",
+                    "The spool is full, or this app holds half of it; see Retry-After",
+                ),
+            ],
+            None,
+        )
+    }
+}
+
+/// The answers of the OTLP intake, in the OTLP specification's messages.
+pub struct OtlpAnswers;
+
+impl utoipa::IntoResponses for OtlpAnswers {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let object = || RefOr::T(Schema::Object(Object::new()));
+        answers(
+            (
+                "200",
+                "ExportTraceServiceResponse, with partial_success when spans were refused",
+                object(),
+            ),
+            &[
+                ("400", "Undecodable (a google.rpc.Status)"),
+                ("401", "No server key, or the browser key"),
+                ("413", "Too large, or too many spans"),
+                ("415", "Neither protobuf nor JSON"),
+                ("429", "Over the app's rate; see Retry-After"),
+                ("503", "The spool is full; see Retry-After"),
+            ],
+            Some(object()),
+        )
     }
 }
 
@@ -98,7 +187,7 @@ impl Modify for Security {
         issues::update, replay::index, replay::segment,
         sourcemaps::upload, sourcemaps::list, sourcemaps::delete_release, sourcemaps::delete_one,
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, intake::Accepted)),
     modifiers(&Security, &Errors),
     security(("bearer" = []), ("session_cookie" = []))
 )]

@@ -234,9 +234,7 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
                         // Quotas and privacy are set in the dashboard or the API.
                         daily_event_quota: old.daily_event_quota,
                         daily_replay_bytes_quota: old.daily_replay_bytes_quota,
-                        user_id_mode: old.user_id_mode,
-                        scrub_patterns: old.scrub_patterns.clone(),
-                        scrub_keys: old.scrub_keys.clone(),
+                        privacy: old.privacy.clone(),
                         user_id_key: old.user_id_key.clone().or(app.user_id_key.clone()),
                         ..app
                     })

@@ -102,6 +102,11 @@ impl SpoolShares {
     /// Whether `app` holds more than half of a spool of `cap` bytes, of
     /// which `pending` are not stored yet.
     pub fn over_half(&self, app: &str, cap: u64, pending: u64) -> bool {
+        // No app can hold more than the spool does: the usual case takes
+        // no lock.
+        if pending > 0 && pending <= cap / 2 {
+            return false;
+        }
         let mut bytes = self.bytes.lock().expect("spool shares");
         if pending == 0 {
             bytes.clear();
@@ -112,26 +117,23 @@ impl SpoolShares {
 }
 
 fn same_policy(a: &App, b: &App) -> bool {
-    a.sample_rate == b.sample_rate
-        && a.user_id_mode == b.user_id_mode
-        && a.user_id_key == b.user_id_key
-        && a.scrub_patterns == b.scrub_patterns
-        && a.scrub_keys == b.scrub_keys
+    a.sample_rate == b.sample_rate && a.privacy == b.privacy && a.user_id_key == b.user_id_key
 }
 
 /// The writer's settings for an app. Patterns were checked when they were
 /// saved; one that fails now (a config edit) is left out, loudly.
 pub fn policy_of(app: &App, server_keys: &[String]) -> AppPolicy {
-    let keys: Vec<String> = server_keys.iter().chain(&app.scrub_keys).cloned().collect();
+    let p = &app.privacy;
+    let keys: Vec<String> = server_keys.iter().chain(&p.scrub_keys).cloned().collect();
     let base = Scrubber::default().with_query_keys(&keys);
     let scrubber = base
         .clone()
-        .with_patterns(&app.scrub_patterns)
+        .with_patterns(&p.scrub_patterns)
         .unwrap_or_else(|e| {
             tracing::error!(app = %app.id, error = %e, "an app's scrub pattern does not compile; using the built-in ones");
             base
         });
-    let user_id = match (app.user_id_mode, &app.user_id_key) {
+    let user_id = match (p.user_id_mode, &app.user_id_key) {
         (UserIdModeName::Raw, _) => UserIdMode::Raw,
         (UserIdModeName::Hash, Some(key)) => UserIdMode::hash(key.as_bytes()),
         // Hashing without a key cannot be done: keep nothing rather than

@@ -27,7 +27,8 @@ use fovea_query::{
     SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::{
-    App, Event, IssueState, Metric, ReplaySegment, SourceFile, SourceFileInfo, Span, StoredFrames,
+    App, Event, IssueState, Metric, Privacy, ReplaySegment, SourceFile, SourceFileInfo, Span,
+    StoredFrames,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -525,16 +526,15 @@ impl ControlStore for ClickHouseStore {
             .into_iter()
             .map(|r| {
                 let t = settings.remove(&r.id);
-                let mut app = App {
+                App {
                     server_key_hash: t.as_ref().and_then(|t| t.server_key_hash.clone()),
                     trace_url_template: t.as_ref().and_then(|t| t.trace_url_template.clone()),
                     daily_event_quota: t.as_ref().and_then(|t| t.daily_event_quota),
                     daily_replay_bytes_quota: t.as_ref().and_then(|t| t.daily_replay_bytes_quota),
+                    privacy: Privacy::from_json(t.as_ref().and_then(|t| t.privacy.as_deref())),
                     user_id_key: t.as_ref().and_then(|t| t.user_id_key.clone()),
                     ..App::from(r)
-                };
-                app.set_privacy_json(t.as_ref().and_then(|t| t.privacy.as_deref()));
-                app
+                }
             })
             .collect();
         apps.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
@@ -663,7 +663,7 @@ impl ClickHouseStore {
             "trace_url_template": app.trace_url_template,
             "daily_event_quota": app.daily_event_quota,
             "daily_replay_bytes_quota": app.daily_replay_bytes_quota,
-            "privacy": app.privacy_json(),
+            "privacy": app.privacy.to_json(),
             "user_id_key": app.user_id_key,
             "version": version,
         });

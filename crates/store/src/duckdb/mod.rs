@@ -26,7 +26,7 @@ use fovea_query::{
     ReplaySegmentInfo, ResourceRow, ResourcesQuery, ServiceRow, SessionDetail, SessionRow,
     SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
-use fovea_schema::{App, Event, IssueState, Metric, ReplaySegment, Span, StoredFrames};
+use fovea_schema::{App, Event, IssueState, Metric, Privacy, ReplaySegment, Span, StoredFrames};
 use tokio::sync::oneshot;
 
 use crate::batch::{dedupe, view_id};
@@ -339,7 +339,7 @@ fn pairs(
 fn app_from_row(r: &duckdb::Row) -> duckdb::Result<App> {
     let origins: String = r.get(3)?;
     let privacy: Option<String> = r.get(11)?;
-    let mut app = App {
+    Ok(App {
         id: r.get(0)?,
         name: r.get(1)?,
         ingest_key: r.get(2)?,
@@ -351,11 +351,9 @@ fn app_from_row(r: &duckdb::Row) -> duckdb::Result<App> {
         trace_url_template: r.get(8)?,
         daily_event_quota: r.get(9)?,
         daily_replay_bytes_quota: r.get(10)?,
+        privacy: Privacy::from_json(privacy.as_deref()),
         user_id_key: r.get(12)?,
-        ..App::default()
-    };
-    app.set_privacy_json(privacy.as_deref());
-    Ok(app)
+    })
 }
 
 /// Writes an app's later settings, replacing the previous ones.
@@ -368,7 +366,7 @@ fn put_app_settings(c: &Connection, app: &App) -> duckdb::Result<()> {
             app.trace_url_template,
             app.daily_event_quota,
             app.daily_replay_bytes_quota,
-            app.privacy_json(),
+            app.privacy.to_json(),
             app.user_id_key
         ],
     )

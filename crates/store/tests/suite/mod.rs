@@ -67,6 +67,16 @@ pub fn range() -> Filters {
     }
 }
 
+/// Every session of [`range`], at most 10.
+pub fn all_sessions() -> SessionsQuery {
+    SessionsQuery {
+        filters: range(),
+        has_errors: false,
+        frustrated: false,
+        limit: 10,
+    }
+}
+
 /// The issues of `filters`, most events first, in hourly trend buckets.
 pub fn issues_of(filters: Filters) -> IssuesQuery {
     IssuesQuery {
@@ -453,9 +463,11 @@ pub async fn apps_round_trip_and_keys_are_unique(store: &dyn Store) {
         trace_url_template: None,
         daily_event_quota: None,
         daily_replay_bytes_quota: Some(5_000_000),
-        user_id_mode: fovea_schema::UserIdModeName::Hash,
-        scrub_patterns: vec![r"ORD-\d+".into()],
-        scrub_keys: vec!["voucher".into()],
+        privacy: fovea_schema::Privacy {
+            user_id_mode: fovea_schema::UserIdModeName::Hash,
+            scrub_patterns: vec![r"ORD-\d+".into()],
+            scrub_keys: vec!["voucher".into()],
+        },
         user_id_key: Some("k3y".into()),
     };
     store.create_app(&app).await.unwrap();
@@ -473,8 +485,10 @@ pub async fn apps_round_trip_and_keys_are_unique(store: &dyn Store) {
         server_key_hash: Some("h2".into()),
         trace_url_template: Some("https://jaeger.example/trace/{trace_id}".into()),
         daily_event_quota: Some(1_000_000),
-        user_id_mode: fovea_schema::UserIdModeName::Drop,
-        scrub_keys: vec![],
+        privacy: fovea_schema::Privacy {
+            user_id_mode: fovea_schema::UserIdModeName::Drop,
+            ..app.privacy.clone()
+        },
         ..app.clone()
     };
     store.update_app(&changed).await.unwrap();
@@ -775,18 +789,7 @@ pub async fn erasure_removes_a_users_sessions_and_nothing_else(store: &dyn Store
         .await
         .unwrap()
         .is_empty());
-    let sessions = store
-        .sessions(
-            "app",
-            &SessionsQuery {
-                filters: range(),
-                has_errors: false,
-                frustrated: false,
-                limit: 10,
-            },
-        )
-        .await
-        .unwrap();
+    let sessions = store.sessions("app", &all_sessions()).await.unwrap();
     assert_eq!(
         sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
         vec!["s-bob"],
@@ -912,18 +915,7 @@ pub async fn versions_and_copies_across_batches_count_once(store: &dyn Store) {
     let summary = store.summary("app", &range()).await.unwrap();
     assert_eq!((summary.views, summary.sessions), (1, 1));
     assert_eq!(summary.vitals["lcp"].value, Some(400.0));
-    let sessions = store
-        .sessions(
-            "app",
-            &SessionsQuery {
-                filters: range(),
-                has_errors: false,
-                frustrated: false,
-                limit: 10,
-            },
-        )
-        .await
-        .unwrap();
+    let sessions = store.sessions("app", &all_sessions()).await.unwrap();
     assert_eq!((sessions[0].views, sessions[0].actions), (1, 1));
     let detail = store.session("app", "s1").await.unwrap().unwrap();
     assert_eq!(lcp_of(&detail), vec![400.0]);
@@ -1313,18 +1305,7 @@ pub async fn replay_segments_round_trip_and_a_retry_replaces_the_segment(store: 
         .unwrap()
         .is_empty());
 
-    let rows = store
-        .sessions(
-            "app",
-            &SessionsQuery {
-                filters: range(),
-                has_errors: false,
-                frustrated: false,
-                limit: 10,
-            },
-        )
-        .await
-        .unwrap();
+    let rows = store.sessions("app", &all_sessions()).await.unwrap();
     let flags: Vec<(&str, bool)> = rows.iter().map(|r| (r.id.as_str(), r.has_replay)).collect();
     assert!(
         flags.contains(&("s1", true)) && flags.contains(&("s3", false)),
