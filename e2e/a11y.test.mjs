@@ -95,6 +95,7 @@ const PAGES = [
     open: (page) => page.click('[data-testid=trace-row] .wf-main'),
   },
   { name: 'Settings', path: () => `/apps/${app.id}/settings`, ready: '[data-testid=settings-form]' },
+  { name: 'Usage & cost', path: () => `/apps/${app.id}/usage`, ready: '[data-testid=usage-days]' },
   { name: 'Users', path: () => '/admin/users', ready: '[data-testid=users-table]' },
   { name: 'API tokens', path: () => '/account/tokens', ready: '[data-testid=token-add-form]' },
   { name: 'Audit log', path: () => '/admin/audit', ready: '[data-testid=audit-row]' },

@@ -166,6 +166,7 @@ fn bench_settings(dir: PathBuf) -> Settings {
         retention_days: None,
         server_key: Some(SERVER_KEY.into()),
         trace_url_template: None,
+        bots: None,
     }];
     s
 }

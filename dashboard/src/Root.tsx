@@ -20,6 +20,7 @@ import { ResourcesPage } from './pages/Resources';
 import { ServicesPage } from './pages/Services';
 import { TracePage } from './pages/Trace';
 import { SettingsPage } from './pages/Settings';
+import { UsagePage } from './pages/Usage';
 import { TokensPage } from './pages/Tokens';
 import { UsersPage } from './pages/Users';
 import { AuditPage } from './pages/Audit';
@@ -52,6 +53,7 @@ function title(route: Route): string {
     resources: 'Resources',
     services: 'Services',
     trace: 'Trace',
+    usage: 'Usage & cost',
     settings: 'Settings',
     tokens: 'API tokens',
     users: 'Users',
@@ -140,6 +142,8 @@ function Page(props: { route: Route }) {
       return <AppGuard><ServicesPage /></AppGuard>;
     case 'trace':
       return <AppGuard><TracePage traceId={route.trace_id} /></AppGuard>;
+    case 'usage':
+      return <AppGuard><UsagePage /></AppGuard>;
     case 'settings':
       return <AppGuard><SettingsPage /></AppGuard>;
     case 'tokens':

@@ -1,6 +1,6 @@
 //! Turns an accepted [`Batch`](fovea_intake::Batch) into canonical events:
 //! client clock drift correction, user-agent parsing (bots flagged and, by
-//! default, dropped), session sampling, PII scrubbing and error grouping.
+//! default, dropped), session sampling by the app's rules, exclusions, PII scrubbing and error grouping.
 //! What differs between apps (sampling, scrubbing, user ids) comes with
 //! each batch as an [`AppPolicy`].
 //!
@@ -13,7 +13,6 @@ mod geo;
 mod normalise;
 mod policy;
 mod replay;
-mod sampling;
 mod scrub;
 mod spans;
 mod useragent;
@@ -26,6 +25,5 @@ pub use geo::{Geo, GeoError, Location};
 pub use normalise::{Output, Pipeline, PipelineOptions};
 pub use policy::{AppPolicy, UserIdMode};
 pub use replay::ReplayOutput;
-pub use sampling::keep_session;
 pub use scrub::{placeholder, ScrubError, Scrubber};
 pub use useragent::{Agent, UserAgents};

@@ -11,7 +11,9 @@ use uuid::Uuid;
 use crate::fingerprint::{
     custom_fingerprint, fingerprint, route_template, top_frame, ErrorFacts, Symbolicate,
 };
-use crate::{keep_session, Agent, AppPolicy, Scrubber, UserAgents};
+use fovea_schema::sampling::{keep_session, BotPolicy, SessionFacts};
+
+use crate::{Agent, AppPolicy, Scrubber, UserAgents};
 
 #[derive(Debug, Clone)]
 pub struct PipelineOptions {
@@ -48,6 +50,24 @@ pub struct Output {
     pub events: Vec<Event>,
     pub bots: usize,
     pub sampled_out: usize,
+    /// Left out by the app's excluded envs and routes.
+    pub excluded: usize,
+}
+
+/// The automation signals of a batch: those its SDK reports (known-looking
+/// names only, at most 8) and `user_agent` when uap-core lists the agent
+/// as a bot; `None` when there are none.
+fn automation(header: &WireHeader, agent: Option<&Agent>) -> Option<String> {
+    let reported = header.context.iter().flat_map(|c| &c.automation);
+    let signals: Vec<&str> = reported
+        .map(String::as_str)
+        .filter(|s| {
+            (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        })
+        .take(8)
+        .chain(agent.filter(|a| a.is_bot()).map(|_| "user_agent"))
+        .collect();
+    (!signals.is_empty()).then(|| signals.join(","))
 }
 
 /// A client clock more than this far off is corrected.
@@ -75,10 +95,23 @@ impl Pipeline {
         self
     }
 
+    /// What uap-core makes of a user agent.
+    pub fn agent(&self, user_agent: &str) -> Agent {
+        self.agents.parse(user_agent)
+    }
+
+    /// Whether a batch is dropped as automated: a listed bot's user agent
+    /// always is, automation signals when the app says so; neither with
+    /// `--keep-bots`.
+    pub(crate) fn drops_bot(&self, app: &AppPolicy, listed: bool, signals: bool) -> bool {
+        self.options.exclude_bots && (listed || (signals && app.traffic.bots == BotPolicy::Drop))
+    }
+
     /// Normalises one spooled batch of the app whose settings are `app`:
-    /// its sessions sampled at `app.sample_rate`, every text field that can
-    /// carry personal data scrubbed by `app.scrubber`, its user ids kept,
-    /// hashed or dropped as `app.user_id` says.
+    /// sessions from automated browsers dropped or tagged, excluded envs
+    /// and routes dropped, sessions sampled by the app's rules, every text
+    /// field that can carry personal data scrubbed by `app.scrubber`, user
+    /// ids kept, hashed or dropped as `app.user_id` says.
     pub fn process(&self, batch: &Batch, app: &AppPolicy) -> Result<Output, IntakeError> {
         let (header, wire) = fovea_intake::parse(batch.format, &batch.body, &self.options.limits)?;
         let agent = batch
@@ -86,20 +119,53 @@ impl Pipeline {
             .user_agent
             .as_deref()
             .map(|ua| self.agents.parse(ua));
-        if self.options.exclude_bots && agent.as_ref().is_some_and(Agent::is_bot) {
+        let automation = automation(&header, agent.as_ref());
+        let listed = agent.as_ref().is_some_and(Agent::is_bot);
+        if self.drops_bot(app, listed, automation.is_some()) {
             return Ok(Output {
                 bots: wire.len(),
                 ..Output::default()
             });
         }
+        let traffic = &app.traffic;
+        // The SDK's own decision (from these rules); a declared rate is
+        // capped by what the rules can give, a key page honoured only
+        // where the app has one.
+        let declared = header.session.as_ref().and_then(|s| {
+            if s.key && traffic.has_key_pages() {
+                return Some(100.0);
+            }
+            let rate = s.rate.filter(|r| r.is_finite())?;
+            Some(rate.clamp(0.0, traffic.max_session_rate()))
+        });
         let drift = drift(batch.meta.received_at, header.sent_at);
         let mut out = Output::default();
         for w in wire {
-            let ctx = self.context(batch, &header, &w, agent.as_ref(), drift, app);
-            if !keep_session(&ctx.session_id, app.sample_rate) {
+            let mut ctx = self.context(batch, &header, &w, agent.as_ref(), drift, app);
+            if traffic.env_excluded(ctx.env.as_deref()) || traffic.route_excluded(&ctx.route) {
+                out.excluded += 1;
+                continue;
+            }
+            let rate = declared.unwrap_or_else(|| {
+                let d = traffic.decide(&SessionFacts {
+                    route: &ctx.route,
+                    env: ctx.env.as_deref(),
+                    release: ctx.release.as_deref(),
+                    device: ctx.device.as_deref(),
+                    country: ctx.country.as_deref(),
+                });
+                if d.keep {
+                    100.0
+                } else {
+                    d.session_rate
+                }
+            });
+            if !keep_session(&ctx.session_id, rate) {
                 out.sampled_out += 1;
                 continue;
             }
+            ctx.sample_rate = (rate < 100.0).then_some(rate);
+            ctx.automation.clone_from(&automation);
             let Some(event_id) = w
                 .event_id
                 .as_deref()
@@ -186,6 +252,8 @@ impl Pipeline {
                     TEXT_CAP,
                 )
             }),
+            sample_rate: None,
+            automation: None,
         }
     }
 
@@ -477,12 +545,125 @@ mod tests {
         let bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
         let out = p.process(&batch(BODY, bot), &AppPolicy::default()).unwrap();
         assert_eq!((out.events.len(), out.bots), (0, 2));
-        let none = AppPolicy {
-            sample_rate: 0.0,
-            ..AppPolicy::default()
-        };
+        let none = AppPolicy::sampled_at(0.0);
         let out = p.process(&batch(BODY, CHROME), &none).unwrap();
         assert_eq!((out.events.len(), out.sampled_out), (0, 2));
+    }
+
+    fn rules(json: &str) -> AppPolicy {
+        AppPolicy {
+            traffic: std::sync::Arc::new(serde_json::from_str(json).unwrap()),
+            ..AppPolicy::default()
+        }
+    }
+
+    /// `s1` is in bucket 3449: kept at 35 %, not at 30 %.
+    fn kept(p: &Pipeline, body: &str, app: &AppPolicy) -> Output {
+        p.process(&batch(body, CHROME), app).unwrap()
+    }
+
+    #[test]
+    fn sessions_without_a_decision_get_the_first_matching_rule() {
+        let p = Pipeline::new(PipelineOptions::default());
+        // The view's route is /cart; prod and FR come from the header and the address.
+        let app = rules(
+            r#"{"rules":[{"match":{"route":"/cart","env":"dev"},"session_rate":100},
+                         {"match":{"route":"/ca*","country":"fr"},"session_rate":35}],
+                "default":{"session_rate":0}}"#,
+        );
+        let out = kept(&p, BODY, &app);
+        assert_eq!(out.events.len(), 2);
+        assert_eq!(out.events[0].ctx.sample_rate, Some(35.0));
+        let app = rules(
+            r#"{"rules":[{"match":{"route":"/ca*"},"session_rate":30}],"default":{"session_rate":100}}"#,
+        );
+        assert_eq!(kept(&p, BODY, &app).sampled_out, 2);
+        // A key page keeps whatever the rate, at 100 %.
+        let app = rules(
+            r#"{"rules":[{"match":{"route":"/cart"},"session_rate":0,"keep":true}],"default":{"session_rate":0}}"#,
+        );
+        let out = kept(&p, BODY, &app);
+        assert_eq!((out.events.len(), out.events[0].ctx.sample_rate), (2, None));
+    }
+
+    #[test]
+    fn the_sdks_decision_is_checked_against_the_hash_and_capped_by_the_rules() {
+        let p = Pipeline::new(PipelineOptions::default());
+        let declared =
+            |session: &str| BODY.replace(r#""session":{"id":"s1","user_id":"u1"}"#, session);
+        let app = rules(
+            r#"{"rules":[{"match":{"route":"/checkout*"},"session_rate":50,"keep":true}],"default":{"session_rate":5}}"#,
+        );
+        // Kept by the SDK at 40 %: bucket 3449 is under 4000.
+        let out = kept(&p, &declared(r#""session":{"id":"s1","rate":40}"#), &app);
+        assert_eq!(
+            (out.events.len(), out.events[0].ctx.sample_rate),
+            (2, Some(40.0))
+        );
+        // Claimed at 30 %: the hash says no.
+        assert_eq!(
+            kept(&p, &declared(r#""session":{"id":"s1","rate":30}"#), &app).sampled_out,
+            2
+        );
+        // Upgraded by a key page earlier in the session: kept at 100 %.
+        let out = kept(
+            &p,
+            &declared(r#""session":{"id":"s1","rate":5,"key":true}"#),
+            &app,
+        );
+        assert_eq!((out.events.len(), out.events[0].ctx.sample_rate), (2, None));
+        // Without key pages and rates above 5 %, neither claim gets past the rules.
+        let strict = rules(r#"{"default":{"session_rate":5}}"#);
+        assert_eq!(
+            kept(
+                &p,
+                &declared(r#""session":{"id":"s1","rate":100,"key":true}"#),
+                &strict
+            )
+            .sampled_out,
+            2
+        );
+    }
+
+    #[test]
+    fn excluded_envs_and_routes_are_left_out_and_counted() {
+        let p = Pipeline::new(PipelineOptions::default());
+        let app = rules(r#"{"default":{"session_rate":100},"exclude":{"envs":["prod"]}}"#);
+        let out = kept(&p, BODY, &app);
+        assert_eq!((out.events.len(), out.excluded), (0, 2));
+        let app = rules(r#"{"default":{"session_rate":100},"exclude":{"routes":["/c*"]}}"#);
+        assert_eq!(kept(&p, BODY, &app).excluded, 2);
+    }
+
+    #[test]
+    fn automated_sessions_are_dropped_or_tagged_as_the_app_says() {
+        let body = BODY.replace(
+            r#""release":"1.2"}"#,
+            r#""release":"1.2","automation":["webdriver","Bad Name!"]}"#,
+        );
+        let p = Pipeline::new(PipelineOptions::default());
+        let drop = rules(r#"{"default":{"session_rate":100},"bots":"drop"}"#);
+        let out = kept(&p, &body, &drop);
+        assert_eq!((out.events.len(), out.bots), (0, 2));
+        // Tagged by default.
+        let out = kept(&p, &body, &AppPolicy::default());
+        assert_eq!(out.events[0].ctx.automation.as_deref(), Some("webdriver"));
+        // A listed bot's user agent is a signal too, and --keep-bots keeps everything tagged.
+        let keep = Pipeline::new(PipelineOptions {
+            exclude_bots: false,
+            ..PipelineOptions::default()
+        });
+        let bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+        let out = keep
+            .process(&batch(BODY, bot), &AppPolicy::default())
+            .unwrap();
+        assert_eq!(out.events[0].ctx.automation.as_deref(), Some("user_agent"));
+        assert_eq!(
+            kept(&keep, BODY, &AppPolicy::default()).events[0]
+                .ctx
+                .automation,
+            None
+        );
     }
 
     #[test]

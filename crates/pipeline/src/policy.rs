@@ -9,6 +9,8 @@ use std::sync::Arc;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use fovea_schema::sampling::{keep_session, Traffic};
+
 use crate::Scrubber;
 
 /// An app's processing settings, for [`Pipeline::process`],
@@ -19,9 +21,10 @@ use crate::Scrubber;
 /// [`Pipeline::spans`]: crate::Pipeline::spans
 #[derive(Debug, Clone)]
 pub struct AppPolicy {
-    /// Share of sessions kept, in percent (0 to 100). Events and replay
-    /// segments only: backend spans follow the SDK's sampled flag.
-    pub sample_rate: f64,
+    /// Sampling rules and exclusions, its default session rate the app's
+    /// `sample_rate`. Events and replay segments only: backend spans
+    /// follow the SDK's sampled flag.
+    pub traffic: Arc<Traffic>,
     /// Scrubs every stored string of the app's events, segments and spans.
     pub scrubber: Scrubber,
     /// What is stored of the user id the page set.
@@ -32,10 +35,29 @@ pub struct AppPolicy {
 impl Default for AppPolicy {
     fn default() -> Self {
         AppPolicy {
-            sample_rate: 100.0,
+            traffic: Arc::default(),
             scrubber: Scrubber::default(),
             user_id: UserIdMode::Raw,
         }
+    }
+}
+
+impl AppPolicy {
+    /// Every event's rules at `rate` percent.
+    pub fn sampled_at(rate: f64) -> AppPolicy {
+        let mut traffic = Traffic::default();
+        traffic.default.session_rate = rate;
+        AppPolicy {
+            traffic: Arc::new(traffic),
+            ..AppPolicy::default()
+        }
+    }
+
+    /// Whether some context of the app keeps the session: replay segments
+    /// carry no route to match rules on, so only sessions no rule could
+    /// keep lose them.
+    pub fn may_keep(&self, session_id: &str) -> bool {
+        self.traffic.has_key_pages() || keep_session(session_id, self.traffic.max_session_rate())
     }
 }
 

@@ -17,7 +17,7 @@ use fovea_schema::ReplaySegment;
 use serde_json::{Map, Value};
 
 use crate::normalise::drift;
-use crate::{keep_session, Agent, AppPolicy, Pipeline, Scrubber};
+use crate::{Agent, AppPolicy, Pipeline, Scrubber};
 
 /// What became of a spooled segment.
 #[derive(Debug)]
@@ -31,20 +31,19 @@ pub enum ReplayOutput {
 
 impl Pipeline {
     /// Normalises one spooled replay segment of the app whose settings are
-    /// `app`: sampled at `app.sample_rate` like [`Pipeline::process`], every
+    /// `app`: dropped when no rule of the app could keep its session, every
     /// string scrubbed by `app.scrubber`.
     pub fn replay(&self, batch: &Batch, app: &AppPolicy) -> Result<ReplayOutput, IntakeError> {
         let head = parse_replay(&batch.body)?;
-        if self.options.exclude_bots
-            && batch
-                .meta
-                .user_agent
-                .as_deref()
-                .is_some_and(|ua| Agent::is_bot(&self.agents.parse(ua)))
-        {
+        let listed = batch
+            .meta
+            .user_agent
+            .as_deref()
+            .is_some_and(|ua| Agent::is_bot(&self.agents.parse(ua)));
+        if self.drops_bot(app, listed, false) {
             return Ok(ReplayOutput::Bot);
         }
-        if !keep_session(&head.session_id, app.sample_rate) {
+        if !app.may_keep(&head.session_id) {
             return Ok(ReplayOutput::SampledOut);
         }
         let mut body: Value =
@@ -232,14 +231,8 @@ mod tests {
         let p = Pipeline::new(PipelineOptions::default());
         let events = r#"{"type":4,"timestamp":1000,"data":{}}"#;
         assert!(matches!(
-            p.replay(
-                &batch(events, 1, 1),
-                &AppPolicy {
-                    sample_rate: 0.0,
-                    ..AppPolicy::default()
-                }
-            )
-            .unwrap(),
+            p.replay(&batch(events, 1, 1), &AppPolicy::sampled_at(0.0))
+                .unwrap(),
             ReplayOutput::SampledOut
         ));
         let mut bot = batch(events, 1, 1);

@@ -3,6 +3,8 @@
 //! cluster see the same ones.
 
 use serde::{Deserialize, Serialize};
+
+use crate::sampling::Traffic;
 use utoipa::ToSchema;
 
 /// A monitored site or application.
@@ -47,6 +49,27 @@ pub struct App {
     /// The secret `hash` mode keys user ids with (hex); never shown.
     #[serde(skip)]
     pub user_id_key: Option<String>,
+    /// Sampling rules and exclusions; its default session rate is
+    /// `sample_rate` (read them with [`App::traffic`]). Served by
+    /// `/apps/{app}/sampling`, not with the app.
+    #[serde(skip)]
+    pub traffic_rules: Traffic,
+}
+
+impl App {
+    /// The app's sampling rules and exclusions, its `sample_rate` as the
+    /// default rule's session rate.
+    pub fn traffic(&self) -> Traffic {
+        let mut t = self.traffic_rules.clone();
+        t.default.session_rate = self.sample_rate;
+        t
+    }
+
+    /// Replaces the rules; the default session rate becomes `sample_rate`.
+    pub fn set_traffic(&mut self, traffic: Traffic) {
+        self.sample_rate = traffic.default.session_rate;
+        self.traffic_rules = traffic;
+    }
 }
 
 /// What is stored of the user ids pages set.

@@ -37,6 +37,12 @@ pub struct Context {
     pub viewport: Option<String>,
     /// `name/version` of the SDK that sent the event.
     pub sdk: Option<String>,
+    /// Percent of its sessions the session was kept at (`None`: 100), so
+    /// that counts can be extrapolated.
+    pub sample_rate: Option<f64>,
+    /// The automation signals its browser showed (comma-separated), when
+    /// the app keeps automated sessions tagged.
+    pub automation: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

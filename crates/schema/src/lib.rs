@@ -8,6 +8,7 @@ mod control;
 mod event;
 mod metric;
 mod replay;
+pub mod sampling;
 mod source;
 mod span;
 pub mod wire;

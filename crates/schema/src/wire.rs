@@ -106,6 +106,11 @@ pub struct WireSdk {
 pub struct WireSession {
     pub id: Option<String>,
     pub user_id: Option<String>,
+    /// The rate (percent) the SDK kept the session at, by the app's rules.
+    pub rate: Option<f64>,
+    /// The session reached a key page and is kept from there on.
+    #[serde(default)]
+    pub key: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -115,6 +120,9 @@ pub struct WireContext {
     pub user_id: Option<String>,
     pub connection: Option<String>,
     pub viewport: Option<String>,
+    /// Automation signals the browser shows (`webdriver`, `headless`, ...).
+    #[serde(default)]
+    pub automation: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -39,7 +39,9 @@ pub fn need(method: &Method, route: &str, app: Option<&str>) -> Need {
     let route = route.strip_prefix("/api/v1").unwrap_or(route);
     let read = matches!(*method, Method::GET | Method::HEAD);
     match (route, app) {
-        ("/login" | "/intake" | "/replay" | "/otlp/v1/traces", _) => Need::Public,
+        ("/login" | "/intake" | "/replay" | "/otlp/v1/traces" | "/sdk-config", _) => Need::Public,
+        // A question about other rules, not a change.
+        ("/apps/{app}/usage/what-if", Some(app)) => Need::Read(app.to_string()),
         ("/logout" | "/me", _) => Need::Signed,
         ("/apps", _) if read => Need::Signed,
         (r, _) if r.starts_with("/tokens") => {

@@ -313,7 +313,7 @@ pub async fn get_one(
 /// The app as the store has it now, for a change: the index may be up to
 /// a refresh old, and writing back an old server key hash would undo a
 /// rotation made on another node.
-async fn current(state: &AppState, id: &str) -> Result<App, ApiError> {
+pub(crate) async fn current(state: &AppState, id: &str) -> Result<App, ApiError> {
     state
         .store
         .apps()

@@ -26,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct KeyParam {
     /// The app's public ingest key (also accepted as `x-fovea-key`).
-    key: Option<String>,
+    pub key: Option<String>,
 }
 
 /// What an intake took.
@@ -59,7 +59,7 @@ pub async fn preflight(headers: HeaderMap) -> Response {
 /// Reflects the request's origin: the key is public and the origin check
 /// happens server side (403), so letting the browser read an error only
 /// helps the site's developers.
-fn cors(req: &HeaderMap, res: &mut HeaderMap) {
+pub(crate) fn cors(req: &HeaderMap, res: &mut HeaderMap) {
     if let Some(origin) = req.get(header::ORIGIN) {
         res.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         res.insert(header::VARY, HeaderValue::from_static("Origin"));
@@ -108,11 +108,15 @@ pub async fn replay(
     answer(&state, &headers, result)
 }
 
-fn split(req: Request) -> (Option<IpAddr>, HeaderMap, Body) {
-    let peer = req
-        .extensions()
+/// The address the request came from (a proxy's, behind one).
+pub(crate) fn peer(req: &Request) -> Option<IpAddr> {
+    req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| c.0.ip())
+}
+
+fn split(req: Request) -> (Option<IpAddr>, HeaderMap, Body) {
+    let peer = peer(&req);
     let (parts, body) = req.into_parts();
     (peer, parts.headers, body)
 }
@@ -137,13 +141,22 @@ fn count_refusal(state: &AppState, e: &IntakeError) {
         .inc();
 }
 
-fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+pub(crate) fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// What every browser intake request passes before its body is read: a
-/// known key, an allowed origin, then [`room`].
+/// known key, an allowed origin ([`app_for_key`]), then [`room`].
 fn admit(state: &AppState, q: KeyParam, headers: &HeaderMap) -> Result<App, IntakeError> {
+    room(state, app_for_key(state, q, headers)?)
+}
+
+/// The app of the request's ingest key, if the request's origin may use it.
+pub(crate) fn app_for_key(
+    state: &AppState,
+    q: KeyParam,
+    headers: &HeaderMap,
+) -> Result<App, IntakeError> {
     let key = q
         .key
         .or_else(|| header_str(headers, "x-fovea-key").map(str::to_string))
@@ -155,7 +168,7 @@ fn admit(state: &AppState, q: KeyParam, headers: &HeaderMap) -> Result<App, Inta
             return Err(IntakeError::OriginNotAllowed(origin.to_string()));
         }
     }
-    room(state, app)
+    Ok(app)
 }
 
 /// Bodies decoded on the request's own worker: a typical SDK batch (a few
@@ -249,7 +262,26 @@ fn quota_state(
             }
         }
     }
+    if check.is_err() {
+        state
+            .drops
+            .add(&app.id, now_ms(), crate::usage::DropReason::Quota, 1);
+    }
     check
+}
+
+/// Whether the client is in one of the app's excluded address ranges
+/// (its own offices, probes): checked here, the only place that sees the
+/// address. Its requests are answered as accepted, so that it does not
+/// retry, and counted as dropped.
+fn internal(state: &AppState, app: &App, ip: Option<IpAddr>, n: usize) -> bool {
+    let excluded = ip.is_some_and(|ip| app.traffic_rules.ip_excluded(ip));
+    if excluded {
+        state
+            .drops
+            .add(&app.id, now_ms(), crate::usage::DropReason::Excluded, n);
+    }
+    excluded
 }
 
 /// Refusals held at once at most; past it they are answered at once.
@@ -467,7 +499,7 @@ async fn accept(
     })
     .await?;
     let n = decoded.events.len();
-    if n == 0 {
+    if n == 0 || internal(state, &app, ip, n) {
         return Ok(0);
     }
     let location = state.geo.locate(|name| header_str(headers, name), ip);
@@ -498,7 +530,11 @@ async fn accept_replay(
     body: Body,
 ) -> Result<usize, IntakeError> {
     let app = admit(state, q, headers)?;
-    per_address(state, crate::auth::client_ip(state, headers, peer))?;
+    let ip = crate::auth::client_ip(state, headers, peer);
+    per_address(state, ip)?;
+    if internal(state, &app, ip, 0) {
+        return Ok(0);
+    }
     quota_state(
         state,
         &app,

@@ -23,6 +23,7 @@ mod query;
 mod quota;
 mod ratelimit;
 mod replay;
+mod sampling;
 mod settings;
 mod sourcemaps;
 mod startup;
@@ -30,6 +31,7 @@ mod state;
 mod symbols;
 mod token;
 mod traces;
+mod usage;
 mod users;
 mod writer;
 
@@ -63,6 +65,13 @@ pub fn router(state: AppState) -> Router {
         .route("/apps/{app}/server-key", post(apps::rotate_server_key))
         .route("/apps/{app}/rotate-key", post(apps::rotate_ingest_key))
         .route("/apps/{app}/users/{user_id}", delete(erasure::erase_user))
+        .route(
+            "/apps/{app}/sampling",
+            get(sampling::get).put(sampling::put),
+        )
+        .route("/apps/{app}/usage", get(usage::usage))
+        .route("/apps/{app}/usage/what-if", post(usage::what_if))
+        .route("/sdk-config", get(sampling::sdk_config))
         .route("/apps/{app}/vitals", get(query::vitals))
         .route("/apps/{app}/summary", get(query::summary))
         .route("/apps/{app}/timeseries", get(query::timeseries))

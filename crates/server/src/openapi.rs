@@ -11,8 +11,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::ErrorBody;
 
 use crate::{
-    apps, audit, auth, erasure, health, intake, issues, metrics, query, replay, sourcemaps, traces,
-    users,
+    apps, audit, auth, erasure, health, intake, issues, metrics, query, replay, sampling,
+    sourcemaps, traces, usage, users,
 };
 
 struct Security;
@@ -186,6 +186,7 @@ impl utoipa::IntoResponses for OtlpAnswers {
         query::actions, traces::trace, traces::services, traces::slow_requests,
         issues::update, replay::index, replay::segment,
         sourcemaps::upload, sourcemaps::list, sourcemaps::delete_release, sourcemaps::delete_one,
+        sampling::get, sampling::put, sampling::sdk_config, usage::usage, usage::what_if,
     ),
     components(schemas(ErrorBody, intake::Accepted)),
     modifiers(&Security, &Errors),

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fovea_schema::sampling::Traffic;
 use fovea_schema::{App, Role, User};
 use fovea_store::{Store, StoreConfig, StoreError};
 
@@ -215,6 +216,10 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
             server_key_hash: s.server_key.as_deref().map(crate::token::hash_token),
             trace_url_template: s.trace_url_template.clone(),
             user_id_key: Some(random_token(32)),
+            traffic_rules: Traffic {
+                bots: s.bots.unwrap_or_default(),
+                ..Traffic::default()
+            },
             ..App::default()
         };
         match existing.iter().find(|a| a.id == id) {
@@ -223,6 +228,7 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
                     .store
                     .update_app(&App {
                         created_at: old.created_at,
+                        sample_rate: s.sample_rate.unwrap_or(old.sample_rate),
                         server_key_hash: app
                             .server_key_hash
                             .clone()
@@ -236,6 +242,12 @@ async fn bootstrap(state: &AppState) -> Result<(), StoreError> {
                         daily_replay_bytes_quota: old.daily_replay_bytes_quota,
                         privacy: old.privacy.clone(),
                         user_id_key: old.user_id_key.clone().or(app.user_id_key.clone()),
+                        // Rules are set in the dashboard or the API; the
+                        // file may say what becomes of automated browsers.
+                        traffic_rules: Traffic {
+                            bots: s.bots.unwrap_or(old.traffic_rules.bots),
+                            ..old.traffic_rules.clone()
+                        },
                         ..app
                     })
                     .await?

@@ -52,6 +52,8 @@ pub struct Inner {
     spool_full: AtomicBool,
     /// The apps' usage of the day, for their quotas.
     pub quotas: crate::quota::Quotas,
+    /// Events this node dropped, by app, day and reason, for the usage API.
+    pub drops: crate::usage::Drops,
     /// What each app holds of the spool.
     pub spool_shares: SpoolShares,
     /// Refusals being held before they are answered (`intake::hold`).
@@ -117,7 +119,10 @@ impl SpoolShares {
 }
 
 fn same_policy(a: &App, b: &App) -> bool {
-    a.sample_rate == b.sample_rate && a.privacy == b.privacy && a.user_id_key == b.user_id_key
+    a.sample_rate == b.sample_rate
+        && a.traffic_rules == b.traffic_rules
+        && a.privacy == b.privacy
+        && a.user_id_key == b.user_id_key
 }
 
 /// The writer's settings for an app. Patterns were checked when they were
@@ -141,7 +146,7 @@ pub fn policy_of(app: &App, server_keys: &[String]) -> AppPolicy {
         (UserIdModeName::Hash, None) | (UserIdModeName::Drop, _) => UserIdMode::Drop,
     };
     AppPolicy {
-        sample_rate: app.sample_rate,
+        traffic: Arc::new(app.traffic()),
         scrubber,
         user_id,
     }
@@ -198,6 +203,7 @@ impl AppState {
                 spool_full: AtomicBool::new(false),
                 held_refusals: std::sync::atomic::AtomicUsize::new(0),
                 quotas: Default::default(),
+                drops: Default::default(),
                 spool_shares: SpoolShares::default(),
                 // Five failed logins a minute per user name.
                 login_limiter: RateLimiter::new(5.0 / 60.0, 5.0),
@@ -343,6 +349,9 @@ impl AppState {
             let mut last_roll_up = 0i64;
             loop {
                 tick.tick().await;
+                if let Err(e) = state.drops.flush(state.store.as_ref()).await {
+                    tracing::warn!(error = %e, "writing the drop counts failed");
+                }
                 let apps = match state.refresh_apps().await {
                     Ok(apps) => apps,
                     Err(e) => {

@@ -26,6 +26,7 @@ use tokio::runtime::Handle;
 use crate::clock::now_ms;
 use crate::metrics::Reason;
 use crate::quota::Tally;
+use crate::usage::DropReason;
 use crate::AppState;
 
 /// Spooled bytes read into one store write at most. 2 MiB (≈ 8k events) is
@@ -250,16 +251,22 @@ fn process(state: &AppState, records: &[Vec<u8>], count_drops: bool) -> Work {
         }
         match unpanicked(|| state.pipeline.process(&batch, &policy)) {
             Ok(out) => {
-                t.events += (out.events.len() + out.bots + out.sampled_out) as u64;
+                t.events += (out.events.len() + out.bots + out.sampled_out + out.excluded) as u64;
                 t.kept_events += out.events.len() as u64;
                 if count_drops {
-                    let dropped = &state.metrics.events_dropped;
-                    dropped
-                        .get_or_create(&Reason { reason: "bot" })
-                        .inc_by(out.bots as u64);
-                    dropped
-                        .get_or_create(&Reason { reason: "sampled" })
-                        .inc_by(out.sampled_out as u64);
+                    let (app, at) = (&batch.meta.app_id, batch.meta.received_at);
+                    for (reason, name, n) in [
+                        (DropReason::Bot, "bot", out.bots),
+                        (DropReason::Sampled, "sampled", out.sampled_out),
+                        (DropReason::Excluded, "excluded", out.excluded),
+                    ] {
+                        state
+                            .metrics
+                            .events_dropped
+                            .get_or_create(&Reason { reason: name })
+                            .inc_by(n as u64);
+                        state.drops.add(app, at, reason, n);
+                    }
                 }
                 events.extend(out.events);
             }

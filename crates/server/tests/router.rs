@@ -41,6 +41,7 @@ async fn server_in(dir: tempfile::TempDir, tune: impl FnOnce(&mut Settings)) -> 
         retention_days: None,
         server_key: Some(SERVER_KEY.into()),
         trace_url_template: None,
+        bots: None,
     }];
     tune(&mut s);
     let running = fovea_server::start(s).await.unwrap();
@@ -795,6 +796,157 @@ async fn an_app_over_its_daily_quota_gets_429_until_the_next_utc_day() {
     assert!(metrics(&s).await.contains(&format!("{exceeded} 0")));
 }
 
+/// The shop's beacon, on another page.
+fn beacon_at(session: &str, path: &str) -> Value {
+    let body = beacon(session).to_string();
+    serde_json::from_str(&body.replace("shop.example/cart", &format!("shop.example{path}")))
+        .unwrap()
+}
+
+fn admin(method: &str, path: &str, body: Value) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sampling_rules_reach_the_sdk_apply_at_intake_and_show_in_usage() {
+    let s = server_with(|s| s.client_ip_header = Some("x-forwarded-for".into())).await;
+    let (status, rules) = s.get("/api/v1/apps/shop/sampling").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        rules["default"],
+        json!({"session_rate": 100.0, "replay_rate": 100.0})
+    );
+    assert_eq!(rules["bots"], "tag");
+    // A bad rule is a 400 naming its field; nothing changes.
+    let bad = json!({"rules": [{"match": {"route": "/a"}, "session_rate": 100}, {"session_rate": 120}],
+                     "default": {"session_rate": 10}});
+    let (status, _, body) = s
+        .send(admin("PUT", "/api/v1/apps/shop/sampling", bad))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("rules[1].session_rate"),
+        "{body}"
+    );
+    let good = json!({"rules": [{"match": {"route": "/checkout*"}, "session_rate": 100, "replay_rate": 20, "keep": true}],
+                      "default": {"session_rate": 0, "replay_rate": 0},
+                      "exclude": {"envs": ["staging"], "ip_ranges": ["10.0.0.0/8"]}});
+    let (status, _, saved) = s
+        .send(admin("PUT", "/api/v1/apps/shop/sampling", good))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["rules"][0]["keep"], true);
+    let (_, app) = s.get("/api/v1/apps/shop").await;
+    assert_eq!(
+        app["sample_rate"], 0.0,
+        "the default rule is the app's sample rate"
+    );
+
+    // The SDK's config: public, the rules without the address ranges, and
+    // what the server makes of the browser; revalidated with its ETag.
+    let config = || {
+        Request::get(format!("/api/v1/sdk-config?key={KEY}"))
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::USER_AGENT, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+    };
+    let (status, headers, body) = s.send(config().body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["rules"][0]["match"]["route"], "/checkout*");
+    assert_eq!(body["default"]["session_rate"], 0.0);
+    assert_eq!(body["exclude"], json!({"envs": ["staging"], "routes": []}));
+    assert_eq!(body["client"]["device"], "mobile");
+    assert_eq!(body["quota_until"], Value::Null);
+    assert!(!body.to_string().contains("10.0.0.0"));
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ORIGIN);
+    let etag = headers[header::ETAG].clone();
+    let again = config()
+        .header(header::IF_NONE_MATCH, etag)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(s.send(again).await.0, StatusCode::NOT_MODIFIED);
+    let unknown = Request::get("/api/v1/sdk-config?key=nope")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = s.send(unknown).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unknown_key"))
+    );
+
+    // A client that applies no rules (an old SDK): the server does. /cart
+    // falls to the default (0 %), /checkout is a key page, staging and the
+    // office's addresses are excluded.
+    let office = |body: &Value| {
+        intake()
+            .header(header::ORIGIN, ORIGIN)
+            .header("x-forwarded-for", "10.1.2.3")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    for body in [beacon("c1"), beacon_at("c2", "/checkout/pay")] {
+        assert_eq!(post_beacon(&s, &body).await.0, StatusCode::ACCEPTED);
+    }
+    let mut staging = beacon("c3");
+    staging["context"] = json!({"env": "staging"});
+    assert_eq!(post_beacon(&s, &staging).await.0, StatusCode::ACCEPTED);
+    let (status, _, body) = s.send(office(&beacon_at("c4", "/checkout"))).await;
+    assert_eq!(
+        (status, body["accepted"].as_u64()),
+        (StatusCode::ACCEPTED, Some(0))
+    );
+    // The SDK's own decision: kept at the rate it says when the hash agrees.
+    let mut declared = beacon("c5");
+    declared["session"]["key"] = json!(true);
+    assert_eq!(post_beacon(&s, &declared).await.0, StatusCode::ACCEPTED);
+
+    let day = now() / 86_400_000 * 86_400_000;
+    let path = format!("/api/v1/apps/shop/usage?from={day}&to={}", day + 86_400_000);
+    let usage = s
+        .wait_for(&path, |u| {
+            let d = &u["days"][0];
+            d["sessions"] == 2 && d["dropped"]["excluded"] == 8 && d["dropped"]["sampled"] == 4
+        })
+        .await;
+    let today = &usage["days"][0];
+    assert_eq!(usage["days"].as_array().unwrap().len(), 1);
+    assert_eq!(today["views"], 2);
+    assert_eq!(
+        today["events"],
+        json!({"action": 2, "error": 2, "resource": 2, "long_task": 0})
+    );
+    assert_eq!(today["dropped"]["bot"], 0);
+    assert_eq!(usage["extrapolated"], false);
+    assert!(usage["stored_bytes"]["views"].as_u64().is_some());
+    // The what-if of keeping everything stores more than the rules now.
+    let all = json!({"default": {"session_rate": 100}});
+    let (status, _, what_if) = s
+        .send(admin("POST", "/api/v1/apps/shop/usage/what-if", all))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{what_if}");
+    assert!(
+        what_if["proposed"]["sessions"].as_u64() >= what_if["current"]["sessions"].as_u64(),
+        "{what_if}"
+    );
+    let (status, _, body) = s
+        .send(admin(
+            "POST",
+            "/api/v1/apps/shop/usage/what-if",
+            json!({"default": {"session_rate": -1}}),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_app_flooding_the_spool_gets_503_at_half_and_another_app_still_sends() {
     let s = server_with(|s| {
@@ -892,6 +1044,10 @@ const API_ROUTES: &[(&str, &str)] = &[
     ),
     ("GET", "/api/v1/apps/shop/services"),
     ("GET", "/api/v1/apps/shop/slow-requests"),
+    ("GET", "/api/v1/apps/shop/sampling"),
+    ("PUT", "/api/v1/apps/shop/sampling"),
+    ("GET", "/api/v1/apps/shop/usage"),
+    ("POST", "/api/v1/apps/shop/usage/what-if"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -991,6 +1147,10 @@ const MATRIX_ROUTES: &[(&str, &str, Kind)] = &[
     ),
     ("GET", "/api/v1/apps/shop/services", Kind::AppRead),
     ("GET", "/api/v1/apps/shop/slow-requests", Kind::AppRead),
+    ("GET", "/api/v1/apps/shop/sampling", Kind::AppRead),
+    ("PUT", "/api/v1/apps/shop/sampling", Kind::AppWrite),
+    ("GET", "/api/v1/apps/shop/usage", Kind::AppRead),
+    ("POST", "/api/v1/apps/shop/usage/what-if", Kind::AppRead),
 ];
 
 impl Server {

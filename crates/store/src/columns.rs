@@ -144,12 +144,24 @@ pub const SPAN_COLUMNS: &[Column] = &[
     ("resource", Ty::Text),
 ];
 
+/// Context columns added by a migration, last in both tables (where `ADD
+/// COLUMN` puts them).
+pub const CONTEXT_TAIL: &[Column] = &[("sample_rate", Ty::OptF64), ("automation", Ty::OptText)];
+
 pub fn view_columns() -> impl Iterator<Item = &'static Column> {
-    VIEW_KEY.iter().chain(CONTEXT).chain(VIEW_FIELDS)
+    VIEW_KEY
+        .iter()
+        .chain(CONTEXT)
+        .chain(VIEW_FIELDS)
+        .chain(CONTEXT_TAIL)
 }
 
 pub fn event_columns() -> impl Iterator<Item = &'static Column> {
-    EVENT_KEY.iter().chain(CONTEXT).chain(EVENT_FIELDS)
+    EVENT_KEY
+        .iter()
+        .chain(CONTEXT)
+        .chain(EVENT_FIELDS)
+        .chain(CONTEXT_TAIL)
 }
 
 /// One value of a row, before a backend turns it into its own.
@@ -195,6 +207,10 @@ fn context_cells(c: &Context, out: &mut Vec<Cell>) {
     ]);
 }
 
+fn context_tail_cells(c: &Context, out: &mut Vec<Cell>) {
+    out.extend([num(c.sample_rate), text(&c.automation)]);
+}
+
 /// The row of a view, in [`view_columns`] order.
 pub fn view_cells(e: &Event, v: &ViewEvent) -> Vec<Cell> {
     let mut out = Vec::with_capacity(64);
@@ -231,6 +247,7 @@ pub fn view_cells(e: &Event, v: &ViewEvent) -> Vec<Cell> {
         text(&v.trace_id),
         text(&v.span_id),
     ]);
+    context_tail_cells(&e.ctx, &mut out);
     out
 }
 
@@ -305,6 +322,7 @@ pub fn event_cells(e: &Event) -> Vec<Cell> {
         }
     }
     out.extend(f);
+    context_tail_cells(&e.ctx, &mut out);
     out
 }
 
@@ -387,6 +405,8 @@ fn context_from<R: Row>(r: &R, view_id: Option<String>) -> Result<Context, R::Er
         connection: r.text("connection")?,
         viewport: r.text("viewport")?,
         sdk: r.text("sdk")?,
+        sample_rate: r.f64("sample_rate")?,
+        automation: r.text("automation")?,
     })
 }
 

@@ -23,6 +23,7 @@ mod issues;
 pub mod rollup;
 pub mod session;
 pub mod traces;
+mod usage;
 
 use std::sync::Arc;
 
@@ -40,6 +41,7 @@ use fovea_schema::{
 pub use crate::clickhouse::ClickHouseStore;
 pub use crate::config::{ClickHouseConfig, StoreConfig};
 pub use crate::duckdb::DuckStore;
+pub use crate::usage::{MixRow, StoredBytes, UsageRow};
 
 /// Opens the backend the configuration names, creating or migrating its
 /// tables.
@@ -181,6 +183,14 @@ pub trait EventStore: Send + Sync + 'static {
     /// What each app has stored with a timestamp from `since` on (ms): the
     /// apps with nothing are left out.
     async fn stored_since(&self, since: i64) -> Result<Vec<StoredToday>>;
+
+    /// The app's counts per UTC day and kind from `from` to `to` (ms).
+    async fn usage(&self, app_id: &str, from: i64, to: i64) -> Result<Vec<UsageRow>>;
+    /// The app's sessions from `from` to `to` grouped by the context they
+    /// started in and the rate they were kept at.
+    async fn session_mix(&self, app_id: &str, from: i64, to: i64) -> Result<Vec<MixRow>>;
+    /// What the app's rows take on disk, by kind.
+    async fn stored_bytes(&self, app_id: &str) -> Result<StoredBytes>;
 }
 
 /// Whose data an erasure removes.

@@ -17,6 +17,7 @@ const NAV: { page: AppPage; label: string; icon: string }[] = [
   { page: 'actions', label: 'Actions', icon: 'M4 2v10.5l2.8-2.6 2 4.6 2-.9-2-4.5 3.8-.3z' },
   { page: 'resources', label: 'Resources', icon: 'M2 3h12M2 6.5h8M2 10h10M2 13.5h6' },
   { page: 'services', label: 'Services', icon: 'M2.5 2.5h11v4.5h-11zM2.5 9h11v4.5h-11zM5 4.75h.01M5 11.25h.01' },
+  { page: 'usage', label: 'Usage & cost', icon: 'M8 14.5a6.5 6.5 0 1 0 0-13 6.5 6.5 0 0 0 0 13zM10.2 5.6H7.3a1.2 1.2 0 0 0 0 2.4h1.4a1.2 1.2 0 0 1 0 2.4H5.8M8 4.2v1.4M8 10.4v1.4' },
   { page: 'settings', label: 'Settings', icon: 'M8 10.3a2.3 2.3 0 1 0 0-4.6 2.3 2.3 0 0 0 0 4.6zM8 1v2M8 13v2M1 8h2M13 8h2M3 3l1.4 1.4M11.6 11.6 13 13M3 13l1.4-1.4M11.6 4.4 13 3' },
 ];
 
@@ -45,6 +46,7 @@ function section(route: Route): AppPage | null {
     case 'actions':
     case 'resources':
     case 'services':
+    case 'usage':
     case 'settings':
       return route.page;
     default:
@@ -99,7 +101,12 @@ async function logout() {
   }
 }
 
-export function Layout(props: { title: ComponentChildren; children: ComponentChildren; timeless?: boolean; actions?: ComponentChildren }) {
+/**
+ * The page frame. `timeless`: no time range picker nor filters (settings);
+ * `unfiltered`: the time range picker but no filters (pages whose figures the
+ * filters do not apply to, such as usage).
+ */
+export function Layout(props: { title: ComponentChildren; children: ComponentChildren; timeless?: boolean; unfiltered?: boolean; actions?: ComponentChildren }) {
   const { route, apps, app, me, loc } = usePage();
   const current = section(route);
   const keep = sharedParams(loc.search);
@@ -180,7 +187,7 @@ export function Layout(props: { title: ComponentChildren; children: ComponentChi
             {!props.timeless && <TimeRangePicker />}
           </div>
         </header>
-        {!props.timeless && <FilterBar />}
+        {!props.timeless && !props.unfiltered && <FilterBar />}
         <div class="content">{props.children}</div>
       </main>
     </div>

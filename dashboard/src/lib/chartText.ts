@@ -45,3 +45,21 @@ export function histogramSummary(metric: Metric, buckets: readonly Bucket[]): st
   const shares = (['good', 'ni', 'poor'] as const).map((r) => `${RATING_LABEL[r]} ${formatPercent(by[r] / total)}`).join(', ');
   return `${name}, ${formatCount(total)} views: ${shares}; most in ${bucketLabel(metric, peak)}`;
 }
+
+/**
+ * Several daily series in a sentence: `Dropped per day, 7 days: Sampled out
+ * total 1,200, most 300 on 2026-11-29; Bots total 0`. The earliest busiest day wins.
+ */
+export function dailySummary(title: string, dates: readonly string[], series: readonly { label: string; values: readonly number[] }[], format: (v: number) => string): string {
+  if (dates.length === 0) return `${title}, no days`;
+  const parts = series.map((s) => {
+    let total = 0;
+    let peak = -1;
+    s.values.forEach((v, i) => {
+      total += v;
+      if (v > 0 && (peak < 0 || v > s.values[peak]!)) peak = i;
+    });
+    return peak < 0 ? `${s.label} total ${format(0)}` : `${s.label} total ${format(total)}, most ${format(s.values[peak]!)} on ${dates[peak]}`;
+  });
+  return `${title}, ${formatCount(dates.length)} ${dates.length === 1 ? 'day' : 'days'}: ${parts.join('; ')}`;
+}

@@ -462,3 +462,92 @@ export interface SlowRequest {
   /** the backend span with the largest self time (its duration minus its children's) */
   bottleneck: (SpanRef & { self_time: number }) | null;
 }
+
+// ---- cost control: sampling rules and usage (docs/api.md) --------------------------
+
+/** What a sampling rule applies to; an absent key matches anything. Set by a user: text only. */
+export interface SamplingMatch {
+  /** a glob over the view's route: `*` matches any run of characters, `/` included */
+  route?: string;
+  env?: string;
+  release?: string;
+  /** desktop, mobile or tablet */
+  device?: string;
+  /** ISO 3166 alpha-2 */
+  country?: string;
+}
+
+export interface SamplingRule {
+  match: SamplingMatch;
+  /** percent of the sessions kept, 0..100 */
+  session_rate: number;
+  /** percent of the kept sessions replayed; GET always fills it, on PUT absent takes the default's */
+  replay_rate?: number;
+  /** a key page: a session that views it is kept from then on, whatever its rate */
+  keep?: boolean;
+}
+
+export type BotsPolicy = 'drop' | 'tag';
+
+/** `GET|PUT /apps/{app}/sampling`: the first matching rule wins, `default` closes the list. */
+export interface Sampling {
+  rules: SamplingRule[];
+  /** `session_rate` is the app's `sample_rate` */
+  default: { session_rate: number; replay_rate: number };
+  /** GET fills it; optional on PUT */
+  exclude?: { envs: string[]; routes: string[]; ip_ranges: string[] };
+  /** drop sessions showing automation signals, or keep them with device `bot` */
+  bots?: BotsPolicy;
+}
+
+/** Per-day figures the what-if compares. */
+export interface CostFigures {
+  sessions: number;
+  events: number;
+  bytes: number;
+}
+
+/** `POST /apps/{app}/usage/what-if`: per day, averaged over the last `days` days. */
+export interface WhatIf {
+  days: number;
+  current: CostFigures;
+  proposed: CostFigures;
+}
+
+export type EventKind = 'action' | 'error' | 'resource' | 'long_task';
+export type DropReason = 'sampled' | 'bot' | 'excluded' | 'quota';
+export type StoredKind = 'views' | 'events' | 'replay' | 'spans';
+
+/** One UTC day of `GET /apps/{app}/usage`. */
+export interface UsageDay {
+  /** `YYYY-MM-DD`, UTC */
+  date: string;
+  sessions: number;
+  views: number;
+  events: Record<EventKind, number>;
+  replay_segments: number;
+  replay_bytes: number;
+  spans: number;
+  dropped: Record<DropReason, number>;
+}
+
+export interface UsageWarning {
+  kind: string;
+  sessions_per_day: number;
+  threshold: number;
+  message: string;
+}
+
+/**
+ * `GET /apps/{app}/usage`: every UTC day of the window, oldest first. With
+ * `extrapolated`, sessions, views and events are weighted by 100/rate; replay,
+ * spans, drops and bytes are always raw.
+ */
+export interface Usage {
+  extrapolated: boolean;
+  days: UsageDay[];
+  stored_bytes: Record<StoredKind, number>;
+  projection_30d: CostFigures;
+  retention_days: number;
+  warning: UsageWarning | null;
+}

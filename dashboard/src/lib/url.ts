@@ -16,6 +16,7 @@ export type Route =
   | { page: 'resources'; app: string }
   | { page: 'services'; app: string }
   | { page: 'trace'; app: string; trace_id: string }
+  | { page: 'usage'; app: string }
   | { page: 'settings'; app: string }
   | { page: 'tokens' }
   | { page: 'users' }
@@ -53,6 +54,7 @@ export function parseRoute(pathname: string): Route {
     case 'actions':
     case 'resources':
     case 'services':
+    case 'usage':
     case 'settings':
       return arg === undefined ? { page: section, app } : { page: 'not-found' };
     case 'traces':
@@ -91,6 +93,7 @@ export function routePath(route: Route): string {
     case 'actions':
     case 'resources':
     case 'services':
+    case 'usage':
     case 'settings':
       return `/apps/${enc(route.app)}/${route.page}`;
     case 'trace':

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { CodeBlock, CopyButton } from '../components/Copy';
 import { Layout } from '../components/Layout';
+import { SamplingEditor } from '../components/SamplingEditor';
 import { Setup } from '../components/Setup';
 import { Async, Empty } from '../components/States';
 import { api, ApiError } from '../lib/api';
@@ -125,7 +126,7 @@ function AppSettings(props: { app: App }) {
           )}
           <div class="form-row">
             <label>
-              Sample rate (% of sessions kept)
+              Sample rate (% of sessions kept by default; see Sampling below)
               <input name="sample_rate" type="number" min={0} max={100} step="any" value={sample} readOnly={readOnly} onInput={(e) => setSample(e.currentTarget.value)} />
             </label>
             <label>
@@ -166,6 +167,7 @@ function AppSettings(props: { app: App }) {
           <Setup app={app} />
         </section>
       </div>
+      <SamplingEditor key={app.id} app={app} canWrite={canWrite} />
       {canWrite && <IngestKeyRotation app={app} />}
       <BackendTracing app={app} canWrite={canWrite} issued={issued?.app === app.id ? issued.key : null} onIssued={(key) => setIssued({ app: app.id, key })} />
       <SourceMaps app={app} canWrite={canWrite} />

@@ -16,6 +16,7 @@ mod rollup;
 mod schema;
 mod sources;
 mod traces;
+mod usage;
 
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -26,6 +27,7 @@ use fovea_query::{
     ReplaySegmentInfo, ResourceRow, ResourcesQuery, ServiceRow, SessionDetail, SessionRow,
     SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
+use fovea_schema::sampling::Traffic;
 use fovea_schema::{
     App, Event, IssueState, Metric, Privacy, ReplaySegment, SourceFile, SourceFileInfo, Span,
     StoredFrames,
@@ -335,6 +337,7 @@ struct AppSettingsRow {
     daily_replay_bytes_quota: Option<u64>,
     privacy: Option<String>,
     user_id_key: Option<String>,
+    traffic: Option<String>,
 }
 
 impl Versioned for AppSettingsRow {
@@ -475,6 +478,18 @@ impl EventStore for ClickHouseStore {
         traces::services(self, app_id, f).await
     }
 
+    async fn usage(&self, app_id: &str, from: i64, to: i64) -> Result<Vec<crate::UsageRow>> {
+        usage::usage(self, app_id, from, to).await
+    }
+
+    async fn session_mix(&self, app_id: &str, from: i64, to: i64) -> Result<Vec<crate::MixRow>> {
+        usage::session_mix(self, app_id, from, to).await
+    }
+
+    async fn stored_bytes(&self, app_id: &str) -> Result<crate::StoredBytes> {
+        usage::stored_bytes(self, app_id).await
+    }
+
     async fn stored_since(&self, since: i64) -> Result<Vec<crate::StoredToday>> {
         #[derive(Deserialize)]
         struct R {
@@ -515,7 +530,7 @@ impl ControlStore for ClickHouseStore {
         let mut settings: HashMap<String, AppSettingsRow> = self
             .control_rows::<AppSettingsRow>(
                 "SELECT version, app, server_key_hash, trace_url_template, daily_event_quota, \
-                 daily_replay_bytes_quota, privacy, user_id_key FROM app_settings FINAL"
+                 daily_replay_bytes_quota, privacy, user_id_key, traffic FROM app_settings FINAL"
                     .into(),
             )
             .await?
@@ -533,6 +548,9 @@ impl ControlStore for ClickHouseStore {
                     daily_replay_bytes_quota: t.as_ref().and_then(|t| t.daily_replay_bytes_quota),
                     privacy: Privacy::from_json(t.as_ref().and_then(|t| t.privacy.as_deref())),
                     user_id_key: t.as_ref().and_then(|t| t.user_id_key.clone()),
+                    traffic_rules: Traffic::from_json(
+                        t.as_ref().and_then(|t| t.traffic.as_deref()),
+                    ),
                     ..App::from(r)
                 }
             })
@@ -665,6 +683,7 @@ impl ClickHouseStore {
             "daily_replay_bytes_quota": app.daily_replay_bytes_quota,
             "privacy": app.privacy.to_json(),
             "user_id_key": app.user_id_key,
+            "traffic": app.traffic_rules.to_json(),
             "version": version,
         });
         self.insert_everywhere("app_settings", json_line(settings))

@@ -220,6 +220,33 @@ impl Layout {
         out
     }
 
+    /// Migration 9: the rate each session was kept at and its automation
+    /// signals on every event, and the apps' sampling rules.
+    fn sampling(&self) -> Vec<Ddl> {
+        let mut out = Vec::new();
+        for table in ["views", "events"] {
+            let mut tables = vec![self.local(table)];
+            if self.cluster.is_some() {
+                tables.push(table.into());
+            }
+            for table in tables {
+                for (column, ty) in crate::columns::CONTEXT_TAIL {
+                    out.push(Ddl::AddColumn {
+                        table: table.clone(),
+                        column,
+                        ty: *ty,
+                    });
+                }
+            }
+        }
+        out.push(Ddl::AddColumn {
+            table: "app_settings".into(),
+            column: "traffic",
+            ty: Ty::OptText,
+        });
+        out
+    }
+
     /// Every migration, in order, as the statements it runs.
     pub fn migrations(&self) -> Vec<Vec<Ddl>> {
         vec![
@@ -231,6 +258,7 @@ impl Layout {
             sql(super::issues::frames_table()),
             self.traces(),
             self.control_docs(),
+            self.sampling(),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod rollup;
 mod schema;
 mod sources;
 mod traces;
+mod usage;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -26,6 +27,7 @@ use fovea_query::{
     ReplaySegmentInfo, ResourceRow, ResourcesQuery, ServiceRow, SessionDetail, SessionRow,
     SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
+use fovea_schema::sampling::Traffic;
 use fovea_schema::{App, Event, IssueState, Metric, Privacy, ReplaySegment, Span, StoredFrames};
 use tokio::sync::oneshot;
 
@@ -339,6 +341,7 @@ fn pairs(
 fn app_from_row(r: &duckdb::Row) -> duckdb::Result<App> {
     let origins: String = r.get(3)?;
     let privacy: Option<String> = r.get(11)?;
+    let traffic: Option<String> = r.get(13)?;
     Ok(App {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -353,13 +356,14 @@ fn app_from_row(r: &duckdb::Row) -> duckdb::Result<App> {
         daily_replay_bytes_quota: r.get(10)?,
         privacy: Privacy::from_json(privacy.as_deref()),
         user_id_key: r.get(12)?,
+        traffic_rules: Traffic::from_json(traffic.as_deref()),
     })
 }
 
 /// Writes an app's later settings, replacing the previous ones.
 fn put_app_settings(c: &Connection, app: &App) -> duckdb::Result<()> {
     c.execute(
-        "INSERT OR REPLACE INTO app_settings VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO app_settings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             app.id,
             app.server_key_hash,
@@ -367,7 +371,8 @@ fn put_app_settings(c: &Connection, app: &App) -> duckdb::Result<()> {
             app.daily_event_quota,
             app.daily_replay_bytes_quota,
             app.privacy.to_json(),
-            app.user_id_key
+            app.user_id_key,
+            app.traffic_rules.to_json()
         ],
     )
     .map(|_| ())
@@ -437,7 +442,7 @@ impl ControlStore for DuckStore {
             let mut st = c.prepare(
                 "SELECT a.id, a.name, a.ingest_key, a.origins, a.sample_rate, a.retention_days, a.created_at, \
                  t.server_key_hash, t.trace_url_template, t.daily_event_quota, t.daily_replay_bytes_quota, \
-                 t.privacy, t.user_id_key \
+                 t.privacy, t.user_id_key, t.traffic \
                  FROM apps a LEFT JOIN app_settings t ON t.app = a.id ORDER BY a.created_at, a.id",
             )?;
             let rows = st.query_map([], app_from_row)?;
@@ -722,6 +727,22 @@ impl EventStore for DuckStore {
         let exact = self.inner.exact_values;
         self.read(move |c| traces::services(c, &app, &f, exact))
             .await
+    }
+
+    async fn usage(&self, app_id: &str, from: i64, to: i64) -> Result<Vec<crate::UsageRow>> {
+        let app = app_id.to_string();
+        self.read(move |c| usage::usage(c, &app, from, to)).await
+    }
+
+    async fn session_mix(&self, app_id: &str, from: i64, to: i64) -> Result<Vec<crate::MixRow>> {
+        let app = app_id.to_string();
+        self.read(move |c| usage::session_mix(c, &app, from, to))
+            .await
+    }
+
+    async fn stored_bytes(&self, app_id: &str) -> Result<crate::StoredBytes> {
+        let app = app_id.to_string();
+        self.read(move |c| usage::stored_bytes(c, &app)).await
     }
 }
 

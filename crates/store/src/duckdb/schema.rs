@@ -59,6 +59,21 @@ fn control_docs() -> String {
     )
 }
 
+/// Migration 9: the rate each session was kept at and its automation
+/// signals on every event, and the apps' sampling rules.
+fn sampling() -> String {
+    let mut out = String::new();
+    for table in ["views", "events"] {
+        for (column, ty) in crate::columns::CONTEXT_TAIL {
+            out.push_str(&format!(
+                "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS \"{column}\" {};\n",
+                sql_type(*ty)
+            ));
+        }
+    }
+    out + "ALTER TABLE app_settings ADD COLUMN traffic VARCHAR;"
+}
+
 pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS fovea_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);")?;
     let migrations = [
@@ -70,6 +85,7 @@ pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
         super::issues::frames_table(),
         super::traces::tables(),
         control_docs(),
+        sampling(),
     ];
     let done: i64 = conn.query_row("SELECT count(*) FROM fovea_migrations", [], |r| r.get(0))?;
     for (i, sql) in migrations.iter().enumerate().skip(done as usize) {

@@ -469,6 +469,11 @@ pub async fn apps_round_trip_and_keys_are_unique(store: &dyn Store) {
             scrub_keys: vec!["voucher".into()],
         },
         user_id_key: Some("k3y".into()),
+        traffic_rules: serde_json::from_str(
+            r#"{"rules":[{"match":{"route":"/checkout*"},"session_rate":100,"replay_rate":20,"keep":true}],
+                "default":{"session_rate":10,"replay_rate":0},"exclude":{"ip_ranges":["10.0.0.0/8"]},"bots":"tag"}"#,
+        )
+        .unwrap(),
     };
     store.create_app(&app).await.unwrap();
     let dup = App {
@@ -684,6 +689,78 @@ pub async fn stored_since_counts_each_apps_day(store: &dyn Store) {
     assert_eq!(
         (got[1].app_id.as_str(), got[1].events, got[1].replay_bytes),
         ("other", 1, 0)
+    );
+}
+
+/// Sessions kept at 25 % weigh 4 in the extrapolated counts; each day
+/// counts its own rows; another app's rows are not counted.
+pub async fn usage_counts_each_day_raw_and_extrapolated(store: &dyn Store) {
+    let sampled = |mut e: Event| {
+        e.ctx.sample_rate = Some(25.0);
+        e
+    };
+    let day = 86_400_000;
+    let day0 = T0 / day * day;
+    let mut other = view("o1", "ov", T0, "/", 1, 1.0);
+    other.ctx.app_id = "other".into();
+    store
+        .insert(vec![
+            sampled(view("s1", "v1", T0, "/cart", 1, 100.0)),
+            sampled(view("s1", "v1", T0, "/cart", 2, 100.0)),
+            sampled(view("s1", "v2", T0 + 1, "/pay", 1, 100.0)),
+            sampled(error("s1", T0 + 2, "x", "f")),
+            view("s2", "v3", T0, "/", 1, 100.0),
+            error("s2", T0 + 3, "y", "f"),
+            view("s3", "v4", T0 + day, "/", 1, 100.0),
+            other,
+        ])
+        .await
+        .unwrap();
+    store
+        .insert_replay(vec![segment("app", "s2", 0, T0, &[7u8; 300])])
+        .await
+        .unwrap();
+    store
+        .insert_spans(vec![span(TRACE, "5000000000000001", None, T0, 10)])
+        .await
+        .unwrap();
+    let mut rows = store.usage("app", day0, day0 + 2 * day).await.unwrap();
+    rows.sort_by(|a, b| (a.day, &a.kind).cmp(&(b.day, &b.kind)));
+    let got: Vec<(i64, &str, u64, f64)> = rows
+        .iter()
+        .map(|r| (r.day - day0, r.kind.as_str(), r.n, r.weighted))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0, "error", 2, 5.0),
+            (0, "replay_bytes", 300, 300.0),
+            (0, "replay_segments", 1, 1.0),
+            (0, "sessions", 2, 5.0),
+            (0, "spans", 1, 1.0),
+            (0, "views", 3, 9.0),
+            (day, "sessions", 1, 1.0),
+            (day, "views", 1, 1.0),
+        ]
+    );
+    let mut mix = store.session_mix("app", day0, day0 + day).await.unwrap();
+    mix.sort_by(|a, b| a.route.cmp(&b.route));
+    let mix: Vec<(Option<&str>, Option<f64>, u64, u64)> = mix
+        .iter()
+        .map(|m| (m.route.as_deref(), m.sample_rate, m.sessions, m.views))
+        .collect();
+    assert_eq!(
+        mix,
+        [(Some("/"), None, 1, 1), (Some("/cart"), Some(25.0), 1, 2)]
+    );
+    let bytes = store.stored_bytes("app").await.unwrap();
+    assert!(
+        bytes.views > 0 && bytes.events > 0 && bytes.replay > 0,
+        "{bytes:?}"
+    );
+    assert_eq!(
+        store.stored_bytes("nobody").await.unwrap(),
+        Default::default()
     );
 }
 
@@ -1769,6 +1846,7 @@ macro_rules! store_suite {
             services_percentiles_interpolate_like_vitals,
             retention_deletes_old_spans,
             stored_since_counts_each_apps_day,
+            usage_counts_each_day_raw_and_extrapolated,
             views_keep_their_highest_version,
             a_replayed_batch_is_stored_once,
             retention_deletes_only_old_events_of_the_app,
