@@ -37,6 +37,8 @@ name = "Demo shop"
 ingest_key = "demo-ingest-key"
 server_key = "demo-server-key"
 origins = ["http://127.0.0.1:$DEMO_PORT", "http://localhost:$DEMO_PORT"]
+# The demo sessions are played by headless Chromium: kept, tagged as automated.
+bots = "tag"
 TOML
 
 pids=()

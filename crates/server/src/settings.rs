@@ -103,8 +103,9 @@ pub struct StaticApp {
     /// it, a key created in the dashboard stays.
     pub server_key: Option<String>,
     pub trace_url_template: Option<String>,
-    /// `tag` keeps sessions from automated browsers (the demo's, played by
-    /// headless Chromium), tagged; `drop` (the default) drops them.
+    /// `tag` (the default) keeps sessions from automated browsers (the
+    /// demo's, played by headless Chromium) with their signals; `drop`
+    /// drops them.
     #[serde(default)]
     pub bots: Option<fovea_schema::sampling::BotPolicy>,
 }
