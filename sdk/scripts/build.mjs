@@ -4,11 +4,15 @@
 //   split into a chunk of their own;
 // - replay.js: the replay chunk as ESM (`@fovea/browser/replay`; @rrweb/record
 //   stays an import);
+// - deferred.js: the deferred chunk as ESM (rules engine, automation
+//   signals, resource and long-task collectors: what can wait for the
+//   sampling config, src/deferred.ts), imported by index.js with
+//   `import('./deferred.js')`;
 // - fovea.min.js: IIFE exposing the global `Fovea`, everything bundled, for a
 //   script tag. esbuild bundles and minifies; terser then compresses harder
 //   (~5 % of the gzip size, which the 10 KB budget needs);
-// - fovea-replay.min.js: the replay chunk as an IIFE, rrweb included, which
-//   fovea.min.js loads with a <script src> beside itself;
+// - fovea-replay.min.js, fovea-deferred.min.js: the chunks as IIFEs (rrweb
+//   included in the first), which fovea.min.js imports from beside itself;
 // - react.js, vue.js: the framework entry points (`@fovea/browser/react`,
 //   `/vue`) as ESM, outside the core and its budget; they import the core
 //   from `@fovea/browser` (so the app's bundler shares one copy) and their
@@ -37,12 +41,12 @@ const common = {
   logLevel: 'warning',
 };
 
-// The ESM core's `import('./replay/index.js')` stays a dynamic import of the
-// ESM chunk beside it, for the app's bundler to split.
+// The ESM core's `import('./replay/index.js')` and `import('./deferred/index.js')`
+// stay dynamic imports of the ESM chunks beside it, for the app's bundler to split.
 const chunkImport = {
-  name: 'replay-chunk',
+  name: 'chunks',
   setup(b) {
-    b.onResolve({ filter: /^\.\/replay\/index\.js$/ }, () => ({ path: './replay.js', external: true }));
+    b.onResolve({ filter: /^\.\/(replay|deferred)\/index\.js$/ }, (a) => ({ path: `./${a.path.split('/')[1]}.js`, external: true }));
   },
 };
 await build({
@@ -60,6 +64,13 @@ await build({
   format: 'esm',
   outfile: 'dist/replay.js',
   external: ['@rrweb/record'],
+  sourcemap: true,
+});
+await build({
+  ...common,
+  entryPoints: ['src/deferred/index.ts'],
+  format: 'esm',
+  outfile: 'dist/deferred.js',
   sourcemap: true,
 });
 // The framework entry points import the core by path in src/ (for the tests
@@ -81,8 +92,8 @@ await build({
   plugins: [corePackage],
 });
 
-/** An IIFE bundle, minified by esbuild then terser. */
-const iife = async (entry, file, mangleProps) => {
+/** An IIFE bundle, minified by esbuild then terser (`compress`: more terser options). */
+const iife = async (entry, file, mangleProps, compress) => {
   const r = await build({
     ...common,
     entryPoints: [entry],
@@ -93,24 +104,36 @@ const iife = async (entry, file, mangleProps) => {
     sourcemap: 'external',
     define: { ...common.define, __ESM__: 'false' },
     mangleProps,
-    // the global the core and the replay chunk meet on
-    reserveProps: /^__foveaReplay$/,
+    // the globals the core and the chunks meet on
+    reserveProps: /^__fovea(Replay|Deferred)$/,
   });
   const code = r.outputFiles.find((f) => f.path.endsWith('.js')).text;
   const map = r.outputFiles.find((f) => f.path.endsWith('.map')).text;
   const out = await minify(code, {
     ecma: 2020,
-    compress: { passes: 3, pure_getters: true, unsafe_arrows: true },
+    compress: { passes: 3, pure_getters: true, unsafe_arrows: true, ...compress },
     mangle: { toplevel: true },
     sourceMap: { content: map, filename: file, url: `${file}.map` },
   });
   writeFileSync(`${root}/dist/${file}`, out.code);
   writeFileSync(`${root}/dist/${file}.map`, out.map);
 };
-// Private fields of web-vitals' internals (`_processEntry`, ...): the whole
-// program is in this bundle, so shortening them is safe.
-await iife('src/global.ts', 'fovea.min.js', /^_/);
+// Private fields of web-vitals' internals (`_processEntry`, ...), and the
+// fields of its Metric and options objects that no browser API shares (the
+// SDK reads a few, in the same bundle): the whole program is in this bundle,
+// and none of these objects leaves it, so shortening them is safe. Not
+// `navigationId`, `interactionId`, `entries`, `value`, `name`, `id`: browser
+// entries have them too.
+// hoist_funs: web-vitals' few function declarations move up front, where
+// they compress better (35 bytes gzip here; rrweb's chunk grows with it).
+await iife(
+  'src/global.ts',
+  'fovea.min.js',
+  /^(_.*|rating|delta|navigationType|navigationURL|navigationInteractionId|navigationStartTime|reportAllChanges|reportSoftNavs|firstHiddenTime|onHidden)$/,
+  { hoist_funs: true },
+);
 // Not for rrweb: `_cssText` and friends are names in its recording format.
 await iife('src/replay/index.ts', 'fovea-replay.min.js');
+await iife('src/deferred/index.ts', 'fovea-deferred.min.js');
 
 execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', root], { stdio: 'inherit' });

@@ -13,8 +13,12 @@ const filter = (e: FoveaEvent): FoveaEvent | undefined => {
   }
 };
 
-/** Whether anything may be collected for view `v`: not denied, sampled in. */
-export const live = (v?: View): v is View => !!v && S.c != 'denied' && v.ss;
+/**
+ * Whether anything may be collected for view `v`: consent not denied (nor
+ * opted out), the view not dropped by sampling (undecided views collect:
+ * their events wait for the decision), the app not over its quota.
+ */
+export const live = (v?: View): v is View => !!v && S.c != 'denied' && v.ss != false && S.q <= Date.now();
 
 /** Queues the current state of view `v` as its next version. */
 export const emitView = (v: View | undefined = S.v): void => {
@@ -33,7 +37,7 @@ export const emitView = (v: View | undefined = S.v): void => {
     time_spent: v.end ?? Date.now() - v.s,
     ...v.m,
   });
-  if (e) enqueueView(v.id, JSON.stringify(e));
+  if (e) enqueueView(v, JSON.stringify(e));
 };
 
 /**
@@ -58,7 +62,7 @@ export const track = (type: string, fields: Record<string, unknown>, ts = Date.n
   if (!e) return;
   const k = `${type}_count`;
   v.m[k] = ((v.m[k] as number) || 0) + 1;
-  enqueue(JSON.stringify(e));
+  enqueue(JSON.stringify(e), v);
   emitView(v);
 };
 

@@ -1,20 +1,40 @@
+import { cookie } from './lib/cookie.js';
 import { initialConsent } from './lib/initialConsent.js';
 import { safe } from './lib/safe.js';
 import { initActions } from './actions.js';
 import { track } from './emit.js';
 import { initErrors, reportError } from './errors.js';
-import { initLongTasks } from './longtasks.js';
+import { loadDeferred } from './deferred.js';
 import { initNetwork } from './network.js';
-import { initResources } from './resources.js';
 import { replay } from './replay.js';
+import { loadConfig, ready } from './sampling.js';
 import { persistSession } from './session.js';
 import { S } from './state.js';
-import { clearQueue, initTransport, send } from './transport.js';
-import type { AddErrorOptions, Options } from './types.js';
+import { clearQueue, holdKey, initTransport, send } from './transport.js';
+import type { AddErrorOptions, Consent, Options } from './types.js';
 import { initViews, startView as start } from './views.js';
 import { initVitals } from './vitals.js';
 
 export type { AddErrorOptions, FoveaEvent, Options, Propagator, TracingUrl } from './types.js';
+
+/** consent as the page set it (S.c is denied while opted out) */
+let chosen: Consent = 'granted';
+
+/**
+ * Puts consent and opt-out in effect: where the session lives, the queue
+ * sent or dropped, the sampling config fetched (not for a user who opted
+ * out or refused), replay told.
+ */
+const apply = (): void => {
+  S.c = S.x ? 'denied' : chosen;
+  persistSession(S.c);
+  if (S.c == 'denied') clearQueue();
+  else {
+    loadConfig();
+    send();
+  }
+  replay(0);
+};
 
 /**
  * Starts collecting. Call once, as early as possible in the page. A second
@@ -26,14 +46,20 @@ export const init = safe((options: Options): void => {
   // safe(), before any state is set.
   initTransport(window.fetch);
   S.o = options;
-  persistSession((S.c = initialConsent(options)));
+  try {
+    S.q = +localStorage.getItem(holdKey())! || 0;
+  } catch {
+    /* no storage: no hold from earlier pages */
+  }
+  S.x ||= /(^|;\s*)fovea_optout=1/.test(document.cookie);
+  chosen = initialConsent(options);
+  loadDeferred();
+  apply();
   initViews();
   initErrors();
   initNetwork();
   initVitals();
-  if (options.trackResources !== false) initResources();
   if (options.trackActions !== false) initActions();
-  if (options.trackLongTasks !== false) initLongTasks();
 });
 
 /** Records a custom action, e.g. `addAction('checkout', {items: 3})`. */
@@ -76,11 +102,20 @@ export const setContext = safe((key: string, value: unknown): void => {
  */
 export const setConsent = safe((consent: 'granted' | 'denied'): void => {
   if (!S.o) return;
-  S.c = consent == 'granted' ? 'granted' : 'denied';
-  persistSession(S.c);
-  if (S.c == 'granted') send();
-  else clearQueue();
-  replay(0);
+  chosen = consent == 'granted' ? 'granted' : 'denied';
+  apply();
+});
+
+/**
+ * Opts this browser out of collection (`optOut()`), or back in
+ * (`optOut(false)`): a first-party cookie `fovea_optout=1` for a year. Takes
+ * effect at once (what waits is dropped, the stored session deleted) and on
+ * every later page, whatever `setConsent` says. Callable before init.
+ */
+export const optOut = safe((out?: boolean): void => {
+  S.x = out !== false;
+  cookie('fovea_optout', S.x ? '1' : '', S.x ? 31536000 : 0);
+  if (S.o) apply();
 });
 
 /** Starts a new view by hand (e.g. for a route change the History API does not show), optionally named. */
@@ -103,6 +138,7 @@ export const stopReplay = (): void => {
 
 /**
  * Sends everything queued now; resolves when done (or when sending must wait
- * for backoff or consent). Needs no guard: send() only starts an async function.
+ * for backoff or consent), after the sampling config if it is being fetched.
+ * Needs no guard: send() only starts an async function.
  */
-export const flush = (): Promise<void> => (S.o && send()) || Promise.resolve();
+export const flush = (): Promise<void> => (S.o ? ready.then(send) : Promise.resolve());

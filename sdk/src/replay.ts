@@ -34,6 +34,13 @@ export const captureBase = safe(() => {
   base = (document.currentScript as HTMLScriptElement | null)?.src;
 });
 
+/** Imports chunk `file` from beside the core script (or from `url`), through the hook's importer `h.i` (tests set it). */
+export const load = (h: { i?: (url: string) => Promise<unknown> }, file: string, url?: string): Promise<unknown> =>
+  // import(), not a <script> element: a URL string given to script.src
+  // is refused on pages that require Trusted Types, import() is not.
+  // The chunks have no exports, so they evaluate as modules just as well.
+  (h.i ||= (x) => import(/* @vite-ignore */ /* webpackIgnore: true */ x))(url || new URL(file, base).href);
+
 /** Tells replay about a change: 0 state, 1 error, 2 startReplay, 3 stopReplay. Loads the chunk when needed. */
 export const replay = safe((k: number): void => {
   const h: ReplayHook = ((globalThis as { __foveaReplay?: ReplayHook }).__foveaReplay ||= {});
@@ -41,13 +48,9 @@ export const replay = safe((k: number): void => {
   h.f = F;
   if (k > 1) h.m = 3 - k;
   if (h.n) h.n(k);
-  else if (!h.l && S.c == 'granted' && S.v?.ss && (h.m ?? replayMode(S.v.sid, S.o!))) {
+  else if (!h.l && S.c == 'granted' && S.v?.ss && (h.m ?? replayMode(S.v, S.o!))) {
     h.l = 1;
     const u = S.o!.replayUrl;
-    // import(), not a <script> element: a URL string given to script.src
-    // is refused on pages that require Trusted Types, import() is not.
-    // The chunk has no exports, so it evaluates as a module just as well.
-    if (__ESM__ && !u) import('./replay/index.js').catch(() => 0);
-    else (h.i ||= (x) => import(/* @vite-ignore */ /* webpackIgnore: true */ x))(u || new URL('fovea-replay.min.js', base).href).catch(() => 0);
+    (__ESM__ && !u ? import('./replay/index.js') : load(h, 'fovea-replay.min.js', u)).catch(() => 0);
   }
 });

@@ -1,21 +1,25 @@
+import { cookie } from './lib/cookie.js';
 import { uuid } from './lib/uuid.js';
 import type { Consent } from './types.js';
 
 /**
- * Sessions. A session is `id|sampled|created|lastActivity`, kept in a
- * first-party cookie (`fovea_s`), else localStorage, else memory, so every
+ * Sessions. A session is `id|key|created|lastActivity|entryRoute`, kept in
+ * a first-party cookie (`fovea_s`), else localStorage, else memory, so every
  * page (and tab) of a visit shares it. It ends after 15 minutes without user
- * activity or 4 hours after it began; the sampling decision is taken once
- * when it begins and stored with the id. Before consent nothing is written
- * anywhere but memory (see persistSession).
+ * activity or 4 hours after it began. The sampling decision is not stored:
+ * every page takes it again from the id, the entry route and the rules of
+ * the moment (sampling.ts); only a key page's upgrade (`k`) is kept. Before
+ * consent nothing is written anywhere but memory (see persistSession).
  */
 export interface Session {
   id: string;
-  /** sampled in */
-  s: boolean;
+  /** upgraded by a key page: kept whatever its rate */
+  k?: boolean;
   /** created, last activity (epoch ms) */
   c: number;
   a: number;
+  /** route of the session's first view */
+  r?: string;
 }
 
 export const IDLE = 15 * 60 * 1000;
@@ -36,17 +40,20 @@ const stored = (): Session | undefined => {
     } catch {
       /* storage blocked */
     }
-  const [id, s, c, a] = (v || '').split('|');
-  return id && c && a ? { id, s: s == '1', c: +c, a: +a } : undefined;
+  // (`k` was `0`/`1`, the sampling decision, before the shared bucket)
+  const [id, k, c, a, r] = (v || '').split('|');
+  return id && c && a ? { id, k: k == 'k', c: +c, a: +a, r: r && unescape(r) } : undefined;
 };
 
 const read = (): Session | undefined => (persist && stored()) || mem;
 
-const write = (x: Session): void => {
+/** Stores session `x` (in memory only before consent). */
+export const save = (x: Session): void => {
   mem = x;
   if (!persist) return;
-  const v = `${x.id}|${+x.s}|${x.c}|${x.a}`;
-  document.cookie = `${NAME}=${v};path=/;max-age=14400;SameSite=Lax${location.protocol == 'https:' ? ';Secure' : ''}`;
+  // escape(): a route holds no `|`, `;` or space once escaped
+  const v = `${x.id}|${x.k ? 'k' : ''}|${x.c}|${x.a}|${escape(x.r || '')}`;
+  cookie(NAME, v, 14400);
   if (!document.cookie.includes(v))
     try {
       localStorage.setItem(NAME, v);
@@ -60,14 +67,14 @@ const write = (x: Session): void => {
  * change) extends it, or starts a new one when it has expired; other events
  * never renew a session, they stay in the one they belong to.
  */
-export const session = (activity: boolean, rate = 100, now = Date.now()): Session => {
+export const session = (activity: boolean, now = Date.now()): Session => {
   let x = read();
   if (!x || (activity && expired(x, now))) {
-    x = { id: uuid(), s: Math.random() * 100 < rate, c: now, a: now };
-    write(x);
+    x = { id: uuid(), c: now, a: now };
+    save(x);
   } else if (activity && now - x.a > 1000) {
     x.a = now;
-    write(x);
+    save(x);
   } else mem = x;
   return x;
 };
@@ -82,11 +89,11 @@ export const session = (activity: boolean, rate = 100, now = Date.now()): Sessio
 export const persistSession = (consent: Consent): void => {
   persist = consent == 'granted';
   if (persist) {
-    if (mem) write(mem);
+    if (mem) save(mem);
   } else if (consent == 'pending') mem = stored();
   else {
     mem = undefined;
-    document.cookie = `${NAME}=;path=/;max-age=0`;
+    cookie(NAME, '', 0);
     try {
       localStorage.removeItem(NAME);
       // session replay's segment counter and unsent segments (src/replay/store.ts)

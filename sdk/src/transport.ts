@@ -1,6 +1,7 @@
 import { retryDelay } from './lib/retryDelay.js';
 import { safe } from './lib/safe.js';
 import { S } from './state.js';
+import type { View } from './types.js';
 
 /**
  * Transport. Events wait in a bounded queue (serialised, at most 1000) and
@@ -13,7 +14,10 @@ import { S } from './state.js';
  * exponential backoff, with the same event ids (the server dedupes). When
  * the page is hidden or left, everything goes out with `sendBeacon`
  * (text/plain, uncompressed: it must be synchronous). Nothing leaves before
- * consent is granted.
+ * consent is granted and the sampling decision is taken (sampling.ts), and
+ * the events of views that are not kept are dropped then. A 429 with
+ * `Retry-After` (or the config's `quota_until`) holds everything, on every
+ * page, until then (hold).
  */
 declare const __VERSION__: string;
 
@@ -21,8 +25,9 @@ export const MAX_QUEUE = 1000;
 const MAX_EVENTS = 100;
 const MAX_BYTES = 60000;
 
-let q: string[] = [];
-const views = new Map<string, string>();
+/** events, each with its view (whose decision may come later) */
+let q: [string, View][] = [];
+const views = new Map<View, string>();
 let timer: ReturnType<typeof setTimeout> | 0 = 0;
 let inflight: Promise<void> | 0 = 0;
 let attempt = 0;
@@ -34,7 +39,25 @@ export const initTransport = (f: typeof fetch): void => {
   F = f;
 };
 
-const url = () => `${S.o!.endpoint.replace(/\/+$/, '')}/api/v1/intake?key=${encodeURIComponent(S.o!.key)}`;
+/** URL of the API path `p` (`intake`, `sdk-config`) with the ingest key. */
+export const api = (p: string): string => `${S.o!.endpoint.replace(/\/+$/, '')}/api/v1/${p}?key=${encodeURIComponent(S.o!.key)}`;
+
+/** localStorage key of the quota hold of this app */
+export const holdKey = (): string => 'fovea_q_' + S.o!.key;
+
+/**
+ * Sends nothing until `until` (epoch ms), on this page and (stored, once
+ * consent allows storage) on the next ones: events of that time are dropped.
+ */
+export const hold = (until: number): void => {
+  S.q = until;
+  if (S.c == 'granted')
+    try {
+      localStorage.setItem(holdKey(), until + '');
+    } catch {
+      /* this page only */
+    }
+};
 
 /** Sends in `ms` (default: `flushInterval`), unless a send is already scheduled. */
 const schedule = (ms = S.o!.flushInterval ?? 5000): void => {
@@ -47,17 +70,17 @@ const schedule = (ms = S.o!.flushInterval ?? 5000): void => {
   );
 };
 
-/** Queues one event (already serialised). */
-export const enqueue = (ev: string): void => {
-  q.push(ev);
+/** Queues one event (already serialised) of view `v`. */
+export const enqueue = (ev: string, v: View): void => {
+  q.push([ev, v]);
   if (q.length > MAX_QUEUE) q.shift();
   if (q.length >= 50) send();
   else schedule();
 };
 
 /** Queues a view snapshot, replacing any unsent older version of it. */
-export const enqueueView = (id: string, ev: string): void => {
-  views.set(id, ev);
+export const enqueueView = (v: View, ev: string): void => {
+  views.set(v, ev);
   schedule();
 };
 
@@ -78,40 +101,43 @@ export const clearQueue = (): void => {
   views.clear();
 };
 
-/** Takes the next batch off the queue. */
-const take = (): string[] => {
-  views.forEach((v) => q.push(v));
+/** Takes the next batch off the queue, dropping the events of views not kept. */
+const take = (): [string, View][] => {
+  views.forEach((e, v) => q.push([e, v]));
   views.clear();
-  const b: string[] = [];
+  q = q.filter((x) => x[1].ss);
+  const b: [string, View][] = [];
   for (let n = 0; q.length && b.length < MAX_EVENTS; ) {
-    n += q[0]!.length;
+    n += q[0]![0].length;
     if (n > MAX_BYTES && b.length) break;
     b.push(q.shift()!);
   }
   return b;
 };
 
-const json = (b: string[]): string => {
+const json = (b: [string, View][]): string => {
   const nav = navigator as Navigator & { connection?: { effectiveType?: string } };
   return `${JSON.stringify({
     sdk: { name: 'fovea-browser', version: __VERSION__ },
-    session: { id: S.v?.sid, user_id: S.u },
+    // the decision: the rate the session is kept at, `key` when a key page upgraded it
+    session: { id: S.v?.sid, user_id: S.u, ...S.d },
     context: {
       env: S.o!.env,
       release: S.o!.release,
       connection: nav.connection?.effectiveType,
       viewport: `${innerWidth}x${innerHeight}`,
+      automation: S.b,
     },
     sent_at: Date.now(),
-  }).slice(0, -1)},"events":[${b.join(',')}]}`;
+  }).slice(0, -1)},"events":[${b.map((x) => x[0]).join(',')}]}`;
 };
 
 /** POSTs a body to the intake through the page's original fetch, without cookies. */
 const req = (body: BodyInit, headers: Record<string, string>, keepalive: boolean) =>
-  F(url(), { method: 'POST', body, headers, keepalive, credentials: 'omit' });
+  F(api('intake'), { method: 'POST', body, headers, keepalive, credentials: 'omit' });
 
 /** Sends one batch; true when it is done with (accepted, or refused for good). */
-const post = async (b: string[]): Promise<boolean> => {
+const post = async (b: [string, View][]): Promise<boolean> => {
   let body: Blob = new Blob([json(b)]);
   const headers: Record<string, string> = { 'Content-Type': 'text/plain' };
   try {
@@ -132,15 +158,19 @@ const post = async (b: string[]): Promise<boolean> => {
     attempt = 0;
     return true;
   }
-  until = Date.now() + retryDelay(++attempt, r?.headers.get('Retry-After'));
+  const ra = r?.headers.get('Retry-After');
+  // over quota (or rate-limited): hold until then; this batch is retried then
+  if (st == 429 && +ra! > 0) hold(Date.now() + +ra! * 1000);
+  until = Math.max(S.q, Date.now() + retryDelay(++attempt, ra));
   return false;
 };
 
 const drain = async (): Promise<void> => {
   await 0;
-  while (S.c == 'granted' && (q.length || views.size)) {
+  while (S.c == 'granted' && S.g !== undefined && (q.length || views.size)) {
     if (Date.now() < until) return schedule(until - Date.now());
     const b = take();
+    if (!b[0]) return; // all of views not kept
     if (!(await post(b))) {
       q = b.concat(q).slice(-MAX_QUEUE);
     }
@@ -155,12 +185,12 @@ export const send = (): Promise<void> =>
 
 /** Synchronous last-chance send when the page is hidden or left. */
 export const beacon = (): void => {
-  if (S.c != 'granted') return;
+  if (S.c != 'granted' || S.g === undefined || S.q > Date.now()) return;
   for (let b = take(); b.length; b = take()) {
     const body = json(b);
     let ok: boolean | undefined;
     try {
-      ok = navigator.sendBeacon(url(), body);
+      ok = navigator.sendBeacon(api('intake'), body);
     } catch {
       /* no sendBeacon */
     }

@@ -8,7 +8,11 @@ export interface Options {
   key: string;
   env?: string;
   release?: string;
-  /** Percentage (0-100) of sessions that send anything; decided once per session. Default 100. */
+  /**
+   * Percentage (0-100) of sessions that send anything, from the session id
+   * (the same on every page); an upper bound on the server's sampling rules.
+   * Default 100.
+   */
   sessionSampleRate?: number;
   /** Resource Timing and fetch/XHR resources. Default true. */
   trackResources?: boolean;
@@ -61,7 +65,7 @@ export interface Options {
   track4xx?: boolean;
   /** Longest time (ms) an event waits in the queue before a batch is sent. Default 5000. */
   flushInterval?: number;
-  /** Percentage (0-100) of sessions recorded for replay from their start; decided from the session id. Default 0. */
+  /** Percentage (0-100) of sessions recorded for replay from their start; decided from the session id, an upper bound on the server's rules. Default 0. */
   replaySampleRate?: number;
   /** Percentage (0-100) of the other sessions that keep the last 60 s in memory and upload them when an error happens. Default 0. */
   replayOnErrorSampleRate?: number;
@@ -90,14 +94,40 @@ export interface AddErrorOptions {
 
 export type Consent = 'granted' | 'pending' | 'denied';
 
+/** Rates of a sampling rule or of the default, percent (0-100). */
+export interface Rates {
+  session_rate: number;
+  replay_rate?: number;
+}
+
+/** A sampling rule: the first whose `match` fits the context decides (absent or null keys match anything). */
+export interface Rule extends Rates {
+  match?: Record<string, string | null | undefined>;
+  /** a key page: a session that shows it is kept from then on */
+  keep?: boolean;
+}
+
+/** The app's sampling config as the server gives it to browsers (GET /api/v1/sdk-config). */
+export interface SdkConfig {
+  rules?: Rule[];
+  default: Rates;
+  exclude?: { envs?: string[]; routes?: string[] };
+  /** what the server knows of this browser */
+  client?: { device?: string | null; country?: string | null };
+  /** ms since the epoch until which the app is over its quota */
+  quota_until?: number | null;
+}
+
 export type LoadingType = 'initial_load' | 'route_change' | 'bf_cache';
 
 /** A page or SPA route (internal state; sent as `view` events). */
 export interface View {
   id: string;
-  /** session id and whether the session is sampled in */
+  /** session id; whether this view is kept (undefined until the sampling config is known, see sampling.ts) */
   sid: string;
-  ss: boolean;
+  ss?: boolean;
+  /** the replay rate of the session's sampling rule (percent; undefined: no rule) */
+  rr?: number;
   /** version counter, start (epoch ms), raw href, route key, manual name */
   n: number;
   s: number;

@@ -7,6 +7,7 @@ import { activity, flushClicks } from './actions.js';
 import { emitView } from './emit.js';
 import { flushNetwork } from './network.js';
 import { replay } from './replay.js';
+import { decide, judge } from './sampling.js';
 import { session } from './session.js';
 import { S, scrub } from './state.js';
 import { beacon } from './transport.js';
@@ -55,12 +56,11 @@ const finish = (v: View): void => {
 export const startView = (name?: string, lt: LoadingType = 'route_change'): void => {
   const old = S.v;
   if (old) finish(old);
-  const s = session(true, S.o!.sessionSampleRate);
+  const s = session(true);
   const href = location.href;
   const v: View = {
     id: uuid(),
     sid: s.id,
-    ss: s.s,
     n: 0,
     // the initial load starts with the navigation (epoch(0)), others now
     s: epoch(lt == 'initial_load' ? 0 : undefined),
@@ -74,6 +74,8 @@ export const startView = (name?: string, lt: LoadingType = 'route_change'): void
     // a bfcache restore fetches nothing: TTFB 0, as web-vitals reports it
     m: { error_count: 0, action_count: 0, resource_count: 0, long_task_count: 0, frustration_count: 0, ttfb: lt == 'bf_cache' ? 0 : undefined, ...(lt == 'initial_load' && pageTrace()) },
   };
+  // kept? (a key page upgrades the session here)
+  judge(v, s);
   S.v = v;
   if (lt != 'route_change') S.p = v;
   S.r.push(v);
@@ -86,7 +88,7 @@ export const startView = (name?: string, lt: LoadingType = 'route_change'): void
 /** A user interaction: extends the session, or starts a new session (and view) after expiry. */
 const touch = (): void => {
   const v = S.v!;
-  if (session(true, S.o!.sessionSampleRate).id != v.sid) startView(v.nm);
+  if (session(true).id != v.sid) startView(v.nm);
 };
 
 export const initViews = (): void => {
@@ -99,6 +101,7 @@ export const initViews = (): void => {
   on(window, 'hashchange', route);
   on(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && startView(undefined, 'bf_cache'));
   on(window, 'pagehide', () => {
+    decide();
     flushNetwork();
     flushClicks(true);
     finish(S.v!);
@@ -106,6 +109,7 @@ export const initViews = (): void => {
   });
   on(document, 'visibilitychange', () => {
     if (document.visibilityState == 'hidden') {
+      decide();
       emitView();
       beacon();
     } else touch();

@@ -1,5 +1,8 @@
-// CLS from the attribution build: it names the shifted element as the shift
-// is processed, before the element can leave the page. FCP needs no
+// The plain builds only: their attributions cost more than the SDK needs.
+// CLS's target is named as the attribution build names it (the first
+// element source of the largest shift, lib/vitalsSelector), and when it
+// does: as each shift is processed, before the element can leave the page,
+// by an observer of our own (1 KB less than that build). FCP needs no
 // attribution; INP's (a Long Animation Frame breakdown, 1.1 KB gzip) is more
 // than the SDK needs: its target and type come from the metric's own Event
 // Timing entries; LCP's (load phases, and a buffer of resource entries kept
@@ -8,11 +11,12 @@
 // The plain builds share their internals with the attribution ones.
 // TTFB is read from the Navigation Timing entry below, as web-vitals' onTTFB
 // does, which spares its module (130 bytes gzip the 10 KB budget needs).
-import { onCLS } from 'web-vitals/attribution/onCLS.js';
+import { onCLS } from 'web-vitals/onCLS.js';
 import { onLCP } from 'web-vitals/onLCP.js';
 import { onFCP } from 'web-vitals/onFCP.js';
 import { onINP } from 'web-vitals/onINP.js';
 import type { Metric } from 'web-vitals';
+import { observe } from './lib/observe.js';
 import { round } from './lib/round.js';
 import { safe } from './lib/safe.js';
 import { selector } from './lib/selector.js';
@@ -36,6 +40,15 @@ import { startTTI } from './tti.js';
  * only (a bfcache restore's view starts with ttfb 0, see views.ts).
  * Every callback is guarded: web-vitals calls them from its observers.
  */
+interface Shift extends PerformanceEntry {
+  value: number;
+  hadRecentInput: boolean;
+  sources?: { node?: Node | null }[];
+}
+
+/** The source web-vitals' attribution names a shift by: the first that is an element, else the first. */
+const source = (e: Shift) => e.sources?.find((s) => s.node?.nodeType === 1) || e.sources?.[0];
+
 export const initVitals = (): void => {
   const initial = S.v!;
   const soft = PerformanceObserver.supportedEntryTypes?.includes('soft-navigation');
@@ -76,7 +89,21 @@ export const initVitals = (): void => {
     }),
     opts,
   );
-  onCLS(safe((m) => at(m, { cls: Math.round(m.value * 1e4) / 1e4, cls_target: m.attribution.largestShiftTarget }, true)), opts);
+  // the shifts CLS counts (none right after an input), named while processed
+  const shifted = new WeakMap<object, string>();
+  observe('layout-shift', (es: Shift[]) => {
+    for (const e of es) {
+      const s = !e.hadRecentInput && source(e);
+      if (s && s.node) shifted.set(s, vitalsSelector(s.node));
+    }
+  });
+  onCLS(
+    safe((m) => {
+      const e = (m.entries as Shift[]).reduce<Shift | undefined>((a, b) => (a && a.value > b.value ? a : b), undefined);
+      at(m, { cls: Math.round(m.value * 1e4) / 1e4, cls_target: shifted.get((e && source(e))!) }, true);
+    }),
+    opts,
+  );
 
   const nav = safe(() => {
     const n = performance.getEntriesByType('navigation')[0] as (PerformanceNavigationTiming & { activationStart?: number }) | undefined;

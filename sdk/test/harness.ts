@@ -8,14 +8,28 @@ import type { Options, View } from '../src/types.js';
 export interface Sent {
   url: string;
   init: RequestInit;
-  body: { sdk: unknown; session: { id: string }; context: Record<string, unknown>; sent_at: number; events: Record<string, any>[] };
+  body: {
+    sdk: unknown;
+    session: { id: string; user_id?: string; rate?: number; key?: boolean };
+    context: Record<string, unknown>;
+    sent_at: number;
+    events: Record<string, any>[];
+  };
 }
 
 /** Answers for the next requests (default 202). */
 export const answers: (() => Response)[] = [];
 export const sent: Sent[] = [];
+/** Requests for the sampling config, and the answers to them (default 404: the SDK falls back to the page's rates). */
+export const configs: { url: string; init: RequestInit }[] = [];
+export const configAnswers: (() => Response | Promise<Response>)[] = [];
 
-export const fakeFetch = (async (url: string, init: RequestInit) => {
+export const fakeFetch = (async (url: string, init: RequestInit = {}) => {
+  if (url.includes('/api/v1/sdk-config')) {
+    configs.push({ url, init });
+    const a = configAnswers.shift();
+    return a ? a() : new Response('{"error":"unknown_key"}', { status: 404 });
+  }
   const blob = init.body as Blob;
   const raw = Buffer.from(await blob.arrayBuffer());
   const gz = (init.headers as Record<string, string>)['Content-Encoding'] == 'gzip';
@@ -44,12 +58,19 @@ export const view = (over: Partial<View> = {}): View => ({
 export const setup = (o: Partial<Options> = {}, v: View = view()): View => {
   S.o = { endpoint: 'https://fovea.example', key: 'k1', flushInterval: 1000, ...o };
   S.c = o.consent == 'pending' ? 'pending' : 'granted';
+  // the sampling config failed: the page's own rates, as before it existed
+  S.g = 0;
+  S.d = undefined;
+  S.q = 0;
+  S.x = false;
   S.a = {};
   S.u = undefined;
   S.v = S.p = v;
   S.r = [v];
   sent.length = 0;
   answers.length = 0;
+  configs.length = 0;
+  configAnswers.length = 0;
   initTransport(fakeFetch);
   return v;
 };

@@ -17,8 +17,8 @@ import type { Options } from '../src/types.js';
 import { win } from './dom.js';
 import { settle, setup, view } from './harness.js';
 
-// Session ids whose replay decision is known: the first 32 bits, read as a
-// fraction, are compared with the rates (lib/replayMode.ts).
+// Session ids whose replay decision is known: their bucket (lib/bucket.ts),
+// compared with the rates (lib/replayMode.ts), is 474 and 8931 of 10 000.
 const LOW = '00000001-0000-4000-8000-000000000000';
 const HIGH = 'fffffff0-0000-4000-8000-000000000000';
 
@@ -112,16 +112,27 @@ describe('replay: sampling decision', () => {
     const n = 20000;
     const count = [0, 0, 0];
     for (let i = 0; i < n; i++) {
-      const sid = crypto.randomUUID();
-      const m = replayMode(sid, o);
-      assert.equal(replayMode(sid, o), m, 'same session, same decision');
+      const v = view({ sid: crypto.randomUUID() });
+      const m = replayMode(v, o);
+      assert.equal(replayMode(v, o), m, 'same session, same decision');
       count[m]!++;
     }
     assert.ok(Math.abs(count[1]! / n - 0.1) < 0.015, `full ${count[1]}`);
     assert.ok(Math.abs(count[2]! / n - 0.45) < 0.02, `on-error ${count[2]} (50 % of the other 90 %)`);
-    assert.equal(replayMode(LOW, {} as Options), 0, 'default: no replay');
-    assert.equal(replayMode(HIGH, { replaySampleRate: 100 } as Options), 1);
-    assert.equal(replayMode('not-hex', { replaySampleRate: 100 } as Options), 0);
+    assert.equal(replayMode(view({ sid: LOW }), {} as Options), 0, 'default: no replay');
+    assert.equal(replayMode(view({ sid: HIGH }), { replaySampleRate: 100 } as Options), 1);
+    assert.equal(replayMode(view({ sid: 'not-a-uuid' }), { replaySampleRate: 100 } as Options), 1, 'any id has a bucket');
+    // the shared bucket: LOW (474) is recorded at 4.75 %, not at 4.74 %
+    assert.equal(replayMode(view({ sid: LOW }), { replaySampleRate: 4.75 } as Options), 1);
+    assert.equal(replayMode(view({ sid: LOW }), { replaySampleRate: 4.74 } as Options), 0);
+  });
+
+  it("takes the lower of the page's replaySampleRate and the server rule's replay_rate", () => {
+    const o = { replaySampleRate: 100 } as Options;
+    assert.equal(replayMode(view({ sid: LOW, rr: 5 }), o), 1, 'bucket 474 < 500');
+    assert.equal(replayMode(view({ sid: LOW, rr: 4 }), o), 0, 'bucket 474 >= 400');
+    assert.equal(replayMode(view({ sid: LOW, rr: 50 }), { replaySampleRate: 1 } as Options), 0, 'the page caps the rule');
+    assert.equal(replayMode(view({ sid: LOW, rr: 0 }), o), 0, 'a rule without replay');
   });
 });
 

@@ -1,7 +1,9 @@
 // Size budgets are a tested property (gzip level 9): dist/fovea.min.js (the
-// script-tag build, web-vitals included) within 10 KiB, and the replay chunk
-// dist/fovea-replay.min.js (rrweb's recorder included) within 30 KiB. Both
-// must run under a strict CSP. The framework entry points stay out of both.
+// script-tag build, web-vitals included) within 10 KiB, the replay chunk
+// dist/fovea-replay.min.js (rrweb's recorder included) within 30 KiB, and the
+// deferred chunk dist/fovea-deferred.min.js (rules engine, automation
+// signals, resource and long-task collectors) within 2 KiB. All must run
+// under a strict CSP. The framework entry points stay out of them.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -10,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 const bundles = [
   ['fovea.min.js', 10 * 1024],
   ['fovea-replay.min.js', 30 * 1024],
+  ['fovea-deferred.min.js', 2 * 1024],
 ];
 const file = (name) => new URL(`../dist/${name}`, import.meta.url);
 
@@ -46,6 +49,15 @@ test('dist/fovea.min.js exposes the public API on the global Fovea', async () =>
   new (await import('node:vm')).Script(code).runInNewContext(sandbox);
   assert.deepEqual(Object.keys(sandbox).sort(), ['Fovea']);
   assert.deepEqual(Object.keys(sandbox.Fovea).sort(), [
-    'addAction', 'addError', 'flush', 'init', 'setConsent', 'setContext', 'setUser', 'startReplay', 'startView', 'stopReplay',
+    'addAction', 'addError', 'flush', 'init', 'optOut', 'setConsent', 'setContext', 'setUser', 'startReplay', 'startView', 'stopReplay',
   ]);
+});
+
+test('dist/index.js imports the deferred chunk lazily, and dist/deferred.js bundles no core state', () => {
+  const core = readFileSync(file('index.js'), 'utf8');
+  assert.match(core, /import\("\.\/deferred\.js"\)/);
+  const chunk = readFileSync(file('deferred.js'), 'utf8');
+  // it reaches the core's state and recorder through the hook only
+  assert.match(chunk, /__foveaDeferred/);
+  assert.doesNotMatch(chunk, /fovea-browser|sendBeacon|CompressionStream/);
 });

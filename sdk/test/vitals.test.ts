@@ -13,13 +13,16 @@ import { initVitals } from '../src/vitals.js';
 import { events, setup } from './harness.js';
 import { P } from './scrubList.js';
 
-/** A PerformanceObserver that reports LCP entries when the test emits them. */
+/** A PerformanceObserver that reports LCP, paint and layout-shift entries when the test emits them. */
 const observers: ((entries: unknown[]) => void)[] = [];
+const others: Record<string, ((entries: unknown[]) => void)[]> = {};
 class FakeObserver {
-  static supportedEntryTypes = ['largest-contentful-paint'];
+  static supportedEntryTypes = ['largest-contentful-paint', 'paint', 'layout-shift'];
   constructor(private cb: (l: { getEntries: () => unknown[] }) => void) {}
   observe(o: { type: string }) {
-    if (o.type == 'largest-contentful-paint') observers.push((es) => this.cb({ getEntries: () => es }));
+    const f = (es: unknown[]) => this.cb({ getEntries: () => es });
+    if (o.type == 'largest-contentful-paint') observers.push(f);
+    else (others[o.type] ||= []).push(f);
   }
   disconnect() {}
   takeRecords() {
@@ -88,5 +91,28 @@ describe('LCP', () => {
     await emit({ startTime: 1000, id: 'gone' });
     v = await last();
     assert.deepEqual([v.lcp, v.lcp_element, v.lcp_resource_url], [1000, '#gone', undefined]);
+  });
+});
+
+describe('CLS', () => {
+  // After the LCP tests' init (same observers): CLS starts once FCP is reported.
+  const shift = async (entry: Record<string, unknown>) => {
+    for (const o of others['layout-shift'] || []) o([{ entryType: 'layout-shift', hadRecentInput: false, startTime: 500, ...entry }]);
+    await new Promise((r) => setTimeout(r, 0));
+  };
+
+  it('names the target as the attribution build does (the first element source of the largest shift), when the shift is processed', async () => {
+    for (const o of others.paint || []) o([{ entryType: 'paint', name: 'first-contentful-paint', startTime: 300 }]);
+    await new Promise((r) => setTimeout(r, 0));
+    const img = $('img');
+    const p = $('p');
+    await shift({ value: 0.05, sources: [{ node: p.firstChild }, { node: p }] });
+    await shift({ value: 0.2, sources: [{ node: document.createTextNode('x') }, { node: img }] });
+    img.remove(); // gone from the page before the value is reported: named already
+    await shift({ value: 0.01, hadRecentInput: true, sources: [{ node: p }] }); // after an input: not counted
+    await flush();
+    const v = events('view').at(-1)!;
+    assert.equal(v.cls, 0.25);
+    assert.equal(v.cls_target, 'html>body>main.a.b.page>section>div.hero.x>img.banner');
   });
 });

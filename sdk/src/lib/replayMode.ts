@@ -1,15 +1,17 @@
-import type { Options } from '../types.js';
+import type { Options, View } from '../types.js';
+import { bucket, kept } from './bucket.js';
 
 /**
- * Whether session `sid` is recorded: 0 no, 1 from its start, 2 into the
- * on-error buffer. Read from the session id (a random UUID: its first 32
- * bits are uniform) rather than drawn, so every page of the session, and the
- * replay chunk, take the same decision without storing it.
- * `replayOnErrorSampleRate` applies to the sessions not recorded from their
- * start. An id that is not hex is never recorded.
+ * Whether the session of view `v` is recorded: 0 no, 1 from its start, 2
+ * into the on-error buffer. Read from the session's bucket (lib/bucket.ts)
+ * rather than drawn, so every page of the session, the replay chunk and the
+ * server take the same decision without storing it; recorded from the
+ * start iff kept at `min(replaySampleRate, the rule's replay_rate)`, a
+ * subset of the kept sessions. `replayOnErrorSampleRate` applies to the
+ * sessions not recorded from their start.
  */
-export const replayMode = (sid: string, o: Options): number => {
-  const u = parseInt(sid.slice(0, 8), 16) / 42949672.96; // [0, 100)
-  const r = o.replaySampleRate || 0;
-  return u < r ? 1 : (u - r) * 100 < (o.replayOnErrorSampleRate || 0) * (100 - r) ? 2 : 0;
+export const replayMode = (v: View, o: Options): number => {
+  const b = bucket(v.sid);
+  const r = Math.min(o.replaySampleRate || 0, v.rr ?? 100);
+  return kept(b, r) ? 1 : b - r * 100 < (o.replayOnErrorSampleRate || 0) * (100 - r) ? 2 : 0;
 };

@@ -152,7 +152,7 @@ export const sync = (k: number): void => {
     return;
   }
   const v = S.v;
-  let want = S.c == 'granted' && v?.ss ? (H.m ?? replayMode(v.sid, S.o)) : 0;
+  let want = S.c == 'granted' && v?.ss ? (H.m ?? replayMode(v, S.o)) : 0;
   if (want == 2 && errored(v!.sid)) want = 1;
   if (mode == 2 && k == 1 && v?.sid == sid && want) {
     upload();

@@ -106,6 +106,8 @@ export const send = (): Promise<void> =>
 
 /** Queues closed segments (and sends them), keeping the queue bounded. */
 export const enqueue = (...gs: Segment[]): void => {
+  // the app is over its quota (the core's hold): dropped, not queued
+  if (H.S!.q > Date.now()) return;
   q.push(...gs);
   let n = q.reduce((a, g) => a + g.e.length, 0);
   let dropped = false;

@@ -1,8 +1,7 @@
-import { epoch } from './lib/now.js';
-import { observe } from './lib/observe.js';
-import { timing } from './lib/timing.js';
-import { track } from './emit.js';
-import { S, scrub } from './state.js';
+import { epoch } from '../lib/now.js';
+import { observe } from '../lib/observe.js';
+import { timing } from '../lib/timing.js';
+import { H } from './hook.js';
 
 const KINDS: Record<string, string> = { script: 'script', link: 'css', css: 'css', img: 'img', image: 'img', fetch: 'fetch', xmlhttprequest: 'xhr' };
 
@@ -23,19 +22,21 @@ export const resourceKind = (url: string, initiator: string): string => {
 /**
  * Resource Timing: every resource the page loads, with phase timings and
  * sizes. fetch/XHR made after `init` are left to network.ts (which knows
- * method, status and trace ids); the SDK's own beacons are skipped.
+ * method, status and trace ids); the SDK's own beacons are skipped. Started
+ * by the deferred chunk: the entries from before it came are buffered by the
+ * browser (250 by default), and delivered with `buffered: true`.
  */
 export const initResources = (): void => {
-  const t0 = performance.now();
+  const { S, t: track, s: scrub, n: t0 } = H;
   observe('resource', (es: PerformanceResourceTiming[]) => {
     for (const e of es) {
       const i = e.initiatorType;
-      if (e.name.startsWith(S.o!.endpoint) || (/^(fetch|xmlhttprequest)$/.test(i) && e.startTime >= t0)) continue;
-      track(
+      if (e.name.startsWith(S!.o!.endpoint) || (/^(fetch|xmlhttprequest)$/.test(i) && e.startTime >= t0!)) continue;
+      track!(
         'resource',
         {
           ...timing(e),
-          resource_url: scrub(e.name),
+          resource_url: scrub!(e.name),
           kind: resourceKind(e.name, i),
           status: (e as PerformanceResourceTiming & { responseStatus?: number }).responseStatus || undefined,
         },

@@ -1,9 +1,8 @@
-import { limiter } from './lib/limiter.js';
-import { observe } from './lib/observe.js';
-import { epoch } from './lib/now.js';
-import { round } from './lib/round.js';
-import { track } from './emit.js';
-import { S, scrub } from './state.js';
+import { limiter } from '../lib/limiter.js';
+import { observe } from '../lib/observe.js';
+import { epoch } from '../lib/now.js';
+import { round } from '../lib/round.js';
+import { H } from './hook.js';
 
 interface Script {
   duration: number;
@@ -15,19 +14,21 @@ interface Script {
 /**
  * Long Animation Frames (frames over 50 ms, with the longest script's URL,
  * function and invoker) where the browser has them, else long tasks. At most
- * 100 a minute are sent.
+ * 100 a minute are sent. Started by the deferred chunk: the browser buffers
+ * the entries from before it came (200 of each type).
  */
 export const initLongTasks = (): void => {
+  const { t: track, s: scrub } = H;
   const allow = limiter(100);
   const send = (e: PerformanceEntry, kind: string, blocking: number, sc?: Script) =>
     allow() &&
-    track(
+    track!(
       'long_task',
       {
         kind,
         duration: round(e.duration),
         blocking_duration: round(blocking),
-        script_url: sc?.sourceURL ? scrub(sc.sourceURL) : undefined,
+        script_url: sc?.sourceURL ? scrub!(sc.sourceURL) : undefined,
         script_function: sc?.sourceFunctionName || undefined,
         script_invoker: sc?.invoker || undefined,
       },

@@ -1,0 +1,47 @@
+import { track } from './emit.js';
+import { load } from './replay.js';
+import { S, scrub } from './state.js';
+import type { Options, Rule, SdkConfig } from './types.js';
+
+/**
+ * The deferred chunk, core side: only the loader. The chunk (src/deferred/)
+ * holds what can wait until the server's sampling config is known, since
+ * nothing is sent before: the rules engine, the automation signals, and the
+ * resource and long-task collectors (the browser buffers their entries until
+ * they are observed). It is imported at init, from beside the core script
+ * (`fovea-deferred.min.js`; the app's bundler splits it from the npm
+ * build), in parallel with the config; the core waits for both before
+ * deciding (sampling.ts). Without it (not found, 5 s), the page's own rates
+ * apply and those collectors do not run. Core and chunk meet on
+ * `__foveaDeferred`, as with replay.
+ */
+declare const __ESM__: boolean;
+
+export interface DeferredHook {
+  /** the core's state, its event recorder and URL scrubber */
+  S?: typeof S;
+  t?: typeof track;
+  s?: typeof scrub;
+  /** performance.now() at init: fetch/XHR after it are network.ts's */
+  n?: number;
+  /** set by the chunk: the first rule a route matches, whether it is excluded (deferred/rules.ts) */
+  r?: (g: SdkConfig, route: string, o: Options) => Rule;
+  x?: (g: SdkConfig, route: string, o: Options) => boolean;
+  /** imports the chunk from a URL: import() unless set before (tests) */
+  i?: (url: string) => Promise<unknown>;
+}
+
+export let D: DeferredHook;
+/** resolves when the chunk ran (to 0 when it could not be loaded) */
+export let deferred: Promise<unknown>;
+
+export const loadDeferred = (): void => {
+  D = (globalThis as { __foveaDeferred?: DeferredHook }).__foveaDeferred ||= {};
+  Object.assign(D, { S, t: track, s: scrub, n: performance.now() });
+  // Beside the core script, else from the Fovea server (a page that
+  // copied the core alone still gets it).
+  const file = 'fovea-deferred.min.js';
+  deferred = (async () => (__ESM__ ? import('./deferred/index.js') : load(D, file)))()
+    .catch(() => load(D, file, `${S.o!.endpoint.replace(/\/+$/, '')}/sdk/${file}`))
+    .catch(() => 0);
+};

@@ -1,0 +1,100 @@
+import { D, deferred } from './deferred.js';
+import { bucket, kept } from './lib/bucket.js';
+import { safe } from './lib/safe.js';
+import { replay } from './replay.js';
+import { save, session, type Session } from './session.js';
+import { S } from './state.js';
+import { api, clearQueue, F, hold, send } from './transport.js';
+import type { SdkConfig, View } from './types.js';
+
+/**
+ * The sampling decision, from the app's rules on the server
+ * (`GET /api/v1/sdk-config`, fetched once at init with the browser's normal
+ * caching, so it is revalidated with its ETag). Until the answer, views are
+ * undecided: their events are collected and wait in the queue, and nothing
+ * is sent. Without an answer (network error, not 2xx, 5 s) the page's own
+ * rates apply, as before the rules existed.
+ *
+ * A view is kept when its session is kept at
+ * `min(sessionSampleRate, rule.session_rate)`, rule = the first matching the
+ * session's entry context (its first view's route, env, release, and the
+ * device and country the server saw), read from the shared bucket
+ * (lib/bucket.ts): every page takes the same decision under the rules of the
+ * moment. A view whose own route matches a `keep` rule upgrades its
+ * session for good: kept from that view on, at 100 %. Excluded envs send
+ * nothing, a view on an excluded route nothing of that view. The rules
+ * engine is in the deferred chunk (deferred/rules.ts), which the decision
+ * waits for as for the config: without it, the page's rates apply.
+ */
+let asked = 0;
+/** resolves when the decision can be taken (the config, or its fallback) */
+export let ready: Promise<unknown> = Promise.resolve();
+
+/**
+ * Decides whether view `v` is kept (`v.ss`), and notes the decision for the
+ * batch header. Views of another session than the current one stay
+ * undecided (and unsent).
+ */
+export const judge = safe((v: View, x: Session = session(false)): void => {
+  const g = S.g;
+  const o = S.o!;
+  if (x.id != v.sid) return;
+  x.r ||= v.route;
+  if (g !== undefined) {
+    let rate = o.sessionSampleRate ?? 100;
+    v.ss = false;
+    if (g) {
+      if (D.x!(g, v.route, o)) return save(x);
+      x.k ||= !!D.r!(g, v.route, o).keep;
+      const r = D.r!(g, x.r, o);
+      rate = Math.min(rate, r.session_rate);
+      v.rr = r.replay_rate;
+    }
+    if (x.k) rate = 100;
+    if ((v.ss = kept(bucket(x.id), rate))) S.d = { rate, key: x.k || undefined };
+  }
+  save(x);
+});
+
+/**
+ * Takes the config (or, without, the page's rates) and decides the views
+ * so far. Also called when the page is hidden before the config came: a
+ * short visit is sent under the page's rates rather than lost (the server
+ * applies the rules again).
+ */
+export const decide = (g?: SdkConfig): void => {
+  if (S.g === undefined) {
+    S.g = g?.default ? g : 0;
+    if (g && g.quota_until! > Date.now()) {
+      hold(g.quota_until!);
+      clearQueue();
+    }
+    S.r.forEach((v) => judge(v));
+    replay(0);
+  }
+};
+
+/** Fetches the config (once), at most 5 s, then lets the queue go. */
+export const loadConfig = (): void => {
+  if (asked++ || S.g !== undefined) return;
+  ready = Promise.race([
+    // Default caching: the browser revalidates with If-None-Match (304).
+    // async: a fetch that throws at once rejects instead.
+    (async () => {
+      const r = await F(api('sdk-config'), { credentials: 'omit' });
+      const g = r.ok && (await r.json());
+      // the rules engine is in the deferred chunk: without it, no rules
+      return (await deferred) && g;
+    })(),
+    new Promise((r) => setTimeout(r, 5000)),
+  ])
+    .then((g) => decide(g as SdkConfig), () => decide())
+    .then(send);
+};
+
+/** Forgets the config (unit tests only; tree-shaken from builds). */
+export const resetConfig = (): void => {
+  asked = 0;
+  ready = Promise.resolve();
+  S.g = S.d = undefined;
+};
