@@ -12,6 +12,7 @@ import {
   formatOffset,
   formatHighShare,
   formatPercent,
+  formatUtcTime,
 } from '../src/lib/format';
 
 describe('formatMs', () => {
@@ -119,5 +120,12 @@ describe('time', () => {
   it('offsets never go negative', () => {
     expect(formatOffset(1250)).toBe('+1.25 s');
     expect(formatOffset(-5)).toBe('+0 ms');
+  });
+  it("times of day in UTC, whatever the viewer's zone", () => {
+    expect(formatUtcTime(Date.UTC(2026, 11, 6, 14, 7, 59, 999))).toBe('14:07');
+    expect(formatUtcTime(Date.UTC(2026, 11, 6))).toBe('00:00');
+    expect(formatUtcTime(null)).toBe('—');
+    expect(formatUtcTime(Number.NaN)).toBe('—');
+    expect(formatUtcTime(1e20)).toBe('—');
   });
 });

@@ -3,7 +3,8 @@
 // days as a table and as charts with a text alternative, every weighted
 // figure labelled raw or extrapolated, the toggle that asks again with
 // extrapolate=true, the server's warning as text, the stored bytes, the
-// projection and today's use of the daily quotas. Then lib/usage.ts.
+// projection and today's use of the daily quotas, from the answer's `quota`,
+// with when one was used up. Then lib/usage.ts.
 import { h, render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -11,8 +12,8 @@ import { Root } from '../src/Root';
 import { UsagePage } from '../src/pages/Usage';
 import { dailySummary } from '../src/lib/chartText';
 import { formatCount } from '../src/lib/format';
-import { countsLabel, dayStart, quotaUse, totals, utcDay } from '../src/lib/usage';
-import type { App, Usage, UsageDay } from '../src/lib/types';
+import { countsLabel, dayStart, quotaReached, quotaUse, totals, utcDay } from '../src/lib/usage';
+import type { QuotaToday, Usage, UsageDay } from '../src/lib/types';
 import { APP, mockFetch, mountPage, pageCtx, unmountPage, until, type Call } from './page';
 
 // jsdom draws no canvas: the charts keep their element and text alternative, uPlot is not run
@@ -34,17 +35,28 @@ const day = (date: string, n: number, over: Partial<UsageDay> = {}): UsageDay =>
   ...over,
 });
 
+/** No quota: whatever the app's pages send is stored. */
+const NO_QUOTA: QuotaToday = {
+  daily_event_quota: null,
+  daily_replay_bytes_quota: null,
+  events_today: 0,
+  replay_bytes_today: 0,
+  events_exceeded_at: null,
+  replay_bytes_exceeded_at: null,
+};
+
 const RAW: Usage = {
   extrapolated: false,
   days: [day('2024-12-04', 100), day('2024-12-05', 200), day('2024-12-06', 50, { dropped: { sampled: 0, bot: 0, excluded: 0, quota: 7 } })],
   stored_bytes: { views: 3 * 1024 * 1024, events: 1024 * 1024, replay: 0, spans: 512 },
   projection_30d: { sessions: 3500, events: 140000, bytes: 50 * 1024 * 1024 },
   retention_days: 30,
+  quota: NO_QUOTA,
   warning: null,
 };
 const WEIGHTED: Usage = { ...RAW, extrapolated: true, days: RAW.days.map((d) => ({ ...d, sessions: d.sessions * 10, views: d.views * 10 })) };
 
-/** Answers the usage API: extrapolated or raw as asked; today's window (for quotas) its own day. */
+/** Answers the usage API: extrapolated or raw as asked. */
 function answer(over: Partial<Usage> = {}) {
   return (c: Call) => {
     const url = new URL(c.url, 'http://x');
@@ -150,28 +162,60 @@ describe('UsagePage', () => {
     expect(el.querySelector('[data-testid=usage-warning]')).toBeNull();
   });
 
-  it("shows today's use of the daily quotas, from today's raw counts", async () => {
-    const app: App = { ...APP, daily_event_quota: 1000, daily_replay_bytes_quota: 40 * 1024 };
-    const calls = mockFetch(answer());
-    const el = mountPage(pageCtx('/apps/shop/usage?range=30d&extrapolate=true', app), h(UsagePage, {}));
+  it("shows today's use of the daily quotas from the answer's quota, without asking again", async () => {
+    const quota: QuotaToday = {
+      daily_event_quota: 1000,
+      daily_replay_bytes_quota: 40 * 1024,
+      events_today: 640,
+      replay_bytes_today: 50 * 1024,
+      events_exceeded_at: null,
+      replay_bytes_exceeded_at: Date.UTC(2024, 11, 6, 9, 5, 30),
+    };
+    const calls = mockFetch(answer({ quota }));
+    const el = mountPage(pageCtx('/apps/shop/usage?range=30d&extrapolate=true'), h(UsagePage, {}));
     await until(() => el.querySelector('[data-testid=quota-events]') != null, 'the quotas');
-    const today = usageCalls(calls).find((u) => u.searchParams.get('from') === String(Date.UTC(2024, 11, 6)))!;
-    expect(today.searchParams.get('to')).toBe(String(Date.UTC(2024, 11, 7)));
-    expect(today.searchParams.get('extrapolate')).toBe('false');
+    // one request: the quotas come with the usage
+    expect(usageCalls(calls)).toHaveLength(1);
+    expect(usageCalls(calls)[0]!.searchParams.get('extrapolate')).toBe('true');
     const quotas = el.querySelector('[data-testid=usage-quotas]')!;
     expect(quotas.querySelector('h2')!.textContent).toBe('Daily quotas today (2024-12-06, UTC), raw counts');
-    // views and events count against the event quota: 150 + 650
-    expect(text(el, 'quota-events')).toBe('Events800 of 1,000 (80%)');
-    expect(text(el, 'quota-replay_bytes')).toBe('Replay bytes50.0 KiB of 40.0 KiB (125%): reached, more is refused until the next UTC day');
+    // the server's count (views included), not the days': those are extrapolated here
+    expect(text(el, 'quota-events')).toBe('Events640 of 1,000 (64%)');
+    expect(el.querySelector('[data-testid=quota-events]')!.className).toBe('');
+    expect(text(el, 'quota-replay_bytes')).toBe('Replay bytes50.0 KiB of 40.0 KiB (125%): reached at 09:05 UTC, more is refused until the next UTC day');
+    expect(el.querySelector('[data-testid=quota-replay_bytes]')!.className).toBe('reached');
+    expect(el.querySelector('[data-testid=quota-replay_bytes] .bar-fill')!.className).toBe('bar-fill poor');
+    // drops are raw whatever the toggle: today's day says how many the quota refused
     expect(text(el, 'quota-dropped')).toBe('7 dropped over quota today.');
+    expect(quotas.querySelector('a')!.getAttribute('href')).toBe('/apps/shop/settings');
   });
 
-  it('says when the app has no quota', async () => {
-    mockFetch(answer());
+  it('says when a used up quota was reached, in UTC, as text', async () => {
+    const quota: QuotaToday = { ...NO_QUOTA, daily_event_quota: 6, events_today: 8, events_exceeded_at: Date.UTC(2024, 11, 6, 14, 7, 12, 567) };
+    mockFetch(answer({ quota, days: [day('2024-12-05', 1)] }));
+    // a window that ends before today: no day to count today's drops from
+    const el = mountPage(pageCtx(`/apps/shop/usage?from=${Date.UTC(2024, 11, 5)}&to=${Date.UTC(2024, 11, 6)}`), h(UsagePage, {}));
+    await until(() => el.querySelector('[data-testid=quota-events]') != null, 'the quotas');
+    expect(text(el, 'quota-events')).toBe('Events8 of 6 (133%): reached at 14:07 UTC, more is refused until the next UTC day');
+    expect(el.querySelector('[data-testid=quota-events]')!.className).toBe('reached');
+    // the bar stops at full; no line for the unlimited replay bytes
+    expect(el.querySelector<HTMLElement>('[data-testid=quota-events] .bar-fill')!.style.width).toBe('100%');
+    expect(el.querySelector('[data-testid=quota-replay_bytes]')).toBeNull();
+    expect(el.querySelector('[data-testid=quota-dropped]')).toBeNull();
+    expect(el.querySelector('[data-testid=quota-events] *:not(span)')).toBeNull();
+  });
+
+  it('says when the app has no quota, whatever today used', async () => {
+    const calls = mockFetch(answer({ quota: { ...NO_QUOTA, events_today: 5000, replay_bytes_today: 1024 } }));
     const el = mountPage(pageCtx('/apps/shop/usage'), h(UsagePage, {}));
     await until(() => el.querySelector('[data-testid=usage-days]') != null, 'the days');
-    expect(text(el, 'usage-quotas')).toContain('None: the app stores whatever its pages send.');
-    expect(el.querySelector('[data-testid=usage-quotas] a')!.getAttribute('href')).toBe('/apps/shop/settings');
+    expect(usageCalls(calls)).toHaveLength(1);
+    const quotas = el.querySelector('[data-testid=usage-quotas]')!;
+    expect(quotas.querySelector('h2')!.textContent).toBe('Daily quotas');
+    expect(quotas.textContent).toContain('None: the app stores whatever its pages send.');
+    expect(quotas.querySelector('.quota-list')).toBeNull();
+    expect(el.querySelector('[data-testid=quota-dropped]')).toBeNull();
+    expect(quotas.querySelector('a')!.getAttribute('href')).toBe('/apps/shop/settings');
   });
 });
 
@@ -234,14 +278,22 @@ describe('lib/usage', () => {
     expect(totals([])).toEqual({ sessions: 0, views: 0, events: 0, replay_segments: 0, replay_bytes: 0, spans: 0, dropped: 0 });
   });
 
-  it('measures quotas against today, views included in the events', () => {
-    const today = day('2024-12-06', 10);
-    expect(quotaUse(APP, today)).toEqual([]);
-    expect(quotaUse({ ...APP, daily_event_quota: 200 }, today)).toEqual([{ kind: 'events', quota: 200, used: 160, share: 0.8, reached: false }]);
-    expect(quotaUse({ ...APP, daily_event_quota: 0, daily_replay_bytes_quota: 1000 }, undefined)).toEqual([
-      { kind: 'events', quota: 0, used: 0, share: 1, reached: true },
-      { kind: 'replay_bytes', quota: 1000, used: 0, share: 0, reached: false },
+  it("measures today's use of the quotas as the server counts it, and says when one was reached", () => {
+    expect(quotaUse(NO_QUOTA)).toEqual([]);
+    expect(quotaUse({ ...NO_QUOTA, daily_event_quota: 200, events_today: 160, replay_bytes_today: 99 })).toEqual([
+      { kind: 'events', quota: 200, used: 160, share: 0.8, reached: false, at: null },
     ]);
+    const at = Date.UTC(2026, 11, 6, 14, 7);
+    const [events, replay] = quotaUse({ ...NO_QUOTA, daily_event_quota: 0, daily_replay_bytes_quota: 1000, events_exceeded_at: at });
+    expect(events).toEqual({ kind: 'events', quota: 0, used: 0, share: 1, reached: true, at });
+    expect(replay).toEqual({ kind: 'replay_bytes', quota: 1000, used: 0, share: 0, reached: false, at: null });
+    expect(quotaReached(events!)).toBe(': reached at 14:07 UTC, more is refused until the next UTC day');
+    expect(quotaReached(replay!)).toBe('');
+    // the server's word that it is used up counts; so does a use at the quota it has not noted yet
+    expect(quotaUse({ ...NO_QUOTA, daily_event_quota: 10, events_today: 9, events_exceeded_at: at })[0]!.reached).toBe(true);
+    const [unnoted] = quotaUse({ ...NO_QUOTA, daily_event_quota: 10, events_today: 10 });
+    expect(unnoted!.reached).toBe(true);
+    expect(quotaReached(unnoted!)).toBe(': reached, more is refused until the next UTC day');
   });
 
   it('labels the counts', () => {

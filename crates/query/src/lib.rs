@@ -13,5 +13,6 @@ pub use results::{
     crash_free, histogram_edges, ActionRow, Bucket, EventJson, IssueDetail, IssueRelease, IssueRow,
     KeyCount, MetricSummary, MinifiedPosition, Point, ReplaySegmentInfo, ResourceRow, ServiceRow,
     SessionDetail, SessionRef, SessionRow, SlowRequest, SourceContext, SpanRef, StackFrame,
-    Summary, TraceDetail, Trend, ViewRow, VitalsGroup, EXAMPLE_POOL, MAX_ISSUE_RELEASES,
+    Summary, TraceDetail, Trend, ViewRow, VitalsGroup, Weighted, EXAMPLE_POOL, MAX_ISSUE_RELEASES,
+    WEIGHT_SQL,
 };

@@ -54,6 +54,9 @@ pub struct Params {
     pub status: Option<String>,
     /// Issues: `events` (default), `users`, `sessions`, `last_seen` or `first_seen`.
     pub sort: Option<String>,
+    /// Summary: weight the counts by 100 / the rate each session was kept
+    /// at (docs/sampling.md).
+    pub extrapolate: Option<bool>,
 }
 
 /// Filters every query takes.

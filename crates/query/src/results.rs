@@ -61,7 +61,40 @@ pub struct Summary {
     pub crash_free_sessions: f64,
     /// p75 and ratings of each vital, by metric name.
     pub vitals: std::collections::BTreeMap<String, MetricSummary>,
+    /// Whether `views`, `sessions` and `errors` are weighted by 100 / the
+    /// rate each session was kept at (`extrapolate=true`): the traffic the
+    /// stored sessions stand for. Raw stored counts otherwise.
+    pub extrapolated: bool,
+    /// The counts weighted so, for `extrapolate=true`.
+    #[serde(skip)]
+    pub weighted: Weighted,
 }
+
+/// Counts weighted by 100 / the rate each session was kept at.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Weighted {
+    pub views: f64,
+    pub sessions: f64,
+    pub errors: f64,
+}
+
+impl Summary {
+    /// The summary with its counts weighted by 100 / sample rate.
+    pub fn extrapolated(self) -> Summary {
+        let w = self.weighted;
+        Summary {
+            views: w.views.round() as u64,
+            sessions: w.sessions.round() as u64,
+            errors: w.errors.round() as u64,
+            extrapolated: true,
+            ..self
+        }
+    }
+}
+
+/// The weight of a row whose session was kept at `sample_rate` percent
+/// (NULL: 100), as SQL both stores read.
+pub const WEIGHT_SQL: &str = "100.0 / coalesce(sample_rate, 100.0)";
 
 /// The crash-free share of `sessions`, `crashed` of which had an unhandled
 /// error: an error of source `source` (what the SDK reports from

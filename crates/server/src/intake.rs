@@ -250,11 +250,14 @@ fn quota_state(
 ) -> Result<(), IntakeError> {
     if let Some(limit) = limit {
         let exceeded = i64::from(check.is_err());
-        let gauge = state.metrics.quota_exceeded.get_or_create(&Quota {
+        let key = Quota {
             app: app.id.clone(),
             quota,
-        });
+        };
+        let gauge = state.metrics.quota_exceeded.get_or_create(&key);
         if gauge.set(exceeded) != exceeded {
+            let since = state.metrics.quota_exceeded_since.get_or_create(&key);
+            since.set(exceeded * now_ms() / 1000);
             if exceeded == 1 {
                 tracing::warn!(app = %app.id, quota, limit, "the app's daily quota is used up: its intake answers 429 until the next UTC day");
             } else {

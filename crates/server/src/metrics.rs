@@ -51,6 +51,9 @@ pub struct Metrics {
     pub requests_rejected: Family<Reason, Counter>,
     /// 1 while an app's daily quota is used up.
     pub quota_exceeded: Family<Quota, Gauge>,
+    /// When (Unix seconds) an app's daily quota was found used up; 0 while
+    /// it is not.
+    pub quota_exceeded_since: Family<Quota, Gauge>,
     pub events_stored: Counter,
     pub events_dropped: Family<Reason, Counter>,
     pub store_errors: Counter,
@@ -79,6 +82,7 @@ impl Metrics {
             spans_stored: Counter::default(),
             requests_rejected: Family::default(),
             quota_exceeded: Family::default(),
+            quota_exceeded_since: Family::default(),
             events_stored: Counter::default(),
             events_dropped: Family::default(),
             store_errors: Counter::default(),
@@ -130,6 +134,11 @@ impl Metrics {
             "quota_exceeded",
             "1 while an app's daily quota is used up (its intake answers 429 until the next UTC day), by app and quota",
             m.quota_exceeded.clone(),
+        );
+        registry.register(
+            "quota_exceeded_since_seconds",
+            "When (Unix seconds) this node found an app's daily quota used up, 0 while it is not, by app and quota",
+            m.quota_exceeded_since.clone(),
         );
         registry.register(
             "requests_rejected",

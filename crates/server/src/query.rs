@@ -75,7 +75,12 @@ pub async fn summary(
 ) -> Result<Json<Summary>, ApiError> {
     timed(&s, "summary", async {
         let app = find(&s, &app)?;
-        Ok(s.store.summary(&app.id, &p.filters(now_ms())?).await?)
+        let summary = s.store.summary(&app.id, &p.filters(now_ms())?).await?;
+        Ok(if p.extrapolate == Some(true) {
+            summary.extrapolated()
+        } else {
+            summary
+        })
     })
     .await
 }

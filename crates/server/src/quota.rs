@@ -15,6 +15,8 @@ use std::sync::Mutex;
 use fovea_intake::IntakeError;
 use fovea_query::DAY_MS;
 use fovea_schema::App;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Usage {
@@ -61,6 +63,22 @@ pub struct Tally {
 #[derive(Debug, Default)]
 pub struct Quotas {
     usage: Mutex<HashMap<String, Usage>>,
+    /// When this node first found each app's quota used up, by app and
+    /// quota (the day's, at most).
+    hits: Mutex<HashMap<(String, &'static str), i64>>,
+}
+
+/// An app's quotas today, as this node sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct QuotaToday {
+    pub daily_event_quota: Option<u64>,
+    pub daily_replay_bytes_quota: Option<u64>,
+    /// Events (views included) stored or accepted today.
+    pub events_today: u64,
+    pub replay_bytes_today: u64,
+    /// When the event quota was found used up (ms), while it is.
+    pub events_exceeded_at: Option<i64>,
+    pub replay_bytes_exceeded_at: Option<i64>,
 }
 
 /// The start (ms) of the UTC day `now` falls in.
@@ -119,7 +137,7 @@ impl Quotas {
             return Ok(());
         };
         let used = self.with(&app.id, now, |u| u.events());
-        over(used, quota, "events", now)
+        self.noted(&app.id, now, over(used, quota, "events", now))
     }
 
     /// Refuses replay segments for an app over its daily replay bytes quota.
@@ -128,7 +146,47 @@ impl Quotas {
             return Ok(());
         };
         let used = self.with(&app.id, now, |u| u.replay_bytes());
-        over(used, quota, "replay bytes", now)
+        self.noted(&app.id, now, over(used, quota, "replay bytes", now))
+    }
+
+    /// Notes when a quota was first found used up today.
+    fn noted(
+        &self,
+        app: &str,
+        now: i64,
+        check: Result<(), IntakeError>,
+    ) -> Result<(), IntakeError> {
+        if let Err(IntakeError::QuotaExceeded { what, .. }) = &check {
+            let mut hits = self.hits.lock().expect("quota hits");
+            let at = hits.entry((app.to_string(), *what)).or_insert(now);
+            if day_of(*at) != day_of(now) {
+                *at = now;
+            }
+        }
+        check
+    }
+
+    /// The app's quotas and what it used today.
+    pub fn today(&self, app: &App, now: i64) -> QuotaToday {
+        let (events, replay_bytes) = self.with(&app.id, now, |u| (u.events(), u.replay_bytes()));
+        let since = |what: &'static str, over: bool| {
+            let hits = self.hits.lock().expect("quota hits");
+            hits.get(&(app.id.clone(), what))
+                .copied()
+                .filter(|at| over && day_of(*at) == day_of(now))
+        };
+        QuotaToday {
+            daily_event_quota: app.daily_event_quota,
+            daily_replay_bytes_quota: app.daily_replay_bytes_quota,
+            events_today: events,
+            replay_bytes_today: replay_bytes,
+            events_exceeded_at: since("events", app.daily_event_quota.is_some_and(|q| events >= q)),
+            replay_bytes_exceeded_at: since(
+                "replay bytes",
+                app.daily_replay_bytes_quota
+                    .is_some_and(|q| replay_bytes >= q),
+            ),
+        }
     }
 
     pub fn accepted_events(&self, app: &str, now: i64, n: u64) {
@@ -227,6 +285,39 @@ mod tests {
         assert!(q.check_events(&a, NOON).is_err());
         assert!(q.check_replay(&a, NOON).is_ok());
         assert_eq!(until_tomorrow(NOON + DAY_MS / 2 - 1), 1);
+    }
+
+    #[test]
+    fn the_day_a_quota_was_used_up_is_noted_until_the_next_day() {
+        let quotas = Quotas::default();
+        let app = app(Some(5));
+        quotas.accepted_events("a", NOON, 5);
+        assert_eq!(
+            quotas.today(&app, NOON - 1).events_exceeded_at,
+            None,
+            "not checked yet"
+        );
+        assert!(quotas.check_events(&app, NOON).is_err());
+        assert!(quotas.check_events(&app, NOON + 60_000).is_err());
+        let today = quotas.today(&app, NOON + 120_000);
+        assert_eq!(
+            (today.events_today, today.events_exceeded_at),
+            (5, Some(NOON))
+        );
+        // A raised quota: no longer exceeded. The next day: nothing used.
+        let raised = App {
+            daily_event_quota: Some(100),
+            ..app.clone()
+        };
+        assert_eq!(
+            quotas.today(&raised, NOON + 180_000).events_exceeded_at,
+            None
+        );
+        let tomorrow = quotas.today(&app, NOON + DAY_MS);
+        assert_eq!(
+            (tomorrow.events_today, tomorrow.events_exceeded_at),
+            (0, None)
+        );
     }
 
     #[test]

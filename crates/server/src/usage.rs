@@ -11,11 +11,11 @@ use std::sync::Mutex;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use fovea_query::DAY_MS;
+use fovea_query::{Params, DAY_MS};
 use fovea_schema::sampling::{SessionFacts, Traffic};
 use fovea_store::{MixRow, StoredBytes, UsageRow};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiJson, ApiQuery};
@@ -167,19 +167,6 @@ fn date(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UsageParams {
-    /// Start (ms, inclusive; rounded down to its UTC day); 30 days ago by default.
-    from: Option<i64>,
-    /// End (ms, exclusive); now by default.
-    to: Option<i64>,
-    /// Weight sessions, views and events by 100 / the rate their session
-    /// was kept at.
-    #[serde(default)]
-    extrapolate: bool,
-}
-
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct EventCounts {
     pub action: u64,
@@ -238,6 +225,8 @@ pub struct Usage {
     /// sessions added, bytes held (older days leave with retention).
     pub projection_30d: Volume,
     pub retention_days: u32,
+    /// The daily quotas, today's use and when one was used up.
+    pub quota: crate::quota::QuotaToday,
     pub warning: Option<Warning>,
 }
 
@@ -248,24 +237,25 @@ pub const FULL_SAMPLING_WARNING: u64 = 50_000;
 /// Days the projection and the what-if average over.
 const RECENT_DAYS: i64 = 7;
 
-/// The app's figures per UTC day.
+/// The app's figures per UTC day, from the UTC day of `from` (default: 30
+/// days before `to`) to `to` (default: now); `extrapolate=true` weights
+/// sessions, views and events by 100 / the rate their session was kept at.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/usage", tag = "sampling",
-    params(("app" = String, Path), UsageParams),
+    params(("app" = String, Path), Params),
     responses((status = 200, body = Usage), (status = 400), (status = 404)))]
 pub async fn usage(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<UsageParams>,
+    ApiQuery(mut q): ApiQuery<Params>,
 ) -> Result<Json<Usage>, ApiError> {
     let app = apps::find(&state, &id)?;
     let now = now_ms();
-    let to = q.to.unwrap_or(now);
-    let from = q.from.unwrap_or(to - 30 * DAY_MS).div_euclid(DAY_MS) * DAY_MS;
-    if to <= from || (to - from) / DAY_MS > 400 {
-        return Err(ApiError::BadRequest(
-            "from must be before to, at most 400 days apart".into(),
-        ));
+    if q.from.is_none() {
+        q.from = Some(q.to.unwrap_or(now).saturating_sub(30 * DAY_MS).max(0));
     }
+    let f = q.filters(now)?;
+    let (from, to) = (f.from.div_euclid(DAY_MS) * DAY_MS, f.to);
+    let extrapolate = q.extrapolate == Some(true);
     let rows = state.store.usage(&app.id, from, to).await?;
     let dropped = dropped(&state, &app.id).await?;
     let mut days: BTreeMap<i64, UsageDay> = (0..)
@@ -289,7 +279,7 @@ pub async fn usage(
         let Some(day) = days.get_mut(&r.day) else {
             continue;
         };
-        let n = if q.extrapolate {
+        let n = if extrapolate {
             r.weighted.round() as u64
         } else {
             r.n
@@ -333,7 +323,7 @@ pub async fn usage(
             ),
         });
     Ok(Json(Usage {
-        extrapolated: q.extrapolate,
+        extrapolated: extrapolate,
         days: days.into_values().collect(),
         stored_bytes: Bytes {
             views: bytes.views,
@@ -343,6 +333,7 @@ pub async fn usage(
         },
         projection_30d,
         retention_days: app.retention_days,
+        quota: state.quotas.today(&app, now),
         warning,
     }))
 }

@@ -784,6 +784,20 @@ async fn an_app_over_its_daily_quota_gets_429_until_the_next_utc_day() {
     };
     let exceeded = r#"fovea_quota_exceeded{app="shop",quota="events"}"#;
     assert!(metrics(&s).await.contains(&format!("{exceeded} 1")));
+    let since = r#"fovea_quota_exceeded_since_seconds{app="shop",quota="events"}"#;
+    let at = metrics(&s)
+        .await
+        .lines()
+        .find(|l| l.starts_with(since))
+        .map(str::to_string);
+    let at: i64 = at.unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((now() / 1000 - at).abs() < 60, "{at}");
+    let (_, usage) = s.get("/api/v1/apps/shop/usage").await;
+    assert_eq!(usage["quota"]["daily_event_quota"], 6);
+    assert!(
+        usage["quota"]["events_exceeded_at"].as_i64().unwrap() / 1000 - at <= 1,
+        "{usage}"
+    );
     // An admin lifts it: accepted at once.
     let (_, _, app) = s.send(patch(json!({"daily_event_quota": null}))).await;
     assert_eq!(app["daily_event_quota"], Value::Null);
@@ -1704,6 +1718,12 @@ async fn bad_query_parameters_are_400_naming_the_parameter() {
         ("/api/v1/apps/shop/vitals?metric=lcp&from=abc", "from"),
         ("/api/v1/apps/shop/resources?order=biggest", "biggest"),
         ("/api/v1/apps/shop/sessions?limit=0", "limit"),
+        // Regression: this `from` overflowed the usage range's arithmetic.
+        (
+            "/api/v1/apps/shop/usage?from=-9223372036854775808&extrapolate=true",
+            "from",
+        ),
+        ("/api/v1/apps/shop/usage?from=0&to=86400000000", "400 days"),
     ] {
         let (status, body) = s.get(path).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");

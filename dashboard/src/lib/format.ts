@@ -118,6 +118,13 @@ export function formatDateTime(ms: number | null | undefined): string {
   return dateTime.format(new Date(ms));
 }
 
+/** The time of day of an instant in UTC: `14:07` (say `UTC` next to it). */
+export function formatUtcTime(ms: number | null | undefined): string {
+  // past ±8.64e15 ms a Date is invalid and toISOString throws
+  if (!finite(ms) || Math.abs(ms) > 8.64e15) return DASH;
+  return new Date(ms).toISOString().slice(11, 16);
+}
+
 /** Time relative to `now`: `just now`, `5 min ago`, `3 h ago`, `2 d ago`. */
 export function formatAgo(ms: number | null | undefined, now: number = Date.now()): string {
   if (!finite(ms)) return DASH;

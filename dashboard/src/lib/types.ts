@@ -531,6 +531,21 @@ export interface UsageDay {
   dropped: Record<DropReason, number>;
 }
 
+/**
+ * `quota` of `GET /apps/{app}/usage`: the app's daily quotas (`null`:
+ * unlimited) and today's (UTC) raw use of them, as the server counts it.
+ */
+export interface QuotaToday {
+  daily_event_quota: number | null;
+  daily_replay_bytes_quota: number | null;
+  /** events, views included, stored or accepted today */
+  events_today: number;
+  replay_bytes_today: number;
+  /** ms since the epoch when the server found the quota used up today; `null` unless it is */
+  events_exceeded_at: number | null;
+  replay_bytes_exceeded_at: number | null;
+}
+
 export interface UsageWarning {
   kind: string;
   sessions_per_day: number;
@@ -549,5 +564,7 @@ export interface Usage {
   stored_bytes: Record<StoredKind, number>;
   projection_30d: CostFigures;
   retention_days: number;
+  /** today's quotas and use, whatever the window and `extrapolate` */
+  quota: QuotaToday;
   warning: UsageWarning | null;
 }

@@ -3,7 +3,8 @@
 // where an app stands against its daily quotas today. Pure, unit tested in
 // test/usage.test.ts.
 
-import type { App, DropReason, EventKind, StoredKind, UsageDay } from './types';
+import { formatUtcTime } from './format';
+import type { DropReason, EventKind, QuotaToday, StoredKind, UsageDay } from './types';
 
 export const EVENT_KINDS: readonly EventKind[] = ['action', 'error', 'resource', 'long_task'];
 export const DROP_REASONS: readonly DropReason[] = ['sampled', 'bot', 'excluded', 'quota'];
@@ -90,31 +91,41 @@ export function totals(days: readonly UsageDay[]): Totals {
 export interface QuotaUse {
   kind: 'events' | 'replay_bytes';
   quota: number;
-  /** what today has stored so far (raw) */
+  /** what today has stored or accepted so far (raw) */
   used: number;
   /** used / quota; 1 or more when the quota is reached */
   share: number;
   reached: boolean;
+  /** when the server found the quota used up today (ms), while it is */
+  at: number | null;
 }
 
 /** Whether the app has a daily quota at all. */
-export function hasQuota(app: App): boolean {
-  return app.daily_event_quota != null || app.daily_replay_bytes_quota != null;
+export function hasQuota(q: QuotaToday): boolean {
+  return q.daily_event_quota != null || q.daily_replay_bytes_quota != null;
 }
 
 /**
- * Today's use of the app's daily quotas, from today's raw day: the event
+ * Today's use of the app's daily quotas, as the server counts it: the event
  * quota counts views and the other events (docs/api.md, "Quotas"), the replay
- * quota replay bytes.
+ * quota replay bytes. A quota is reached when the server says it found it used
+ * up, or when the use is at it.
  */
-export function quotaUse(app: App, today: UsageDay | undefined): QuotaUse[] {
+export function quotaUse(q: QuotaToday): QuotaUse[] {
   const out: QuotaUse[] = [];
-  const add = (kind: QuotaUse['kind'], quota: number | null | undefined, used: number) => {
+  const add = (kind: QuotaUse['kind'], quota: number | null, used: number, at: number | null) => {
     if (quota == null) return;
     const share = quota > 0 ? used / quota : 1;
-    out.push({ kind, quota, used, share, reached: used >= quota });
+    out.push({ kind, quota, used, share, reached: at != null || used >= quota, at });
   };
-  add('events', app.daily_event_quota, today == null ? 0 : today.views + dayEvents(today));
-  add('replay_bytes', app.daily_replay_bytes_quota, today?.replay_bytes ?? 0);
+  add('events', q.daily_event_quota, q.events_today, q.events_exceeded_at);
+  add('replay_bytes', q.daily_replay_bytes_quota, q.replay_bytes_today, q.replay_bytes_exceeded_at);
   return out;
+}
+
+/** What a quota's line says after its figures: when it was reached, if it was. */
+export function quotaReached(u: QuotaUse): string {
+  if (!u.reached) return '';
+  const when = u.at == null ? '' : ` at ${formatUtcTime(u.at)} UTC`;
+  return `: reached${when}, more is refused until the next UTC day`;
 }

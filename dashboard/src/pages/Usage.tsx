@@ -17,6 +17,7 @@ import {
   EVENT_KINDS,
   EVENT_LABEL,
   hasQuota,
+  quotaReached,
   quotaUse,
   STORED_KINDS,
   STORED_LABEL,
@@ -24,7 +25,6 @@ import {
   utcDay,
 } from '../lib/usage';
 import { routePath, withParams } from '../lib/url';
-import { useApi } from '../lib/useApi';
 
 /** `?extrapolate=true` shows sessions, views and events weighted by 1/sample rate. */
 const PARAM = 'extrapolate';
@@ -142,7 +142,7 @@ function UsageView(props: { usage: Usage; app: App }) {
           </p>
         </section>
       </div>
-      <Quotas app={app} />
+      <Quotas usage={u} app={app} />
       <section class="panel flush">
         <div class="panel-head padded">
           <h2>Per day</h2>
@@ -217,16 +217,16 @@ function StoredBytes(props: { usage: Usage }) {
 }
 
 /**
- * The app's daily quotas (set in Settings) and today's use of them, from
- * today's raw counts whatever the time range and the toggle.
+ * The app's daily quotas (set in Settings) and today's use of them, as the
+ * server counts it (`usage.quota`: raw, whatever the time range and the
+ * toggle), and when a quota used up was reached.
  */
-function Quotas(props: { app: App }) {
-  const { app } = props;
+function Quotas(props: { usage: Usage; app: App }) {
+  const { usage: u, app } = props;
   const { loc } = usePage();
   const today = utcDay(loc.at);
   const settings = routePath({ page: 'settings', app: app.id });
-  const q = useApi<Usage>(hasQuota(app) ? `/apps/${encodeURIComponent(app.id)}/usage?from=${today.from}&to=${today.to}&extrapolate=false` : null, loc.epoch);
-  if (!hasQuota(app)) {
+  if (!hasQuota(u.quota)) {
     return (
       <section class="panel" data-testid="usage-quotas">
         <h2>Daily quotas</h2>
@@ -236,45 +236,37 @@ function Quotas(props: { app: App }) {
       </section>
     );
   }
+  // drops are raw whatever the toggle; today is among the days when the range reaches it
+  const day = u.days.find((d) => d.date === today.date);
   return (
     <section class="panel" data-testid="usage-quotas">
       <h2>
         Daily quotas <span class="muted small">today ({today.date}, UTC), {COUNTS_LABEL.raw}</span>
       </h2>
-      <Async q={q} what="today's usage" rows={1}>
-        {(u) => {
-          const day = u.days.find((d) => d.date === today.date);
-          const uses = quotaUse(app, day);
+      <ul class="bar-list quota-list">
+        {quotaUse(u.quota).map((x) => {
+          const fmt = x.kind === 'events' ? formatCount : formatBytes;
           return (
-            <>
-              <ul class="bar-list quota-list">
-                {uses.map((x) => {
-                  const fmt = x.kind === 'events' ? formatCount : formatBytes;
-                  return (
-                    <li key={x.kind} data-testid={`quota-${x.kind}`} class={x.reached ? 'reached' : ''}>
-                      <span class="bar-label">{x.kind === 'events' ? 'Events' : 'Replay bytes'}</span>
-                      <span class="bar-track" aria-hidden="true">
-                        <span class={x.reached ? 'bar-fill poor' : 'bar-fill'} style={{ width: `${Math.min(1, x.share) * 100}%` }} />
-                      </span>
-                      <span class="bar-num">
-                        {fmt(x.used)} of {fmt(x.quota)} ({formatPercent(x.share)}){x.reached ? ': reached, more is refused until the next UTC day' : ''}
-                      </span>
-                    </li>
-                  );
-                })}
-              </ul>
-              {day != null && day.dropped.quota > 0 && (
-                <p class="muted small" data-testid="quota-dropped">
-                  {formatCount(day.dropped.quota)} dropped over quota today.
-                </p>
-              )}
-              <p class="muted small">
-                Change them in <Link href={settings}>Settings</Link>.
-              </p>
-            </>
+            <li key={x.kind} data-testid={`quota-${x.kind}`} class={x.reached ? 'reached' : ''}>
+              <span class="bar-label">{x.kind === 'events' ? 'Events' : 'Replay bytes'}</span>
+              <span class="bar-track" aria-hidden="true">
+                <span class={x.reached ? 'bar-fill poor' : 'bar-fill'} style={{ width: `${Math.min(1, x.share) * 100}%` }} />
+              </span>
+              <span class="bar-num">
+                {fmt(x.used)} of {fmt(x.quota)} ({formatPercent(x.share)}){quotaReached(x)}
+              </span>
+            </li>
           );
-        }}
-      </Async>
+        })}
+      </ul>
+      {day != null && day.dropped.quota > 0 && (
+        <p class="muted small" data-testid="quota-dropped">
+          {formatCount(day.dropped.quota)} dropped over quota today.
+        </p>
+      )}
+      <p class="muted small">
+        Change them in <Link href={settings}>Settings</Link>.
+      </p>
     </section>
   );
 }

@@ -14,7 +14,7 @@ use fovea_query::{
     crash_free, histogram_edges, ActionOrder, ActionRow, ActionsQuery, Bucket, Dimension, Filters,
     IssueDetail, IssueRow, IssuesQuery, KeyCount, MetricSummary, Point, ResourceOrder, ResourceRow,
     ResourcesQuery, Series, SessionRef, SessionRow, SessionsQuery, Summary, TimeseriesQuery,
-    ViewRow, VitalsGroup, VitalsQuery,
+    ViewRow, VitalsGroup, VitalsQuery, Weighted, WEIGHT_SQL,
 };
 use fovea_schema::{Event, Metric};
 use serde::Deserialize;
@@ -155,17 +155,26 @@ pub async fn summary(s: &ClickHouseStore, app: &str, f: &Filters) -> Result<Summ
         views: u64,
         sessions: u64,
         with_errors: u64,
+        w_views: f64,
+        w_sessions: f64,
+    }
+    #[derive(Deserialize)]
+    struct Errors {
+        n: u64,
+        w: f64,
     }
     let where_sql = scope(app, f);
     let totals: Vec<Totals> = s
         .rows(format!(
-            "SELECT count() AS views, uniqExact(session_id) AS sessions, \
-             countIf(error_count > 0) AS with_errors FROM views FINAL WHERE {where_sql}"
+            "SELECT toUInt64(sum(n)) AS views, count() AS sessions, toUInt64(sum(e)) AS with_errors, \
+             toFloat64(sum(n * w)) AS w_views, toFloat64(sum(w)) AS w_sessions FROM \
+             (SELECT count() AS n, countIf(error_count > 0) AS e, max({WEIGHT_SQL}) AS w \
+              FROM views FINAL WHERE {where_sql} GROUP BY session_id)"
         ))
         .await?;
-    let errors: Vec<Count> = s
+    let errors: Vec<Errors> = s
         .rows(format!(
-            "SELECT count() AS n FROM events FINAL WHERE {where_sql} AND type = 'error'"
+            "SELECT count() AS n, toFloat64(sum({WEIGHT_SQL})) AS w FROM events FINAL WHERE {where_sql} AND type = 'error'"
         ))
         .await?;
     let crashed: Vec<Count> = s
@@ -176,10 +185,14 @@ pub async fn summary(s: &ClickHouseStore, app: &str, f: &Filters) -> Result<Summ
     let t = totals
         .first()
         .map_or((0, 0, 0), |t| (t.views, t.sessions, t.with_errors));
+    let (w_views, w_sessions) = totals
+        .first()
+        .map_or((0.0, 0.0), |t| (t.w_views, t.w_sessions));
+    let (errors, w_errors) = errors.first().map_or((0, 0.0), |e| (e.n, e.w));
     Ok(Summary {
         views: t.0,
         sessions: t.1,
-        errors: errors.first().map_or(0, |c| c.n),
+        errors,
         error_rate: if t.0 == 0 {
             0.0
         } else {
@@ -187,6 +200,12 @@ pub async fn summary(s: &ClickHouseStore, app: &str, f: &Filters) -> Result<Summ
         },
         crash_free_sessions: crash_free(t.1, crashed.first().map_or(0, |c| c.n)),
         vitals: by_metric,
+        extrapolated: false,
+        weighted: Weighted {
+            views: w_views,
+            sessions: w_sessions,
+            errors: w_errors,
+        },
     })
 }
 

@@ -10,7 +10,7 @@ use fovea_query::{
     crash_free, histogram_edges, ActionOrder, ActionRow, ActionsQuery, Bucket, Filters,
     IssueDetail, IssueRow, IssuesQuery, KeyCount, MetricSummary, Point, ResourceOrder, ResourceRow,
     ResourcesQuery, Series, SessionDetail, SessionRef, SessionRow, SessionsQuery, Summary,
-    TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, EXAMPLE_POOL,
+    TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery, Weighted, EXAMPLE_POOL, WEIGHT_SQL,
 };
 use fovea_schema::{Event, Metric};
 
@@ -152,10 +152,12 @@ pub fn summary(
         by_metric.insert(m.name().to_string(), MetricSummary::of(groups.first()));
     }
     let (where_sql, values) = scope(app, f, "");
-    let (views, sessions, with_errors) = c.query_row(
+    let (views, sessions, with_errors, w_views, w_sessions) = c.query_row(
         &format!(
-            "SELECT count(*), count(DISTINCT session_id), count(*) FILTER (WHERE error_count > 0)
-             FROM views WHERE {where_sql}"
+            "SELECT coalesce(sum(n), 0)::UBIGINT, count(*), coalesce(sum(e), 0)::UBIGINT, \
+                    coalesce(sum(n * w), 0), coalesce(sum(w), 0) FROM \
+             (SELECT count(*) AS n, count(*) FILTER (WHERE error_count > 0) AS e, \
+                     max({WEIGHT_SQL}) AS w FROM views WHERE {where_sql} GROUP BY session_id)"
         ),
         params_from_iter(values.clone()),
         |r| {
@@ -163,13 +165,15 @@ pub fn summary(
                 r.get::<_, u64>(0)?,
                 r.get::<_, u64>(1)?,
                 r.get::<_, u64>(2)?,
+                r.get(3)?,
+                r.get(4)?,
             ))
         },
     )?;
-    let errors: u64 = c.query_row(
-        &format!("SELECT count(*) FROM events WHERE {where_sql} AND type = 'error'"),
+    let (errors, w_errors): (u64, f64) = c.query_row(
+        &format!("SELECT count(*), coalesce(sum({WEIGHT_SQL}), 0) FROM events WHERE {where_sql} AND type = 'error'"),
         params_from_iter(values.clone()),
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let crashed: u64 = c.query_row(
         &format!("SELECT count(DISTINCT session_id) FROM events WHERE {where_sql} AND {CRASHED}"),
@@ -187,6 +191,12 @@ pub fn summary(
         },
         crash_free_sessions: crash_free(sessions, crashed),
         vitals: by_metric,
+        extrapolated: false,
+        weighted: Weighted {
+            views: w_views,
+            sessions: w_sessions,
+            errors: w_errors,
+        },
     })
 }
 

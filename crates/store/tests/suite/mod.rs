@@ -753,6 +753,19 @@ pub async fn usage_counts_each_day_raw_and_extrapolated(store: &dyn Store) {
         mix,
         [(Some("/"), None, 1, 1), (Some("/cart"), Some(25.0), 1, 2)]
     );
+    // The summary's counts, weighted: s1 (3 views, 1 error) stands for 4 sessions.
+    let day_range = Filters {
+        from: day0,
+        to: day0 + day,
+        ..range()
+    };
+    let summary = store.summary("app", &day_range).await.unwrap();
+    assert_eq!((summary.views, summary.sessions, summary.errors), (3, 2, 2));
+    let w = summary.extrapolated();
+    assert_eq!(
+        (w.views, w.sessions, w.errors, w.extrapolated),
+        (9, 5, 5, true)
+    );
     let bytes = store.stored_bytes("app").await.unwrap();
     assert!(
         bytes.views > 0 && bytes.events > 0 && bytes.replay > 0,
