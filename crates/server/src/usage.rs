@@ -82,6 +82,8 @@ pub struct Drops {
     /// Names this node run's records.
     node: String,
     counts: Mutex<HashMap<(String, String), (Dropped, bool)>>,
+    /// One flush at a time: two writing the same record at once conflict.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 impl Default for Drops {
@@ -89,6 +91,7 @@ impl Default for Drops {
         Drops {
             node: crate::token::random_token(8),
             counts: Mutex::default(),
+            flushing: tokio::sync::Mutex::default(),
         }
     }
 }
@@ -110,6 +113,7 @@ impl Drops {
         &self,
         store: &dyn fovea_store::Store,
     ) -> Result<(), fovea_store::StoreError> {
+        let _one = self.flushing.lock().await;
         let changed: Vec<DropRecord> = {
             let mut counts = self.counts.lock().expect("drops");
             // Days before yesterday are written for good by now.
@@ -339,9 +343,12 @@ pub async fn usage(
 }
 
 /// The app's drops by day, every node's records added up (this node's
-/// written first, so that they are current).
+/// written first, so that they are current; if that fails, they are a few
+/// seconds old).
 async fn dropped(state: &AppState, app: &str) -> Result<HashMap<String, Dropped>, ApiError> {
-    state.drops.flush(state.store.as_ref()).await?;
+    if let Err(e) = state.drops.flush(state.store.as_ref()).await {
+        tracing::warn!(error = %e, "writing the drop counts failed");
+    }
     let records: Vec<DropRecord> =
         crate::docs::list(state.store.as_ref(), DROPS, MAX_DROP_RECORDS).await?;
     let mut out: HashMap<String, Dropped> = HashMap::new();
