@@ -399,10 +399,17 @@ describe('strict CSP', () => {
     assert.deepEqual(log.csp, [], 'no CSP violation');
     assert.deepEqual(log.errors, [], 'no page error');
     // and it all arrived, under the strictest policy
+    let last;
     const s = await poll(async () => {
-      const r = await fovea.api(`/apps/${app.id}/sessions/${sid}`);
+      const r = await fovea.api(`/apps/${app.id}/sessions/${sid}`).catch((e) => ({ events: [], e: String(e) }));
+      last = r;
       return r.events.some((e) => e.type === 'action' && e.name === 'csp custom action') && viewsOf(r.events).length >= 6 && r;
-    }, { timeout: 30000, message: 'the CSP session' });
+    }, { timeout: 30000, message: 'the CSP session' }).catch((e) => {
+      // What did arrive, to tell a lost beacon from a slow store.
+      const views = last.e ?? viewsOf(last.events).map((v) => [v.url, v.version, v.loading_type]);
+      const actions = last.events?.filter((x) => x.type == 'action').map((x) => x.name);
+      throw new Error(`${e.message}: session ${sid}, views ${JSON.stringify(views)}, actions ${JSON.stringify(actions)}`);
+    });
     const traced = s.events.find((e) => e.type === 'resource' && /from=csp/.test(e.resource_url));
     assert.match(traced?.trace_id ?? '', HEX32);
     assert.ok(viewsOf(s.events).some((v) => new URL(v.url).pathname === '/csp-step-2' && v.loading_type === 'route_change'));
