@@ -54,7 +54,7 @@ pub struct Erasure {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Accepted {
+pub struct ErasureAccepted {
     pub erasure_id: String,
 }
 
@@ -70,7 +70,7 @@ async fn request(
     app: String,
     subject: SubjectKind,
     value: String,
-) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+) -> Result<(StatusCode, Json<ErasureAccepted>), ApiError> {
     apps::find(&state, &app)?;
     if value.is_empty() || value.len() > 512 {
         return Err(ApiError::BadRequest("the id must be 1 to 512 bytes".into()));
@@ -98,28 +98,28 @@ async fn request(
     .await?;
     let id = erasure.id.clone();
     tokio::spawn(run(state, erasure));
-    Ok((StatusCode::ACCEPTED, Json(Accepted { erasure_id: id })))
+    Ok((StatusCode::ACCEPTED, Json(ErasureAccepted { erasure_id: id })))
 }
 
 #[utoipa::path(delete, path = "/api/v1/apps/{app}/users/{user_id}", tag = "privacy",
     params(("app" = String, Path), ("user_id" = String, Path, description = "As the SDK sent it (hashed here when the app hashes user ids)")),
-    responses((status = 202, body = Accepted), (status = 403), (status = 404)))]
+    responses((status = 202, body = ErasureAccepted), (status = 403), (status = 404)))]
 pub async fn erase_user(
     State(state): State<AppState>,
     who: Principal,
     Path((app, user_id)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+) -> Result<(StatusCode, Json<ErasureAccepted>), ApiError> {
     request(state, who, app, SubjectKind::User, user_id).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/apps/{app}/sessions/{id}", tag = "privacy",
     params(("app" = String, Path), ("id" = String, Path)),
-    responses((status = 202, body = Accepted), (status = 403), (status = 404)))]
+    responses((status = 202, body = ErasureAccepted), (status = 403), (status = 404)))]
 pub async fn erase_session(
     State(state): State<AppState>,
     who: Principal,
     Path((app, id)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+) -> Result<(StatusCode, Json<ErasureAccepted>), ApiError> {
     request(state, who, app, SubjectKind::Session, id).await
 }
 

@@ -1762,6 +1762,29 @@ async fn operations_endpoints() {
     );
 }
 
+/// The dashboard's API types are generated from its copy of the OpenAPI
+/// document (`dashboard/src/lib/openapi.json`, `npm run api-types`): the
+/// copy must be what the server serves. `FOVEA_UPDATE_OPENAPI=1` rewrites it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboards_copy_of_the_openapi_document_is_current() {
+    let s = server().await;
+    let (status, doc) = s.get("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../dashboard/src/lib/openapi.json");
+    let pretty = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    if std::env::var_os("FOVEA_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &pretty).unwrap();
+    }
+    let copy: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(
+        copy == doc,
+        "dashboard/src/lib/openapi.json differs from the served document: run \
+         FOVEA_UPDATE_OPENAPI=1 cargo test --workspace --test router the_dashboards_copy, \
+         then cd dashboard && npm run api-types"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_pages_carry_a_strict_csp() {
     let s = server().await;
