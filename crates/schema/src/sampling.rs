@@ -20,6 +20,7 @@ const MAX_TEXT: usize = 512;
 
 /// An app's sampling rules and exclusions (`GET/PUT /apps/{app}/sampling`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Traffic {
     /// Ordered: the first rule that matches a session decides.
     #[serde(default)]
@@ -51,6 +52,7 @@ impl Default for Traffic {
 
 /// One sampling rule: where it applies and what it keeps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SamplingRule {
     #[serde(rename = "match", default)]
     pub when: RuleMatch,
@@ -68,6 +70,7 @@ pub struct SamplingRule {
 
 /// What a rule matches; an absent field matches anything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RuleMatch {
     /// A glob over the route: `*` matches any run of characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +89,7 @@ pub struct RuleMatch {
 
 /// Sampling rates in percent, 0 to 100.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Rates {
     pub session_rate: f64,
     #[serde(default = "hundred")]
@@ -98,6 +102,7 @@ fn hundred() -> f64 {
 
 /// Traffic that is never stored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Exclusions {
     /// Environments (exact).
     #[serde(default)]
@@ -455,6 +460,13 @@ mod tests {
 
     #[test]
     fn invalid_rules_name_their_field() {
+        let unknown = serde_json::from_str::<Traffic>(
+            r#"{"rules":[{"match":{"path":"/a"},"session_rate":5}],"default":{"session_rate":1}}"#,
+        );
+        assert!(unknown
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `path`"));
         let err = |json: &str| traffic(json).validate().unwrap_err();
         assert_eq!(
             err(

@@ -98,7 +98,10 @@ async fn request(
     .await?;
     let id = erasure.id.clone();
     tokio::spawn(run(state, erasure));
-    Ok((StatusCode::ACCEPTED, Json(ErasureAccepted { erasure_id: id })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ErasureAccepted { erasure_id: id }),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/apps/{app}/users/{user_id}", tag = "privacy",
