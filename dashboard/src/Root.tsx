@@ -4,7 +4,7 @@ import { useLocation, navigate } from './lib/router';
 import { parseFilters, parseRange, parseRoute, resolveRange, routePath, type Route } from './lib/url';
 import { useApi } from './lib/useApi';
 import { Ctx, type PageCtx } from './lib/context';
-import type { App, Me } from './lib/types';
+import type { AppsResponse, Me } from './lib/types';
 import { ErrorState, Loading } from './components/States';
 import { Logo } from './components/Layout';
 import { LoginPage } from './pages/Login';
@@ -66,7 +66,7 @@ function title(route: Route): string {
 function Authed() {
   const loc = useLocation();
   const me = useApi<Me>('/me');
-  const apps = useApi<{ apps: App[] }>('/apps');
+  const apps = useApi<AppsResponse>('/apps');
   const route = parseRoute(loc.pathname);
   const params = useMemo(() => new URLSearchParams(loc.search), [loc.search]);
   const ctx = useMemo<PageCtx | null>(() => {

@@ -18,7 +18,7 @@ vi.hoisted(() => {
 });
 
 const BLOG: App = { ...APP, id: 'blog', name: 'Blog' };
-const ADMIN: Me = { username: 'root', role: 'admin', apps: [] };
+const ADMIN: Me = { username: 'root', role: 'admin', apps: [], read_only: false };
 
 function adminPage(path: string, page: FunctionComponent, me: Me = ADMIN) {
   const ctx = { ...pageCtx(path), me, apps: [APP, BLOG], app: undefined };
@@ -199,7 +199,7 @@ describe('TokensPage', () => {
   });
 
   it('offers a viewer read tokens only', () => {
-    const el = adminPage('/account/tokens', TokensPage, { username: 'val', role: 'viewer', apps: ['shop'] });
+    const el = adminPage('/account/tokens', TokensPage, { username: 'val', role: 'viewer', apps: ['shop'], read_only: false });
     const options = [...el.querySelectorAll<HTMLOptionElement>('select[name=access] option')].map((o) => o.value);
     expect(options).toEqual(['read']);
   });
@@ -277,7 +277,7 @@ describe('account navigation', () => {
   });
 
   it('offers others their tokens only, and tells them an admin page is not theirs', async () => {
-    const member: Me = { username: 'mia', role: 'member', apps: ['shop'] };
+    const member: Me = { username: 'mia', role: 'member', apps: ['shop'], read_only: false };
     const tokens = await boot('/account/tokens', member);
     expect(tokens.querySelector('[data-testid=nav-tokens]')).not.toBeNull();
     expect(tokens.querySelector('[data-testid=nav-users]')).toBeNull();

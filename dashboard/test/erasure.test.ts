@@ -6,7 +6,16 @@ import { erasePath, erasureFailed, erasureStatusPath, erasureText, eraseStep, is
 import type { Erasure } from '../src/lib/types';
 
 const user = { kind: 'user', id: 'u@example.com' } as const;
-const er = (status: Erasure['status'], rows_removed = 0, id = 'er1'): Erasure => ({ id, status, rows_removed });
+const er = (status: Erasure['status'], rows_removed = 0, id = 'er1'): Erasure => ({
+  id,
+  status,
+  rows_removed,
+  app: 'shop',
+  subject: 'user',
+  requested_by: 'root',
+  created_at: 0,
+  updated_at: 0,
+});
 
 function run(events: EraseEvent[], state: EraseState = startErasure(user)): EraseState {
   return events.reduce(eraseStep, state);

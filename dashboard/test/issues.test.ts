@@ -17,7 +17,7 @@ describe('issue workflow', () => {
     expect(statusBadge({ status: 'resolved', regressed: false })).toEqual({ label: 'Resolved', tone: 'resolved' });
     expect(statusBadge({ status: 'ignored', regressed: false })).toEqual({ label: 'Ignored', tone: 'ignored' });
     expect(statusBadge({ status: 'open', regressed: false })).toBeNull();
-    expect(statusBadge({})).toBeNull();
+    expect(statusBadge({ status: 'archived', regressed: false })).toBeNull();
   });
 
   it('builds the PATCH body', () => {

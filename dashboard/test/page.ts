@@ -33,7 +33,7 @@ export function pageCtx(path: string, app: App = APP): PageCtx {
     range,
     window: resolveRange(range, at),
     filters: parseFilters(params),
-    me: { username: 'admin' },
+    me: { username: 'admin', role: 'admin', apps: [], read_only: false },
     apps: [app],
     app,
     reloadApps: () => {},

@@ -19,8 +19,9 @@ const FILE: SourceFile = { id: 'f1', release: '1.0', url: 'https://shop.test/app
 let calls: Call[];
 let reloads: number;
 let statuses: Erasure[];
+const ERASURE: Erasure = { id: 'er1', status: 'pending', rows_removed: 0, app: 'shop', subject: 'user', requested_by: 'root', created_at: 0, updated_at: 0 };
 
-function settings(me: Me = { username: 'root', role: 'admin', apps: [] }, app: App = APP) {
+function settings(me: Me = { username: 'root', role: 'admin', apps: [], read_only: false }, app: App = APP) {
   const ctx = { ...pageCtx('/apps/shop/settings', app), me, reloadApps: () => (reloads += 1) };
   return mountPage(ctx, h(SettingsPage, {}));
 }
@@ -39,7 +40,7 @@ beforeEach(() => {
       if (bad != null) return { status: 400, body: { error: 'invalid', message: `scrub_patterns: regex parse error: unclosed group in ${bad}` } };
       return { body: { ...APP, ...patch } };
     }
-    if (c.url === '/api/v1/erasures/er1') return { body: statuses.shift() ?? { id: 'er1', status: 'done', rows_removed: 42 } };
+    if (c.url === '/api/v1/erasures/er1') return { body: statuses.shift() ?? { ...ERASURE, status: 'done', rows_removed: 42 } };
     return { status: 404, body: { error: 'not_found' } };
   });
 });
@@ -89,8 +90,8 @@ describe('erasure', () => {
   it('erases a user after a confirmation and follows the job until it is done', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     statuses = [
-      { id: 'er1', status: 'pending', rows_removed: 0 },
-      { id: 'er1', status: 'running', rows_removed: 1200 },
+      { ...ERASURE, status: 'pending', rows_removed: 0 },
+      { ...ERASURE, status: 'running', rows_removed: 1200 },
     ];
     const confirm = vi.spyOn(window, 'confirm').mockReturnValue(true);
     const el = settings();
@@ -162,14 +163,14 @@ describe('write controls by role', () => {
   });
 
   it('gives a member every control on an app it was given', async () => {
-    const el = settings({ username: 'mia', role: 'member', apps: ['shop'] });
+    const el = settings({ username: 'mia', role: 'member', apps: ['shop'], read_only: false });
     await until(() => el.querySelector('[data-testid=sourcemap-release]') != null, 'the source maps');
     expect(controls(el)).toEqual({ save: 1, serverKey: true, rotate: true, privacySave: true, erase: true, saveLink: true, deletes: 2, readOnly: false });
   });
 
   it.each<[string, Me]>([
-    ['a viewer', { username: 'val', role: 'viewer', apps: ['shop'] }],
-    ['a member on an app not given to it', { username: 'mia', role: 'member', apps: ['blog'] }],
+    ['a viewer', { username: 'val', role: 'viewer', apps: ['shop'], read_only: false }],
+    ['a member on an app not given to it', { username: 'mia', role: 'member', apps: ['blog'], read_only: false }],
   ])('shows %s the settings read-only, without a control that changes anything', async (_, me) => {
     const el = settings(me);
     await until(() => el.querySelector('[data-testid=sourcemap-release]') != null, 'the source maps');
@@ -219,7 +220,7 @@ describe('privacy settings', () => {
     expect(p.form.compareDocumentPosition(el.querySelector('[data-testid=erase-user-form]')!) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
   });
 
-  it('reads an app from a server before these settings as raw, with no patterns or keys', () => {
+  it('reads an app without these settings (the API document lets the server leave them out) as raw, with no patterns or keys', () => {
     const p = parts(settings());
     expect(p.mode.value).toBe('raw');
     expect(p.patterns.value).toBe('');

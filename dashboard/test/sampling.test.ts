@@ -14,12 +14,12 @@ import type { App, Me, Sampling, WhatIf } from '../src/lib/types';
 import { APP, choose, mockFetch, mountPage, pageCtx, type, unmountPage, until, type Call } from './page';
 
 /** What the server answers to GET: the contract's example. */
-const SAMPLING: Sampling = {
+const SAMPLING = {
   rules: [{ match: { route: '/checkout*', env: 'prod', release: '1.2.0', device: 'mobile', country: 'FR' }, session_rate: 100, replay_rate: 20, keep: true }],
   default: { session_rate: 10, replay_rate: 0 },
   exclude: { envs: ['staging'], routes: ['/health*', '/admin/*'], ip_ranges: ['10.0.0.0/8', '2001:db8::/32'] },
   bots: 'drop',
-};
+} satisfies Sampling;
 
 const WHAT_IF: WhatIf = { days: 7, current: { sessions: 12000, events: 480000, bytes: 52428800 }, proposed: { sessions: 3000, events: 120000, bytes: 10485760 } };
 
@@ -28,7 +28,7 @@ let reloads: number;
 /** What PUT answers when set (else the body it was given). */
 let putAnswer: { status: number; body: unknown } | null;
 
-const ADMIN: Me = { username: 'root', role: 'admin', apps: [] };
+const ADMIN: Me = { username: 'root', role: 'admin', apps: [], read_only: false };
 
 function settings(me: Me = ADMIN, app: App = { ...APP, sample_rate: 10 }) {
   const ctx = { ...pageCtx('/apps/shop/settings', app), me, reloadApps: () => (reloads += 1) };
@@ -43,7 +43,7 @@ beforeEach(() => {
     if (c.url === '/api/v1/apps/shop/sampling' && c.method === 'PUT') return putAnswer ?? { body: c.body };
     if (c.url === '/api/v1/apps/shop/usage/what-if' && c.method === 'POST') {
       const b = c.body as Sampling;
-      if (b.exclude?.ip_ranges.includes('10.0.0.0/33')) return { status: 400, body: { error: 'invalid', message: 'exclude.ip_ranges[2] is not a CIDR range' } };
+      if (b.exclude?.ip_ranges?.includes('10.0.0.0/33')) return { status: 400, body: { error: 'invalid', message: 'exclude.ip_ranges[2] is not a CIDR range' } };
       return { body: WHAT_IF };
     }
     if (c.url.endsWith('/sourcemaps')) return { body: { sourcemaps: [] } };
@@ -271,8 +271,8 @@ describe('sampling editor', () => {
   });
 
   it.each<[string, Me]>([
-    ['a viewer', { username: 'val', role: 'viewer', apps: ['shop'] }],
-    ['a member on an app not given to it', { username: 'mia', role: 'member', apps: ['blog'] }],
+    ['a viewer', { username: 'val', role: 'viewer', apps: ['shop'], read_only: false }],
+    ['a member on an app not given to it', { username: 'mia', role: 'member', apps: ['blog'], read_only: false }],
   ])('shows %s the rules read-only, with no control that changes them', async (_, me) => {
     const el = settings(me);
     await loaded(el);

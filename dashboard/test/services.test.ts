@@ -63,8 +63,8 @@ const SLOW: SlowRequest[] = [
     status: 502,
     duration: 640.1,
     trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
-    server: { service: 'demo-shop-api', name: 'POST /api/checkout', duration: 600.2 },
-    bottleneck: { service: 'demo-shop-api', name: 'db.query', self_time: 480 },
+    server: { service: 'demo-shop-api', name: 'POST /api/checkout', duration: 600.2, self_time: 40.5, status: 'error' },
+    bottleneck: { service: 'demo-shop-api', name: 'db.query', duration: 480, self_time: 480, status: 'ok' },
   },
   {
     ts: 1733490000000,

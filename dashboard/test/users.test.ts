@@ -6,7 +6,7 @@ import { bearerHeader } from '../src/lib/tokens';
 import type { App, AuditEntry, User } from '../src/lib/types';
 import { newUserProblem, sortUsers, toggleApp, userAppsText, userPatch } from '../src/lib/users';
 
-const app = (id: string, name = id): App => ({ id, name, ingest_key: 'k', origins: [], sample_rate: 100, retention_days: 30, created_at: 0 });
+const app = (id: string, name = id): App => ({ id, name, ingest_key: 'k', origins: [], sample_rate: 100, retention_days: 30, created_at: 0, has_server_key: false });
 const APPS = [app('shop', 'Shop'), app('blog', 'Blog'), app('crm', 'CRM')];
 const user = (over: Partial<User> = {}): User => ({ username: 'mia', role: 'member', apps: ['shop'], created_at: 0, ...over });
 

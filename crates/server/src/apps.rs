@@ -160,7 +160,7 @@ fn check(
     Ok(())
 }
 
-#[utoipa::path(get, path = "/api/v1/apps", tag = "apps", responses((status = 200, body = AppsResponse)))]
+#[utoipa::path(operation_id = "list_apps", get, path = "/api/v1/apps", tag = "apps", responses((status = 200, body = AppsResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     who: Principal,
@@ -170,7 +170,7 @@ pub async fn list(
     Ok(Json(AppsResponse { apps }))
 }
 
-#[utoipa::path(post, path = "/api/v1/apps", tag = "apps", request_body = NewApp,
+#[utoipa::path(operation_id = "create_app", post, path = "/api/v1/apps", tag = "apps", request_body = NewApp,
     responses((status = 201, body = CreatedApp), (status = 400), (status = 409)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -329,7 +329,7 @@ pub fn find(state: &AppState, id: &str) -> Result<App, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("no app {id:?}")))
 }
 
-#[utoipa::path(patch, path = "/api/v1/apps/{app}", tag = "apps", params(("app" = String, Path)),
+#[utoipa::path(operation_id = "update_app", patch, path = "/api/v1/apps/{app}", tag = "apps", params(("app" = String, Path)),
     request_body = AppPatch, responses((status = 200, body = App), (status = 400), (status = 404)))]
 pub async fn update(
     State(state): State<AppState>,

@@ -59,7 +59,7 @@ pub struct AuditLog {
     pub entries: Vec<AuditEntry>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "admin", params(AuditParams),
+#[utoipa::path(operation_id = "list_audit", get, path = "/api/v1/audit", tag = "admin", params(AuditParams),
     responses((status = 200, body = AuditLog), (status = 400), (status = 403)))]
 pub async fn list(
     State(state): State<AppState>,

@@ -30,7 +30,7 @@ pub struct IssuePatch {
     pub resolved_in_release: Option<String>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/apps/{app}/issues/{fingerprint}", tag = "query",
+#[utoipa::path(operation_id = "update_issue", patch, path = "/api/v1/apps/{app}/issues/{fingerprint}", tag = "query",
     params(("app" = String, Path), ("fingerprint" = String, Path)),
     request_body = IssuePatch, responses((status = 200, body = IssueState), (status = 400), (status = 404)))]
 pub async fn update(

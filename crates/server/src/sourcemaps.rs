@@ -158,7 +158,7 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(info)))
 }
 
-#[utoipa::path(get, path = "/api/v1/apps/{app}/sourcemaps", tag = "sourcemaps",
+#[utoipa::path(operation_id = "list_sourcemaps", get, path = "/api/v1/apps/{app}/sourcemaps", tag = "sourcemaps",
     params(("app" = String, Path), ReleaseParam),
     responses((status = 200, body = SourceFilesResponse), (status = 404)))]
 pub async fn list(

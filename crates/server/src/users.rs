@@ -126,7 +126,7 @@ pub async fn put(state: &AppState, user: &User) -> Result<(), StoreError> {
     docs::put(state.store.as_ref(), kind::USER, &user.username, user).await
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "admin",
+#[utoipa::path(operation_id = "list_users", get, path = "/api/v1/users", tag = "admin",
     responses((status = 200, body = UsersResponse), (status = 403)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<UsersResponse>, ApiError> {
     Ok(Json(UsersResponse {
@@ -138,7 +138,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<UsersResponse>, 
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUser,
+#[utoipa::path(operation_id = "create_user", post, path = "/api/v1/users", tag = "admin", request_body = NewUser,
     responses((status = 201, body = UserView), (status = 400), (status = 403), (status = 409)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -175,7 +175,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "admin", params(("username" = String, Path)),
+#[utoipa::path(operation_id = "update_user", patch, path = "/api/v1/users/{username}", tag = "admin", params(("username" = String, Path)),
     request_body = UserPatch,
     responses((status = 200, body = UserView), (status = 400), (status = 403), (status = 404), (status = 409)))]
 pub async fn update(

@@ -1,14 +1,14 @@
 import type uPlot from 'uplot';
 import { chartColors, useUplot, type Tone } from './useUplot';
 import { withAlpha } from '../lib/color';
-import type { Point } from '../lib/types';
+import type { ChartPoint } from '../lib/chartText';
 
 /**
  * A small trend line without axes, for cards and table rows, coloured by
  * `tone` in the current theme. `fromZero` pins the y axis at 0, so small
  * counts do not read as big swings.
  */
-export function Sparkline(props: { points: Point[]; tone?: Tone; label: string; fromZero?: boolean }) {
+export function Sparkline(props: { points: readonly ChartPoint[]; tone?: Tone; label: string; fromZero?: boolean }) {
   const xs = props.points.map((p) => p.t / 1000);
   const ys = props.points.map((p) => p.value);
   const tone = props.tone ?? 'line';

@@ -2,11 +2,10 @@ import uPlot from 'uplot';
 import { chartColors, FONT, useUplot } from './useUplot';
 import { tooltip } from './tooltip';
 import { formatDateTime } from '../lib/format';
-import { seriesSummary } from '../lib/chartText';
-import type { Point } from '../lib/types';
+import { seriesSummary, type ChartPoint } from '../lib/chartText';
 
 interface Props {
-  points: Point[];
+  points: readonly ChartPoint[];
   label: string;
   /** Formats a y value for the axis and the legend. */
   format: (v: number) => string;

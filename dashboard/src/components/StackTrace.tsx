@@ -4,7 +4,7 @@ import type { StackFrame } from '../lib/types';
 import { Empty } from './States';
 
 /** An issue's stack: its frames (source-mapped when a map matched), a hint when none could be, and the raw text. */
-export function StackTrace(props: { stack: string | null; frames: StackFrame[]; release: string | null }) {
+export function StackTrace(props: { stack?: string | null; frames: StackFrame[]; release?: string | null }) {
   const { stack, frames, release } = props;
   if (stack == null && frames.length === 0) {
     return <Empty title="No stack trace">The browser reported this error without one.</Empty>;

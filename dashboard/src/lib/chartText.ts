@@ -2,13 +2,22 @@
 // so each chart carries role="img" and one of these as its aria-label.
 import { formatCount, formatMetric, formatPercent } from './format';
 import { bucketRating, METRIC_SHORT, RATING_LABEL, type Metric, type Rating } from './thresholds';
-import type { Bucket, Point } from './types';
+import type { Bucket } from './types';
+
+/**
+ * A point of a drawn time series (client-side): the API's `Point` is one, and
+ * a point without a value is a gap.
+ */
+export interface ChartPoint {
+  t: number;
+  value: number | null;
+}
 
 /**
  * A time series in a sentence: `Page views, 48 points, max 120 at 14:00, latest 87`.
  * Points without a value are gaps and do not count; the earliest maximum wins.
  */
-export function seriesSummary(label: string, points: readonly Point[], format: (v: number) => string, time: (ms: number) => string): string {
+export function seriesSummary(label: string, points: readonly ChartPoint[], format: (v: number) => string, time: (ms: number) => string): string {
   let n = 0;
   let max: { t: number; value: number } | null = null;
   let last = 0;

@@ -11,6 +11,15 @@ export const STATUS_LABEL: Readonly<Record<IssueStatus, string>> = {
   ignored: 'Ignored',
 };
 
+/**
+ * An issue row's status as the workflow knows it. The OpenAPI document types
+ * it as any string (the server sends one of ISSUE_STATUSES); anything else
+ * reads as open.
+ */
+export function issueStatus(raw: string | null | undefined): IssueStatus {
+  return raw != null && (ISSUE_STATUSES as readonly string[]).includes(raw) ? (raw as IssueStatus) : 'open';
+}
+
 /** The Errors page's `?status=` filter; anything else (or nothing) means all issues. */
 export function parseStatusFilter(raw: string | null | undefined): IssueStatus | null {
   return raw != null && (ISSUE_STATUSES as readonly string[]).includes(raw) ? (raw as IssueStatus) : null;
@@ -48,8 +57,8 @@ export function trendPoints(trend: Trend): Point[] {
  * match); null when no occurrence had a release.
  */
 export function releaseRange(issue: Pick<Issue, 'first_release' | 'last_release'>): string | null {
-  const first = issue.first_release;
-  const last = issue.last_release;
+  const first = issue.first_release ?? null;
+  const last = issue.last_release ?? null;
   if (first == null && last == null) return null;
   if (first === last) return first;
   return `${first ?? NO_RELEASE} → ${last ?? NO_RELEASE}`;
@@ -66,7 +75,7 @@ export interface StatusBadge {
 
 /** The badge an issue row shows: "Regressed" first, then Resolved / Ignored; none for a plain open issue. */
 export function statusBadge(issue: Pick<Issue, 'status' | 'regressed'>): StatusBadge | null {
-  if (issue.regressed === true) return { label: 'Regressed', tone: 'regressed' };
+  if (issue.regressed) return { label: 'Regressed', tone: 'regressed' };
   if (issue.status === 'resolved') return { label: 'Resolved', tone: 'resolved' };
   if (issue.status === 'ignored') return { label: 'Ignored', tone: 'ignored' };
   return null;

@@ -3,23 +3,11 @@
 // which event the playhead is at, and the links that open a replay at a moment.
 // The player itself (rrweb's Replayer, loaded on demand) is in replayer.ts.
 
-import type { SessionEvent } from './types';
+import type { ReplayIndex, ReplaySegment, SessionEvent } from './types';
 import { routePath } from './url';
 
-/** One stored segment, as `GET …/sessions/{id}/replay` lists it. */
-export interface ReplaySegment {
-  index: number;
-  /** ms since the epoch, on the session events' clock */
-  start: number;
-  end: number;
-  events: number;
-  bytes: number;
-  full_snapshot: boolean;
-}
-
-export interface ReplayIndex {
-  segments: ReplaySegment[];
-}
+/** `GET …/sessions/{id}/replay` and one stored segment it lists (from the OpenAPI document). */
+export type { ReplayIndex, ReplaySegment };
 
 /** An rrweb event (`eventWithTime`); the player reads the rest of it. */
 export interface RrwebEvent {

@@ -24,12 +24,8 @@ export const ROLE_HINT: Readonly<Record<Role, string>> = {
   viewer: 'reads the apps given, changes nothing',
 };
 
-/**
- * The user's role. A server before roles sends no `role`: its one account is
- * the admin. A role this dashboard does not know gets the least rights.
- */
+/** The user's role; a role this dashboard does not know gets the least rights. */
 export function roleOf(me: Me): Role {
-  if (me.role === undefined) return 'admin';
   return (ROLES as readonly string[]).includes(me.role) ? me.role : 'viewer';
 }
 
@@ -43,7 +39,7 @@ export function mayWrite(me: Me, appId: string): boolean {
     case 'admin':
       return true;
     case 'member':
-      return (me.apps ?? []).includes(appId);
+      return me.apps.includes(appId);
     case 'viewer':
       return false;
   }

@@ -57,7 +57,7 @@ export interface Problem {
 
 let nextId = 1;
 
-const rate = (n: number | undefined) => (n == null ? '' : String(n));
+const rate = (n: number | null | undefined) => (n == null ? '' : String(n));
 
 export function newRule(): RuleDraft {
   return { id: nextId++, match: { route: '', env: '', release: '', device: '', country: '' }, session_rate: '100', replay_rate: '', keep: false };
@@ -167,9 +167,10 @@ export function matchText(m: SamplingMatch): string {
  * shadows the rules after it and the default.
  */
 export function shadowNote(body: Sampling): string | null {
-  const i = body.rules.findIndex((r) => Object.keys(r.match).length === 0);
+  const rules = body.rules ?? [];
+  const i = rules.findIndex((r) => Object.values(r.match ?? {}).every((v) => v == null));
   if (i < 0) return null;
-  const after = body.rules.length - i - 1;
+  const after = rules.length - i - 1;
   if (after === 0) return `Rule ${i + 1} matches every session: the default never applies.`;
   return `Rule ${i + 1} matches every session: the ${after === 1 ? 'rule' : `${after} rules`} after it and the default never apply.`;
 }

@@ -20,7 +20,7 @@ export function numberContext(ctx: SourceContext, line: number): ContextLine[] {
   ];
 }
 
-export function frameFunction(f: { function: string | null }): string {
+export function frameFunction(f: { function?: string | null }): string {
   return f.function || '<anonymous>';
 }
 

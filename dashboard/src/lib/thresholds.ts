@@ -43,7 +43,7 @@ export function rate(metric: Metric, value: number | null | undefined): Rating |
  * server puts the thresholds on bucket edges, so the whole bucket shares it);
  * an open last bucket (`hi` null) takes the rating just above `lo`.
  */
-export function bucketRating(metric: Metric, lo: number, hi: number | null): Rating {
+export function bucketRating(metric: Metric, lo: number, hi: number | null | undefined): Rating {
   const probe = hi == null ? lo + Math.max(Math.abs(lo) * 1e-9, 1e-9) : (lo + hi) / 2;
   return rate(metric, probe) ?? 'good';
 }

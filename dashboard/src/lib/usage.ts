@@ -113,10 +113,10 @@ export function hasQuota(q: QuotaToday): boolean {
  */
 export function quotaUse(q: QuotaToday): QuotaUse[] {
   const out: QuotaUse[] = [];
-  const add = (kind: QuotaUse['kind'], quota: number | null, used: number, at: number | null) => {
+  const add = (kind: QuotaUse['kind'], quota: number | null | undefined, used: number, at: number | null | undefined) => {
     if (quota == null) return;
     const share = quota > 0 ? used / quota : 1;
-    out.push({ kind, quota, used, share, reached: at != null || used >= quota, at });
+    out.push({ kind, quota, used, share, reached: at != null || used >= quota, at: at ?? null });
   };
   add('events', q.daily_event_quota, q.events_today, q.events_exceeded_at);
   add('replay_bytes', q.daily_replay_bytes_quota, q.replay_bytes_today, q.replay_bytes_exceeded_at);

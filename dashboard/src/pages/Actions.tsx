@@ -4,7 +4,7 @@ import { Async, Empty } from '../components/States';
 import { ParamSelect } from '../components/ParamSelect';
 import { usePage, useAppApi } from '../lib/context';
 import { formatCount, formatPercent } from '../lib/format';
-import type { ActionRow } from '../lib/types';
+import type { ActionRow, ActionsResponse } from '../lib/types';
 import { routePath } from '../lib/url';
 import { ACTION_ORDERS, ACTION_ORDER_LABEL, actionKey, actionLabel, actionOrderParam, parseActionOrder, shortId } from '../lib/actions';
 
@@ -16,8 +16,8 @@ export function ActionsPage() {
   const { params } = usePage();
   // `?order=` orders the top actions on the server; absent means by count
   const order = parseActionOrder(params.get('order'));
-  const hot = useAppApi<{ actions: ActionRow[] }>('actions', { order: 'frustration', limit: HOT_SPOTS });
-  const top = useAppApi<{ actions: ActionRow[] }>('actions', { order, limit: TOP });
+  const hot = useAppApi<ActionsResponse>('actions', { order: 'frustration', limit: HOT_SPOTS });
+  const top = useAppApi<ActionsResponse>('actions', { order, limit: TOP });
   return (
     <Layout title="Actions">
       <section class="panel">

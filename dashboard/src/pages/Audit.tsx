@@ -3,13 +3,13 @@ import { Async, Empty } from '../components/States';
 import { AUDIT_LIMIT, newestFirst } from '../lib/audit';
 import { usePage } from '../lib/context';
 import { DASH, formatDateTime } from '../lib/format';
-import type { AuditEntry } from '../lib/types';
+import type { AuditLog } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
 /** Who changed what (admins only): the latest entries of the server's audit log, newest first. */
 export function AuditPage() {
   const { loc } = usePage();
-  const log = useApi<{ entries: AuditEntry[] }>(`/audit?limit=${AUDIT_LIMIT}`, loc.epoch);
+  const log = useApi<AuditLog>(`/audit?limit=${AUDIT_LIMIT}`, loc.epoch);
   return (
     <Layout title="Audit log" timeless>
       <section class="panel" aria-labelledby="audit-heading">

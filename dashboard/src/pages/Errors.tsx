@@ -7,7 +7,7 @@ import { ParamSelect } from '../components/ParamSelect';
 import { usePage, useAppApi } from '../lib/context';
 import { navigate } from '../lib/router';
 import { formatAgo, formatCount, formatDateTime } from '../lib/format';
-import type { Issue, TimeseriesAnswer } from '../lib/types';
+import type { IssuesResponse, TimeseriesAnswer } from '../lib/types';
 import { routePath, withParams } from '../lib/url';
 import {
   ISSUE_SORTS,
@@ -28,7 +28,7 @@ export function ErrorsPage() {
   const status = parseStatusFilter(params.get('status'));
   // `?sort=` orders the rows on the server; absent means by events
   const sort = parseIssueSort(params.get('sort'));
-  const issues = useAppApi<{ issues: Issue[] }>('issues', { status, sort: sortParam(sort) });
+  const issues = useAppApi<IssuesResponse>('issues', { status, sort: sortParam(sort) });
   const series = useAppApi<TimeseriesAnswer>('timeseries', { metric: 'errors' });
   const q = params.get('q') ?? '';
   const search = (value: string) => navigate(loc.pathname + withParams(loc.search, { q: value }), { replace: true });

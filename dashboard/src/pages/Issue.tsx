@@ -8,7 +8,7 @@ import { usePage, useAppApi, useHref } from '../lib/context';
 import { formatAgo, formatCount, formatDateTime, formatPercent } from '../lib/format';
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api';
-import { issuePatch, NO_RELEASE, releaseRange, STATUS_LABEL, trendPoints } from '../lib/issues';
+import { issuePatch, issueStatus, NO_RELEASE, releaseRange, STATUS_LABEL, trendPoints } from '../lib/issues';
 import type { Issue, IssueDetail, IssueStatus, IssueStatusAnswer } from '../lib/types';
 import { replayHref } from '../lib/replay';
 import { routePath } from '../lib/url';
@@ -43,9 +43,8 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
   const sessionHref = (id: string) => (app ? routePath({ page: 'session', app: app.id, id }) : '#');
   const traceHref = (trace_id: string) => (app ? routePath({ page: 'trace', app: app.id, trace_id }) : '#');
   const crumbs = d.breadcrumbs;
-  // The session page says so when a session has no replay; only a server that tells us leaves the link out.
-  const watchable = d.sessions.filter((s) => s.has_replay !== false);
-  const latest = watchable.reduce<(typeof watchable)[number] | undefined>((a, s) => (a == null || s.ts > a.ts ? s : a), undefined);
+  // The server does not say which sessions have a replay: the session page says so when one has none.
+  const latest = d.sessions.reduce<(typeof d.sessions)[number] | undefined>((a, s) => (a == null || s.ts > a.ts ? s : a), undefined);
   const releases = releaseRange(i);
   return (
     <>
@@ -150,7 +149,7 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
                         trace
                       </Link>
                     )}
-                    {app && s.has_replay !== false && (
+                    {app && (
                       <Link href={replayHref(app.id, s.id, s.ts)} class="small" title="Open the replay at this error">
                         ▶ watch the replay
                       </Link>
@@ -197,9 +196,9 @@ function IssueBody(props: { d: IssueDetail; reload: () => void }) {
 }
 
 /** The issue's status, and the buttons that change it (PATCH, then reload the issue). */
-function Workflow(props: { appId: string; canWrite: boolean; issue: Issue; release: string | null; reload: () => void }) {
+function Workflow(props: { appId: string; canWrite: boolean; issue: Issue; release?: string | null; reload: () => void }) {
   const { issue: i } = props;
-  const status: IssueStatus = i.status ?? 'open';
+  const status = issueStatus(i.status);
   const [release, setRelease] = useState(i.last_release ?? props.release ?? '');
   const [busy, setBusy] = useState<IssueStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -224,7 +223,7 @@ function Workflow(props: { appId: string; canWrite: boolean; issue: Issue; relea
     <div class="issue-workflow" data-testid="issue-workflow">
       <div class="small" aria-live="polite">
         Status: <strong data-testid="issue-status">{STATUS_LABEL[status]}</strong>
-        {i.regressed === true && (
+        {i.regressed && (
           <>
             {' · '}
             <span class="badge status-regressed">

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError } from '../lib/api';
 import { navigate } from '../lib/router';
 import { safeNext } from '../lib/url';
+import type { Credentials } from '../lib/types';
 import { Logo } from '../components/Layout';
 
 export function LoginPage(props: { search: string }) {
@@ -15,7 +16,7 @@ export function LoginPage(props: { search: string }) {
     setBusy(true);
     setError(null);
     try {
-      await api('/login', { method: 'POST', body: { username, password }, noRedirect: true });
+      await api('/login', { method: 'POST', body: { username, password } satisfies Credentials, noRedirect: true });
       navigate(next, { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) setError('Wrong username or password.');

@@ -4,7 +4,7 @@ import { api } from '../lib/api';
 import { usePage } from '../lib/context';
 import { navigate } from '../lib/router';
 import { handOverServerKey } from '../lib/serverKey';
-import type { CreatedApp } from '../lib/types';
+import type { CreatedApp, NewApp } from '../lib/types';
 import { routePath } from '../lib/url';
 import { parseOrigins } from '../lib/forms';
 import { mayCreateApp } from '../lib/role';
@@ -33,7 +33,7 @@ export function NewAppPage(props: { first: boolean }) {
     setBusy(true);
     setError(null);
     try {
-      const app = await api<CreatedApp>('/apps', { method: 'POST', body: { name: name.trim(), origins: parsed.origins } });
+      const app = await api<CreatedApp>('/apps', { method: 'POST', body: { name: name.trim(), origins: parsed.origins } satisfies NewApp });
       // shown once, on the settings page this leads to, under "Backend tracing"
       if (app.server_key) handOverServerKey(app.id, app.server_key);
       reloadApps();

@@ -5,7 +5,7 @@ import { TabPanel, Tabs } from '../components/Tabs';
 import { usePage, useAppApi } from '../lib/context';
 import { navigate } from '../lib/router';
 import { formatCount, formatDateTime, formatFineMs, formatMs, formatPercent } from '../lib/format';
-import type { ResourceRow, SlowRequest } from '../lib/types';
+import type { ResourcesResponse, SlowRequestsResponse } from '../lib/types';
 import { routePath, safeHref, withParams } from '../lib/url';
 
 const KINDS = ['document', 'fetch', 'xhr', 'script', 'css', 'img', 'font', 'other'] as const;
@@ -19,7 +19,7 @@ export function ResourcesPage() {
   const order = params.get('order') === 'failing' ? 'failing' : 'slowest';
   const kindRaw = params.get('kind');
   const kind = kindRaw != null && (KINDS as readonly string[]).includes(kindRaw) ? kindRaw : null;
-  const res = useAppApi<{ resources: ResourceRow[] }>('resources', { order, kind });
+  const res = useAppApi<ResourcesResponse>('resources', { order, kind });
   const set = (changes: Record<string, string | null>) => navigate(loc.pathname + withParams(loc.search, changes));
   return (
     <Layout title="Resources">
@@ -97,7 +97,7 @@ export function ResourcesPage() {
 /** The slowest traced fetch/xhr requests, with where the backend spent the time. */
 function SlowRequests() {
   const { app } = usePage();
-  const q = useAppApi<{ requests: SlowRequest[] }>('slow-requests', { limit: SLOW_LIMIT });
+  const q = useAppApi<SlowRequestsResponse>('slow-requests', { limit: SLOW_LIMIT });
   return (
     <section class="panel" aria-labelledby="slow-requests-title" data-testid="slow-requests-panel">
       <h2 id="slow-requests-title">

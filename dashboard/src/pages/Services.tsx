@@ -5,14 +5,14 @@ import { Link } from '../components/Link';
 import { Async, Empty } from '../components/States';
 import { usePage, useAppApi, useHref } from '../lib/context';
 import { formatCount, formatFineMs, formatPercent } from '../lib/format';
-import type { ServiceRow } from '../lib/types';
+import type { ServicesResponse } from '../lib/types';
 import { FILTER_KEYS, FILTER_LABEL } from '../lib/url';
 
 export function ServicesPage() {
   const { filters } = usePage();
   const href = useHref();
   // spans carry an environment but no page, browser or user: only `env` applies
-  const services = useAppApi<{ services: ServiceRow[] }>('services', { env: filters.env }, { filters: false });
+  const services = useAppApi<ServicesResponse>('services', { env: filters.env }, { filters: false });
   const ignored = FILTER_KEYS.filter((k) => k !== 'env' && filters[k] != null);
   return (
     <Layout title="Services">

@@ -5,7 +5,7 @@ import { Async, Empty } from '../components/States';
 import { usePage, useAppApi } from '../lib/context';
 import { navigate } from '../lib/router';
 import { formatAgo, formatCount, formatDateTime, formatDuration } from '../lib/format';
-import type { SessionRow } from '../lib/types';
+import type { SessionsResponse } from '../lib/types';
 import { routePath, urlPath, withParams } from '../lib/url';
 
 const PAGE = 50;
@@ -19,7 +19,7 @@ export function SessionsPage() {
   const frustrated = params.get('frustrated') === 'true';
   const limit = Math.min(MAX, Math.max(PAGE, Number(params.get('limit')) || PAGE));
   // `?user=` is one of the filters every request carries
-  const sessions = useAppApi<{ sessions: SessionRow[] }>('sessions', {
+  const sessions = useAppApi<SessionsResponse>('sessions', {
     has_errors: hasErrors ? 'true' : null,
     frustrated: frustrated ? 'true' : null,
     limit,

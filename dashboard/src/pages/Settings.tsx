@@ -11,7 +11,7 @@ import { GRACE_DEFAULT_HOURS, GRACE_MAX_HOURS, parseGraceHours, previousKeyNote,
 import { mayWrite } from '../lib/role';
 import { takeServerKey } from '../lib/serverKey';
 import { keysProblem, parseLines, patternsProblem, sameList, USER_ID_MODE_HINT, USER_ID_MODE_LABEL, USER_ID_MODES } from '../lib/scrub';
-import type { App, Erasure, RotatedIngestKey, ServerKeyAnswer, SourceFile, UserIdMode } from '../lib/types';
+import type { App, AppPatch, Erasure, ErasureAccepted, RotatedIngestKey, RotateKey, ServerKeyAnswer, SourceFilesResponse, UserIdMode } from '../lib/types';
 import { parseIntIn, parseNumberIn, parseOrigins, parseQuota } from '../lib/forms';
 import { formatBytes, formatCount, formatDateTime } from '../lib/format';
 import { groupByRelease, uploadCommand } from '../lib/sourcemaps';
@@ -65,7 +65,7 @@ function AppSettings(props: { app: App }) {
   const save = async (e: Event) => {
     e.preventDefault();
     if (!valid) return;
-    const patch: Partial<App> = {};
+    const patch: AppPatch = {};
     if (name.trim() !== app.name) patch.name = name.trim();
     if (parsed.origins.join('\n') !== app.origins.join('\n')) patch.origins = parsed.origins;
     if (sampleN !== app.sample_rate) patch.sample_rate = sampleN;
@@ -189,7 +189,7 @@ interface Issued {
 function BackendTracing(props: { app: App; canWrite: boolean; issued: string | null; onIssued: (key: string) => void }) {
   const { app, issued, canWrite } = props;
   const { reloadApps } = usePage();
-  const has = app.has_server_key === true || issued != null;
+  const has = app.has_server_key || issued != null;
   const [busy, setBusy] = useState(false);
   const [keyError, setKeyError] = useState<string | null>(null);
   const [template, setTemplate] = useState(app.trace_url_template ?? '');
@@ -226,7 +226,7 @@ function BackendTracing(props: { app: App; canWrite: boolean; issued: string | n
     setSaving(true);
     setMessage(null);
     try {
-      await api<App>(`/apps/${encodeURIComponent(app.id)}`, { method: 'PATCH', body: { trace_url_template: next } });
+      await api<App>(`/apps/${encodeURIComponent(app.id)}`, { method: 'PATCH', body: { trace_url_template: next } satisfies AppPatch });
       reloadApps();
       setMessage({ ok: true, text: next == null ? 'Saved: traces link nowhere else.' : 'Saved.' });
     } catch (err) {
@@ -313,7 +313,7 @@ function BackendTracing(props: { app: App; canWrite: boolean; issued: string | n
 function SourceMaps(props: { app: App; canWrite: boolean }) {
   const { app, canWrite } = props;
   const base = `/apps/${encodeURIComponent(app.id)}/sourcemaps`;
-  const list = useApi<{ sourcemaps: SourceFile[] }>(base);
+  const list = useApi<SourceFilesResponse>(base);
   // the release or file id being deleted; one at a time keeps the list and the server in step
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -449,7 +449,7 @@ function IngestKeyRotation(props: { app: App }) {
     setBusy(true);
     setError(null);
     try {
-      const answer = await api<RotatedIngestKey>(`/apps/${encodeURIComponent(app.id)}/rotate-key`, { method: 'POST', body: { grace_hours: graceN } });
+      const answer = await api<RotatedIngestKey>(`/apps/${encodeURIComponent(app.id)}/rotate-key`, { method: 'POST', body: { grace_hours: graceN } satisfies RotateKey });
       setRotated({ app: app.id, at: Date.now(), answer });
       // the install snippets read the app's ingest key
       reloadApps();
@@ -557,7 +557,7 @@ function PrivacySettings(props: { app: App; canWrite: boolean }) {
     setSaving(true);
     setMessage(null);
     try {
-      const body = { user_id_mode: mode, scrub_patterns: patternList, scrub_keys: keyList };
+      const body: AppPatch = { user_id_mode: mode, scrub_patterns: patternList, scrub_keys: keyList };
       const saved = await api<App>(`/apps/${encodeURIComponent(app.id)}`, { method: 'PATCH', body });
       show(saved);
       reloadApps();
@@ -686,7 +686,7 @@ function EraseData(props: { app: App }) {
     if (!window.confirm(question)) return;
     setState(startErasure(target));
     try {
-      const a = await api<{ erasure_id: string }>(erasePath(app.id, target), { method: 'DELETE' });
+      const a = await api<ErasureAccepted>(erasePath(app.id, target), { method: 'DELETE' });
       step({ type: 'accepted', id: a.erasure_id });
       if (target.kind === 'user') setUserId('');
       else setSessionId('');

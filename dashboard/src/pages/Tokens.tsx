@@ -7,7 +7,7 @@ import { usePage } from '../lib/context';
 import { formatAgo, formatDateTime } from '../lib/format';
 import { tokenAccesses } from '../lib/role';
 import { ACCESS_LABEL, bearerHeader } from '../lib/tokens';
-import type { ApiToken, CreatedToken, TokenAccess } from '../lib/types';
+import type { ApiToken, CreatedToken, NewToken, TokenAccess, TokensResponse } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -18,7 +18,7 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
  */
 export function TokensPage() {
   const { me, loc } = usePage();
-  const list = useApi<{ tokens: ApiToken[] }>('/tokens', loc.epoch);
+  const list = useApi<TokensResponse>('/tokens', loc.epoch);
   const accesses = tokenAccesses(me);
   const [name, setName] = useState('');
   const [access, setAccess] = useState<TokenAccess>('read');
@@ -35,7 +35,7 @@ export function TokensPage() {
     setBusy(true);
     setError(null);
     try {
-      const t = await api<CreatedToken>('/tokens', { method: 'POST', body: { name: name.trim(), access } });
+      const t = await api<CreatedToken>('/tokens', { method: 'POST', body: { name: name.trim(), access } satisfies NewToken });
       setCreated(t);
       setName('');
       list.reload();

@@ -6,7 +6,7 @@ import { api } from '../lib/api';
 import { usePage } from '../lib/context';
 import { formatDateTime } from '../lib/format';
 import { ROLE_HINT, ROLE_LABEL, ROLES } from '../lib/role';
-import type { App, NewUser, Role, User, UserPatch } from '../lib/types';
+import type { App, NewUser, Role, User, UserPatch, UsersResponse } from '../lib/types';
 import { appsMatter, newUserProblem, sortUsers, userAppsText, userPatch } from '../lib/users';
 import { useApi } from '../lib/useApi';
 
@@ -17,7 +17,7 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 /** The users of this Fovea (admins only): add, change role and apps, reset a password, delete. */
 export function UsersPage() {
   const { apps, loc } = usePage();
-  const list = useApi<{ users: User[] }>('/users', loc.epoch);
+  const list = useApi<UsersResponse>('/users', loc.epoch);
   return (
     <Layout title="Users" timeless>
       <p class="intro">

@@ -10,7 +10,7 @@ import { usePage, useAppApi, useHref } from '../lib/context';
 import { navigate } from '../lib/router';
 import { formatAgo, formatCount, formatDateTime, formatMetric } from '../lib/format';
 import { METRICS, METRIC_NAME, METRIC_SHORT, THRESHOLDS, isMetric, type Metric } from '../lib/thresholds';
-import type { ExampleView, HistogramAnswer, TimeseriesAnswer, VitalsAnswer } from '../lib/types';
+import type { ExampleView, HistogramAnswer, TimeseriesAnswer, ViewsResponse, VitalsAnswer } from '../lib/types';
 import { FILTER_KEYS, routePath, safeHref, urlPath, withParams, type FilterKey } from '../lib/url';
 
 export const PERCENTILES = [50, 75, 90, 95, 99] as const;
@@ -191,7 +191,7 @@ function GroupTable(props: { metric: Metric; p: number; by: Dimension; answer: V
   );
 }
 
-function attribution(metric: Metric, v: ExampleView): { label: string; value: string | null }[] {
+function attribution(metric: Metric, v: ExampleView): { label: string; value?: string | null }[] {
   switch (metric) {
     case 'lcp':
       return [
@@ -213,7 +213,7 @@ function attribution(metric: Metric, v: ExampleView): { label: string; value: st
 function SlowViews(props: { metric: Metric }) {
   const { metric } = props;
   const { app, loc } = usePage();
-  const views = useAppApi<{ views: ExampleView[] }>('views', { metric, limit: 20 });
+  const views = useAppApi<ViewsResponse>('views', { metric, limit: 20 });
   return (
     <section class="panel">
       <h2>
