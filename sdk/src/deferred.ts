@@ -1,7 +1,7 @@
 import { track } from './emit.js';
 import { load } from './replay.js';
 import { S, scrub } from './state.js';
-import type { Options, Rule, SdkConfig } from './types.js';
+import type { Rule, SdkConfig, View } from './types.js';
 
 /**
  * The deferred chunk, core side: only the loader. The chunk (src/deferred/)
@@ -24,9 +24,11 @@ export interface DeferredHook {
   s?: typeof scrub;
   /** performance.now() at init: fetch/XHR after it are network.ts's */
   n?: number;
-  /** set by the chunk: the first rule a route matches, whether it is excluded (deferred/rules.ts) */
-  r?: (g: SdkConfig, route: string, o: Options) => Rule;
-  x?: (g: SdkConfig, route: string, o: Options) => boolean;
+  /** set by the chunk (deferred/rules.ts), for the page's options: the first rule a route matches, whether it is excluded */
+  r?: (g: SdkConfig, route: string) => Rule;
+  x?: (g: SdkConfig, route: string) => boolean;
+  /** set by the chunk: the route of a view as the rules see it, the page's path as the server's template */
+  e?: (v: View) => string;
   /** imports the chunk from a URL: import() unless set before (tests) */
   i?: (url: string) => Promise<unknown>;
 }

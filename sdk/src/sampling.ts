@@ -22,9 +22,11 @@ import type { SdkConfig, View } from './types.js';
  * (lib/bucket.ts): every page takes the same decision under the rules of the
  * moment. A view whose own route matches a `keep` rule upgrades its
  * session for good: kept from that view on, at 100 %. Excluded envs send
- * nothing, a view on an excluded route nothing of that view. The rules
- * engine is in the deferred chunk (deferred/rules.ts), which the decision
- * waits for as for the config: without it, the page's rates apply.
+ * nothing, a view on an excluded route nothing of that view. Routes are
+ * matched as the server stores them: the page's path (no `routeName`) as
+ * its template, `/orders/42` as `/orders/:id`. The rules engine, template
+ * included, is in the deferred chunk (deferred/rules.ts), which the
+ * decision waits for as for the config: without it, the page's rates apply.
  */
 let asked = 0;
 /** resolves when the decision can be taken (the config, or its fallback) */
@@ -37,16 +39,19 @@ export let ready: Promise<unknown> = Promise.resolve();
  */
 export const judge = safe((v: View, x: Session = session(false)): void => {
   const g = S.g;
-  const o = S.o!;
   if (x.id != v.sid) return;
-  x.r ||= v.route;
   if (g !== undefined) {
-    let rate = o.sessionSampleRate ?? 100;
+    // the view's route as the rules see it: the page's path as the
+    // server's template (without the chunk, as sent); the session's entry
+    // route is stored so, hence only now
+    const t = D?.e?.(v) ?? v.route;
+    let rate = S.o!.sessionSampleRate ?? 100;
+    x.r ||= t;
     v.ss = false;
     if (g) {
-      if (D.x!(g, v.route, o)) return save(x);
-      x.k ||= !!D.r!(g, v.route, o).keep;
-      const r = D.r!(g, x.r, o);
+      if (D.x!(g, t)) return save(x);
+      x.k ||= !!D.r!(g, t).keep;
+      const r = D.r!(g, x.r);
       rate = Math.min(rate, r.session_rate);
       v.rr = r.replay_rate;
     }

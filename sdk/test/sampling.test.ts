@@ -13,12 +13,12 @@ import { bucket, kept } from '../src/lib/bucket.js';
 import { glob } from '../src/lib/glob.js';
 import { loadDeferred, type DeferredHook } from '../src/deferred.js';
 import { captureBase } from '../src/replay.js';
-import { excluded, rule } from '../src/deferred/rules.js';
+import { excluded, routeOf, rule, template } from '../src/deferred/rules.js';
 import { decide, loadConfig, resetConfig } from '../src/sampling.js';
 import { persistSession, session } from '../src/session.js';
 import { S } from '../src/state.js';
 import { resetTransport, send } from '../src/transport.js';
-import type { Options, SdkConfig } from '../src/types.js';
+import type { Options, SdkConfig, View } from '../src/types.js';
 import { startView } from '../src/views.js';
 import { configAnswers, configs, events, sent, setup } from './harness.js';
 
@@ -39,6 +39,31 @@ describe('the shared session bucket (crates/schema/sampling_vectors.json)', () =
     let n = 0;
     for (let i = 0; i < 4000; i++) if (kept(bucket(crypto.randomUUID()), 30)) n++;
     assert.ok(n > 4000 * 0.27 && n < 4000 * 0.33, `kept ${n} of 4000 at 30 %`);
+  });
+});
+
+const templates = JSON.parse(readFileSync(new URL('../../crates/schema/route_template_vectors.json', import.meta.url), 'utf8')) as {
+  cases: [string, string][];
+};
+
+describe('route templates (crates/schema/route_template_vectors.json)', () => {
+  it('turns every case into the template the server stores', () => {
+    assert.ok(templates.cases.length > 10);
+    const wrong = templates.cases.filter(([path, want]) => template(path) != want).map(([path, want]) => `${path}: ${template(path)} (want ${want})`);
+    assert.deepEqual(wrong, []);
+  });
+
+  it("templates a view's route when it is the URL's path, or its path and #hash, as the server does; any other name as it is", () => {
+    const at = (route: string, url: string) => routeOf({ route, url } as View);
+    assert.equal(at('/orders/42', 'https://shop.example/orders/42?tab=2'), '/orders/:id', 'the default route: the path');
+    assert.equal(at('/app#/orders/42', 'https://shop.example/app?x=1#/orders/42?tab=2'), '/app#/orders/:id', 'the path and a hash route');
+    assert.equal(at('/', 'https://shop.example'), '/');
+    assert.equal(at('/orders/42', 'https://shop.example/orders/42#/x'), '/orders/:id', 'a routeName giving the path is templated too');
+    assert.equal(at('/orders/42', 'https://shop.example/cart'), '/orders/42', 'a name that is not the path: as it is');
+    assert.equal(at('/orders/:id', 'https://shop.example/orders/42'), '/orders/:id');
+    assert.equal(at('order 42', 'https://shop.example/orders/42'), 'order 42');
+    assert.equal(at('/app#/7', 'https://shop.example/app#/8'), '/app#/7', 'a hash the URL does not have');
+    assert.equal(at('/orders/42', '/orders/42'), '/orders/:id', 'a URL without scheme and host is its path');
   });
 });
 
@@ -217,6 +242,54 @@ describe('the sampling config in the SDK', () => {
     answer(Response.json({ rules: [{ match: { route: '/checkout*' }, session_rate: 100, keep: true }], default: { session_rate: 0 } }));
     await flush();
     assert.deepEqual(names(), ['key']);
+  });
+
+  it("matches the page's path as the server's template: /orders/:id is the entry context of a session entering at /orders/42", async () => {
+    const entry = { rules: [{ match: { route: '/orders/:id' }, session_rate: 100 }], default: { session_rate: 0 } };
+    page(entry, {}, '/orders/42');
+    act('entry');
+    await flush();
+    assert.deepEqual(names(), ['entry']);
+    assert.equal(events('view')[0]!.route, '/orders/42', 'sent as it is: the server templates it');
+    assert.equal(session(false).r, '/orders/:id', 'the entry route, stored as the rules see it');
+    page(entry, {}, '/cart');
+    act('next page');
+    await flush();
+    assert.deepEqual(names(), ['next page'], 'a later page of the session: its entry context still matches');
+  });
+
+  it('a view at /orders/42 is a key page of a /orders/:id rule, and excluded by /orders/:id', async () => {
+    page({ rules: [{ match: { route: '/orders/:id' }, session_rate: 100, keep: true }], default: { session_rate: 0 } });
+    act('cart');
+    go('/orders/42');
+    act('order');
+    await flush();
+    assert.deepEqual(names(), ['order']);
+    assert.equal(sent.at(-1)!.body.session.key, true);
+    // an excluded route
+    page({ default: { session_rate: 100 }, exclude: { envs: [], routes: ['/orders/:id'] } });
+    act('cart');
+    go('/orders/42');
+    act('order');
+    go('/orders/42/items');
+    act('items');
+    await flush();
+    assert.deepEqual(names(), ['cart', 'items']);
+  });
+
+  it('matches a routeName given by the page as it is', async () => {
+    const named = {
+      rules: [
+        { match: { route: '/orders/:id' }, session_rate: 0 },
+        { match: { route: 'order 42' }, session_rate: 100 },
+      ],
+      default: { session_rate: 0 },
+    };
+    page(named, { routeName: (u) => (u.includes('/orders/') ? 'order 42' : undefined) }, '/orders/42');
+    act('named');
+    await flush();
+    assert.deepEqual(names(), ['named'], "'order 42' is not /orders/:id, and is not templated");
+    assert.equal(session(false).r, 'order 42');
   });
 
   it('sends nothing at all for an excluded env, and nothing of a view on an excluded route', async () => {

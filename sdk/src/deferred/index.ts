@@ -7,13 +7,15 @@
 import { automation } from '../lib/automation.js';
 import { H } from './hook.js';
 import { initLongTasks } from './longtasks.js';
-import { excluded, rule } from './rules.js';
+import { excluded, routeOf, rule } from './rules.js';
 import { initResources } from './resources.js';
 
 const S = H.S!;
 const o = S.o!;
-H.r = rule;
-H.x = excluded;
+// the rules for the page's options; a view's route as the rules (and the server) see it
+H.r = (g, r) => rule(g, r, S.o!);
+H.x = (g, r) => excluded(g, r, S.o!);
+H.e = routeOf;
 S.b = automation();
 if (o.trackResources !== false) initResources();
 if (o.trackLongTasks !== false) initLongTasks();
