@@ -1,4 +1,6 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { NumHeaders } from './NumHeaders';
 import { Async } from './States';
 import { api, ApiError } from '../lib/api';
 import { usePage } from '../lib/context';
@@ -275,34 +277,18 @@ function Rules(props: PartProps & { invalid: Set<string> }) {
                   {text('country', 'any', true)}
                 </div>
                 <div class="rule-fields">
-                  <label>
+                  <RateInput
+                    name={`${at}.session_rate`}
+                    value={r.session_rate}
+                    readOnly={readOnly}
+                    invalid={invalid}
+                    onValue={(v) => setRule(i, { session_rate: v })}
+                  >
                     Sessions kept (%)
-                    <input
-                      name={`${at}.session_rate`}
-                      type="number"
-                      min={0}
-                      max={100}
-                      step="any"
-                      value={r.session_rate}
-                      readOnly={readOnly}
-                      aria-invalid={invalid.has(`${at}.session_rate`) || undefined}
-                      onInput={(e) => setRule(i, { session_rate: e.currentTarget.value })}
-                    />
-                  </label>
-                  <label>
+                  </RateInput>
+                  <RateInput name={`${at}.replay_rate`} value={r.replay_rate} readOnly={readOnly} invalid={invalid} onValue={(v) => setRule(i, { replay_rate: v })}>
                     Replayed (%) <span class="muted">(empty: the default's)</span>
-                    <input
-                      name={`${at}.replay_rate`}
-                      type="number"
-                      min={0}
-                      max={100}
-                      step="any"
-                      value={r.replay_rate}
-                      readOnly={readOnly}
-                      aria-invalid={invalid.has(`${at}.replay_rate`) || undefined}
-                      onInput={(e) => setRule(i, { replay_rate: e.currentTarget.value })}
-                    />
-                  </label>
+                  </RateInput>
                   <label class="toggle rule-keep">
                     <input type="checkbox" name={`${at}.keep`} checked={r.keep} disabled={readOnly} onChange={(e) => setRule(i, { keep: e.currentTarget.checked })} />
                     Key page: a session that views it is kept from then on
@@ -345,46 +331,58 @@ function Rules(props: PartProps & { invalid: Set<string> }) {
   );
 }
 
+/** A percentage (0–100) input in its label; `invalid` holds the names of the fields that have a problem. */
+function RateInput(props: {
+  name: string;
+  value: string;
+  readOnly: boolean;
+  invalid: Set<string>;
+  onValue: (v: string) => void;
+  children: ComponentChildren;
+}) {
+  const { name, value, readOnly, invalid, onValue, children } = props;
+  return (
+    <label>
+      {children}
+      <input
+        name={name}
+        type="number"
+        min={0}
+        max={100}
+        step="any"
+        value={value}
+        readOnly={readOnly}
+        aria-invalid={invalid.has(name) || undefined}
+        onInput={(e) => onValue(e.currentTarget.value)}
+      />
+    </label>
+  );
+}
+
 function Defaults(props: PartProps & { invalid: Set<string> }) {
   const { draft, edit, readOnly, invalid } = props;
   return (
     <fieldset class="sampling-group">
       <legend>Default: every session no rule matches</legend>
       <div class="form-row">
-        <label>
+        <RateInput
+          name="default.session_rate"
+          value={draft.default_session_rate}
+          readOnly={readOnly}
+          invalid={invalid}
+          onValue={(v) => edit((d) => ({ ...d, default_session_rate: v }))}
+        >
           Sessions kept (%) <span class="muted">(the app's sample rate)</span>
-          <input
-            name="default.session_rate"
-            type="number"
-            min={0}
-            max={100}
-            step="any"
-            value={draft.default_session_rate}
-            readOnly={readOnly}
-            aria-invalid={invalid.has('default.session_rate') || undefined}
-            onInput={(e) => {
-              const v = e.currentTarget.value;
-              edit((d) => ({ ...d, default_session_rate: v }));
-            }}
-          />
-        </label>
-        <label>
+        </RateInput>
+        <RateInput
+          name="default.replay_rate"
+          value={draft.default_replay_rate}
+          readOnly={readOnly}
+          invalid={invalid}
+          onValue={(v) => edit((d) => ({ ...d, default_replay_rate: v }))}
+        >
           Replayed (%)
-          <input
-            name="default.replay_rate"
-            type="number"
-            min={0}
-            max={100}
-            step="any"
-            value={draft.default_replay_rate}
-            readOnly={readOnly}
-            aria-invalid={invalid.has('default.replay_rate') || undefined}
-            onInput={(e) => {
-              const v = e.currentTarget.value;
-              edit((d) => ({ ...d, default_replay_rate: v }));
-            }}
-          />
-        </label>
+        </RateInput>
       </div>
     </fieldset>
   );
@@ -444,6 +442,8 @@ const ROWS: { key: keyof CostFigures; label: string; format: (n: number) => stri
   { key: 'bytes', label: 'Bytes stored', format: formatBytes },
 ];
 
+const WHAT_IF_COLUMNS = ['Current', 'Proposed', 'Change'] as const;
+
 /** Current vs proposed, per day. */
 function WhatIfView(props: { estimate: Estimate }) {
   const { answer, error } = props.estimate;
@@ -467,15 +467,7 @@ function WhatIfView(props: { estimate: Estimate }) {
           <thead>
             <tr>
               <th scope="col">Per day</th>
-              <th scope="col" class="num">
-                Current
-              </th>
-              <th scope="col" class="num">
-                Proposed
-              </th>
-              <th scope="col" class="num">
-                Change
-              </th>
+              <NumHeaders labels={WHAT_IF_COLUMNS} />
             </tr>
           </thead>
           <tbody>

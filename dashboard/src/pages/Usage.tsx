@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { Layout } from '../components/Layout';
 import { Link } from '../components/Link';
+import { NumHeaders } from '../components/NumHeaders';
 import { Async } from '../components/States';
 import { DailyChart } from '../charts/DailyChart';
 import { usePage, useAppApi } from '../lib/context';
@@ -278,6 +279,8 @@ function dropReasons(d: UsageDay): string {
     .join(', ');
 }
 
+const DAY_COLUMNS = ['Sessions', 'Views', 'Events', 'Replay', 'Spans', 'Dropped'] as const;
+
 function DaysTable(props: { days: UsageDay[]; mode: string }) {
   const { days, mode } = props;
   // newest first, as the other tables
@@ -289,24 +292,7 @@ function DaysTable(props: { days: UsageDay[]; mode: string }) {
         <thead>
           <tr>
             <th scope="col">Day (UTC)</th>
-            <th scope="col" class="num">
-              Sessions
-            </th>
-            <th scope="col" class="num">
-              Views
-            </th>
-            <th scope="col" class="num">
-              Events
-            </th>
-            <th scope="col" class="num">
-              Replay
-            </th>
-            <th scope="col" class="num">
-              Spans
-            </th>
-            <th scope="col" class="num">
-              Dropped
-            </th>
+            <NumHeaders labels={DAY_COLUMNS} />
           </tr>
         </thead>
         <tbody>
