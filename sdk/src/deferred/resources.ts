@@ -20,18 +20,33 @@ export const resourceKind = (url: string, initiator: string): string => {
 };
 
 /**
+ * Resource events a view sends at most, like long tasks' cap: a page that
+ * loads thousands of images (an infinite feed) would otherwise fill the
+ * queue and the user's bandwidth. The first ones, the page's own load, are
+ * the ones kept.
+ */
+export const MAX_RESOURCES_PER_VIEW = 150;
+
+/**
  * Resource Timing: every resource the page loads, with phase timings and
- * sizes. fetch/XHR made after `init` are left to network.ts (which knows
+ * sizes, up to {@link MAX_RESOURCES_PER_VIEW} a view. fetch/XHR made after `init` are left to network.ts (which knows
  * method, status and trace ids); the SDK's own beacons are skipped. Started
  * by the deferred chunk: the entries from before it came are buffered by the
  * browser (250 by default), and delivered with `buffered: true`.
  */
 export const initResources = (): void => {
   const { S, t: track, s: scrub, n: t0 } = H;
+  let view: unknown;
+  let n = 0;
   observe('resource', (es: PerformanceResourceTiming[]) => {
     for (const e of es) {
       const i = e.initiatorType;
       if (e.name.startsWith(S!.o!.endpoint) || (/^(fetch|xmlhttprequest)$/.test(i) && e.startTime >= t0!)) continue;
+      if (S!.v != view) {
+        view = S!.v;
+        n = 0;
+      }
+      if (++n > MAX_RESOURCES_PER_VIEW) continue;
       track!(
         'resource',
         {
