@@ -82,8 +82,6 @@ pub struct Drops {
     /// Names this node run's records.
     node: String,
     counts: Mutex<HashMap<(String, String), (Dropped, bool)>>,
-    /// One flush at a time: two writing the same record at once conflict.
-    flushing: tokio::sync::Mutex<()>,
 }
 
 impl Default for Drops {
@@ -91,7 +89,6 @@ impl Default for Drops {
         Drops {
             node: crate::token::random_token(8),
             counts: Mutex::default(),
-            flushing: tokio::sync::Mutex::default(),
         }
     }
 }
@@ -113,7 +110,6 @@ impl Drops {
         &self,
         store: &dyn fovea_store::Store,
     ) -> Result<(), fovea_store::StoreError> {
-        let _one = self.flushing.lock().await;
         let changed: Vec<DropRecord> = {
             let mut counts = self.counts.lock().expect("drops");
             // Days before yesterday are written for good by now.
@@ -132,10 +128,11 @@ impl Drops {
                 })
                 .collect()
         };
-        for r in changed {
+        for (i, r) in changed.iter().enumerate() {
             let id = format!("{}|{}|{}", r.day, r.app, self.node);
-            if let Err(e) = crate::docs::put(store, DROPS, &id, &r).await {
-                self.add_back(&r);
+            if let Err(e) = crate::docs::put(store, DROPS, &id, r).await {
+                // This record and those not tried yet go with the next flush.
+                changed[i..].iter().for_each(|r| self.add_back(r));
                 return Err(e);
             }
         }

@@ -2,6 +2,7 @@
 //! of the usage API and of its what-if. One set of statements for both
 //! backends, which differ only in the spellings a [`Dialect`] gives.
 
+use fovea_query::WEIGHT_SQL;
 use serde::Deserialize;
 
 /// A day's count of one kind: `sessions`, `views`, an event type
@@ -87,14 +88,14 @@ pub(crate) fn usage_sql(d: &Dialect, app: &str, from: i64, to: i64) -> String {
     let day = format!("{} * {DAY_MS}", (d.div)("ts", DAY_MS));
     let filter = format!("app = {app} AND ts >= {from} AND ts < {to}");
     let (u, w) = (d.u64, d.f64);
-    let weight = |rate: &str| w(&format!("sum(100 / coalesce({rate}, 100))"));
+    // A session (or view) weighs as its row kept at the lowest rate.
     let per = |key: &str, kind: &str| {
         format!(
             "SELECT day, '{kind}' AS kind, {n} AS n, {wt} AS weighted FROM \
-             (SELECT {day} AS day, {key}, min(sample_rate) AS r FROM views{f} WHERE {filter} GROUP BY day, {key}) \
+             (SELECT {day} AS day, {key}, max({WEIGHT_SQL}) AS w FROM views{f} WHERE {filter} GROUP BY day, {key}) \
              GROUP BY day",
             n = u("count()"),
-            wt = weight("r"),
+            wt = w("sum(w)"),
         )
     };
     let plain = |table: &str, kind: &str, n: &str| {
@@ -110,7 +111,7 @@ pub(crate) fn usage_sql(d: &Dialect, app: &str, from: i64, to: i64) -> String {
         format!(
             "SELECT {day} AS day, type AS kind, {n} AS n, {wt} AS weighted FROM events{f} WHERE {filter} GROUP BY day, type",
             n = u("count()"),
-            wt = weight("sample_rate"),
+            wt = w(&format!("sum({WEIGHT_SQL})")),
         ),
         plain("replay_segments", "replay_segments", "count()"),
         plain("replay_segments", "replay_bytes", "sum(bytes)"),

@@ -48,13 +48,9 @@ pub fn session_mix(c: &Connection, app: &str, from: i64, to: i64) -> duckdb::Res
 }
 
 /// Each table's blocks in the database file, shared out by the app's share
-/// of the table's rows. A checkpoint first moves what the write-ahead log
-/// holds into the file (skipped while a write is under way: then the
-/// newest rows are not counted yet).
+/// of the table's rows: what the last checkpoint wrote (`DuckStore`
+/// checkpoints first).
 pub fn stored_bytes(c: &Connection, app: &str) -> duckdb::Result<StoredBytes> {
-    if let Err(e) = c.execute_batch("CHECKPOINT") {
-        tracing::debug!(error = %e, "no checkpoint before measuring the tables");
-    }
     let block_size: u64 =
         c.query_row("SELECT block_size FROM pragma_database_size()", [], |r| {
             r.get::<_, i64>(0).map(|b| b as u64)
