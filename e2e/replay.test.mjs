@@ -189,7 +189,8 @@ describe('session replay', () => {
     const text = JSON.stringify(events);
     assert.ok(text.includes('Checkout'), 'the page text is recorded (mask-inputs keeps text visible)');
     for (const [field, value] of Object.entries(secrets)) assert.ok(!text.includes(value), `typed ${field} is not in the replay`);
-    assert.ok(!text.includes('4111'), 'the card number is not in the replay');
+    // Not a bare '4111': timestamps and node ids in the JSON contain it by chance.
+    assert.ok(!/4111[ -]?1111/.test(text), 'the card number is not in the replay');
     assert.ok(!text.includes('12 Example Street'), 'data-fovea-privacy="mask" text is masked');
     assert.ok(!text.includes('Third-party payment widget'), 'data-fovea-privacy="block" content is not recorded');
 
