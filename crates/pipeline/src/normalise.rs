@@ -5,6 +5,7 @@ use fovea_schema::truncate as cap;
 use fovea_schema::wire::{WireEvent, WireHeader, WireType};
 use fovea_schema::{
     ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, ViewEvent,
+    ViewPhases,
 };
 use uuid::Uuid;
 
@@ -265,12 +266,14 @@ impl Pipeline {
         let text = |s: Option<String>| s.map(|s| cap(s, TEXT_CAP));
         let free = |s: Option<String>| s.map(|s| cap(scrubbed(s, |t| scrub.text(t)), TEXT_CAP));
         let url = |s: Option<String>| s.map(|s| cap(scrubbed(s, |t| scrub.url(t)), URL_CAP));
+        let phase = |v: Option<f64>| v.filter(|v| v.is_finite() && (0.0..1e7).contains(v));
         let attrs = |a: Option<Box<serde_json::value::RawValue>>| {
             a.map(|a| a.get().to_string())
                 .filter(|a| a.starts_with('{') && a.len() <= ATTRS_CAP)
                 .map(|a| scrubbed(a, |t| scrub.json(t)))
         };
         match w.kind.unwrap_or(WireType::Error) {
+            // A breakdown the browser got wrong is left out; the view stays.
             WireType::View => EventKind::View(ViewEvent {
                 version: w.version.unwrap_or(0),
                 loading_type: text(w.loading_type),
@@ -297,6 +300,21 @@ impl Pipeline {
                 cls_target: free(w.cls_target),
                 trace_id: trace_id(w.trace_id),
                 span_id: span_id(w.span_id),
+                phases: Box::new(ViewPhases {
+                    redirect: phase(w.redirect),
+                    request: phase(w.request),
+                    response: phase(w.response),
+                    dom_interactive: phase(w.dom_interactive),
+                    lcp_ttfb: phase(w.lcp_ttfb),
+                    lcp_load_delay: phase(w.lcp_load_delay),
+                    lcp_load_time: phase(w.lcp_load_time),
+                    lcp_render_delay: phase(w.lcp_render_delay),
+                    inp_input_delay: phase(w.inp_input_delay),
+                    inp_processing: phase(w.inp_processing),
+                    inp_presentation: phase(w.inp_presentation),
+                    route_change_duration: phase(w.route_change_duration),
+                }),
+                attrs: attrs(w.attrs),
             }),
             WireType::Action => EventKind::Action(ActionEvent {
                 action_type: cap(w.action_type.unwrap_or_default(), TEXT_CAP),

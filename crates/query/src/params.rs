@@ -57,6 +57,36 @@ pub struct Params {
     /// Summary: weight the counts by 100 / the rate each session was kept
     /// at (docs/sampling.md).
     pub extrapolate: Option<bool>,
+    /// Custom attribute filters, `attrs.<key>=<value>` in the query string
+    /// (top-level attributes); taken out of it before the other parameters
+    /// are read (the server's `FilterQuery`).
+    #[serde(skip)]
+    pub attrs: Vec<(String, String)>,
+}
+
+/// At most this many attribute filters per question.
+pub const MAX_ATTR_FILTERS: usize = 5;
+
+/// Checks one `attrs.<key>=<value>` filter: the key is an identifier (it is
+/// spliced into JSON paths), a top-level attribute (ClickHouse 18's
+/// `visitParam*` functions see no nesting), the value a short text.
+fn attr_filter(key: &str, value: &str) -> Result<(), QueryError> {
+    let ident = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !ident {
+        return Err(invalid(format!(
+            "attrs.{key}: an attribute key is 1 to 64 letters, digits, _ and -"
+        )));
+    }
+    if value.is_empty() || value.len() > 256 {
+        return Err(invalid(format!(
+            "attrs.{key}: the value must be 1 to 256 bytes"
+        )));
+    }
+    Ok(())
 }
 
 /// Filters every query takes.
@@ -72,6 +102,9 @@ pub struct Filters {
     pub country: Option<String>,
     /// The signed-in user id.
     pub user: Option<String>,
+    /// Custom attributes (`setContext`, `addAction` context): (top-level
+    /// key, value); a number or boolean matches its JSON text.
+    pub attrs: Vec<(String, String)>,
 }
 
 impl Filters {
@@ -86,7 +119,39 @@ impl Filters {
             device: None,
             country: None,
             user: None,
+            attrs: Vec::new(),
         }
+    }
+
+    /// One regular expression (RE2, which both stores speak) per attribute
+    /// filter, matched against the stored `attrs` JSON text: the key, then
+    /// the value as a JSON string or, for a number or boolean, as written.
+    /// The JSON extensions are not used: DuckDB's is not bundled (a
+    /// download at run time), ClickHouse 18 has only `visitParam*`. Like
+    /// those, a key is found at any depth: filters are meant for top-level
+    /// attributes.
+    pub fn attr_patterns(&self) -> Vec<String> {
+        let escape = |s: &str| {
+            s.chars().fold(String::new(), |mut out, c| {
+                if c.is_ascii_punctuation() {
+                    out.push('\\');
+                }
+                out.push(c);
+                out
+            })
+        };
+        self.attrs
+            .iter()
+            .map(|(k, v)| {
+                let mut values = escape(&serde_json::Value::from(v.as_str()).to_string());
+                let scalar = matches!(v.as_str(), "true" | "false")
+                    || serde_json::from_str::<serde_json::Number>(v).is_ok();
+                if scalar {
+                    values = format!("{values}|{}", escape(v));
+                }
+                format!(r#""{k}"\s*:\s*(?:{values})\s*[,}}\]]"#)
+            })
+            .collect()
     }
 
     /// The dimension filters that are set, as (column, value) pairs.
@@ -285,6 +350,14 @@ impl Params {
             )));
         }
         let clean = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        if self.attrs.len() > MAX_ATTR_FILTERS {
+            return Err(invalid(format!(
+                "at most {MAX_ATTR_FILTERS} attrs.<key> filters"
+            )));
+        }
+        for (k, v) in &self.attrs {
+            attr_filter(k, v)?;
+        }
         Ok(Filters {
             from,
             to,
@@ -295,6 +368,7 @@ impl Params {
             device: clean(&self.device),
             country: clean(&self.country),
             user: clean(&self.user),
+            attrs: self.attrs.clone(),
         })
     }
 

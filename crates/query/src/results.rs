@@ -1,4 +1,4 @@
-use fovea_schema::{Context, Event, EventKind, Metric};
+use fovea_schema::{Context, Event, EventKind, Metric, ViewPhases};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -168,6 +168,11 @@ pub struct ViewRow {
     pub cls_target: Option<String>,
     /// The backend trace of the page load (`Server-Timing: traceparent`).
     pub trace_id: Option<String>,
+    pub dns: Option<f64>,
+    pub connect: Option<f64>,
+    pub dcl: Option<f64>,
+    #[serde(flatten)]
+    pub phases: ViewPhases,
 }
 
 impl ViewRow {
@@ -198,6 +203,10 @@ impl ViewRow {
             inp_type: v.inp_type,
             cls_target: v.cls_target,
             trace_id: v.trace_id,
+            dns: v.dns,
+            connect: v.connect,
+            dcl: v.dcl,
+            phases: *v.phases,
         }
     }
 }

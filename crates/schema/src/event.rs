@@ -97,6 +97,68 @@ pub struct ViewEvent {
     /// `Server-Timing: traceparent` (initial loads only).
     pub trace_id: Option<String>,
     pub span_id: Option<String>,
+    /// Where the view's time went (boxed: most events are not views).
+    #[serde(flatten)]
+    pub phases: Box<ViewPhases>,
+    /// Custom context (`setContext`) as a JSON object text (serialised as the object).
+    #[serde(serialize_with = "json_text", skip_serializing_if = "Option::is_none")]
+    pub attrs: Option<String>,
+}
+
+/// Defines [`ViewPhases`] from one list of names, so that the stores can
+/// walk its fields by name (one column each) instead of listing them again.
+macro_rules! phases {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        /// Breakdowns of a view's timings, ms; each absent where the browser
+        /// did not measure it.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+        pub struct ViewPhases {
+            $($(#[$doc])* #[serde(default, skip_serializing_if = "Option::is_none")] pub $name: Option<f64>,)*
+        }
+
+        impl ViewPhases {
+            /// The fields' names, in declaration order (the stores' column order).
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
+
+            /// The fields' values, in [`Self::NAMES`] order.
+            pub fn values(&self) -> Vec<Option<f64>> {
+                vec![$(self.$name),*]
+            }
+
+            /// Builds the phases from a lookup by field name.
+            pub fn from_fn<E>(mut f: impl FnMut(&'static str) -> Result<Option<f64>, E>) -> Result<Self, E> {
+                Ok(Self { $($name: f(stringify!($name))?,)* })
+            }
+        }
+    };
+}
+
+phases! {
+    /// Page load (Navigation Timing): redirects before the document's request.
+    redirect,
+    /// From the document's request sent to its first byte.
+    request,
+    /// From the first byte to the last of the document.
+    response,
+    /// `domInteractive`: from the navigation's start.
+    dom_interactive,
+    /// LCP subparts, which add up to the LCP: time to first byte,
+    lcp_ttfb,
+    /// then until the LCP resource's request starts,
+    lcp_load_delay,
+    /// its download,
+    lcp_load_time,
+    /// and until the element is painted.
+    lcp_render_delay,
+    /// INP phases, which add up to the INP: from the input to its handlers,
+    inp_input_delay,
+    /// the handlers,
+    inp_processing,
+    /// and until the next paint.
+    inp_presentation,
+    /// A route change: from the navigation until the page settled (no DOM
+    /// change or request for 100 ms) and painted.
+    route_change_duration,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

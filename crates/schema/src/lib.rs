@@ -16,6 +16,7 @@ pub mod wire;
 pub use control::{App, IssueState, IssueStatus, Privacy, Role, User, UserIdModeName};
 pub use event::{
     ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, ViewEvent,
+    ViewPhases,
 };
 pub use metric::{Metric, Rating, Thresholds};
 pub use replay::ReplaySegment;

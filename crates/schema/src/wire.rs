@@ -177,6 +177,20 @@ pub struct WireEvent {
     pub inp_target: Option<String>,
     pub inp_type: Option<String>,
     pub cls_target: Option<String>,
+    // view: [`crate::ViewPhases`], listed here (a flattened struct would
+    // make serde buffer every event of the intake)
+    pub redirect: Option<f64>,
+    pub request: Option<f64>,
+    pub response: Option<f64>,
+    pub dom_interactive: Option<f64>,
+    pub lcp_ttfb: Option<f64>,
+    pub lcp_load_delay: Option<f64>,
+    pub lcp_load_time: Option<f64>,
+    pub lcp_render_delay: Option<f64>,
+    pub inp_input_delay: Option<f64>,
+    pub inp_processing: Option<f64>,
+    pub inp_presentation: Option<f64>,
+    pub route_change_duration: Option<f64>,
 
     // action
     pub action_type: Option<String>,

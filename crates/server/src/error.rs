@@ -4,7 +4,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fovea_intake::IntakeError;
-use fovea_query::QueryError;
+use fovea_query::{Params, QueryError};
 use fovea_store::StoreError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -112,6 +112,34 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             .await
             .map(|q| ApiQuery(q.0))
             .map_err(|e| ApiError::BadRequest(e.body_text()))
+    }
+}
+
+/// The query API's [`Params`], with the custom attribute filters
+/// (`attrs.<key>=<value>`, any number of keys) taken out of the query
+/// string before the typed parameters are read from the rest.
+pub struct FilterQuery(pub Params);
+
+impl<S: Send + Sync> FromRequestParts<S> for FilterQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let bad = |e: &dyn std::fmt::Display| ApiError::BadRequest(format!("bad query: {e}"));
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(parts.uri.query().unwrap_or("")).map_err(|e| bad(&e))?;
+        let (attrs, rest): (Vec<_>, Vec<_>) = pairs
+            .into_iter()
+            .partition(|(k, _)| k.starts_with("attrs."));
+        let rest = serde_urlencoded::to_string(rest).map_err(|e| bad(&e))?;
+        // axum's reader names the parameter it could not read
+        let uri = format!("/?{rest}").parse().map_err(|e| bad(&e))?;
+        let Query(mut p) =
+            Query::<Params>::try_from_uri(&uri).map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        p.attrs = attrs
+            .into_iter()
+            .map(|(k, v)| (k["attrs.".len()..].to_string(), v))
+            .collect();
+        Ok(FilterQuery(p))
     }
 }
 

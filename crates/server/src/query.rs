@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use crate::apps::find;
 use crate::auth::Principal;
 use crate::clock::now_ms;
-use crate::error::{ApiError, ApiQuery};
+use crate::error::{ApiError, FilterQuery};
 use crate::metrics::Endpoint;
 use crate::AppState;
 
@@ -50,7 +50,7 @@ pub async fn vitals(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<VitalsResponse>, ApiError> {
     timed(&s, "vitals", async {
         let app = find(&s, &app)?;
@@ -71,7 +71,7 @@ pub async fn summary(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<Summary>, ApiError> {
     timed(&s, "summary", async {
         let app = find(&s, &app)?;
@@ -102,7 +102,7 @@ pub async fn timeseries(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<TimeseriesResponse>, ApiError> {
     timed(&s, "timeseries", async {
         let app = find(&s, &app)?;
@@ -135,7 +135,7 @@ pub async fn histogram(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<HistogramResponse>, ApiError> {
     timed(&s, "histogram", async {
         let app = find(&s, &app)?;
@@ -160,7 +160,7 @@ pub async fn views(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<ViewsResponse>, ApiError> {
     timed(&s, "views", async {
         let app = find(&s, &app)?;
@@ -189,7 +189,7 @@ pub async fn sessions(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<SessionsResponse>, ApiError> {
     timed(&s, "sessions", async {
         let app = find(&s, &app)?;
@@ -228,7 +228,7 @@ pub async fn issues(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<IssuesResponse>, ApiError> {
     timed(&s, "issues", async {
         let app = find(&s, &app)?;
@@ -252,7 +252,7 @@ pub async fn issue(
     State(s): State<AppState>,
     _w: Principal,
     Path((app, fp)): Path<(String, String)>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<IssueDetail>, ApiError> {
     timed(&s, "issue", async {
         let app = find(&s, &app)?;
@@ -286,7 +286,7 @@ pub async fn actions(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<ActionsResponse>, ApiError> {
     timed(&s, "actions", async {
         let app = find(&s, &app)?;
@@ -308,7 +308,7 @@ pub async fn resources(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<ResourcesResponse>, ApiError> {
     timed(&s, "resources", async {
         let app = find(&s, &app)?;

@@ -13,7 +13,7 @@ use crate::apps::find;
 use crate::auth::Principal;
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::error::ApiQuery;
+use crate::error::FilterQuery;
 use crate::query::timed;
 use crate::AppState;
 
@@ -55,7 +55,7 @@ pub async fn services(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<ServicesResponse>, ApiError> {
     timed(&s, "services", async {
         let app = find(&s, &app)?;
@@ -78,7 +78,7 @@ pub async fn slow_requests(
     State(s): State<AppState>,
     _w: Principal,
     Path(app): Path<String>,
-    ApiQuery(p): ApiQuery<Params>,
+    FilterQuery(p): FilterQuery,
 ) -> Result<Json<SlowRequestsResponse>, ApiError> {
     timed(&s, "slow_requests", async {
         let app = find(&s, &app)?;

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::clock::now_ms;
-use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::error::{ApiError, ApiJson, FilterQuery};
 use crate::{apps, AppState};
 
 /// Why events were not stored.
@@ -247,7 +247,7 @@ const RECENT_DAYS: i64 = 7;
 pub async fn usage(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    ApiQuery(mut q): ApiQuery<Params>,
+    FilterQuery(mut q): FilterQuery,
 ) -> Result<Json<Usage>, ApiError> {
     let app = apps::find(&state, &id)?;
     let now = now_ms();

@@ -113,7 +113,8 @@ fn beacon(session: &str) -> Value {
         "events": [
             {"type": "view", "event_id": uuid(), "view_id": format!("{session}-v"), "version": 1, "ts": ts,
              "url": "https://shop.example/cart?token=secret", "lcp": 2100, "fcp": 800, "ttfb": 120, "cls": 0.02,
-             "inp": 90, "load": 2500, "lcp_element": "img.hero"},
+             "inp": 90, "load": 2500, "lcp_element": "img.hero", "attrs": {"plan": "pro"},
+             "lcp_ttfb": 120, "lcp_load_delay": 480, "lcp_load_time": 900, "lcp_render_delay": 600, "redirect": -5},
             {"type": "error", "event_id": uuid(), "view_id": format!("{session}-v"), "ts": ts + 1,
              "url": "https://shop.example/cart", "message": "x is undefined", "kind": "TypeError",
              "stack": "TypeError: x is undefined\n    at buy (https://shop.example/app.js:1:2)"},
@@ -204,6 +205,31 @@ async fn a_beacon_shows_up_in_every_query() {
     );
     let (_, views) = s.get("/api/v1/apps/shop/views?metric=lcp").await;
     assert_eq!(views["views"][0]["lcp_element"], "img.hero");
+    let v = &views["views"][0];
+    assert_eq!(
+        [
+            &v["lcp_ttfb"],
+            &v["lcp_load_delay"],
+            &v["lcp_load_time"],
+            &v["lcp_render_delay"]
+        ],
+        [120.0, 480.0, 900.0, 600.0]
+    );
+    assert!(
+        v.get("redirect").is_none(),
+        "a negative phase is left out: {v}"
+    );
+    // custom attribute filters, on views and on events
+    let (_, pro) = s
+        .get("/api/v1/apps/shop/vitals?metric=lcp&attrs.plan=pro")
+        .await;
+    assert_eq!(pro["groups"][0]["value"], 2100.0);
+    let (_, free) = s
+        .get("/api/v1/apps/shop/vitals?metric=lcp&attrs.plan=free")
+        .await;
+    assert_eq!(free["groups"], json!([]));
+    let (_, none) = s.get("/api/v1/apps/shop/issues?attrs.plan=pro").await;
+    assert_eq!(none["issues"], json!([]), "the error carries no attrs");
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -1724,6 +1750,12 @@ async fn bad_query_parameters_are_400_naming_the_parameter() {
             "from",
         ),
         ("/api/v1/apps/shop/usage?from=0&to=86400000000", "400 days"),
+        ("/api/v1/apps/shop/vitals?metric=lcp&attrs.a%20b=x", "attrs.a b"),
+        ("/api/v1/apps/shop/sessions?attrs.plan=", "attrs.plan"),
+        (
+            "/api/v1/apps/shop/sessions?attrs.a=1&attrs.b=1&attrs.c=1&attrs.d=1&attrs.e=1&attrs.f=1",
+            "at most 5",
+        ),
     ] {
         let (status, body) = s.get(path).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");

@@ -3,9 +3,11 @@
 //! they cannot drift apart. A backend maps [`Ty`] to its SQL types, [`Cell`]
 //! to its values, and reads rows through [`Row`].
 
+use std::sync::LazyLock;
+
 use fovea_schema::{
     ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, Span,
-    ViewEvent,
+    ViewEvent, ViewPhases,
 };
 
 /// A column's type, named for what it holds; `Opt*` columns may be NULL.
@@ -148,12 +150,23 @@ pub const SPAN_COLUMNS: &[Column] = &[
 /// COLUMN` puts them).
 pub const CONTEXT_TAIL: &[Column] = &[("sample_rate", Ty::OptF64), ("automation", Ty::OptText)];
 
+/// View columns added by migration 10, after [`CONTEXT_TAIL`]: one per
+/// [`ViewPhases`] field, then the custom context.
+pub static VIEW_TAIL: LazyLock<Vec<Column>> = LazyLock::new(|| {
+    ViewPhases::NAMES
+        .iter()
+        .map(|n| (*n, Ty::OptF64))
+        .chain([("attrs", Ty::OptText)])
+        .collect()
+});
+
 pub fn view_columns() -> impl Iterator<Item = &'static Column> {
     VIEW_KEY
         .iter()
         .chain(CONTEXT)
         .chain(VIEW_FIELDS)
         .chain(CONTEXT_TAIL)
+        .chain(VIEW_TAIL.iter())
 }
 
 pub fn event_columns() -> impl Iterator<Item = &'static Column> {
@@ -248,6 +261,8 @@ pub fn view_cells(e: &Event, v: &ViewEvent) -> Vec<Cell> {
         text(&v.span_id),
     ]);
     context_tail_cells(&e.ctx, &mut out);
+    out.extend(v.phases.values().into_iter().map(num));
+    out.push(text(&v.attrs));
     out
 }
 
@@ -441,6 +456,8 @@ pub fn view_from<R: Row>(r: &R) -> Result<Event, R::Error> {
             cls_target: r.text("cls_target")?,
             trace_id: r.text("trace_id")?,
             span_id: r.text("span_id")?,
+            phases: Box::new(ViewPhases::from_fn(|n| r.f64(n))?),
+            attrs: r.text("attrs")?,
         }),
     })
 }

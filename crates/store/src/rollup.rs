@@ -54,13 +54,14 @@ pub fn dim_name(d: Dimension) -> &'static str {
 pub const MAX_HOURS_PER_CALL: usize = 24;
 
 /// Whether a question can use the roll-ups: they keep env and release, not
-/// the other filter dimensions.
+/// the other filter dimensions nor attributes.
 pub fn serves(f: &Filters) -> bool {
     f.page.is_none()
         && f.browser.is_none()
         && f.device.is_none()
         && f.country.is_none()
         && f.user.is_none()
+        && f.attrs.is_empty()
 }
 
 /// Counts and a sketch of one metric's values in one group.

@@ -1665,14 +1665,87 @@ export interface components {
         UsersResponse: {
             users: components["schemas"]["UserView"][];
         };
+        /**
+         * @description Breakdowns of a view's timings, ms; each absent where the browser
+         *     did not measure it.
+         */
+        ViewPhases: {
+            /**
+             * Format: double
+             * @description `domInteractive`: from the navigation's start.
+             */
+            dom_interactive?: number | null;
+            /**
+             * Format: double
+             * @description INP phases, which add up to the INP: from the input to its handlers,
+             */
+            inp_input_delay?: number | null;
+            /**
+             * Format: double
+             * @description and until the next paint.
+             */
+            inp_presentation?: number | null;
+            /**
+             * Format: double
+             * @description the handlers,
+             */
+            inp_processing?: number | null;
+            /**
+             * Format: double
+             * @description then until the LCP resource's request starts,
+             */
+            lcp_load_delay?: number | null;
+            /**
+             * Format: double
+             * @description its download,
+             */
+            lcp_load_time?: number | null;
+            /**
+             * Format: double
+             * @description and until the element is painted.
+             */
+            lcp_render_delay?: number | null;
+            /**
+             * Format: double
+             * @description LCP subparts, which add up to the LCP: time to first byte,
+             */
+            lcp_ttfb?: number | null;
+            /**
+             * Format: double
+             * @description Page load (Navigation Timing): redirects before the document's request.
+             */
+            redirect?: number | null;
+            /**
+             * Format: double
+             * @description From the document's request sent to its first byte.
+             */
+            request?: number | null;
+            /**
+             * Format: double
+             * @description From the first byte to the last of the document.
+             */
+            response?: number | null;
+            /**
+             * Format: double
+             * @description A route change: from the navigation until the page settled (no DOM
+             *     change or request for 100 ms) and painted.
+             */
+            route_change_duration?: number | null;
+        };
         /** @description A view with its vitals and attribution, for "example slow views". */
-        ViewRow: {
+        ViewRow: components["schemas"]["ViewPhases"] & {
             browser?: string | null;
             /** Format: double */
             cls?: number | null;
             cls_target?: string | null;
+            /** Format: double */
+            connect?: number | null;
             country?: string | null;
+            /** Format: double */
+            dcl?: number | null;
             device?: string | null;
+            /** Format: double */
+            dns?: number | null;
             /** Format: double */
             fcp?: number | null;
             /** Format: double */

@@ -46,6 +46,12 @@ pub(super) fn scope(app: &str, f: &Filters) -> String {
     for (col, v) in f.dimensions() {
         sql.push_str(&format!(" AND `{col}` = {}", quote(v)));
     }
+    for pattern in f.attr_patterns() {
+        sql.push_str(&format!(
+            " AND match(ifNull(attrs, ''), {})",
+            quote(&pattern)
+        ));
+    }
     sql
 }
 

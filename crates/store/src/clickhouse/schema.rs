@@ -167,19 +167,10 @@ impl Layout {
             columns_sql(SPAN_COLUMNS.iter()),
             "cityHash64(trace_id)",
         ));
-        let mut views = vec![self.local("views")];
-        if self.cluster.is_some() {
-            views.push("views".into());
-        }
-        for table in views {
-            for column in ["trace_id", "span_id"] {
-                out.push(Ddl::AddColumn {
-                    table: table.clone(),
-                    column,
-                    ty: Ty::OptText,
-                });
-            }
-        }
+        out.extend(self.add_columns(
+            "views",
+            &[("trace_id", Ty::OptText), ("span_id", Ty::OptText)],
+        ));
         out.push(Ddl::Sql(
             "CREATE TABLE IF NOT EXISTS app_settings (app String, \
              server_key_hash Nullable(String), trace_url_template Nullable(String), \
@@ -223,28 +214,38 @@ impl Layout {
     /// Migration 9: the rate each session was kept at and its automation
     /// signals on every event, and the apps' sampling rules.
     fn sampling(&self) -> Vec<Ddl> {
-        let mut out = Vec::new();
-        for table in ["views", "events"] {
-            let mut tables = vec![self.local(table)];
-            if self.cluster.is_some() {
-                tables.push(table.into());
-            }
-            for table in tables {
-                for (column, ty) in crate::columns::CONTEXT_TAIL {
-                    out.push(Ddl::AddColumn {
-                        table: table.clone(),
-                        column,
-                        ty: *ty,
-                    });
-                }
-            }
-        }
+        let mut out = self.add_columns("views", crate::columns::CONTEXT_TAIL);
+        out.extend(self.add_columns("events", crate::columns::CONTEXT_TAIL));
         out.push(Ddl::AddColumn {
             table: "app_settings".into(),
             column: "traffic",
             ty: Ty::OptText,
         });
         out
+    }
+
+    /// Migration 10: the views' timing breakdowns and custom context.
+    fn view_phases(&self) -> Vec<Ddl> {
+        self.add_columns("views", &crate::columns::VIEW_TAIL)
+    }
+
+    /// Adds `columns` to an event table: on every server's local table
+    /// and, in a cluster, to the distributed table over them.
+    fn add_columns(&self, table: &str, columns: &[Column]) -> Vec<Ddl> {
+        let mut tables = vec![self.local(table)];
+        if self.cluster.is_some() {
+            tables.push(table.into());
+        }
+        tables
+            .into_iter()
+            .flat_map(|table| {
+                columns.iter().map(move |(column, ty)| Ddl::AddColumn {
+                    table: table.clone(),
+                    column,
+                    ty: *ty,
+                })
+            })
+            .collect()
     }
 
     /// Every migration, in order, as the statements it runs.
@@ -259,6 +260,7 @@ impl Layout {
             self.traces(),
             self.control_docs(),
             self.sampling(),
+            self.view_phases(),
         ]
     }
 }

@@ -39,6 +39,10 @@ pub(super) fn scope(app: &str, f: &Filters, alias: &str) -> (String, Vec<Value>)
         sql.push_str(&format!(" AND {dot}\"{col}\" = ?"));
         values.push(Value::Text(v.into()));
     }
+    for pattern in f.attr_patterns() {
+        sql.push_str(&format!(" AND regexp_matches({dot}attrs, ?)"));
+        values.push(Value::Text(pattern));
+    }
     (sql, values)
 }
 

@@ -74,6 +74,19 @@ fn sampling() -> String {
     out + "ALTER TABLE app_settings ADD COLUMN traffic VARCHAR;"
 }
 
+/// Migration 10: the views' timing breakdowns and custom context.
+fn view_phases() -> String {
+    crate::columns::VIEW_TAIL
+        .iter()
+        .map(|(column, ty)| {
+            format!(
+                "ALTER TABLE views ADD COLUMN IF NOT EXISTS \"{column}\" {};\n",
+                sql_type(*ty)
+            )
+        })
+        .collect()
+}
+
 pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS fovea_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);")?;
     let migrations = [
@@ -86,6 +99,7 @@ pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
         super::traces::tables(),
         control_docs(),
         sampling(),
+        view_phases(),
     ];
     let done: i64 = conn.query_row("SELECT count(*) FROM fovea_migrations", [], |r| r.get(0))?;
     for (i, sql) in migrations.iter().enumerate().skip(done as usize) {

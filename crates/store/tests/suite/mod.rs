@@ -266,6 +266,131 @@ pub async fn filters_restrict_every_query(store: &dyn Store) {
         .is_empty());
 }
 
+/// Custom attributes filter views (vitals, slow views) and events
+/// (issues); a number matches its JSON text; the timing breakdowns of a
+/// view come back as stored.
+pub async fn attribute_filters_and_view_phases(store: &dyn Store) {
+    let with = |mut e: Event, attrs: &str| {
+        match &mut e.kind {
+            EventKind::View(v) => v.attrs = Some(attrs.into()),
+            EventKind::Error(x) => x.attrs = Some(attrs.into()),
+            _ => unreachable!(),
+        }
+        e
+    };
+    let mut pro = with(
+        view("s1", "v1", T0, "/a", 1, 1000.0),
+        r#"{"plan":"pro","seats":3}"#,
+    );
+    if let EventKind::View(v) = &mut pro.kind {
+        *v.phases = fovea_schema::ViewPhases {
+            lcp_ttfb: Some(100.0),
+            lcp_load_delay: Some(200.0),
+            lcp_load_time: Some(300.0),
+            lcp_render_delay: Some(400.0),
+            route_change_duration: Some(55.5),
+            ..Default::default()
+        };
+    }
+    store
+        .insert(vec![
+            pro,
+            with(
+                view("s2", "v2", T0 + 1, "/b", 1, 5000.0),
+                r#"{"plan":"free"}"#,
+            ),
+            // as another SDK may send it: spaced, nested, escaped
+            with(
+                view("s3", "v3", T0 + 2, "/b", 1, 7000.0),
+                r#"{"org": {"plan": "x"}, "plan" : "a \"b\"", "beta": true}"#,
+            ),
+            with(error("s1", T0, "boom", "fp-pro"), r#"{"plan":"pro"}"#),
+            with(error("s2", T0 + 1, "bang", "fp-free"), r#"{"plan":"free"}"#),
+        ])
+        .await
+        .unwrap();
+    let f = |attrs: &[(&str, &str)]| Filters {
+        attrs: attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..range()
+    };
+    let vitals = |filters: Filters| VitalsQuery {
+        metric: Metric::Lcp,
+        p: 75,
+        by: Dimension::None,
+        filters,
+    };
+    let lcp =
+        |g: Vec<fovea_query::VitalsGroup>| g.iter().map(|g| (g.count, g.value)).collect::<Vec<_>>();
+    assert_eq!(
+        lcp(store
+            .vitals("app", &vitals(f(&[("plan", "pro")])))
+            .await
+            .unwrap()),
+        [(1, 1000.0)]
+    );
+    assert_eq!(
+        lcp(store
+            .vitals("app", &vitals(f(&[("plan", "free")])))
+            .await
+            .unwrap()),
+        [(1, 5000.0)]
+    );
+    assert_eq!(
+        lcp(store
+            .vitals("app", &vitals(f(&[("seats", "3")])))
+            .await
+            .unwrap()),
+        [(1, 1000.0)]
+    );
+    assert!(store
+        .vitals("app", &vitals(f(&[("plan", "pro"), ("seats", "4")])))
+        .await
+        .unwrap()
+        .is_empty());
+    let spaced = |k: &'static str, v: &'static str| async move {
+        lcp(store.vitals("app", &vitals(f(&[(k, v)]))).await.unwrap())
+    };
+    assert_eq!(spaced("plan", "a \"b\"").await, [(1, 7000.0)]);
+    assert_eq!(spaced("beta", "true").await, [(1, 7000.0)]);
+    assert!(
+        spaced("plan", "pr").await.is_empty(),
+        "a prefix is no match"
+    );
+    assert!(store
+        .vitals("app", &vitals(f(&[("plan", "'; DROP TABLE views; --")])))
+        .await
+        .unwrap()
+        .is_empty());
+    let issues = store
+        .issues("app", &issues_of(f(&[("plan", "pro")])))
+        .await
+        .unwrap();
+    assert_eq!(
+        issues
+            .iter()
+            .map(|i| i.fingerprint.as_str())
+            .collect::<Vec<_>>(),
+        ["fp-pro"]
+    );
+    let slow = store
+        .slow_views("app", Metric::Lcp, &f(&[("plan", "pro")]), 10)
+        .await
+        .unwrap();
+    assert_eq!(slow.len(), 1);
+    assert_eq!(
+        (
+            slow[0].phases.lcp_ttfb,
+            slow[0].phases.lcp_render_delay,
+            slow[0].phases.route_change_duration,
+            slow[0].phases.inp_processing
+        ),
+        (Some(100.0), Some(400.0), Some(55.5), None)
+    );
+}
+
 pub async fn sessions_issues_resources_and_series(store: &dyn Store) {
     let mut click = Event {
         event_id: Uuid::new_v4(),
@@ -1885,7 +2010,8 @@ macro_rules! store_suite {
             issues_have_history_trend_users_and_order,
             stored_frames_round_trip,
             actions_group_by_page_and_element_with_frustrations,
-            a_session_read_is_bounded
+            a_session_read_is_bounded,
+            attribute_filters_and_view_phases
         );
     };
     (@each $open:path; $($name:ident),*) => {
