@@ -1,4 +1,5 @@
-import { track } from './emit.js';
+import { setView, track } from './emit.js';
+import { inflight } from './tti.js';
 import { load } from './replay.js';
 import { S, scrub } from './state.js';
 import type { Rule, SdkConfig, View } from './types.js';
@@ -24,6 +25,11 @@ export interface DeferredHook {
   s?: typeof scrub;
   /** performance.now() at init: fetch/XHR after it are network.ts's */
   n?: number;
+  /** the core's view updater; the fetch/XHR requests in flight */
+  u?: typeof setView;
+  f?: () => number;
+  /** set by the chunk: called with every new view (deferred/viewVitals.ts) */
+  w?: (v: View) => void;
   /** set by the chunk (deferred/rules.ts), for the page's options: the first rule a route matches, whether it is excluded */
   r?: (g: SdkConfig, route: string) => Rule;
   x?: (g: SdkConfig, route: string) => boolean;
@@ -39,7 +45,7 @@ export let deferred: Promise<unknown>;
 
 export const loadDeferred = (): void => {
   D = (globalThis as { __foveaDeferred?: DeferredHook }).__foveaDeferred ||= {};
-  Object.assign(D, { S, t: track, s: scrub, n: performance.now() });
+  Object.assign(D, { S, t: track, s: scrub, n: performance.now(), u: setView, f: inflight });
   // Beside the core script, else from the Fovea server (a page that
   // copied the core alone still gets it).
   const file = 'fovea-deferred.min.js';

@@ -1,3 +1,4 @@
+import { on } from './lib/on.js';
 import { retryDelay } from './lib/retryDelay.js';
 import { safe } from './lib/safe.js';
 import { S } from './state.js';
@@ -11,32 +12,63 @@ import type { View } from './types.js';
  * has it, and sent with `fetch(keepalive)` (so it survives the page) through
  * the fetch captured before the SDK instrumented it. 429, 408, 5xx and
  * network failures put the batch back and retry after `Retry-After` or an
- * exponential backoff, with the same event ids (the server dedupes). When
- * the page is hidden or left, everything goes out with `sendBeacon`
- * (text/plain, uncompressed: it must be synchronous). Nothing leaves before
- * consent is granted and the sampling decision is taken (sampling.ts), and
- * the events of views that are not kept are dropped then. A 429 with
- * `Retry-After` (or the config's `quota_until`) holds everything, on every
- * page, until then (hold).
+ * exponential backoff (at once when the browser is back `online`), with the
+ * same event ids (the server dedupes). When the page is hidden or left,
+ * what waits goes out with `sendBeacon` (text/plain, uncompressed: it must
+ * be synchronous) as long as it fits the browser's keepalive quota (64 KiB
+ * for all the page's keepalive requests together, beacons and keepalive
+ * fetches: over it, sendBeacon returns false and a keepalive fetch fails)
+ * and the browser is online; the rest (everything, offline) is stored in
+ * localStorage (`fovea_e_<key>`, the newest ~1 MB) and sent by the next page
+ * of the site that may send, with its own header (the session it belongs
+ * to) and a `sent_at` of then (the server corrects clock skew with it).
+ * Nothing leaves, and nothing is stored, before consent is granted and the
+ * sampling decision is taken (sampling.ts), and the events of views that
+ * are not kept are dropped then; denying consent deletes what is stored. A 429 with `Retry-After` (or the config's
+ * `quota_until`) holds everything, on every page, until then (hold).
  */
 declare const __VERSION__: string;
 
 export const MAX_QUEUE = 1000;
 const MAX_EVENTS = 100;
 const MAX_BYTES = 60000;
+/**
+ * Characters of keepalive bodies one leave of the page may send (bytes, but
+ * for non-ASCII text): one full batch (60 KB of events and its header),
+ * within the browser's 64 KiB quota.
+ */
+const KEEPALIVE = 64000;
 
 /** events, each with its view (whose decision may come later) */
 let q: [string, View][] = [];
 const views = new Map<View, string>();
+/**
+ * batches kept for later, oldest first, as bodies without `sent_at` (part):
+ * stored by earlier pages, or not sent at a leave of this page where storage
+ * failed. Sent before the queue, whatever the view decisions of this page.
+ */
+let o: string[] = [];
 let timer: ReturnType<typeof setTimeout> | 0 = 0;
 let inflight: Promise<void> | 0 = 0;
 let attempt = 0;
 let until = 0;
+/**
+ * keepalive bytes sent by the current leave of the page, and when it ends:
+ * calls of beacon() less than 10 s apart (visibilitychange to hidden, then
+ * pagehide) share the page's quota, whose requests are not done yet
+ */
+let kb = 0;
+let kt = 0;
 export let F: typeof fetch;
 
 /** Captures the page's fetch before anything wraps it. */
 export const initTransport = (f: typeof fetch): void => {
   F = f;
+  // back online: retry now rather than at the end of the backoff (a quota hold still holds)
+  on(window, 'online', () => {
+    until = S.q;
+    send();
+  });
 };
 
 /** URL of the API path `p` (`intake`, `sdk-config`) with the ingest key. */
@@ -44,6 +76,9 @@ export const api = (p: string): string => `${S.o!.endpoint.replace(/\/+$/, '')}/
 
 /** localStorage key of the quota hold of this app */
 export const holdKey = (): string => 'fovea_q_' + S.o!.key;
+
+/** localStorage key of the batches this app's pages could not send: bodies (part), one a line */
+const sk = (): string => 'fovea_e_' + S.o!.key;
 
 /**
  * Sends nothing until `until` (epoch ms), on this page and (stored, once
@@ -88,17 +123,45 @@ export const enqueueView = (v: View, ev: string): void => {
 export const resetTransport = (): void => {
   clearTimeout(timer);
   q = [];
+  o = [];
   views.clear();
-  timer = inflight = attempt = until = 0;
+  timer = inflight = attempt = until = kb = kt = 0;
 };
 
 /** Resolves when the request in flight, if any, is done (unit tests only). */
 export const idle = (): Promise<void> => inflight || Promise.resolve();
 
-/** Drops everything waiting (consent denied). */
+/** Drops everything waiting, stored batches included (consent denied, quota). */
 export const clearQueue = (): void => {
   q = [];
+  o = [];
   views.clear();
+  try {
+    localStorage.removeItem(sk());
+  } catch {
+    /* nothing stored */
+  }
+};
+
+/** Whether anything may be sent or stored: consent, the sampling decision, no quota hold. */
+const may = (): boolean => S.c == 'granted' && S.g !== undefined && S.q <= Date.now();
+
+/**
+ * Takes the batches stored by earlier pages (or tabs) out of storage, ahead
+ * of the queue: from now on they are this page's to send, or to store again
+ * when it is left. (JSON has no raw newline: one body a line.)
+ */
+const load = (): void => {
+  if (may())
+    try {
+      const s = localStorage.getItem(sk());
+      if (s) {
+        localStorage.removeItem(sk());
+        o.unshift(...s.split('\n'));
+      }
+    } catch {
+      /* no storage, or unreadable: nothing to send */
+    }
 };
 
 /** Takes the next batch off the queue, dropping the events of views not kept. */
@@ -115,7 +178,12 @@ const take = (): [string, View][] => {
   return b;
 };
 
-const json = (b: [string, View][]): string => {
+/**
+ * The body of batch `b` but its `sent_at`, which json() adds when it is
+ * sent: a batch stored by a page keeps that page's header (session id,
+ * rate, key) and its events their ids and `ts`.
+ */
+const part = (b: [string, View][]): string => {
   const nav = navigator as Navigator & { connection?: { effectiveType?: string } };
   return `${JSON.stringify({
     sdk: { name: 'fovea-browser', version: __VERSION__ },
@@ -128,17 +196,22 @@ const json = (b: [string, View][]): string => {
       viewport: `${innerWidth}x${innerHeight}`,
       automation: S.b,
     },
-    sent_at: Date.now(),
   }).slice(0, -1)},"events":[${b.map((x) => x[0]).join(',')}]}`;
 };
+
+/**
+ * A body to send: `sent_at` is now, for a stored batch too, since the server
+ * corrects the events' clock skew with it (received_at - sent_at).
+ */
+const json = (p: string): string => `{"sent_at":${Date.now()},${p.slice(1)}`;
 
 /** POSTs a body to the intake through the page's original fetch, without cookies. */
 const req = (body: BodyInit, headers: Record<string, string>, keepalive: boolean) =>
   F(api('intake'), { method: 'POST', body, headers, keepalive, credentials: 'omit' });
 
-/** Sends one batch; true when it is done with (accepted, or refused for good). */
-const post = async (b: [string, View][]): Promise<boolean> => {
-  let body: Blob = new Blob([json(b)]);
+/** Sends one batch (see part); true when it is done with (accepted, or refused for good). */
+const post = async (p: string): Promise<boolean> => {
+  let body: Blob = new Blob([json(p)]);
   const headers: Record<string, string> = { 'Content-Type': 'text/plain' };
   try {
     body = await new Response(body.stream().pipeThrough(new CompressionStream('gzip'))).blob();
@@ -167,13 +240,22 @@ const post = async (b: [string, View][]): Promise<boolean> => {
 
 const drain = async (): Promise<void> => {
   await 0;
-  while (S.c == 'granted' && S.g !== undefined && (q.length || views.size)) {
+  // not within a leave of the page: the stored batches would go from storage
+  // into the memory of a page going away
+  if (Date.now() > kt) load();
+  while (S.c == 'granted' && S.g !== undefined && (o[0] || q.length || views.size)) {
     if (Date.now() < until) return schedule(until - Date.now());
-    const b = take();
-    if (!b[0]) return; // all of views not kept
-    if (!(await post(b))) {
-      q = b.concat(q).slice(-MAX_QUEUE);
+    // kept batches first (they are older), then one from the queue; a batch
+    // stays in `o` while it is compressed and sent, and until it is
+    // accepted, so that a leave meanwhile beacons or stores it (if both
+    // copies arrive, the server dedupes)
+    if (!o[0]) {
+      const b = take();
+      if (!b[0]) return; // all of views not kept
+      o.push(part(b));
     }
+    const p = o[0]!;
+    if (await post(p) && o[0] == p) o.shift();
   }
 };
 
@@ -183,17 +265,48 @@ export const send = (): Promise<void> =>
     .catch(() => undefined) // never an unhandled rejection in the page
     .finally(() => (inflight = 0)));
 
-/** Synchronous last-chance send when the page is hidden or left. */
+/**
+ * Synchronous last-chance send when the page is hidden or left: oldest
+ * first, the batches that fit the keepalive quota, counted over the whole
+ * leave (kb). What sendBeacon refuses is not retried with a keepalive fetch,
+ * which shares the quota. The rest is stored for the next page, the newest
+ * ~1 MB (the app's own storage is shared with it); where storage fails, it
+ * stays in memory, should the page live on.
+ */
 export const beacon = (): void => {
-  if (S.c != 'granted' || S.g === undefined || S.q > Date.now()) return;
-  for (let b = take(); b.length; b = take()) {
-    const body = json(b);
-    let ok: boolean | undefined;
+  if (!may()) return;
+  load();
+  const t = Date.now();
+  if (t > kt) kb = 0;
+  kt = t + 1e4;
+  for (let b = take(); b[0]; b = take()) o.push(part(b));
+  let z = 0;
+  o = o
+    .filter((p) => {
+      const s = json(p);
+      // characters, not bytes: a non-ASCII body the browser finds over its
+      // quota is refused, and stored
+      const n = s.length;
+      // offline, a beacon is accepted and lost: stored instead
+      let ok: unknown = navigator.onLine && kb + n <= KEEPALIVE;
+      if (ok)
+        try {
+          ok = navigator.sendBeacon(api('intake'), s);
+        } catch {
+          // no sendBeacon: a keepalive fetch, counted alike
+          req(s, { 'Content-Type': 'text/plain' }, true).catch(() => 0);
+        }
+      if (ok) kb += n;
+      return !ok;
+    })
+    .reverse()
+    .filter((p) => (z += p.length) <= 1e6)
+    .reverse();
+  if (o[0])
     try {
-      ok = navigator.sendBeacon(api('intake'), body);
+      localStorage.setItem(sk(), o.join('\n'));
+      o = [];
     } catch {
-      /* no sendBeacon */
+      /* full or blocked: kept in memory */
     }
-    if (!ok) req(body, { 'Content-Type': 'text/plain' }, true).catch(() => 0);
-  }
 };

@@ -30,6 +30,9 @@ const arm = (): void => {
   );
 };
 
+/** The fetch/XHR requests in flight. */
+export const inflight = (): number => n;
+
 /** Requests in flight went up (+1) or down (-1). */
 export const ttiNet = (d: number): void => {
   n += d;

@@ -7,6 +7,7 @@ import { activity, flushClicks } from './actions.js';
 import { emitView } from './emit.js';
 import { flushNetwork } from './network.js';
 import { replay } from './replay.js';
+import { D } from './deferred.js';
 import { decide, judge } from './sampling.js';
 import { session } from './session.js';
 import { S, scrub } from './state.js';
@@ -82,6 +83,7 @@ export const startView = (name?: string, lt: LoadingType = 'route_change'): void
   if (S.r.length > 10) S.r.shift();
   activity();
   emitView(v);
+  D?.w?.(v);
   replay(0);
 };
 

@@ -2,7 +2,8 @@
 // script-tag build, web-vitals included) within 10 KiB, the replay chunk
 // dist/fovea-replay.min.js (rrweb's recorder included) within 30 KiB, and the
 // deferred chunk dist/fovea-deferred.min.js (rules engine, automation
-// signals, resource and long-task collectors) within 2 KiB. All must run
+// signals, resource and long-task collectors, per-view CLS and INP and the
+// route change duration) within 3 KiB. All must run
 // under a strict CSP. The framework entry points stay out of them.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 const bundles = [
   ['fovea.min.js', 10 * 1024],
   ['fovea-replay.min.js', 30 * 1024],
-  ['fovea-deferred.min.js', 2 * 1024],
+  ['fovea-deferred.min.js', 3 * 1024],
 ];
 const file = (name) => new URL(`../dist/${name}`, import.meta.url);
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { AsyncSnippet } from '../components/AsyncSnippet';
 import { CodeBlock, CopyButton } from '../components/Copy';
 import { Layout } from '../components/Layout';
 import { SamplingEditor } from '../components/SamplingEditor';
@@ -164,7 +165,10 @@ function AppSettings(props: { app: App }) {
         </form>
         <section class="panel">
           <h2>Install</h2>
-          <Setup app={app} />
+          <div class="setup">
+            <AsyncSnippet app={app} />
+            <Setup app={app} />
+          </div>
         </section>
       </div>
       <SamplingEditor key={app.id} app={app} canWrite={canWrite} />

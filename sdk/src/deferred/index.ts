@@ -9,6 +9,7 @@ import { H } from './hook.js';
 import { initLongTasks } from './longtasks.js';
 import { excluded, routeOf, rule } from './rules.js';
 import { initResources } from './resources.js';
+import { initViewVitals } from './viewVitals.js';
 
 const S = H.S!;
 const o = S.o!;
@@ -17,5 +18,6 @@ H.r = (g, r) => rule(g, r, S.o!);
 H.x = (g, r) => excluded(g, r, S.o!);
 H.e = routeOf;
 S.b = automation();
+initViewVitals();
 if (o.trackResources !== false) initResources();
 if (o.trackLongTasks !== false) initLongTasks();
