@@ -3,6 +3,9 @@ import { S } from './state.js';
 import { enqueue, enqueueView } from './transport.js';
 import type { FoveaEvent, View } from './types.js';
 
+/** Custom context as sent: none when empty. */
+const some = (a: object) => (Object.keys(a).length ? a : undefined);
+
 /** Runs `beforeSend`: `false` or a throwing hook drops the event. */
 const filter = (e: FoveaEvent): FoveaEvent | undefined => {
   try {
@@ -36,6 +39,7 @@ export const emitView = (v: View | undefined = S.v): void => {
     loading_type: v.lt,
     time_spent: v.end ?? Date.now() - v.s,
     ...v.m,
+    attrs: some(S.a),
   });
   if (e) enqueueView(v, JSON.stringify(e));
 };
@@ -43,7 +47,7 @@ export const emitView = (v: View | undefined = S.v): void => {
 /**
  * Records one event of `type` in view `v` (default: the current view) and
  * bumps the view's counter for that type. Global context (`setContext`) is
- * merged into the event's `attrs`.
+ * merged into the event's `attrs` (and is a view's `attrs`).
  */
 export const track = (type: string, fields: Record<string, unknown>, ts = Date.now(), v = S.v): void => {
   if (!live(v)) return;
@@ -57,7 +61,7 @@ export const track = (type: string, fields: Record<string, unknown>, ts = Date.n
     url: v.url,
     route: v.route,
     ...fields,
-    attrs: Object.keys(attrs).length ? attrs : undefined,
+    attrs: some(attrs),
   });
   if (!e) return;
   const k = `${type}_count`;
