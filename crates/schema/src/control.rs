@@ -26,9 +26,10 @@ pub struct App {
     #[serde(
         rename = "has_server_key",
         serialize_with = "is_some",
-        skip_deserializing
+        deserialize_with = "ignored",
+        default
     )]
-    #[schema(value_type = bool)]
+    #[schema(value_type = bool, required = true)]
     pub server_key_hash: Option<String>,
     /// An outbound link to a trace in the team's tracing tool, with
     /// `{trace_id}` where the id goes.
@@ -118,6 +119,14 @@ impl Privacy {
 
 fn is_some<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_bool(v.is_some())
+}
+
+/// Reads nothing from a value (the API's `has_server_key` never sets the
+/// hash), as `skip_deserializing` would, but keeps the field in the
+/// OpenAPI document, which that attribute removes it from.
+fn ignored<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    serde::de::IgnoredAny::deserialize(d)?;
+    Ok(None)
 }
 
 /// What a dashboard user may do.

@@ -784,6 +784,12 @@ export interface components {
              * @description Session replay bytes (compressed) stored per UTC day at most.
              */
             daily_replay_bytes_quota?: number | null;
+            /**
+             * @description SHA-256 (hex) of the secret key backends send spans with
+             *     (`x-fovea-key`); the key itself is shown once and never stored.
+             *     The API says only whether there is one.
+             */
+            has_server_key: boolean;
             id: string;
             /** @description Public, write-only key that ships in web pages. */
             ingest_key: string;

@@ -9,8 +9,6 @@
 // - `SessionEvent` and `Span`: the document types events (a session's, an
 //   issue's breadcrumbs, a trace's `rum`) and a trace's spans as any object;
 //   their fields are docs/intake.md's and docs/tracing.md's.
-// - `has_server_key` of an app: the server always sends it, the document
-//   leaves it out (see `AppExtras`).
 // Nullable fields the document marks optional (`field?: T | null`) are read
 // with `== null`, never `=== null`: the document allows them to be absent.
 
@@ -70,15 +68,7 @@ export type ErasureAccepted = Schemas['ErasureAccepted'];
 
 // ---- apps --------------------------------------------------------------------------
 
-/**
- * What the server sends of an app that the document leaves out (hand-written):
- * whether backends can send traces, i.e. a server key exists.
- */
-export interface AppExtras {
-  has_server_key: boolean;
-}
-
-export type App = Schemas['App'] & AppExtras;
+export type App = Schemas['App'];
 export type AppsResponse = { apps: App[] } & Omit<Schemas['AppsResponse'], 'apps'>;
 
 /** raw: as sent; hash: keyed HMAC with a secret of the app (still counted and erasable by id); drop: not stored. */
@@ -91,7 +81,7 @@ export type AppPatch = Schemas['AppPatch'];
 export type NewApp = Schemas['NewApp'];
 
 /** `POST /apps`' answer: the app, plus its first server key, shown this once. */
-export type CreatedApp = Schemas['CreatedApp'] & AppExtras;
+export type CreatedApp = Schemas['CreatedApp'];
 
 /** `POST /apps/{app}/server-key`: a new key; the old one stops working at once. Shown this once. */
 export type ServerKeyAnswer = Schemas['ServerKey'];
