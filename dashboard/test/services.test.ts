@@ -39,6 +39,15 @@ describe('ServicesPage', () => {
     expect(el.querySelector('[data-testid=services-filters]')!.textContent).toContain('page');
   });
 
+  it('leaves custom attribute filters out of the spans query and says so', async () => {
+    const calls = mockFetch(() => ({ body: { services: SERVICES } }));
+    const el = mountPage(pageCtx('/apps/shop/services?attrs.plan=pro'), h(ServicesPage, {}));
+    await until(() => el.querySelector('[data-testid=services] tbody tr') != null, 'the table');
+    const url = new URL(calls.find((c) => c.url.includes('/services'))!.url, 'http://x');
+    expect([...url.searchParams.keys()]).toEqual(['from', 'to']);
+    expect(el.querySelector('[data-testid=services-filters]')!.textContent).toContain('custom attributes');
+  });
+
   it('explains how to connect a backend when no span arrived', async () => {
     mockFetch(() => ({ body: { services: [] } }));
     const el = mountPage(pageCtx('/apps/shop/services'), h(ServicesPage, {}));

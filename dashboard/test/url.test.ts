@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   apiQuery,
+  attrKeyProblem,
+  attrParam,
+  attrValueProblem,
+  clearFilters,
+  filterCount,
+  MAX_ATTR_FILTERS,
   parseFilters,
   parseRange,
   parseRoute,
@@ -117,6 +123,82 @@ describe('filters and query strings', () => {
   });
   it('carries the time range and filters between pages but not page-specific state', () => {
     expect(sharedParams('?range=7d&metric=inp&page=%2Fcart&has_errors=true&user=bob')).toBe('?range=7d&page=%2Fcart&user=bob');
+  });
+});
+
+describe('attribute filters', () => {
+  const p = (s: string) => new URLSearchParams(s);
+  it('reads attrs.<key>=<value> in URL order next to the other filters', () => {
+    expect(parseFilters(p('attrs.plan=pro&page=/cart&attrs.seats=3&attrs.beta=true'))).toEqual({
+      page: '/cart',
+      attrs: [
+        { key: 'plan', value: 'pro' },
+        { key: 'seats', value: '3' },
+        { key: 'beta', value: 'true' },
+      ],
+    });
+    // no attribute filter: no `attrs` at all
+    expect(parseFilters(p('page=/cart'))).toEqual({ page: '/cart' });
+    expect('attrs' in parseFilters(p('attrs.bad key=x'))).toBe(false);
+  });
+  it('keeps values verbatim, as text: spaces, markup, unicode', () => {
+    const q = new URLSearchParams();
+    q.set('attrs.tier', '<b>gold</b> & co');
+    q.set('attrs.city', 'Zürich');
+    expect(parseFilters(q).attrs).toEqual([
+      { key: 'tier', value: '<b>gold</b> & co' },
+      { key: 'city', value: 'Zürich' },
+    ]);
+  });
+  it('skips what the server would refuse: bad keys, empty or long values; keeps the first of a repeated key and at most 5', () => {
+    const long = 'x'.repeat(257);
+    expect(
+      parseFilters(p(`attrs.=x&attrs.a.b=x&attrs.a%20b=x&attrs.${'k'.repeat(65)}=x&attrs.empty=&attrs.long=${long}&attrs.ok=1&attrs.ok=2`)).attrs,
+    ).toEqual([{ key: 'ok', value: '1' }]);
+    const many = Array.from({ length: 7 }, (_, i) => `attrs.k${i}=${i}`).join('&');
+    expect(parseFilters(p(many)).attrs!.map((a) => a.key)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+    expect(MAX_ATTR_FILTERS).toBe(5);
+    // a key of 64 characters and a value of 256 bytes are fine
+    const k64 = `A_-9${'z'.repeat(60)}`;
+    expect(parseFilters(p(`attrs.${k64}=${'v'.repeat(256)}`)).attrs![0]!.key).toBe(k64);
+  });
+  it('checks keys and values as the server does', () => {
+    expect(attrKeyProblem('plan')).toBeNull();
+    expect(attrKeyProblem('my_key-2')).toBeNull();
+    expect(attrKeyProblem('')).toMatch(/key/);
+    expect(attrKeyProblem('user.id')).toMatch(/1 to 64 letters/);
+    expect(attrKeyProblem('plän')).toMatch(/1 to 64 letters/);
+    expect(attrKeyProblem('a b')).not.toBeNull();
+    expect(attrKeyProblem('k'.repeat(64))).toBeNull();
+    expect(attrKeyProblem('k'.repeat(65))).not.toBeNull();
+    expect(attrValueProblem('pro')).toBeNull();
+    expect(attrValueProblem('')).not.toBeNull();
+    // bytes, not characters: 128 two-byte characters fit, 129 do not
+    expect(attrValueProblem('é'.repeat(128))).toBeNull();
+    expect(attrValueProblem('é'.repeat(129))).toMatch(/256 bytes/);
+  });
+  it('sends them to the API after the other filters', () => {
+    const q = apiQuery(
+      { from: 1, to: 2 },
+      { page: '/a', attrs: [{ key: 'plan', value: 'pro plus' }, { key: 'beta', value: 'true' }] },
+      { metric: 'lcp' },
+    );
+    expect(q).toBe('from=1&to=2&page=%2Fa&attrs.plan=pro+plus&attrs.beta=true&metric=lcp');
+    expect(new URLSearchParams(q).get('attrs.plan')).toBe('pro plus');
+  });
+  it('carries them between pages, the valid ones only', () => {
+    expect(sharedParams('?range=7d&attrs.plan=pro&metric=inp&attrs.bad%20key=x&user=bob')).toBe('?range=7d&user=bob&attrs.plan=pro');
+  });
+  it('adds, replaces and removes one with withParams', () => {
+    expect(withParams('?page=%2Fcart', { [attrParam('plan')]: 'pro' })).toBe('?page=%2Fcart&attrs.plan=pro');
+    expect(withParams('?attrs.plan=pro', { [attrParam('plan')]: 'free' })).toBe('?attrs.plan=free');
+    expect(withParams('?attrs.plan=pro&attrs.beta=true', { [attrParam('plan')]: null })).toBe('?attrs.beta=true');
+  });
+  it('counts and clears every filter, attribute ones included, but nothing else', () => {
+    expect(filterCount(parseFilters(p('page=/a&attrs.plan=pro&attrs.beta=true&metric=lcp')))).toBe(3);
+    expect(filterCount({})).toBe(0);
+    const search = '?range=7d&page=%2Fa&attrs.plan=pro&attrs.bad%20key=x&metric=lcp';
+    expect(withParams(search, clearFilters(search))).toBe('?range=7d&metric=lcp');
   });
 });
 

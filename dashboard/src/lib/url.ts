@@ -157,7 +157,19 @@ export function resolveRange(range: TimeRange, now: number): { from: number; to:
 
 export const FILTER_KEYS = ['env', 'release', 'page', 'browser', 'device', 'country', 'user'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
-export type Filters = Partial<Record<FilterKey, string>>;
+
+/**
+ * A filter on a custom attribute (`setContext`, an action's context):
+ * `?attrs.plan=pro` keeps the views and events whose top-level `plan` is
+ * `pro` (a number or boolean matches its JSON text: `attrs.seats=3`).
+ */
+export interface AttrFilter {
+  key: string;
+  value: string;
+}
+
+/** The built-in filters by key; `attrs` the attribute filters, in URL order, each key once (absent when none). */
+export type Filters = Partial<Record<FilterKey, string>> & { attrs?: readonly AttrFilter[] };
 
 export const FILTER_LABEL: Readonly<Record<FilterKey, string>> = {
   env: 'Environment',
@@ -169,12 +181,71 @@ export const FILTER_LABEL: Readonly<Record<FilterKey, string>> = {
   user: 'User id',
 };
 
+/** An attribute filter's query parameter is this plus its key. */
+export const ATTR_PARAM_PREFIX = 'attrs.';
+/** The server takes at most this many attribute filters per query. */
+export const MAX_ATTR_FILTERS = 5;
+/** An attribute filter's value is 1 to this many bytes (UTF-8). */
+export const MAX_ATTR_VALUE_BYTES = 256;
+const ATTR_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The query parameter of the attribute filter on `key`: `attrs.plan`. */
+export function attrParam(key: string): string {
+  return ATTR_PARAM_PREFIX + key;
+}
+
+/** Why `key` cannot be an attribute filter's key (the server's rule), or null when it can. */
+export function attrKeyProblem(key: string): string | null {
+  if (key === '') return 'Enter the attribute’s key.';
+  return ATTR_KEY.test(key) ? null : 'An attribute key is 1 to 64 letters (a–z, A–Z), digits, _ and -.';
+}
+
+/** Why `value` cannot be an attribute filter's value (1 to 256 bytes), or null when it can. */
+export function attrValueProblem(value: string): string | null {
+  if (value === '') return 'Enter a value.';
+  return new TextEncoder().encode(value).length <= MAX_ATTR_VALUE_BYTES ? null : `A value is at most ${MAX_ATTR_VALUE_BYTES} bytes.`;
+}
+
+/**
+ * The attribute filters of a query string: valid `attrs.<key>=<value>`
+ * pairs in order, the first of a repeated key, at most MAX_ATTR_FILTERS (the
+ * server refuses more, and a malformed one; a hand-edited URL then still
+ * shows its page).
+ */
+function parseAttrs(params: URLSearchParams): AttrFilter[] {
+  const out: AttrFilter[] = [];
+  for (const [name, value] of params) {
+    if (out.length >= MAX_ATTR_FILTERS) break;
+    if (!name.startsWith(ATTR_PARAM_PREFIX)) continue;
+    const key = name.slice(ATTR_PARAM_PREFIX.length);
+    if (attrKeyProblem(key) != null || attrValueProblem(value) != null) continue;
+    if (out.some((a) => a.key === key)) continue;
+    out.push({ key, value });
+  }
+  return out;
+}
+
 export function parseFilters(params: URLSearchParams): Filters {
   const out: Filters = {};
   for (const key of FILTER_KEYS) {
     const v = params.get(key);
     if (v != null && v !== '') out[key] = v;
   }
+  const attrs = parseAttrs(params);
+  if (attrs.length > 0) out.attrs = attrs;
+  return out;
+}
+
+/** How many filters are set, built-in and attribute ones. */
+export function filterCount(filters: Filters): number {
+  return FILTER_KEYS.filter((k) => filters[k] != null && filters[k] !== '').length + (filters.attrs?.length ?? 0);
+}
+
+/** The changes (for withParams) that remove every filter of `search`, attribute ones included. */
+export function clearFilters(search: string): Record<string, null> {
+  const out: Record<string, null> = {};
+  for (const key of FILTER_KEYS) out[key] = null;
+  for (const name of new URLSearchParams(search).keys()) if (name.startsWith(ATTR_PARAM_PREFIX)) out[name] = null;
   return out;
 }
 
@@ -191,6 +262,7 @@ export function apiQuery(
     const v = filters[key];
     if (v != null && v !== '') q.set(key, v);
   }
+  for (const a of filters.attrs ?? []) q.set(attrParam(a.key), a.value);
   for (const [k, v] of Object.entries(extra)) {
     if (v != null && v !== '') q.set(k, String(v));
   }
@@ -208,7 +280,7 @@ export function withParams(search: string, changes: Record<string, string | null
   return s ? `?${s}` : '';
 }
 
-/** The params that carry over between pages of one app: time range and filters. */
+/** The params that carry over between pages of one app: time range and filters (attribute filters too). */
 export function sharedParams(search: string): string {
   const from = new URLSearchParams(search);
   const q = new URLSearchParams();
@@ -216,6 +288,7 @@ export function sharedParams(search: string): string {
     const v = from.get(key);
     if (v != null && v !== '') q.set(key, v);
   }
+  for (const a of parseAttrs(from)) q.set(attrParam(a.key), a.value);
   const s = q.toString();
   return s ? `?${s}` : '';
 }

@@ -13,12 +13,13 @@ export function ServicesPage() {
   const href = useHref();
   // spans carry an environment but no page, browser or user: only `env` applies
   const services = useAppApi<ServicesResponse>('services', { env: filters.env }, { filters: false });
-  const ignored = FILTER_KEYS.filter((k) => k !== 'env' && filters[k] != null);
+  const ignored = FILTER_KEYS.filter((k) => k !== 'env' && filters[k] != null).map((k) => FILTER_LABEL[k].toLowerCase());
+  if ((filters.attrs?.length ?? 0) > 0) ignored.push('custom attributes');
   return (
     <Layout title="Services">
       {ignored.length > 0 && (
         <div class="notice" data-testid="services-filters">
-          Backend spans have no {ignored.map((k) => FILTER_LABEL[k].toLowerCase()).join(', ')}: only the environment filter applies on this page.
+          Backend spans have no {ignored.join(', ')}: only the environment filter applies on this page.
         </div>
       )}
       <section class="panel flush">

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Layout } from '../components/Layout';
 import { ExternalUrl, Link } from '../components/Link';
+import { PageLoad } from '../components/PageLoad';
 import { NoReplay, ReplayPanel } from '../components/ReplayPlayer';
 import { Async, Empty } from '../components/States';
 import { eventDuration, eventFacts, eventTitle, str, TYPE_LABEL } from '../lib/events';
@@ -44,7 +45,10 @@ function SessionBody(props: { a: SessionAnswer }) {
   const focusView = params.get('view');
   const seek = parseSeek(params);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
-  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  // a link to one view (`?view=`) opens that view's row, so its page load shows
+  const [open, setOpen] = useState<ReadonlySet<string>>(
+    () => new Set(focusView == null ? [] : events.filter((e) => e.type === 'view' && e.view_id === focusView).map((e) => e.event_id)),
+  );
   const [all, setAll] = useState(false);
   const sorted = useMemo(() => [...events].sort((x, y) => x.ts - y.ts), [events]);
   const times = useMemo(() => sorted.map((e) => e.ts), [sorted]);
@@ -125,6 +129,7 @@ function SessionBody(props: { a: SessionAnswer }) {
                 <Row
                   key={p.event.event_id}
                   p={p}
+                  events={sorted}
                   open={open.has(p.event.event_id)}
                   focus={focusView != null && p.event.view_id === focusView}
                   current={p.event.event_id === atPlayhead}
@@ -190,7 +195,7 @@ function Overview(props: { placed: Placed<SessionEvent>[]; span: number }) {
   );
 }
 
-function Row(props: { p: Placed<SessionEvent>; open: boolean; focus: boolean; current: boolean; onToggle: () => void }) {
+function Row(props: { p: Placed<SessionEvent>; events: readonly SessionEvent[]; open: boolean; focus: boolean; current: boolean; onToggle: () => void }) {
   const { p } = props;
   const e = p.event;
   const facts = eventFacts(e);
@@ -209,6 +214,7 @@ function Row(props: { p: Placed<SessionEvent>; open: boolean; focus: boolean; cu
           <span class={`tl-bar ${e.type}`} style={{ left: `${p.left}%`, width: p.width > 0.3 ? `${p.width}%` : undefined }} />
         </span>
       </button>
+      {props.open && e.type === 'view' && <PageLoad view={e} events={props.events} />}
       {props.open && <Details e={e} />}
     </div>
   );
