@@ -309,6 +309,14 @@ describe('dashboard', () => {
     assert.ok(session.events.some((e) => e.type === 'error'), 'the session holds the error');
     assert.ok((await page.$$('[data-testid=timeline] .tl-row.error')).length > 0, 'the error is on the timeline');
     await shot(page, 'session');
+    // a page load's row opens its waterfall: the navigation phases, then the markers and requests
+    assert.equal(session.events.find((e) => e.type === 'view')?.loading_type, 'initial_load');
+    await page.click('[data-testid=timeline] .tl-row.view .tl-row-main');
+    await page.waitForSelector('[data-testid=page-load] [data-testid=page-load-row]');
+    const phases = await page.$$eval("[data-testid=page-load] [data-testid=page-load-row]", (rs) => rs.map((r) => r.textContent));
+    assert.ok(phases.some((r) => /Request/.test(r)) && phases.some((r) => /Response/.test(r)), `navigation phases: ${phases}`);
+    assert.ok(phases.some((r) => /Load/.test(r)), `the load marker: ${phases}`);
+    await shot(page, 'page-load');
 
     // the back button returns to the issue
     await page.goBack();

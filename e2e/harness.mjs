@@ -299,7 +299,8 @@ export async function postKnownSession(fovea, app) {
       context: { env: 'e2e', release: 'e2e-1' },
       sent_at: now,
       events: [
-        ev('view', 0, { version: 3, loading_type: 'initial_load', ttfb: 300, fcp: 1200, lcp: 3100, cls: 0.12, inp: 240, load: 3300, time_spent: 9000, lcp_element: 'img.hero' }),
+        ev('view', 0, { version: 3, loading_type: 'initial_load', ttfb: 300, fcp: 1200, lcp: 3100, cls: 0.12, inp: 240, load: 3300, time_spent: 9000, lcp_element: 'img.hero',
+          dns: 5, connect: 10, request: 240, response: 30, dom_interactive: 900, dcl: 1000 }),
         ev('resource', 200, { resource_url: 'http://shop.test/api/cart', kind: 'fetch', method: 'GET', status: 500, duration: 420 }),
         ev('long_task', 1500, { duration: 180, blocking_duration: 130, kind: 'long_task' }),
         ev('action', 4000, { action_type: 'click', name: 'Checkout', target: 'button#checkout' }),
