@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bucketRating, isMetric, METRIC_SHORT, METRICS, rate, rateCrashFree, THRESHOLDS } from '../src/lib/thresholds';
 import spec from '../../crates/schema/metrics.json';
+import { DIMENSIONS } from '../src/pages/Vitals';
 
 describe('rate', () => {
   it('uses Google thresholds, inclusive of the good edge', () => {
@@ -80,5 +81,11 @@ describe('one source of truth', () => {
     expect([...METRICS].sort()).toEqual(Object.keys(spec.metrics).sort());
     expect(THRESHOLDS.lcp).toEqual([2500, 4000]);
     expect(METRIC_SHORT.inp).toBe('INP');
+  });
+});
+
+describe('dimensions', () => {
+  it('are those of crates/schema/metrics.json, which the server checks too', () => {
+    expect([...DIMENSIONS]).toEqual(spec.dimensions);
   });
 });

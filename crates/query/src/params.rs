@@ -521,6 +521,36 @@ impl Params {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_dimensions_are_exactly_those_of_metrics_json() {
+        let spec: serde_json::Value =
+            serde_json::from_str(include_str!("../../schema/metrics.json")).unwrap();
+        let names: Vec<&str> = spec["dimensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_str().unwrap())
+            .collect();
+        for n in &names {
+            assert!(Dimension::parse(n).is_some(), "{n} is in metrics.json");
+        }
+        let all = [
+            Dimension::Page,
+            Dimension::Browser,
+            Dimension::Device,
+            Dimension::Country,
+            Dimension::Connection,
+            Dimension::Release,
+            Dimension::None,
+        ];
+        for d in all {
+            assert!(
+                names.iter().any(|n| Dimension::parse(n) == Some(d)),
+                "{d:?} is missing from metrics.json"
+            );
+        }
+    }
+
     const NOW: i64 = 1_764_000_000_000;
 
     #[test]
