@@ -184,6 +184,17 @@ pub enum Dimension {
 }
 
 impl Dimension {
+    /// Every dimension, `None` last.
+    pub const ALL: [Dimension; 7] = [
+        Dimension::Page,
+        Dimension::Browser,
+        Dimension::Device,
+        Dimension::Country,
+        Dimension::Connection,
+        Dimension::Release,
+        Dimension::None,
+    ];
+
     pub fn parse(s: &str) -> Option<Dimension> {
         Some(match s {
             "page" | "route" => Dimension::Page,
@@ -534,16 +545,7 @@ mod tests {
         for n in &names {
             assert!(Dimension::parse(n).is_some(), "{n} is in metrics.json");
         }
-        let all = [
-            Dimension::Page,
-            Dimension::Browser,
-            Dimension::Device,
-            Dimension::Country,
-            Dimension::Connection,
-            Dimension::Release,
-            Dimension::None,
-        ];
-        for d in all {
+        for d in Dimension::ALL {
             assert!(
                 names.iter().any(|n| Dimension::parse(n) == Some(d)),
                 "{d:?} is missing from metrics.json"

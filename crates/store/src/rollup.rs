@@ -24,15 +24,7 @@ pub fn hour_of(ts: i64) -> i64 {
 }
 
 /// The dimensions a vitals question can group by, in roll-up order.
-pub const DIMS: [Dimension; 7] = [
-    Dimension::Page,
-    Dimension::Browser,
-    Dimension::Device,
-    Dimension::Country,
-    Dimension::Connection,
-    Dimension::Release,
-    Dimension::None,
-];
+pub const DIMS: [Dimension; 7] = Dimension::ALL;
 
 /// The view columns a roll-up reads, in order: env, then each grouping
 /// dimension's column (release among them), then every metric.
