@@ -1,0 +1,1257 @@
+#!/usr/bin/env node
+// What the SDK costs the page: main-thread time per page load and per minute
+// of use, and JS heap, on the demo shop in headless Chromium, with the SDK
+// and without it (the same page), alternating; and where the SDK's own time
+// goes (a V8 CPU profile, mapped to the SDK's sources through its source map).
+//
+//   (cd e2e && npm ci)            # playwright-core
+//   node bench/sdk-cost.mjs [--runs 7] [--seconds 60] [--warmup 1] [--interval-us 100]
+//                           [--scenario both|load|minute] [--options '{...}'] [--compile-hints]
+//                           [--top 25] [--json out.json]
+//   (--interval-us: the CPU profiler's sampling interval; 0 runs without the profiler;
+//    --options: SDK options for init(), merged into demo_fovea, e.g. to try a flushInterval;
+//    --compile-hints: fovea.min.js served with V8's `//# allFunctionsCalledOnLoad` first line,
+//    which compiles its functions eagerly off the main thread while the script streams)
+//
+// Starts the real `fovea` binary (e2e/harness.mjs: $FOVEA_BIN, else
+// $CARGO_TARGET_DIR/debug/fovea; it must be built), a small proxy in front of
+// it that counts what the browser posts, the demo site, and in front of the
+// demo a small server that answers /sdk/* from a copy of sdk/dist taken at
+// start (a rebuild during the run changes nothing). A browser context whose
+// cookie `sdkcost=off` gets, for /sdk/fovea.min.js, a stub defining the same
+// `Fovea` API doing nothing; everything else about the page is the same.
+// Replay is off in both arms (localStorage demo_fovea = {"replaySampleRate":0}).
+// Scenario "load": /checkout, six clicks (four form fields, "Check stock",
+// which fetches /api/checkout, and "Place order"), 2 s, leave. Scenario
+// "minute": replay-cost's walk (home → products → checkout → account SPA →
+// home) for --seconds. Pairs alternate on/off, off/on, … (ABBA), each arm
+// measured by CDP Performance.getMetrics (and, in the load scenario, a
+// Chromium trace, both arms); after each pair a third session, SDK on, runs
+// under the CPU profiler for the attribution. Method and last figures:
+// bench/README.md.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CHROME_UA, createApp, launchBrowser, startDemo, startFovea } from '../e2e/harness.mjs';
+import { rng } from '../demo/traffic.mjs'; // the node side's "random" mouse targets, the same every run
+
+// ---------------------------------------------------------------- options
+
+const USAGE =
+  'usage: node bench/sdk-cost.mjs [--runs 7] [--seconds 60] [--warmup 1] [--interval-us 100 (0: no profiler)] [--scenario both|load|minute] [--options \'{"flushInterval":5000}\'] [--compile-hints] [--top 25] [--json out.json]';
+function parseArgs(argv) {
+  const o = { runs: 7, seconds: 60, warmup: 1, 'interval-us': 100, scenario: 'both', options: '{}', 'compile-hints': '', top: 25, json: '' };
+  for (let i = 0; i < argv.length; i++) {
+    const m = argv[i].match(/^--([\w-]+)(?:=(.*))?$/);
+    if (!m || !(m[1] in o)) {
+      console.error(`unexpected argument ${argv[i]}\n${USAGE}`);
+      process.exit(2);
+    }
+    // --compile-hints takes no value
+    o[m[1]] = m[2] ?? (m[1] == 'compile-hints' ? '1' : argv[++i]);
+  }
+  if (!['both', 'load', 'minute'].includes(o.scenario)) {
+    console.error(`--scenario must be both, load or minute\n${USAGE}`);
+    process.exit(2);
+  }
+  let options;
+  try {
+    options = JSON.parse(o.options);
+  } catch {
+    console.error(`--options must be a JSON object of SDK options\n${USAGE}`);
+    process.exit(2);
+  }
+  return {
+    runs: +o.runs,
+    seconds: +o.seconds,
+    warmup: +o.warmup,
+    intervalUs: +o['interval-us'],
+    scenario: o.scenario,
+    options,
+    compileHints: !!o['compile-hints'],
+    top: +o.top,
+    json: o.json,
+  };
+}
+const OPT = parseArgs(process.argv.slice(2));
+
+const VIEWPORT = { width: 1280, height: 720 };
+const CORE = 'fovea.min.js';
+const DEFERRED = 'fovea-deferred.min.js';
+const REPLAY = 'fovea-replay.min.js';
+/** What the page gets instead of the SDK in the off arm: the same API, doing nothing. */
+const STUB =
+  '// bench/sdk-cost.mjs: no SDK (the same API, doing nothing)\n' +
+  '(function(){var n=function(){};window.Fovea=window.Fovea||{init:n,addAction:n,addError:n,setUser:n,setContext:n,setConsent:n,optOut:n,startView:n,flush:function(){return Promise.resolve()},startReplay:n,stopReplay:n}})();\n';
+
+// ---------------------------------------------------------------- helpers
+
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+const range = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x));
+  return s.length ? [Math.min(...s), Math.max(...s)] : [NaN, NaN];
+};
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
+const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+
+// ---------------------------------------------------------------- the SDK build under test
+
+/**
+ * sdk/dist as it is when the run starts, read twice a second apart until it
+ * is complete and stable (others rebuild it), served from memory for the
+ * whole run. The source maps are decoded to name the profile's frames; the
+ * sources they point to (sdk/src, sdk/node_modules/web-vitals) are read at
+ * the same time, for the names of the enclosing declarations only.
+ */
+const SDK_DIR = new URL('../sdk/', import.meta.url);
+const DIST = new URL('dist/', SDK_DIR);
+const SDK_FILES = [CORE, `${CORE}.map`, DEFERRED, `${DEFERRED}.map`, REPLAY, `${REPLAY}.map`];
+const readDist = () => new Map(SDK_FILES.map((f) => [`/sdk/${f}`, readFileSync(new URL(f, DIST))]));
+/** V8's explicit compile hint (Chrome 136+): every function of the file compiled eagerly, off the main thread. */
+const HINT = '//# allFunctionsCalledOnLoad\n';
+/** what the page gets for `path` (the SDK build; --compile-hints: the core with the hint first) */
+const served = (files, path) => (OPT.compileHints && path == `/sdk/${CORE}` ? Buffer.concat([Buffer.from(HINT), files.get(path)]) : files.get(path));
+const hash = (b) => createHash('sha256').update(b).digest('hex').slice(0, 12);
+const describe = (m) => [CORE, DEFERRED].map((f) => `${f} ${m.get(`/sdk/${f}`).length} B sha256:${hash(m.get(`/sdk/${f}`))}`).join(', ');
+async function snapshotDist() {
+  for (let i = 0; ; i++) {
+    try {
+      const a = readDist();
+      await sleep(1000);
+      const b = readDist();
+      if ([...a].every(([k, v]) => v.equals(b.get(k)))) return a;
+    } catch (e) {
+      if (i > 60) throw new Error(`sdk/dist incomplete (${e.code || e.message}): build it (cd sdk && npm ci && npm run build)`);
+    }
+    await sleep(1000);
+  }
+}
+
+// A source map v3 decoder, enough for these bundles (no dependency).
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+function decodeMappings(mappings) {
+  const lines = [];
+  let src = 0;
+  let sl = 0;
+  let sc = 0;
+  let nm = 0;
+  for (const line of mappings.split(';')) {
+    const segs = [];
+    let gc = 0;
+    if (line)
+      for (const seg of line.split(',')) {
+        const v = [];
+        let shift = 0;
+        let value = 0;
+        for (const ch of seg) {
+          const d = B64.indexOf(ch);
+          value += (d & 31) * 2 ** shift;
+          if (d & 32) shift += 5;
+          else {
+            v.push(value % 2 ? -Math.floor(value / 2) : value / 2);
+            value = 0;
+            shift = 0;
+          }
+        }
+        gc += v[0];
+        const s = { c: gc };
+        if (v.length >= 4) {
+          src += v[1];
+          sl += v[2];
+          sc += v[3];
+          Object.assign(s, { s: src, l: sl, col: sc });
+        }
+        if (v.length >= 5) s.n = nm += v[4];
+        segs.push(s);
+      }
+    lines.push(segs);
+  }
+  return lines;
+}
+
+/** file name → { lines (decoded), sources, names, text(source) } */
+function loadMaps(dist) {
+  const maps = new Map();
+  for (const f of [CORE, DEFERRED]) {
+    const map = JSON.parse(dist.get(`/sdk/${f}.map`).toString('utf8'));
+    const texts = map.sources.map((s) => {
+      try {
+        return readFileSync(new URL(s, SDK_DIR), 'utf8').split('\n');
+      } catch {
+        return null;
+      }
+    });
+    maps.set(f, { lines: decodeMappings(map.mappings), sources: map.sources, names: map.names, texts });
+  }
+  return maps;
+}
+
+/** The enclosing top-level declaration of a source line: `export const post = …` → post. */
+function declAt(text, line) {
+  if (!text) return '?';
+  for (let i = Math.min(line, text.length - 1); i >= 0; i--) {
+    const m = /^(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:const|let|var|function\*?|class)\s+([\w$]+)/.exec(text[i]);
+    if (m) return m[1];
+    if (/^(?:export\s+)?interface\s/.test(text[i])) break;
+  }
+  return '(top level)';
+}
+
+/**
+ * Where a profile frame of an SDK file is in the sources: file, line, the
+ * enclosing top-level declaration. Frames before the first mapping are the
+ * script's own top level (its evaluation).
+ */
+function locate(maps, file, line, col) {
+  const m = maps.get(file);
+  if (OPT.compileHints && file == CORE) line--; // the hint's line
+  const segs = m?.lines[line];
+  if (!segs) return { file, line: 0, decl: '(script top level)', key: `${file} (script top level)` };
+  let lo = 0;
+  let hi = segs.length - 1;
+  let k = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (segs[mid].c <= col) {
+      k = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  while (k >= 0 && segs[k].s == null) k--;
+  // the IIFE's own body, before the first mapped declaration
+  if (k < 0 || col < 20) return { file: m ? file : file, line: 0, decl: '(script top level)', key: `${file} (script top level)` };
+  const s = segs[k];
+  const src = m.sources[s.s].replace(/^node_modules\//, '');
+  const decl = declAt(m.texts[s.s], s.l);
+  return { file: src, line: s.l + 1, decl, key: `${decl} (${src}:${s.l + 1})` };
+}
+
+// ---------------------------------------------------------------- the CPU profile
+// Sampled by V8 (CDP Profiler). A sample is the SDK's when a frame of its
+// stack is in fovea.min.js or fovea-deferred.min.js: its own code and the
+// browser APIs it calls (which the profile shows as frames of their own:
+// fetch, sendBeacon, Blob, document.cookie, …), except the page's own calls
+// that pass through an SDK wrapper (the page's fetch/XHR/pushState through
+// the SDK's instrumentation: the call itself is the page's, the wrapper's
+// work around it the SDK's). Each sample weighs the time to the next one.
+//
+// Phases, from the innermost SDK frame (wrappers skipped) and the API it
+// called; `startup` is everything under init() or the scripts' top level.
+
+const PHASES = ['startup', 'observers/vitals', 'instrumentation', 'batching/serialising', 'compression', 'sending', 'other'];
+
+function phaseOf(loc, native, startup) {
+  if (startup) return 'startup';
+  if (native == 'sendBeacon' || native == 'fetch') return 'sending';
+  // the gzip body: new Blob, .stream(), pipeThrough(new CompressionStream), new Response().blob()
+  if (loc.decl == 'post' && /CompressionStream|pipeThrough|^stream$|^blob$|^Blob$|^Response$/.test(native || '')) return 'compression';
+  const f = loc.file;
+  if (/web-vitals\/|vitals/i.test(f) || /src\/tti\.ts$|lib\/observe\.ts$|deferred\/(resources|longtasks)\.ts$/.test(f)) return 'observers/vitals';
+  if (/src\/transport\.ts$/.test(f)) return /^(post|req|drain|send|beacon)$/.test(loc.decl) ? 'sending' : 'batching/serialising';
+  if (/src\/(emit|state)\.ts$|lib\/(uuid|hex|scrub|round|timing|now)\.ts$/.test(f)) return 'batching/serialising';
+  if (/src\/(actions|network|errors|views|session|sampling|replay|deferred)\.ts$|lib\/(actionTarget|selector|cookie|bucket|matches|limiter|glob|replayMode|automation)\.ts$|deferred\/rules\.ts$/.test(f))
+    return 'instrumentation';
+  return 'other';
+}
+
+const isSdkUrl = (u) => u.endsWith(`/sdk/${CORE}`) || u.endsWith(`/sdk/${DEFERRED}`);
+const WRAPPERS = /lib\/(safe|wrap|on)\.ts$/;
+const SPECIAL = new Set(['(root)', '(program)', '(idle)', '(garbage collector)']);
+
+/**
+ * The SDK's samples of one profile: total ms, ms by phase, by function (the
+ * innermost SDK frame, self time incl. the APIs it calls) and by entry (the
+ * outermost SDK frame: what started the work).
+ */
+function sdkTime(profile, maps) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+  const memo = new Map();
+  const locOf = (n) => {
+    const cf = n.callFrame;
+    const k = `${cf.url}|${cf.lineNumber}|${cf.columnNumber}`;
+    if (!memo.has(k)) memo.set(k, locate(maps, cf.url.split('/').pop(), cf.lineNumber, cf.columnNumber));
+    return memo.get(k);
+  };
+  // per node: the classification of a sample there (memoised)
+  const cls = new Map();
+  const classify = (id) => {
+    if (cls.has(id)) return cls.get(id);
+    const stack = [];
+    for (let x = id; x != null; x = parent.get(x)) stack.push(byId.get(x));
+    const sdkIdx = stack.findIndex((n) => isSdkUrl(n.callFrame.url));
+    let r = null;
+    if (sdkIdx >= 0) {
+      const leaf = stack[0];
+      const native = !leaf.callFrame.url && !SPECIAL.has(leaf.callFrame.functionName) ? leaf.callFrame.functionName : '';
+      // a page callback (routeName, beforeSend) the SDK calls: the SDK's doing
+      const frames = stack.filter((n) => isSdkUrl(n.callFrame.url)).map(locOf);
+      const inner = frames.find((l) => !WRAPPERS.test(l.file)) || frames[0];
+      const outer = [...frames].reverse().find((l) => !WRAPPERS.test(l.file)) || frames.at(-1);
+      // the page's own call passing through an SDK wrapper: not the SDK's
+      const passThrough =
+        sdkIdx == 1 && native && (/lib\/wrap\.ts$/.test(frames[0].file) || (/src\/network\.ts$/.test(frames[0].file) && native == 'fetch'));
+      const startup = frames.some((l) => l.decl == '(script top level)' || (/src\/index\.ts$/.test(l.file) && l.decl == 'init'));
+      r = passThrough
+        ? { page: true }
+        : { phase: phaseOf(inner, native, startup), fn: native ? `${inner.key} → ${native}()` : inner.key, entry: outer.key };
+    }
+    cls.set(id, r);
+    return r;
+  };
+  const out = { ms: 0, cappedMs: 0, passMs: 0, phases: Object.fromEntries(PHASES.map((p) => [p, 0])), fns: {}, entries: {}, gaps: {}, gcMs: 0, busyMs: 0 };
+  const { samples, timeDeltas } = profile;
+  for (let i = 0; i < samples.length; i++) {
+    // A gap between samples (the sampler or the whole renderer descheduled
+    // on a busy machine: up to 40 ms here) says nothing of what ran in it;
+    // it would all go to the stack sampled after it. Capped at 10 intervals.
+    const dt = Math.min(i + 1 < timeDeltas.length ? timeDeltas[i + 1] : OPT.intervalUs, 10 * OPT.intervalUs) / 1000;
+    const name = byId.get(samples[i]).callFrame.functionName;
+    const raw = (i + 1 < timeDeltas.length ? timeDeltas[i + 1] : OPT.intervalUs) / 1000;
+    if (name == '(garbage collector)') out.gcMs += dt;
+    if (name != '(idle)' && name != '(program)' && name != '(root)') out.busyMs += dt;
+    const c = classify(samples[i]);
+    if (!c) continue;
+    if (c.page) {
+      out.passMs += dt;
+      continue;
+    }
+    out.ms += dt;
+    out.cappedMs += raw - dt;
+    if (raw > dt) out.gaps[c.fn] = (out.gaps[c.fn] || 0) + raw - dt;
+    out.phases[c.phase] += dt;
+    out.fns[`${c.phase}\t${c.fn}`] = (out.fns[`${c.phase}\t${c.fn}`] || 0) + dt;
+    out.entries[c.entry] = (out.entries[c.entry] || 0) + dt;
+  }
+  return out;
+}
+
+/** Adds profile summaries (ms, phases, fns, entries) together. */
+function addUp(list) {
+  const o = { ms: 0, cappedMs: 0, passMs: 0, phases: Object.fromEntries(PHASES.map((p) => [p, 0])), fns: {}, entries: {}, gaps: {}, gcMs: 0, busyMs: 0 };
+  for (const p of list) {
+    if (!p) continue;
+    o.ms += p.ms;
+    o.cappedMs += p.cappedMs;
+    o.passMs += p.passMs;
+    o.gcMs += p.gcMs;
+    o.busyMs += p.busyMs;
+    for (const k of PHASES) o.phases[k] += p.phases[k];
+    for (const [k, v] of Object.entries(p.fns)) o.fns[k] = (o.fns[k] || 0) + v;
+    for (const [k, v] of Object.entries(p.entries)) o.entries[k] = (o.entries[k] || 0) + v;
+    for (const [k, v] of Object.entries(p.gaps)) o.gaps[k] = (o.gaps[k] || 0) + v;
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------- the trace
+// A Chromium trace (devtools.timeline and a few more categories, no JS
+// sampling: far lighter than the profiler) of the load scenario's sessions,
+// both arms. On the page's main thread, the outermost events that are the
+// SDK's: the evaluation of fovea.min.js (and its compile), init.js's (the
+// Fovea.init() call: the stub's in the off arm), the deferred chunk's
+// compile and evaluation (the only module on the page), and every call from
+// the browser into an SDK function (FunctionCall: listeners, observers,
+// timers; most enter through lib/safe.ts, which hides which one). Inside
+// them, what the browser's own events say the time went to: synchronous
+// cookie access (CookieJar, an IPC to the browser process), lazy
+// compilation (V8 compiles a function when it is first called), GC, style
+// and layout; the rest is running JS and the APIs it calls. The SDK's
+// promise continuations (post/drain after each await, the fetch wrapper's
+// then) run as microtasks with the page's: microtask checkpoints outside
+// the SDK's own events are counted apart, with the same breakdown; on − off
+// is theirs.
+
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.compile', 'blink'];
+const INSIDE = [
+  ['sync cookie access (CookieJar)', /^CookieJar::/],
+  ['lazy compile', /^(V8\.(CompileCode|CompileLazy|ParseFunction|CompileIgnition|CompileIgnitionFinalization)|v8\.compile)$/],
+  ['source positions for a stack trace', /^V8\.CollectSourcePositions$/],
+  ['GC', /^(MinorGC|MajorGC|V8\.GC)/],
+  ['style/layout', /^(UpdateLayoutTree|Layout)$/],
+];
+const insideZero = () => Object.fromEntries([...INSIDE.map(([k]) => [k, 0]), ['JS and the APIs it calls (the rest)', 0]]);
+
+function traceTime(buf, maps) {
+  const ev = JSON.parse(buf.toString('utf8')).traceEvents || [];
+  const init = ev.find((e) => e.name == 'EvaluateScript' && /\/init\.js$/.test(e.args?.data?.url || ''));
+  if (!init) return null;
+  const main = ev.filter((e) => e.pid == init.pid && e.tid == init.tid && e.ph == 'X' && e.dur != null).sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const out = {
+    ms: 0,
+    parts: { 'evaluate fovea.min.js': 0, 'init() (init.js)': 0, 'deferred chunk: compile + evaluate': 0, 'callbacks (listeners, observers, timers)': 0 },
+    inside: insideZero(),
+    callbacks: {},
+    microMs: 0,
+    microInside: insideZero(),
+  };
+  let windowEnd = 0; // the SDK event or microtask checkpoint being broken down
+  let into = null;
+  let subEnd = 0;
+  for (const e of main) {
+    const ms = e.dur / 1000;
+    if (e.ts < windowEnd) {
+      // inside: its outermost events of a known kind
+      const k = INSIDE.find(([, re]) => re.test(e.name));
+      if (k && e.ts >= subEnd) {
+        into[k[0]] += ms;
+        subEnd = e.ts + e.dur;
+      }
+      continue;
+    }
+    const url = e.args?.data?.url || e.args?.fileName || '';
+    let part = null;
+    if (isSdkUrl(url))
+      part =
+        e.name == 'FunctionCall'
+          ? 'callbacks (listeners, observers, timers)'
+          : url.endsWith(DEFERRED)
+            ? 'deferred chunk: compile + evaluate'
+            : 'evaluate fovea.min.js';
+    else if (e.name == 'v8.evaluateModule') part = 'deferred chunk: compile + evaluate';
+    else if (e.name == 'EvaluateScript' && /\/init\.js$/.test(url)) part = 'init() (init.js)';
+    if (part) {
+      out.ms += ms;
+      out.parts[part] += ms;
+      out.inside['JS and the APIs it calls (the rest)'] += ms;
+      into = out.inside;
+      if (e.name == 'FunctionCall') {
+        const d = e.args.data;
+        const k = locate(maps, url.split('/').pop(), Math.max(0, (d.lineNumber || 1) - 1), d.columnNumber || 0).key;
+        out.callbacks[k] = (out.callbacks[k] || 0) + ms;
+      }
+    } else if (e.name == 'RunMicrotasks') {
+      out.microMs += ms;
+      out.microInside['JS and the APIs it calls (the rest)'] += ms;
+      into = out.microInside;
+    } else continue;
+    windowEnd = e.ts + e.dur;
+    subEnd = 0;
+  }
+  // the rest: what no known kind took
+  for (const o of [out.inside, out.microInside]) for (const [k] of INSIDE) o['JS and the APIs it calls (the rest)'] -= o[k];
+  return out;
+}
+
+// ---------------------------------------------------------------- servers
+
+/**
+ * In front of Fovea (the demo's config points the SDK at it): counts the
+ * bodies posted to /api/v1/intake as they arrive (gzip fetches and the
+ * plain-JSON beacons of pagehide), keeps them decoded, and forwards
+ * everything unchanged.
+ */
+function startCounter(target) {
+  const t = new URL(target);
+  const seen = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const path = req.url.split('?')[0];
+      if (path == '/api/v1/intake' && req.method == 'POST') {
+        const gzip = body[0] == 0x1f && body[1] == 0x8b;
+        let json = '';
+        let events = 0;
+        try {
+          json = (gzip ? gunzipSync(body) : body).toString('utf8');
+          events = JSON.parse(json).events.length;
+        } catch {
+          /* Fovea judges it */
+        }
+        seen.push({ kind: 'intake', bytes: body.length, gzip, json, events, at: Date.now() });
+      } else if (path == '/api/v1/sdk-config') seen.push({ kind: 'config', bytes: 0, at: Date.now() });
+      const headers = { ...req.headers, host: t.host, 'content-length': String(body.length) };
+      delete headers.connection;
+      const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers }, (r) => {
+        res.writeHead(r.statusCode, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => {
+        res.writeHead(502);
+        res.end();
+      });
+      up.end(body);
+    });
+  });
+  return listen(server, { seen });
+}
+
+/**
+ * In front of the demo site: /sdk/* from the copy taken at start, and for a
+ * browser whose cookie says sdkcost=off the stub instead of fovea.min.js;
+ * everything else forwarded to the demo server unchanged.
+ */
+function startFront(target, files) {
+  const t = new URL(target);
+  const server = createServer((req, res) => {
+    const path = req.url.split('?')[0];
+    const off = /(?:^|;\s*)sdkcost=off/.test(req.headers.cookie || '');
+    const file = off && path == `/sdk/${CORE}` ? Buffer.from(STUB) : served(files, path);
+    if (path.startsWith('/sdk/')) {
+      if (!file) {
+        res.writeHead(404);
+        return res.end();
+      }
+      // the demo's headers for /sdk/*
+      res.writeHead(200, {
+        'content-type': path.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+        'access-control-allow-origin': '*',
+      });
+      return res.end(file);
+    }
+    const headers = { ...req.headers, host: t.host };
+    delete headers.connection;
+    const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers }, (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    req.pipe(up);
+  });
+  return listen(server, {});
+}
+
+function listen(server, extra) {
+  return new Promise((ok) =>
+    server.listen(0, '127.0.0.1', () =>
+      ok({
+        ...extra,
+        url: `http://127.0.0.1:${server.address().port}`,
+        close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
+      }),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- in the page
+// Runs before every document's scripts, in both arms. (1) localStorage
+// demo_fovea: replay off. (2) Math.random one value per path, so the demo's
+// random start-up work (demo.js: an 80–200 ms long task) is the same in both
+// arms. (3) Long animation frames and long tasks, with the time of the SDK's
+// scripts in them (the browser's own attribution: scripts of 5 ms or more).
+// (4) The time the page's pagehide and visibilitychange (hidden) listeners
+// take when the page is left: a capturing listener registered first notes
+// the time, a bubbling one (which runs after every capturing one, the SDK's
+// among them) the end; stored in localStorage and read by the next document
+// of the origin (the page is gone by then).
+function pageInit(opts) {
+  try {
+    localStorage.setItem('demo_fovea', opts);
+  } catch {
+    /* storage blocked */
+  }
+  // One value per path, whoever draws: the demo's random start-up work
+  // (demo.js: an 80–200 ms long task) is then the same in both arms,
+  // although the SDK draws too (web-vitals' metric ids). (A seeded sequence
+  // would be shifted by the SDK's draws; telling the callers apart by their
+  // stack would cost the SDK's frames their source positions.)
+  let t = 0;
+  for (const c of location.pathname) t = (Math.imul(t, 31) + c.charCodeAt(0)) | 0;
+  t = (t + 0x6d2b79f5) | 0;
+  let x = Math.imul(t ^ (t >>> 15), 1 | t);
+  x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
+  const value = ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  Math.random = () => value;
+  const sc = (window.__sc = { loaf: [], lt: [], prevLeave: null });
+  try {
+    sc.prevLeave = JSON.parse(localStorage.getItem('__sdkcost_leave') || 'null');
+    localStorage.removeItem('__sdkcost_leave');
+  } catch {
+    /* none */
+  }
+  const sdk = (u) => /\/sdk\/fovea/.test(u || '');
+  try {
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) {
+        const s = (e.scripts || []).filter((x) => sdk(x.sourceURL));
+        sc.loaf.push({
+          d: e.duration,
+          b: e.blockingDuration,
+          sdk: s.reduce((a, x) => a + x.duration, 0),
+          n: s.length,
+          scripts: s.map((x) => ({ d: x.duration, inv: `${x.invokerType} ${x.invoker}`, fn: x.sourceFunctionName, c: x.sourceCharPosition })),
+        });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) sc.lt.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    /* not supported */
+  }
+  const leave = { path: location.pathname, pagehide: 0, hidden: 0 };
+  const save = () => {
+    try {
+      localStorage.setItem('__sdkcost_leave', JSON.stringify(leave));
+    } catch {
+      /* lost */
+    }
+  };
+  let t0 = 0;
+  addEventListener('pagehide', () => (t0 = performance.now()), { capture: true });
+  addEventListener('pagehide', () => {
+    leave.pagehide += performance.now() - t0;
+    save();
+  });
+  document.addEventListener('visibilitychange', () => (t0 = performance.now()), { capture: true });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState == 'hidden') {
+      leave.hidden += performance.now() - t0;
+      save();
+    }
+  });
+}
+
+// ---------------------------------------------------------------- a session
+
+/**
+ * One session in a fresh context, SDK on or off: `walk` drives the page
+ * (given the helpers), calling `collect(name)` before each page is left.
+ * Returns the figures of each document and of leaving.
+ */
+async function session(browser, demo, counter, maps, on, walk, profiling = false, tracing = false) {
+  const context = await browser.newContext({ viewport: VIEWPORT, userAgent: CHROME_UA });
+  await context.addCookies([{ name: 'sdkcost', value: on ? 'on' : 'off', url: demo.url }]);
+  await context.addInitScript(pageInit, JSON.stringify({ replaySampleRate: 0, ...OPT.options }));
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  if (profiling) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: OPT.intervalUs });
+    // The agent restarts the profile when a new document commits; what ran
+    // between this start and the commit (the click that navigates) is lost.
+    await cdp.send('Profiler.start');
+  }
+  if (tracing) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+  const r = rng(42);
+  const firstSeen = counter.seen.length;
+
+  // a person's pointer: ~60 Hz moves along a path, not a teleport
+  let mx = 100;
+  let my = 100;
+  const moveTo = async (x, y, steps = 18) => {
+    for (let i = 1; i <= steps; i++) {
+      await page.mouse.move(mx + ((x - mx) * i) / steps, my + ((y - my) * i) / steps);
+      await sleep(16);
+    }
+    mx = x;
+    my = y;
+  };
+  const hover = async (selector) => {
+    // (an element below the fold is scrolled to first, as a person would)
+    await page.locator(selector).first().scrollIntoViewIfNeeded();
+    const box = await page.locator(selector).first().boundingBox();
+    if (!box) throw new Error(`nothing to click at ${selector}`);
+    await moveTo(box.x + box.width / 2, box.y + box.height / 2);
+  };
+  const clickOn = async (selector) => {
+    await hover(selector);
+    await sleep(120);
+    await page.mouse.down();
+    await sleep(60);
+    await page.mouse.up();
+  };
+  const scroll = async (dy, ticks = 4) => {
+    for (let i = 0; i < ticks; i++) {
+      await page.mouse.wheel(0, dy / ticks);
+      await sleep(60);
+    }
+  };
+  const type = async (selector, text) => {
+    await clickOn(selector);
+    await page.keyboard.type(text, { delay: 90 });
+    await sleep(250);
+  };
+  const readUntil = async (end) => {
+    let k = 0;
+    while (Date.now() < end - 800) {
+      await moveTo(80 + r() * (VIEWPORT.width - 160), 80 + r() * (VIEWPORT.height - 160), 12 + Math.floor(r() * 18));
+      if (k++ % 3 == 2) {
+        await scroll(240);
+        await sleep(400);
+        await scroll(-240);
+      }
+      await sleep(Math.min(700, Math.max(0, end - Date.now() - 800)));
+    }
+    if (Date.now() < end) await sleep(end - Date.now());
+  };
+
+  const pages = [];
+  const leaves = [];
+  // the figures of the document about to be left (CDP's counters restart with each document)
+  const collect = async (name) => {
+    const m = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+    const prof = profiling ? sdkTime((await cdp.send('Profiler.stop')).profile, maps) : null;
+    const sc = await page.evaluate(() => window.__sc).catch(() => ({ loaf: [], lt: [], prevLeave: null }));
+    if (sc.prevLeave) leaves.push(sc.prevLeave);
+    await cdp.send('HeapProfiler.collectGarbage');
+    const after = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+    const sdkGlobal = await page.evaluate(() => typeof (window.Fovea || {}).init == 'function' && !!window.__foveaDeferred).catch(() => false);
+    pages.push({
+      name,
+      scriptMs: m.ScriptDuration * 1000,
+      taskMs: m.TaskDuration * 1000,
+      heapKB: m.JSHeapUsedSize / 1024,
+      heapGcKB: after.JSHeapUsedSize / 1024,
+      prof,
+      loafN: sc.loaf.length,
+      loafMs: sum(sc.loaf.map((x) => x.d)),
+      loafSdkMs: sum(sc.loaf.map((x) => x.sdk)),
+      loafSdkN: sum(sc.loaf.map((x) => x.n)),
+      loafSdk: sc.loaf.flatMap((x) => x.scripts),
+      longN: sc.lt.length,
+      longMs: sum(sc.lt),
+      sdk: sdkGlobal,
+    });
+    if (profiling) await cdp.send('Profiler.start');
+  };
+  const t0 = Date.now();
+  await walk({ page, demo, moveTo, hover, clickOn, scroll, type, readUntil, collect });
+  const wallMs = Date.now() - t0;
+
+  // Leave (pagehide: the last events go out as a beacon) for a page of the
+  // same origin without scripts, where the leave timing is read back.
+  await page.goto(`${demo.url}/api/ok?left=1`);
+  await sleep(500);
+  const leaveProf = profiling ? sdkTime((await cdp.send('Profiler.stop')).profile, maps) : null;
+  const last = await page.evaluate(() => window.__sc && window.__sc.prevLeave).catch(() => null);
+  if (last) leaves.push(last);
+  const trace = tracing ? traceTime(await browser.stopTracing(), maps) : null;
+  // Closing a context aborts its requests in flight; the beacon had 500 ms.
+  await context.close();
+  const mine = counter.seen.slice(firstSeen);
+  const intake = mine.filter((x) => x.kind == 'intake');
+  return {
+    on,
+    profiled: profiling,
+    wallMs,
+    pages,
+    leaves,
+    leaveProf,
+    trace,
+    intake: {
+      requests: intake.length,
+      bytes: sum(intake.map((x) => x.bytes)),
+      gzip: intake.filter((x) => x.gzip).length,
+      gzipBytes: sum(intake.filter((x) => x.gzip).map((x) => x.bytes)),
+      events: sum(intake.map((x) => x.events)),
+      jsonChars: sum(intake.map((x) => x.json.length)),
+      bodies: intake.filter((x) => x.gzip).map((x) => x.json),
+    },
+    configRequests: mine.filter((x) => x.kind == 'config').length,
+  };
+}
+
+// Scenario "load": one page, six clicks (one of which fetches), 2 s, leave.
+const LOAD_PAGE = '/checkout';
+const walkLoad = async ({ page, demo, clickOn, scroll, collect }) => {
+  await page.goto(`${demo.url}${LOAD_PAGE}`, { waitUntil: 'load' });
+  for (const sel of ['#name', '#email', '#card', '#notes', '#check-stock', '#place-order']) {
+    if (sel == '#check-stock') await scroll(400); // the buttons are below the fold
+    await clickOn(sel);
+    await sleep(300);
+  }
+  // the fetch of "Check stock" answers within ~0.7 s
+  await page.waitForFunction(() => /In stock/.test(document.getElementById('stock-state').textContent), null, { timeout: 10000, polling: 250 });
+  await sleep(2000);
+  await collect(LOAD_PAGE);
+};
+
+// Scenario "minute": replay-cost's walk, timed by a budget per page.
+const walkMinute = (seconds) => async ({ page, demo, moveTo, hover, clickOn, scroll, type, readUntil, collect }) => {
+  const budget = (f) => Date.now() + f * seconds * 1000;
+  const navigate = async (selector) => {
+    const loaded = page.waitForEvent('load');
+    await clickOn(selector);
+    await loaded;
+  };
+  let end = budget(0.12);
+  await page.goto(`${demo.url}/`, { waitUntil: 'load' });
+  await moveTo(600, 300);
+  await scroll(400);
+  await clickOn('#newsletter');
+  await sleep(500);
+  await scroll(-400);
+  await readUntil(end);
+  await collect('/');
+
+  end = budget(0.22);
+  await navigate('a[data-nav=products]');
+  await page.waitForSelector('#products .card button');
+  await scroll(500);
+  for (const k of [1, 3, 5]) {
+    await clickOn(`#products .card:nth-child(${k}) button`);
+    await sleep(500);
+  }
+  await scroll(-500);
+  await readUntil(end);
+  await collect('/products');
+
+  end = budget(0.33);
+  await navigate('a[data-nav=checkout]');
+  await type('#name', 'Jane Example');
+  await type('#email', 'jane@example.com');
+  await type('#card', '4111 1111 1111 1111');
+  await type('#password', 'correct horse');
+  await hover('#country');
+  await page.selectOption('#country', 'Japan');
+  await type('#notes', 'Leave it at the door, please.');
+  await type('#gift', 'Happy birthday!');
+  await clickOn('#place-order');
+  await readUntil(end);
+  await collect('/checkout');
+
+  end = budget(0.23);
+  await navigate('a[data-nav=spa]');
+  await sleep(600);
+  await clickOn('nav.spa a[href="/spa/orders"]');
+  await page.waitForSelector('#view li a');
+  await sleep(900);
+  await clickOn('#view li a[href="/spa/orders/42"]');
+  await sleep(900);
+  await clickOn('nav.spa a[href="/spa/settings"]');
+  await page.locator('#view input').first().fill('');
+  await type('#view input', 'Jane D.');
+  await clickOn('#save');
+  await sleep(600);
+  await clickOn('nav.spa a[href="/spa/"]');
+  await readUntil(end);
+  await collect('/spa/');
+
+  end = budget(0.1);
+  await navigate('header a.brand');
+  await readUntil(end);
+  await collect('/ (again)');
+};
+
+/** The figures of a session, summed over its documents (leaving included where measured). */
+function figures(s) {
+  const prof = s.profiled ? addUp([...s.pages.map((p) => p.prof), s.leaveProf]) : null;
+  return {
+    min: s.wallMs / 60000,
+    loads: s.pages.length,
+    scriptMs: sum(s.pages.map((p) => p.scriptMs)),
+    taskMs: sum(s.pages.map((p) => p.taskMs)),
+    heapKB: sum(s.pages.map((p) => p.heapKB)) / s.pages.length,
+    heapGcKB: sum(s.pages.map((p) => p.heapGcKB)) / s.pages.length,
+    leaveMs: sum(s.leaves.map((l) => l.pagehide + l.hidden)),
+    leaves: s.leaves.length,
+    sdkMs: prof ? prof.ms : NaN,
+    leaveProfMs: s.leaveProf ? s.leaveProf.ms : NaN,
+    prof,
+    loafSdkMs: sum(s.pages.map((p) => p.loafSdkMs)),
+    loafN: sum(s.pages.map((p) => p.loafN)),
+    loafMs: sum(s.pages.map((p) => p.loafMs)),
+    longN: sum(s.pages.map((p) => p.longN)),
+    longMs: sum(s.pages.map((p) => p.longMs)),
+    requests: s.intake.requests,
+    kB: s.intake.bytes / 1000,
+    traceMs: s.trace ? s.trace.ms : NaN,
+    trace: s.trace,
+  };
+}
+
+// ---------------------------------------------------------------- compression and requests, measured alone
+
+/**
+ * What gzipping the SDK's batches and making its requests cost the main
+ * thread, measured alone, in a page with no script (the demo's /api/ok, a
+ * JSON document) and no profiler: the JS profile cannot see all of it
+ * (CompressionStream deflates in the browser's own code, between JS frames).
+ * - compression: the batches the SDK posted in the load scenario go, `reps`
+ *   times each, through exactly what transport.ts does (a Blob, its stream
+ *   piped through CompressionStream('gzip'), read back as a Blob), and the
+ *   same way without the CompressionStream; TaskDuration before and after;
+ * - requests: the synchronous part of the call (performance.now() around
+ *   it), and TaskDuration per request awaited to its response, of the SDK's
+ *   fetch (the gzip Blob, keepalive, Content-Encoding), of the same without
+ *   keepalive, and of sendBeacon (the plain JSON), to `sink` (a 404 on the
+ *   Fovea side: what is measured is the page's side).
+ */
+async function aloneCosts(browser, demo, sink, bodies, reps = 20) {
+  const context = await browser.newContext({ userAgent: CHROME_UA });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.goto(`${demo.url}/api/ok?alone=1`);
+  const task = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value])).TaskDuration * 1000;
+  const n = reps * bodies.length;
+  const compress = (gzip) =>
+    page.evaluate(
+      async ([bodies, reps, gzip]) => {
+        let out = 0;
+        for (let r = 0; r < reps; r++)
+          for (const s of bodies) {
+            let body = new Blob([s]);
+            body = await new Response(gzip ? body.stream().pipeThrough(new CompressionStream('gzip')) : body.stream()).blob();
+            out += body.size;
+          }
+        return out;
+      },
+      [bodies, reps, gzip],
+    );
+  const send = (how) =>
+    page.evaluate(
+      async ([bodies, reps, how, sink]) => {
+        const gz = [];
+        for (const s of bodies) gz.push(await new Response(new Blob([s]).stream().pipeThrough(new CompressionStream('gzip'))).blob());
+        const sync = [];
+        for (let r = 0; r < reps; r++)
+          for (let i = 0; i < bodies.length; i++) {
+            const t = performance.now();
+            const p =
+              how == 'beacon'
+                ? navigator.sendBeacon(sink, bodies[i])
+                : fetch(sink, {
+                    method: 'POST',
+                    body: gz[i],
+                    headers: { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip' },
+                    keepalive: how == 'keepalive',
+                    credentials: 'omit',
+                  });
+            sync.push(performance.now() - t);
+            if (p && p.then) await p.then((x) => x.arrayBuffer()).catch(() => 0);
+            else await new Promise((ok) => setTimeout(ok, 5));
+          }
+        return sync;
+      },
+      [bodies, reps, how, sink],
+    );
+  const measure = async (f) => {
+    const a = await task();
+    const r = await f();
+    return { taskMs: ((await task()) - a) / n, r };
+  };
+  // browser APIs the SDK calls often, each `k` times in a loop (the clock's
+  // resolution here is 0.1 ms): ms per call
+  const apis = () =>
+    page.evaluate((k) => {
+      const view = { type: 'view', event_id: crypto.randomUUID(), ts: Date.now(), session_id: crypto.randomUUID(), view_id: crypto.randomUUID(), version: 7, url: location.href, route: '/checkout', loading_type: 'initial_load', time_spent: 4242, error_count: 0, action_count: 6, resource_count: 9, long_task_count: 1, frustration_count: 0, ttfb: 12, fcp: 180, lcp: 180, cls: 0, inp: 24, dns: 0, connect: 0, dcl: 140, load: 150, tti: 350, lcp_element: 'main > h1', inp_target: 'button#check-stock', inp_type: 'pointer' };
+      const sid = crypto.randomUUID();
+      const cookie = (i) => `${sid}||${1e12 + i}|${2e12 + i}|%2Fcheckout`;
+      const ops = {
+        'document.cookie = … (write the session cookie)': (i) => (document.cookie = `fovea_s=${cookie(i)};path=/;max-age=14400;SameSite=Lax`),
+        'document.cookie (read)': () => document.cookie,
+        "session.ts save(): write, then read back (document.cookie.includes)": (i) => {
+          document.cookie = `fovea_s=${cookie(i)};path=/;max-age=14400;SameSite=Lax`;
+          return document.cookie.includes(cookie(i));
+        },
+        'localStorage.getItem': () => localStorage.getItem('fovea_s'),
+        'localStorage.setItem': (i) => localStorage.setItem('fovea_bench', String(i)),
+        'crypto.randomUUID()': () => crypto.randomUUID(),
+        'JSON.stringify(a view event, ~600 chars)': () => JSON.stringify(view),
+        'performance.getEntriesByType("navigation")': () => performance.getEntriesByType('navigation'),
+      };
+      const out = {};
+      for (const [name, f] of Object.entries(ops)) {
+        for (let i = 0; i < 5; i++) f(i); // warm-up
+        const t = performance.now();
+        for (let i = 0; i < k; i++) f(i);
+        out[name] = (performance.now() - t) / k;
+      }
+      document.cookie = 'fovea_s=;path=/;max-age=0';
+      return out;
+    }, 200);
+  await compress(true); // warm-up
+  await send('keepalive');
+  const api = [];
+  for (let i = 0; i < 3; i++) api.push(await apis());
+  const res = { gzip: [], plain: [], keepalive: [], fetch: [], beacon: [] };
+  for (let round = 0; round < 2; round++) {
+    for (const gzip of [false, true]) {
+      const m = await measure(() => compress(gzip));
+      res[gzip ? 'gzip' : 'plain'].push({ taskMs: m.taskMs, bytes: m.r / n });
+    }
+    for (const how of ['keepalive', 'fetch', 'beacon']) {
+      const m = await measure(() => send(how));
+      res[how].push({ taskMs: m.taskMs, syncMs: median(m.r) });
+    }
+  }
+  await context.close();
+  const m = (k, f) => median(res[k].map(f));
+  return {
+    batches: bodies.length,
+    chars: median(bodies.map((b) => b.length)),
+    gzipTaskMs: m('gzip', (x) => x.taskMs),
+    plainTaskMs: m('plain', (x) => x.taskMs),
+    gzipBytes: m('gzip', (x) => x.bytes),
+    sending: Object.fromEntries(['keepalive', 'fetch', 'beacon'].map((k) => [k, { taskMs: m(k, (x) => x.taskMs), syncMs: m(k, (x) => x.syncMs) }])),
+    apis: Object.fromEntries(Object.keys(api[0]).map((k) => [k, median(api.map((x) => x[k]))])),
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+const sdk = await snapshotDist();
+const maps = loadMaps(sdk);
+const fovea = await startFovea();
+let counter, site, front, browser;
+const cleanup = async () => {
+  await browser?.close().catch(() => {});
+  await front?.close().catch(() => {});
+  await site?.stop().catch(() => {});
+  await counter?.close().catch(() => {});
+  await fovea.stop().catch(() => {});
+};
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => cleanup().then(() => process.exit(130)));
+
+const scenarios = OPT.scenario == 'both' ? ['load', 'minute'] : [OPT.scenario];
+const results = { load: [], minute: [] };
+let version = '';
+let alone = null;
+try {
+  const app = await createApp(fovea, 'sdk-cost', ['*']);
+  counter = await startCounter(fovea.url);
+  site = await startDemo({ fovea: counter.url, key: app.ingest_key, sessions: 0 });
+  front = await startFront(site.url, sdk);
+  const demo = { url: front.url };
+  browser = await launchBrowser();
+  version = browser.version();
+  console.log(`Chromium ${version}; SDK (sdk/dist at start) ${describe(sdk)}`);
+  console.log(
+    `${OPT.runs} pairs per scenario (${scenarios.join(', ')}; minute: ${OPT.seconds} s), ${OPT.warmup} warm-up pair(s), ` +
+      `${OPT.intervalUs > 0 ? `profiler every ${OPT.intervalUs} µs` : 'no profiler'}, viewport ${VIEWPORT.width}×${VIEWPORT.height}` +
+      (Object.keys(OPT.options).length ? `, SDK options ${JSON.stringify(OPT.options)}` : '') +
+      (OPT.compileHints ? ', fovea.min.js with //# allFunctionsCalledOnLoad' : ''),
+  );
+  for (const sc of scenarios) {
+    const walk = sc == 'load' ? walkLoad : walkMinute(OPT.seconds);
+    const warmWalk = sc == 'load' ? walkLoad : walkMinute(Math.min(OPT.seconds, 20));
+    for (let w = 0; w < OPT.warmup; w++)
+      for (const on of [true, false]) {
+        const s = await session(browser, demo, counter, maps, on, warmWalk);
+        console.log(`${sc} warm-up, SDK ${on ? 'on ' : 'off'}: ${(s.wallMs / 1000).toFixed(1)} s, ${s.intake.requests} intake requests`);
+      }
+    const line = (label, s, f) =>
+      console.log(
+        `${label}: ${f2(f.min)} min, ${f.loads} load(s); task ${f1(f.taskMs)} ms, script ${f1(f.scriptMs)} ms, ` +
+          (s.profiled ? `SDK in profile ${f1(f.sdkMs)} ms (leaving ${f1(f.leaveProfMs)}), ` : '') +
+          (s.trace ? `SDK in trace ${f1(f.traceMs)} ms, ` : '') +
+          `leave listeners ${f2(f.leaveMs)} ms (${f.leaves}), heap ${f1(f.heapKB)} KB (after GC ${f1(f.heapGcKB)}), ` +
+          `intake ${f.requests} req ${f1(f.kB)} kB, long tasks ${f.longN} (${f1(f.longMs)} ms)`,
+      );
+    for (let i = 0; i < OPT.runs; i++) {
+      // ABBA: on/off, off/on, … so a drift of the machine's speed cancels in pairs
+      const order = i % 2 ? [false, true] : [true, false];
+      const pair = {};
+      for (const on of order) {
+        const s = await session(browser, demo, counter, maps, on, walk, false, sc == 'load');
+        const f = figures(s);
+        // on: the SDK ran on every page; off: it never did
+        const bad = s.pages.filter((p) => p.sdk != on).map((p) => p.name);
+        pair[on ? 'on' : 'off'] = { ...s, f, bad };
+        line(`${sc} ${i + 1} SDK ${on ? 'on ' : 'off'}`, s, f);
+        if (bad.length) console.log(`  !! SDK ${on ? 'missing' : 'present'} on ${bad.join(', ')}: pair left out`);
+      }
+      // then the same with the SDK and the CPU profiler, for the attribution
+      // (the profiler slows the page: its sessions are not in the pairs)
+      if (OPT.intervalUs > 0) {
+        const s = await session(browser, demo, counter, maps, true, walk, true);
+        const f = figures(s);
+        pair.prof = { ...s, f, bad: s.pages.filter((p) => !p.sdk).map((p) => p.name) };
+        line(`${sc} ${i + 1} SDK on, profiled`, s, f);
+      }
+      results[sc].push(pair);
+    }
+  }
+  const loadOn = results.load.map((p) => p.on).filter(Boolean);
+  const bodies = (loadOn.at(-1) || results.minute.at(-1)?.on)?.intake.bodies || [];
+  if (bodies.length) alone = await aloneCosts(browser, demo, `${counter.url}/api/v1/sdk-cost-sink`, bodies);
+} finally {
+  await cleanup();
+}
+try {
+  if (describe(readDist()) != describe(sdk)) console.log(`\nnote: sdk/dist was rebuilt during the run; the figures are of the build above (served from memory)`);
+} catch {
+  /* being rebuilt */
+}
+
+// ---------------------------------------------------------------- report
+
+const cell = (xs, digits = f1) => {
+  const [lo, hi] = range(xs);
+  return `**${digits(median(xs))}** [${digits(lo)} … ${digits(hi)}]`;
+};
+
+function report(sc) {
+  const all = results[sc];
+  const valid = all.filter((p) => !p.on.bad.length && !p.off.bad.length);
+  if (valid.length < all.length) console.log(`\n!! ${sc}: ${all.length - valid.length} of ${all.length} pairs left out (the SDK missing where on, or present where off)`);
+  if (!valid.length) return null;
+  const per = sc == 'load' ? () => 1 : (f) => f.min; // load: per page load (one); minute: per minute of use
+  const unit = sc == 'load' ? 'per page load' : 'per minute of use';
+  const on = valid.map((p) => p.on.f);
+  const off = valid.map((p) => p.off.f);
+  const d = (g) => valid.map((p) => g(p.on.f) - g(p.off.f));
+  const profs = all.filter((p) => p.prof && !p.prof.bad.length).map((p) => p.prof.f);
+  const rows = [
+    [`ScriptDuration, ${unit} (ms)`, (f) => f.scriptMs / per(f)],
+    [`**TaskDuration, ${unit} (ms)**`, (f) => f.taskMs / per(f)],
+    [`pagehide + visibilitychange listeners when leaving, wall time, ${unit} (ms)`, (f) => f.leaveMs / per(f)],
+    [`JS heap used when leaving, mean over pages (KB)`, (f) => f.heapKB],
+    [`**JS heap after GC**, mean over pages (KB)`, (f) => f.heapGcKB],
+    [`SDK scripts in long animation frames, ${unit} (ms)`, (f) => f.loafSdkMs / per(f)],
+    [`long tasks, ${unit} (ms)`, (f) => f.longMs / per(f)],
+    [`intake requests, ${unit}`, (f) => f.requests / per(f)],
+    [`intake bytes posted, ${unit} (kB)`, (f) => f.kB / per(f)],
+  ];
+  const minutes = median(on.map((f) => f.min));
+  console.log(
+    `\n### ${sc == 'load' ? `Scenario "load" (${LOAD_PAGE}: load, six clicks, one fetch, 2 s, leave)` : `Scenario "minute" (${on[0].loads} page loads, ${f2(minutes)} min)`}: ` +
+      `medians over ${valid.length} pairs; on − off = median of the pairs' differences [min … max]`,
+  );
+  console.log('| figure | SDK on | SDK off | on − off |');
+  console.log('| --- | --- | --- | --- |');
+  if (profs.length) {
+    const g = (f) => f.sdkMs / per(f);
+    console.log(`| **the SDK's own main-thread JS (CPU profile, profiled sessions, leaving included), ${unit} (ms)** | ${cell(profs.map(g))} | | |`);
+    if (sc == 'minute') console.log(`| … per page load (÷ ${profs[0].loads}) (ms) | ${cell(profs.map((f) => f.sdkMs / f.loads))} | | |`);
+    console.log(`| … of which leaving (the last pagehide) (ms) | ${cell(profs.map((f) => f.leaveProfMs / per(f)))} | | |`);
+    console.log(`| ScriptDuration / TaskDuration in the profiled sessions (profiler overhead included) (ms) | ${f1(median(profs.map((f) => f.scriptMs / per(f))))} / ${f1(median(profs.map((f) => f.taskMs / per(f))))} | | |`);
+  }
+  if (on.every((f) => f.trace) && off.every((f) => f.trace)) {
+    console.log(`| **the SDK's tasks in the trace (no profiler; its promise continuations not included), ${unit} (ms)** | ${f1(median(on.map((f) => f.traceMs)))} | ${f1(median(off.map((f) => f.traceMs)))} | ${cell(d((f) => f.traceMs))} |`);
+    for (const k of Object.keys(on[0].trace.parts)) {
+      const g = (f) => f.trace.parts[k];
+      console.log(`| … ${k} (ms) | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
+    }
+    for (const k of Object.keys(on[0].trace.inside)) {
+      const g = (f) => f.trace.inside[k];
+      console.log(`| … in them: ${k} (ms) | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
+    }
+    const g = (f) => f.trace.microMs;
+    console.log(`| **microtasks outside those (the SDK's promise continuations, and the page's), trace (ms)** | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
+    for (const k of Object.keys(on[0].trace.microInside)) {
+      const g = (f) => f.trace.microInside[k];
+      console.log(`| … in them: ${k} (ms) | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
+    }
+    const t = (f) => f.trace.ms + f.trace.microMs;
+    console.log(`| **the SDK's events + microtasks, trace (ms)** | ${f1(median(on.map(t)))} | ${f1(median(off.map(t)))} | ${cell(d(t))} |`);
+  }
+  for (const [name, g] of rows) console.log(`| ${name} | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
+  if (sc == 'minute') {
+    const g = (f) => f.taskMs / f.loads;
+    console.log(`| TaskDuration per page load (÷ ${on[0].loads}) (ms) | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
+  }
+  if (on.every((f) => f.trace)) {
+    const agg = {};
+    for (const f of on) for (const [k, v] of Object.entries(f.trace.callbacks)) agg[k] = (agg[k] || 0) + v / on.length;
+    console.log(`\nthe SDK's callbacks in the trace, by the function the browser called (mean ${unit} over ${on.length} sessions, no profiler):`);
+    console.log('| function called | ms |');
+    console.log('| --- | --- |');
+    for (const [k, v] of Object.entries(agg)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10))
+      console.log(`| ${k.replace(/\|/g, '\\|')} | ${f2(v)} |`);
+  }
+  if (!profs.length) return { valid };
+
+  // where the SDK's time goes: phases (medians and ranges over the profiled sessions)
+  console.log(`\nthe SDK's main-thread JS by phase, ${unit} (CPU profile; median [min … max] over ${profs.length} profiled sessions):`);
+  console.log('| phase | ms | share |');
+  console.log('| --- | --- | --- |');
+  const total = median(profs.map((f) => f.prof.ms / per(f)));
+  for (const ph of PHASES) {
+    const xs = profs.map((f) => f.prof.phases[ph] / per(f));
+    console.log(`| ${ph} | ${cell(xs, f2)} | ${((100 * median(xs)) / total).toFixed(0)} % |`);
+  }
+  console.log(`| **all** | ${cell(profs.map((f) => f.prof.ms / per(f)), f2)} | |`);
+  console.log(`| (not counted: the page's own fetch/XHR/pushState calls through the SDK's wrappers) | ${f2(median(profs.map((f) => f.prof.passMs / per(f))))} | |`);
+  const gaps = {};
+  for (const f of profs) for (const [k, v] of Object.entries(f.prof.gaps)) gaps[k] = (gaps[k] || 0) + v / per(f) / profs.length;
+  const topGaps = Object.entries(gaps)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([k, v]) => `${k.replace(/\|/g, '\\|')} ${f1(v)}`)
+    .join('; ');
+  console.log(`| (not counted: the part of the SDK's samples' gaps over 10 intervals, capped; most after: ${topGaps}) | ${f2(median(profs.map((f) => f.prof.cappedMs / per(f))))} | |`);
+
+  const table = (title, key, withPhase) => {
+    const agg = {};
+    for (const f of profs) for (const [k, v] of Object.entries(f.prof[key])) agg[k] = (agg[k] || 0) + v / per(f) / profs.length;
+    console.log(`\n${title} (mean ${unit} over ${profs.length} profiled sessions, top ${OPT.top}):`);
+    console.log(withPhase ? '| phase | function (enclosing declaration, source:line) → browser API | ms | share |' : '| entry (enclosing declaration, source:line) | ms | share |');
+    console.log(withPhase ? '| --- | --- | --- | --- |' : '| --- | --- | --- |');
+    const tot = sum(Object.values(agg));
+    for (const [k, v] of Object.entries(agg)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, OPT.top))
+      console.log(`| ${k.replace(/\|/g, '\\|').replace('\t', ' | ')} | ${f2(v)} | ${((100 * v) / tot).toFixed(1)} % |`);
+  };
+  table("the SDK's main-thread JS by function: self time of the innermost SDK frame, with the browser API it was in", 'fns', true);
+  table('… by entry: the outermost SDK frame, i.e. what started the work (init, an observer callback, a listener, a timer)', 'entries', false);
+  const loaf = {};
+  for (const p of valid) for (const pg of p.on.pages) for (const x of pg.loafSdk) (loaf[`${x.inv}${x.fn ? ` (${x.fn})` : ''}`] ||= []).push(x.d);
+  if (Object.keys(loaf).length) {
+    console.log(`\nthe SDK's scripts in long animation frames (the browser's attribution, scripts of 5 ms or more; SDK on, unprofiled, all ${valid.length} sessions):`);
+    console.log('| invoker | scripts | median ms | max ms |');
+    console.log('| --- | --- | --- | --- |');
+    for (const [k, xs] of Object.entries(loaf).sort((a, b) => sum(b[1]) - sum(a[1]))) console.log(`| ${k.replace(/\|/g, '\\|')} | ${xs.length} | ${f1(median(xs))} | ${f1(Math.max(...xs))} |`);
+  }
+  return { valid };
+}
+
+console.log('');
+const out = {};
+for (const sc of scenarios) out[sc] = report(sc);
+
+if (alone) {
+  const c = alone;
+  const load = out.load?.valid;
+  const batches = load ? median(load.map((p) => p.on.intake.gzip)) : NaN;
+  const requests = load ? median(load.map((p) => p.on.intake.requests + p.on.configRequests)) : NaN;
+  console.log(`\ncompression and requests alone (the ${c.batches} gzip batches of the last session with the SDK, ~${Math.round(c.chars)} chars of JSON each; a page without scripts, no profiler):`);
+  console.log('| per batch or request | main thread (TaskDuration) | the call itself (synchronous part) |');
+  console.log('| --- | --- | --- |');
+  console.log(`| Blob → CompressionStream('gzip') → Blob (transport.ts) | ${f2(c.gzipTaskMs)} ms | |`);
+  console.log(`| Blob → stream → Blob (the same without compression) | ${f2(c.plainTaskMs)} ms | |`);
+  console.log(`| **compression** (the difference) | **${f2(c.gzipTaskMs - c.plainTaskMs)} ms** | |`);
+  console.log(`| fetch, gzip Blob, keepalive (the SDK's request), to its response | ${f2(c.sending.keepalive.taskMs)} ms | ${f2(c.sending.keepalive.syncMs)} ms |`);
+  console.log(`| the same without keepalive | ${f2(c.sending.fetch.taskMs)} ms | ${f2(c.sending.fetch.syncMs)} ms |`);
+  console.log(`| sendBeacon, plain JSON (pagehide) | ${f2(c.sending.beacon.taskMs)} ms | ${f2(c.sending.beacon.syncMs)} ms |`);
+  if (load) {
+    console.log(`| × the load scenario's median ${batches} gzip batches: compression | ${f2((c.gzipTaskMs - c.plainTaskMs) * batches)} ms | |`);
+    console.log(`| × its median ${requests} requests (sdk-config and intake): request calls | ${f2(c.sending.keepalive.taskMs * requests)} ms | ${f2(c.sending.keepalive.syncMs * requests)} ms |`);
+  }
+  console.log('\nbrowser APIs the SDK calls often, alone (a page without scripts, no profiler; 200 calls, median of 3 rounds):');
+  console.log('| call | ms per call |');
+  console.log('| --- | --- |');
+  for (const [k, v] of Object.entries(c.apis)) console.log(`| ${k} | ${v.toFixed(3)} |`);
+}
+
+if (OPT.json) {
+  const strip = (s) => s && { ...s, intake: { ...s.intake, bodies: undefined } };
+  const pairs = (v) => v.map((p) => ({ on: strip(p.on), off: strip(p.off), prof: strip(p.prof) }));
+  writeFileSync(
+    OPT.json,
+    JSON.stringify(
+      {
+        chromium: version,
+        sdk: describe(sdk),
+        options: OPT,
+        alone,
+        results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, pairs(v)])),
+      },
+      null,
+      1,
+    ),
+  );
+  console.log(`\nper-run figures in ${OPT.json}`);
+}
