@@ -23,25 +23,31 @@ const filter = (e: FoveaEvent): FoveaEvent | undefined => {
  */
 export const live = (v?: View): v is View => !!v && S.c != 'denied' && v.ss != false && S.q <= Date.now();
 
-/** Queues the current state of view `v` as its next version. */
+/**
+ * Queues view `v`'s next version: its event is built (and `beforeSend`
+ * run) when the batch leaves, once for all the changes since the last one
+ * (a page's many events each touch their view's counters).
+ */
 export const emitView = (v: View | undefined = S.v): void => {
   if (!live(v)) return;
-  const e = filter({
-    type: 'view',
-    event_id: uuid(),
-    ts: v.s,
-    session_id: v.sid,
-    view_id: v.id,
-    version: ++v.n,
-    url: v.url,
-    route: v.route,
-    referrer: v.referrer,
-    loading_type: v.lt,
-    time_spent: v.end ?? Date.now() - v.s,
-    ...v.m,
-    attrs: some(S.a),
+  enqueueView(v, () => {
+    const e = filter({
+      type: 'view',
+      event_id: uuid(),
+      ts: v.s,
+      session_id: v.sid,
+      view_id: v.id,
+      version: ++v.n,
+      url: v.url,
+      route: v.route,
+      referrer: v.referrer,
+      loading_type: v.lt,
+      time_spent: v.end ?? Date.now() - v.s,
+      ...v.m,
+      attrs: some(S.a),
+    });
+    return e && JSON.stringify(e);
   });
-  if (e) enqueueView(v, JSON.stringify(e));
 };
 
 /**

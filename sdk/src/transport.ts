@@ -9,7 +9,7 @@ import type { View } from './types.js';
  * leave in batches when 50 are waiting or `flushInterval` after the first;
  * a view's updates collapse to its latest version. A batch is at most 100
  * events and ~60 KB of JSON, gzipped with CompressionStream where the browser
- * has it, and sent with `fetch(keepalive)` (so it survives the page) through
+ * has it when over 8 KB, and sent with `fetch(keepalive)` (so it survives the page) through
  * the fetch captured before the SDK instrumented it. 429, 408, 5xx and
  * network failures put the batch back and retry after `Retry-After` or an
  * exponential backoff (at once when the browser is back `online`), with the
@@ -41,7 +41,8 @@ const KEEPALIVE = 64000;
 
 /** events, each with its view (whose decision may come later) */
 let q: [string, View][] = [];
-const views = new Map<View, string>();
+/** views changed since they were last taken, each with the builder of its event (serialised when a batch leaves, once however often it changed) */
+const views = new Map<View, () => string | undefined>();
 /**
  * batches kept for later, oldest first, as bodies without `sent_at` (part):
  * stored by earlier pages, or not sent at a leave of this page where storage
@@ -114,7 +115,7 @@ export const enqueue = (ev: string, v: View): void => {
 };
 
 /** Queues a view snapshot, replacing any unsent older version of it. */
-export const enqueueView = (v: View, ev: string): void => {
+export const enqueueView = (v: View, ev: () => string | undefined): void => {
   views.set(v, ev);
   schedule();
 };
@@ -166,7 +167,10 @@ const load = (): void => {
 
 /** Takes the next batch off the queue, dropping the events of views not kept. */
 const take = (): [string, View][] => {
-  views.forEach((e, v) => q.push([e, v]));
+  views.forEach((f, v) => {
+    const e = f();
+    if (e) q.push([e, v]);
+  });
   views.clear();
   q = q.filter((x) => x[1].ss);
   const b: [string, View][] = [];
@@ -211,17 +215,20 @@ const req = (body: BodyInit, headers: Record<string, string>, keepalive: boolean
 
 /** Sends one batch (see part); true when it is done with (accepted, or refused for good). */
 const post = async (p: string): Promise<boolean> => {
-  let body: Blob = new Blob([json(p)]);
+  let body: Blob | string = json(p);
   const headers: Record<string, string> = { 'Content-Type': 'text/plain' };
-  try {
-    body = await new Response(body.stream().pipeThrough(new CompressionStream('gzip'))).blob();
-    headers['Content-Encoding'] = 'gzip';
-  } catch {
-    /* no CompressionStream: send it as it is */
-  }
+  // Small batches go as they are: the Blob and stream plumbing costs the
+  // main thread ~1 ms a batch, three times the deflate (bench/sdk-cost.mjs).
+  if (body.length > 8000)
+    try {
+      body = await new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'))).blob();
+      headers['Content-Encoding'] = 'gzip';
+    } catch {
+      /* no CompressionStream: send it as it is */
+    }
   let r: Response | undefined;
   try {
-    r = await req(body, headers, body.size < 65000);
+    r = await req(body, headers, (typeof body == "string" ? body.length : body.size) < 65000);
   } catch {
     /* offline or blocked: retry */
   }

@@ -30,8 +30,9 @@ export const fakeFetch = (async (url: string, init: RequestInit = {}) => {
     const a = configAnswers.shift();
     return a ? a() : new Response('{"error":"unknown_key"}', { status: 404 });
   }
-  const blob = init.body as Blob;
-  const raw = Buffer.from(await blob.arrayBuffer());
+  // a small batch is sent as a string, a large one as a gzip Blob
+  const body = init.body as Blob | string;
+  const raw = typeof body == 'string' ? Buffer.from(body) : Buffer.from(await body.arrayBuffer());
   const gz = (init.headers as Record<string, string>)['Content-Encoding'] == 'gzip';
   sent.push({ url, init, body: JSON.parse((gz ? gunzipSync(raw) : raw).toString()) });
   const a = answers.shift();

@@ -51,7 +51,7 @@ describe('transport: batching and retry', () => {
     t0 = Date.now();
   });
 
-  it('sends a batch flushInterval after the first event: gzip, text/plain, keepalive, key in the URL', async () => {
+  it('sends a batch flushInterval after the first event: text/plain, keepalive, key in the URL; gzip over 8 KB', async () => {
     custom(1);
     custom(2);
     await settle();
@@ -63,7 +63,8 @@ describe('transport: batching and retry', () => {
     assert.equal(s!.url, 'https://fovea.example/api/v1/intake?key=k1');
     const h = s!.init.headers as Record<string, string>;
     assert.equal(h['Content-Type'], 'text/plain');
-    assert.equal(h['Content-Encoding'], 'gzip');
+    assert.equal(h['Content-Encoding'], undefined, 'a small batch goes as it is');
+    assert.equal(typeof s!.init.body, 'string');
     assert.equal(s!.init.keepalive, true);
     assert.equal(s!.init.method, 'POST');
     assert.equal(s!.body.sent_at, t0 + 1000);
@@ -97,14 +98,23 @@ describe('transport: batching and retry', () => {
     assert.equal(events('error').length, 30);
   });
 
-  it('collapses unsent view updates to the latest version', async () => {
+  it('collapses unsent view updates into one version, serialised when the batch leaves', async () => {
     emitView();
     emitView();
     emitView();
     await flush();
-    const v = events('view');
-    assert.equal(v.length, 1);
-    assert.equal(v[0]!.version, 3);
+    assert.deepEqual(events('view').map((v) => v.version), [1]);
+    emitView();
+    await flush();
+    assert.deepEqual(events('view').map((v) => v.version), [1, 2]);
+  });
+
+  it('gzips a batch over 8 KB', async () => {
+    for (let i = 0; i < 3; i++) big(i);
+    await flush();
+    const h = sent[0]!.init.headers as Record<string, string>;
+    assert.equal(h['Content-Encoding'], 'gzip');
+    assert.equal(events('error').length, 3);
   });
 
   it('honours 429 Retry-After and re-sends the same event ids', async () => {
