@@ -28,56 +28,43 @@
 // measured by CDP Performance.getMetrics (and, in the load scenario, a
 // Chromium trace, both arms); after each pair a third session, SDK on, runs
 // under the CPU profiler for the attribution. Method and last figures:
-// bench/README.md.
-import { createHash } from 'node:crypto';
+// bench/README.md. What this shares with bench/replay-cost.mjs (servers, the
+// walk, the numbers): bench/lib/page-cost.mjs.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CHROME_UA, createApp, launchBrowser, startDemo, startFovea } from '../e2e/harness.mjs';
-import { rng } from '../demo/traffic.mjs'; // the node side's "random" mouse targets, the same every run
+import { CHROME_UA } from '../e2e/harness.mjs';
+import { SDK_DIR, VIEWPORT, abba, busy, cell, f1, f2, median, metrics, openPage, parseArgs, person, profileTree, runBench, sampleUs, snapshotDist, sum, tableHead, usageError, walkShop } from './lib/page-cost.mjs';
 
 // ---------------------------------------------------------------- options
 
 const USAGE =
   'usage: node bench/sdk-cost.mjs [--runs 7] [--seconds 60] [--warmup 1] [--interval-us 100 (0: no profiler)] [--scenario both|load|minute] [--options \'{"flushInterval":5000}\'] [--compile-hints] [--top 25] [--json out.json]';
-function parseArgs(argv) {
-  const o = { runs: 7, seconds: 60, warmup: 1, 'interval-us': 100, scenario: 'both', options: '{}', 'compile-hints': '', top: 25, json: '' };
-  for (let i = 0; i < argv.length; i++) {
-    const m = argv[i].match(/^--([\w-]+)(?:=(.*))?$/);
-    if (!m || !(m[1] in o)) {
-      console.error(`unexpected argument ${argv[i]}\n${USAGE}`);
-      process.exit(2);
-    }
-    // --compile-hints takes no value
-    o[m[1]] = m[2] ?? (m[1] == 'compile-hints' ? '1' : argv[++i]);
-  }
-  if (!['both', 'load', 'minute'].includes(o.scenario)) {
-    console.error(`--scenario must be both, load or minute\n${USAGE}`);
-    process.exit(2);
-  }
-  let options;
-  try {
-    options = JSON.parse(o.options);
-  } catch {
-    console.error(`--options must be a JSON object of SDK options\n${USAGE}`);
-    process.exit(2);
-  }
-  return {
-    runs: +o.runs,
-    seconds: +o.seconds,
-    warmup: +o.warmup,
-    intervalUs: +o['interval-us'],
-    scenario: o.scenario,
-    options,
-    compileHints: !!o['compile-hints'],
-    top: +o.top,
-    json: o.json,
-  };
+const args = parseArgs(
+  process.argv.slice(2),
+  { runs: 7, seconds: 60, warmup: 1, 'interval-us': 100, scenario: 'both', options: '{}', 'compile-hints': '', top: 25, json: '' },
+  USAGE,
+  ['compile-hints'], // takes no value
+);
+if (!['both', 'load', 'minute'].includes(args.scenario)) usageError('--scenario must be both, load or minute', USAGE);
+let options;
+try {
+  options = JSON.parse(args.options);
+} catch {
+  usageError('--options must be a JSON object of SDK options', USAGE);
 }
-const OPT = parseArgs(process.argv.slice(2));
+const OPT = {
+  runs: +args.runs,
+  seconds: +args.seconds,
+  warmup: +args.warmup,
+  intervalUs: +args['interval-us'],
+  scenario: args.scenario,
+  options,
+  compileHints: !!args['compile-hints'],
+  top: +args.top,
+  json: args.json,
+};
 
-const VIEWPORT = { width: 1280, height: 720 };
 const CORE = 'fovea.min.js';
 const DEFERRED = 'fovea-deferred.min.js';
 const REPLAY = 'fovea-replay.min.js';
@@ -86,55 +73,20 @@ const STUB =
   '// bench/sdk-cost.mjs: no SDK (the same API, doing nothing)\n' +
   '(function(){var n=function(){};window.Fovea=window.Fovea||{init:n,addAction:n,addError:n,setUser:n,setContext:n,setConsent:n,optOut:n,startView:n,flush:function(){return Promise.resolve()},startReplay:n,stopReplay:n}})();\n';
 
-// ---------------------------------------------------------------- helpers
-
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const sum = (xs) => xs.reduce((a, b) => a + b, 0);
-const range = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x));
-  return s.length ? [Math.min(...s), Math.max(...s)] : [NaN, NaN];
-};
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
-const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
-
 // ---------------------------------------------------------------- the SDK build under test
 
 /**
- * sdk/dist as it is when the run starts, read twice a second apart until it
- * is complete and stable (others rebuild it), served from memory for the
- * whole run. The source maps are decoded to name the profile's frames; the
- * sources they point to (sdk/src, sdk/node_modules/web-vitals) are read at
- * the same time, for the names of the enclosing declarations only.
+ * sdk/dist as it is when the run starts (snapshotDist), served from memory
+ * for the whole run. The source maps are decoded to name the profile's
+ * frames; the sources they point to (sdk/src, sdk/node_modules/web-vitals)
+ * are read at the same time, for the names of the enclosing declarations
+ * only.
  */
-const SDK_DIR = new URL('../sdk/', import.meta.url);
-const DIST = new URL('dist/', SDK_DIR);
 const SDK_FILES = [CORE, `${CORE}.map`, DEFERRED, `${DEFERRED}.map`, REPLAY, `${REPLAY}.map`];
-const readDist = () => new Map(SDK_FILES.map((f) => [`/sdk/${f}`, readFileSync(new URL(f, DIST))]));
 /** V8's explicit compile hint (Chrome 136+): every function of the file compiled eagerly, off the main thread. */
 const HINT = '//# allFunctionsCalledOnLoad\n';
 /** what the page gets for `path` (the SDK build; --compile-hints: the core with the hint first) */
 const served = (files, path) => (OPT.compileHints && path == `/sdk/${CORE}` ? Buffer.concat([Buffer.from(HINT), files.get(path)]) : files.get(path));
-const hash = (b) => createHash('sha256').update(b).digest('hex').slice(0, 12);
-const describe = (m) => [CORE, DEFERRED].map((f) => `${f} ${m.get(`/sdk/${f}`).length} B sha256:${hash(m.get(`/sdk/${f}`))}`).join(', ');
-async function snapshotDist() {
-  for (let i = 0; ; i++) {
-    try {
-      const a = readDist();
-      await sleep(1000);
-      const b = readDist();
-      if ([...a].every(([k, v]) => v.equals(b.get(k)))) return a;
-    } catch (e) {
-      if (i > 60) throw new Error(`sdk/dist incomplete (${e.code || e.message}): build it (cd sdk && npm ci && npm run build)`);
-    }
-    await sleep(1000);
-  }
-}
-
 // A source map v3 decoder, enough for these bundles (no dependency).
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 function decodeMappings(mappings) {
@@ -266,15 +218,16 @@ const isSdkUrl = (u) => u.endsWith(`/sdk/${CORE}`) || u.endsWith(`/sdk/${DEFERRE
 const WRAPPERS = /lib\/(safe|wrap|on)\.ts$/;
 const SPECIAL = new Set(['(root)', '(program)', '(idle)', '(garbage collector)']);
 
+/** A profile summary of nothing. */
+const noProfile = () => ({ ms: 0, cappedMs: 0, passMs: 0, phases: Object.fromEntries(PHASES.map((p) => [p, 0])), fns: {}, entries: {}, gaps: {}, gcMs: 0, busyMs: 0 });
+
 /**
  * The SDK's samples of one profile: total ms, ms by phase, by function (the
  * innermost SDK frame, self time incl. the APIs it calls) and by entry (the
  * outermost SDK frame: what started the work).
  */
 function sdkTime(profile, maps) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map();
-  for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+  const { byId, parent } = profileTree(profile);
   const memo = new Map();
   const locOf = (n) => {
     const cf = n.callFrame;
@@ -308,17 +261,17 @@ function sdkTime(profile, maps) {
     cls.set(id, r);
     return r;
   };
-  const out = { ms: 0, cappedMs: 0, passMs: 0, phases: Object.fromEntries(PHASES.map((p) => [p, 0])), fns: {}, entries: {}, gaps: {}, gcMs: 0, busyMs: 0 };
-  const { samples, timeDeltas } = profile;
+  const out = noProfile();
+  const { samples } = profile;
   for (let i = 0; i < samples.length; i++) {
     // A gap between samples (the sampler or the whole renderer descheduled
     // on a busy machine: up to 40 ms here) says nothing of what ran in it;
     // it would all go to the stack sampled after it. Capped at 10 intervals.
-    const dt = Math.min(i + 1 < timeDeltas.length ? timeDeltas[i + 1] : OPT.intervalUs, 10 * OPT.intervalUs) / 1000;
+    const raw = sampleUs(profile, i, OPT.intervalUs) / 1000;
+    const dt = Math.min(raw, (10 * OPT.intervalUs) / 1000);
     const name = byId.get(samples[i]).callFrame.functionName;
-    const raw = (i + 1 < timeDeltas.length ? timeDeltas[i + 1] : OPT.intervalUs) / 1000;
     if (name == '(garbage collector)') out.gcMs += dt;
-    if (name != '(idle)' && name != '(program)' && name != '(root)') out.busyMs += dt;
+    if (busy(name)) out.busyMs += dt;
     const c = classify(samples[i]);
     if (!c) continue;
     if (c.page) {
@@ -337,7 +290,7 @@ function sdkTime(profile, maps) {
 
 /** Adds profile summaries (ms, phases, fns, entries) together. */
 function addUp(list) {
-  const o = { ms: 0, cappedMs: 0, passMs: 0, phases: Object.fromEntries(PHASES.map((p) => [p, 0])), fns: {}, entries: {}, gaps: {}, gcMs: 0, busyMs: 0 };
+  const o = noProfile();
   for (const p of list) {
     if (!p) continue;
     o.ms += p.ms;
@@ -445,129 +398,52 @@ function traceTime(buf, maps) {
 // ---------------------------------------------------------------- servers
 
 /**
- * In front of Fovea (the demo's config points the SDK at it): counts the
- * bodies posted to /api/v1/intake as they arrive (gzip fetches and the
- * plain-JSON beacons of pagehide), keeps them decoded, and forwards
- * everything unchanged.
+ * What the counter in front of Fovea keeps: the bodies posted to
+ * /api/v1/intake as they arrive (gzip fetches and the plain-JSON beacons of
+ * pagehide), decoded, and the sdk-config requests.
  */
-function startCounter(target) {
-  const t = new URL(target);
-  const seen = [];
-  const server = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const path = req.url.split('?')[0];
-      if (path == '/api/v1/intake' && req.method == 'POST') {
-        const gzip = body[0] == 0x1f && body[1] == 0x8b;
-        let json = '';
-        let events = 0;
-        try {
-          json = (gzip ? gunzipSync(body) : body).toString('utf8');
-          events = JSON.parse(json).events.length;
-        } catch {
-          /* Fovea judges it */
-        }
-        seen.push({ kind: 'intake', bytes: body.length, gzip, json, events, at: Date.now() });
-      } else if (path == '/api/v1/sdk-config') seen.push({ kind: 'config', bytes: 0, at: Date.now() });
-      const headers = { ...req.headers, host: t.host, 'content-length': String(body.length) };
-      delete headers.connection;
-      const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers }, (r) => {
-        res.writeHead(r.statusCode, r.headers);
-        r.pipe(res);
-      });
-      up.on('error', () => {
-        res.writeHead(502);
-        res.end();
-      });
-      up.end(body);
-    });
-  });
-  return listen(server, { seen });
+function count(req, path, body) {
+  if (path == '/api/v1/intake' && req.method == 'POST') {
+    const gzip = body[0] == 0x1f && body[1] == 0x8b;
+    let json = '';
+    let events = 0;
+    try {
+      json = (gzip ? gunzipSync(body) : body).toString('utf8');
+      events = JSON.parse(json).events.length;
+    } catch {
+      /* Fovea judges it */
+    }
+    return { kind: 'intake', bytes: body.length, gzip, json, events, at: Date.now() };
+  }
+  if (path == '/api/v1/sdk-config') return { kind: 'config', bytes: 0, at: Date.now() };
 }
 
 /**
- * In front of the demo site: /sdk/* from the copy taken at start, and for a
- * browser whose cookie says sdkcost=off the stub instead of fovea.min.js;
- * everything else forwarded to the demo server unchanged.
+ * What the front in front of the demo site answers: /sdk/* from the copy
+ * taken at start, and for a browser whose cookie says sdkcost=off the stub
+ * instead of fovea.min.js; everything else goes to the demo server.
  */
-function startFront(target, files) {
-  const t = new URL(target);
-  const server = createServer((req, res) => {
-    const path = req.url.split('?')[0];
-    const off = /(?:^|;\s*)sdkcost=off/.test(req.headers.cookie || '');
-    const file = off && path == `/sdk/${CORE}` ? Buffer.from(STUB) : served(files, path);
-    if (path.startsWith('/sdk/')) {
-      if (!file) {
-        res.writeHead(404);
-        return res.end();
-      }
-      // the demo's headers for /sdk/*
-      res.writeHead(200, {
-        'content-type': path.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-content-type-options': 'nosniff',
-        'access-control-allow-origin': '*',
-      });
-      return res.end(file);
-    }
-    const headers = { ...req.headers, host: t.host };
-    delete headers.connection;
-    const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers }, (r) => {
-      res.writeHead(r.statusCode, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(up);
-  });
-  return listen(server, {});
-}
-
-function listen(server, extra) {
-  return new Promise((ok) =>
-    server.listen(0, '127.0.0.1', () =>
-      ok({
-        ...extra,
-        url: `http://127.0.0.1:${server.address().port}`,
-        close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
-      }),
-    ),
-  );
-}
+const sdkFile = (files) => (req, path) => {
+  if (!path.startsWith('/sdk/')) return undefined;
+  const off = /(?:^|;\s*)sdkcost=off/.test(req.headers.cookie || '');
+  return (off && path == `/sdk/${CORE}` ? Buffer.from(STUB) : served(files, path)) || null;
+};
 
 // ---------------------------------------------------------------- in the page
-// Runs before every document's scripts, in both arms. (1) localStorage
-// demo_fovea: replay off. (2) Math.random one value per path, so the demo's
-// random start-up work (demo.js: an 80–200 ms long task) is the same in both
-// arms. (3) Long animation frames and long tasks, with the time of the SDK's
+// Runs before every document's scripts, in both arms, after openPage's
+// seedPage: localStorage demo_fovea (replay off) and Math.random one value
+// per path, whoever draws (the SDK draws too: web-vitals' metric ids; a
+// seeded sequence would be shifted by the SDK's draws, and telling the
+// callers apart by their stack would cost the SDK's frames their source
+// positions), so the demo's random start-up work is the same in both arms.
+// Then: (1) long animation frames and long tasks, with the time of the SDK's
 // scripts in them (the browser's own attribution: scripts of 5 ms or more).
-// (4) The time the page's pagehide and visibilitychange (hidden) listeners
+// (2) The time the page's pagehide and visibilitychange (hidden) listeners
 // take when the page is left: a capturing listener registered first notes
 // the time, a bubbling one (which runs after every capturing one, the SDK's
 // among them) the end; stored in localStorage and read by the next document
 // of the origin (the page is gone by then).
-function pageInit(opts) {
-  try {
-    localStorage.setItem('demo_fovea', opts);
-  } catch {
-    /* storage blocked */
-  }
-  // One value per path, whoever draws: the demo's random start-up work
-  // (demo.js: an 80–200 ms long task) is then the same in both arms,
-  // although the SDK draws too (web-vitals' metric ids). (A seeded sequence
-  // would be shifted by the SDK's draws; telling the callers apart by their
-  // stack would cost the SDK's frames their source positions.)
-  let t = 0;
-  for (const c of location.pathname) t = (Math.imul(t, 31) + c.charCodeAt(0)) | 0;
-  t = (t + 0x6d2b79f5) | 0;
-  let x = Math.imul(t ^ (t >>> 15), 1 | t);
-  x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
-  const value = ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  Math.random = () => value;
+function pageInit() {
   const sc = (window.__sc = { loaf: [], lt: [], prevLeave: null });
   try {
     sc.prevLeave = JSON.parse(localStorage.getItem('__sdkcost_leave') || 'null');
@@ -626,83 +502,26 @@ function pageInit(opts) {
  * Returns the figures of each document and of leaving.
  */
 async function session(browser, demo, counter, maps, on, walk, profiling = false, tracing = false) {
-  const context = await browser.newContext({ viewport: VIEWPORT, userAgent: CHROME_UA });
-  await context.addCookies([{ name: 'sdkcost', value: on ? 'on' : 'off', url: demo.url }]);
-  await context.addInitScript(pageInit, JSON.stringify({ replaySampleRate: 0, ...OPT.options }));
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Performance.enable');
-  if (profiling) {
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: OPT.intervalUs });
-    // The agent restarts the profile when a new document commits; what ran
-    // between this start and the commit (the click that navigates) is lost.
-    await cdp.send('Profiler.start');
-  }
+  const { context, page, cdp } = await openPage(browser, {
+    cookies: [{ name: 'sdkcost', value: on ? 'on' : 'off', url: demo.url }],
+    settings: JSON.stringify({ replaySampleRate: 0, ...OPT.options }),
+    random: 'value',
+    init: pageInit,
+    profileUs: profiling ? OPT.intervalUs : 0,
+  });
   if (tracing) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
-  const r = rng(42);
   const firstSeen = counter.seen.length;
-
-  // a person's pointer: ~60 Hz moves along a path, not a teleport
-  let mx = 100;
-  let my = 100;
-  const moveTo = async (x, y, steps = 18) => {
-    for (let i = 1; i <= steps; i++) {
-      await page.mouse.move(mx + ((x - mx) * i) / steps, my + ((y - my) * i) / steps);
-      await sleep(16);
-    }
-    mx = x;
-    my = y;
-  };
-  const hover = async (selector) => {
-    // (an element below the fold is scrolled to first, as a person would)
-    await page.locator(selector).first().scrollIntoViewIfNeeded();
-    const box = await page.locator(selector).first().boundingBox();
-    if (!box) throw new Error(`nothing to click at ${selector}`);
-    await moveTo(box.x + box.width / 2, box.y + box.height / 2);
-  };
-  const clickOn = async (selector) => {
-    await hover(selector);
-    await sleep(120);
-    await page.mouse.down();
-    await sleep(60);
-    await page.mouse.up();
-  };
-  const scroll = async (dy, ticks = 4) => {
-    for (let i = 0; i < ticks; i++) {
-      await page.mouse.wheel(0, dy / ticks);
-      await sleep(60);
-    }
-  };
-  const type = async (selector, text) => {
-    await clickOn(selector);
-    await page.keyboard.type(text, { delay: 90 });
-    await sleep(250);
-  };
-  const readUntil = async (end) => {
-    let k = 0;
-    while (Date.now() < end - 800) {
-      await moveTo(80 + r() * (VIEWPORT.width - 160), 80 + r() * (VIEWPORT.height - 160), 12 + Math.floor(r() * 18));
-      if (k++ % 3 == 2) {
-        await scroll(240);
-        await sleep(400);
-        await scroll(-240);
-      }
-      await sleep(Math.min(700, Math.max(0, end - Date.now() - 800)));
-    }
-    if (Date.now() < end) await sleep(end - Date.now());
-  };
 
   const pages = [];
   const leaves = [];
   // the figures of the document about to be left (CDP's counters restart with each document)
   const collect = async (name) => {
-    const m = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+    const m = await metrics(cdp);
     const prof = profiling ? sdkTime((await cdp.send('Profiler.stop')).profile, maps) : null;
     const sc = await page.evaluate(() => window.__sc).catch(() => ({ loaf: [], lt: [], prevLeave: null }));
     if (sc.prevLeave) leaves.push(sc.prevLeave);
     await cdp.send('HeapProfiler.collectGarbage');
-    const after = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+    const after = await metrics(cdp);
     const sdkGlobal = await page.evaluate(() => typeof (window.Fovea || {}).init == 'function' && !!window.__foveaDeferred).catch(() => false);
     pages.push({
       name,
@@ -723,7 +542,8 @@ async function session(browser, demo, counter, maps, on, walk, profiling = false
     if (profiling) await cdp.send('Profiler.start');
   };
   const t0 = Date.now();
-  await walk({ page, demo, moveTo, hover, clickOn, scroll, type, readUntil, collect });
+  // (an element below the fold is scrolled to first, as a person would)
+  await walk({ page, url: demo.url, ...person(page, { scrollIntoView: true }), collect });
   const wallMs = Date.now() - t0;
 
   // Leave (pagehide: the last events go out as a beacon) for a page of the
@@ -761,8 +581,8 @@ async function session(browser, demo, counter, maps, on, walk, profiling = false
 
 // Scenario "load": one page, six clicks (one of which fetches), 2 s, leave.
 const LOAD_PAGE = '/checkout';
-const walkLoad = async ({ page, demo, clickOn, scroll, collect }) => {
-  await page.goto(`${demo.url}${LOAD_PAGE}`, { waitUntil: 'load' });
+const walkLoad = async ({ page, url, clickOn, scroll, collect }) => {
+  await page.goto(`${url}${LOAD_PAGE}`, { waitUntil: 'load' });
   for (const sel of ['#name', '#email', '#card', '#notes', '#check-stock', '#place-order']) {
     if (sel == '#check-stock') await scroll(400); // the buttons are below the fold
     await clickOn(sel);
@@ -775,71 +595,7 @@ const walkLoad = async ({ page, demo, clickOn, scroll, collect }) => {
 };
 
 // Scenario "minute": replay-cost's walk, timed by a budget per page.
-const walkMinute = (seconds) => async ({ page, demo, moveTo, hover, clickOn, scroll, type, readUntil, collect }) => {
-  const budget = (f) => Date.now() + f * seconds * 1000;
-  const navigate = async (selector) => {
-    const loaded = page.waitForEvent('load');
-    await clickOn(selector);
-    await loaded;
-  };
-  let end = budget(0.12);
-  await page.goto(`${demo.url}/`, { waitUntil: 'load' });
-  await moveTo(600, 300);
-  await scroll(400);
-  await clickOn('#newsletter');
-  await sleep(500);
-  await scroll(-400);
-  await readUntil(end);
-  await collect('/');
-
-  end = budget(0.22);
-  await navigate('a[data-nav=products]');
-  await page.waitForSelector('#products .card button');
-  await scroll(500);
-  for (const k of [1, 3, 5]) {
-    await clickOn(`#products .card:nth-child(${k}) button`);
-    await sleep(500);
-  }
-  await scroll(-500);
-  await readUntil(end);
-  await collect('/products');
-
-  end = budget(0.33);
-  await navigate('a[data-nav=checkout]');
-  await type('#name', 'Jane Example');
-  await type('#email', 'jane@example.com');
-  await type('#card', '4111 1111 1111 1111');
-  await type('#password', 'correct horse');
-  await hover('#country');
-  await page.selectOption('#country', 'Japan');
-  await type('#notes', 'Leave it at the door, please.');
-  await type('#gift', 'Happy birthday!');
-  await clickOn('#place-order');
-  await readUntil(end);
-  await collect('/checkout');
-
-  end = budget(0.23);
-  await navigate('a[data-nav=spa]');
-  await sleep(600);
-  await clickOn('nav.spa a[href="/spa/orders"]');
-  await page.waitForSelector('#view li a');
-  await sleep(900);
-  await clickOn('#view li a[href="/spa/orders/42"]');
-  await sleep(900);
-  await clickOn('nav.spa a[href="/spa/settings"]');
-  await page.locator('#view input').first().fill('');
-  await type('#view input', 'Jane D.');
-  await clickOn('#save');
-  await sleep(600);
-  await clickOn('nav.spa a[href="/spa/"]');
-  await readUntil(end);
-  await collect('/spa/');
-
-  end = budget(0.1);
-  await navigate('header a.brand');
-  await readUntil(end);
-  await collect('/ (again)');
-};
+const walkMinute = (seconds) => (p) => walkShop(p, seconds);
 
 /** The figures of a session, summed over its documents (leaving included where measured). */
 function figures(s) {
@@ -891,7 +647,7 @@ async function aloneCosts(browser, demo, sink, bodies, reps = 20) {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   await page.goto(`${demo.url}/api/ok?alone=1`);
-  const task = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value])).TaskDuration * 1000;
+  const task = async () => (await metrics(cdp)).TaskDuration * 1000;
   const n = reps * bodies.length;
   const compress = (gzip) =>
     page.evaluate(
@@ -999,32 +755,13 @@ async function aloneCosts(browser, demo, sink, bodies, reps = 20) {
 
 // ---------------------------------------------------------------- main
 
-const sdk = await snapshotDist();
-const maps = loadMaps(sdk);
-const fovea = await startFovea();
-let counter, site, front, browser;
-const cleanup = async () => {
-  await browser?.close().catch(() => {});
-  await front?.close().catch(() => {});
-  await site?.stop().catch(() => {});
-  await counter?.close().catch(() => {});
-  await fovea.stop().catch(() => {});
-};
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => cleanup().then(() => process.exit(130)));
+const sdk = await snapshotDist(SDK_FILES, [CORE, DEFERRED]);
+const maps = loadMaps(sdk.files);
 
 const scenarios = OPT.scenario == 'both' ? ['load', 'minute'] : [OPT.scenario];
 const results = { load: [], minute: [] };
-let version = '';
 let alone = null;
-try {
-  const app = await createApp(fovea, 'sdk-cost', ['*']);
-  counter = await startCounter(fovea.url);
-  site = await startDemo({ fovea: counter.url, key: app.ingest_key, sessions: 0 });
-  front = await startFront(site.url, sdk);
-  const demo = { url: front.url };
-  browser = await launchBrowser();
-  version = browser.version();
-  console.log(`Chromium ${version}; SDK (sdk/dist at start) ${describe(sdk)}`);
+const version = await runBench({ name: 'sdk-cost', dist: sdk, count, file: sdkFile(sdk.files) }, async ({ counter, demo, browser }) => {
   console.log(
     `${OPT.runs} pairs per scenario (${scenarios.join(', ')}; minute: ${OPT.seconds} s), ${OPT.warmup} warm-up pair(s), ` +
       `${OPT.intervalUs > 0 ? `profiler every ${OPT.intervalUs} µs` : 'no profiler'}, viewport ${VIEWPORT.width}×${VIEWPORT.height}` +
@@ -1048,10 +785,8 @@ try {
           `intake ${f.requests} req ${f1(f.kB)} kB, long tasks ${f.longN} (${f1(f.longMs)} ms)`,
       );
     for (let i = 0; i < OPT.runs; i++) {
-      // ABBA: on/off, off/on, … so a drift of the machine's speed cancels in pairs
-      const order = i % 2 ? [false, true] : [true, false];
       const pair = {};
-      for (const on of order) {
+      for (const on of abba(i)) {
         const s = await session(browser, demo, counter, maps, on, walk, false, sc == 'load');
         const f = figures(s);
         // on: the SDK ran on every page; off: it never did
@@ -1074,21 +809,9 @@ try {
   const loadOn = results.load.map((p) => p.on).filter(Boolean);
   const bodies = (loadOn.at(-1) || results.minute.at(-1)?.on)?.intake.bodies || [];
   if (bodies.length) alone = await aloneCosts(browser, demo, `${counter.url}/api/v1/sdk-cost-sink`, bodies);
-} finally {
-  await cleanup();
-}
-try {
-  if (describe(readDist()) != describe(sdk)) console.log(`\nnote: sdk/dist was rebuilt during the run; the figures are of the build above (served from memory)`);
-} catch {
-  /* being rebuilt */
-}
+});
 
 // ---------------------------------------------------------------- report
-
-const cell = (xs, digits = f1) => {
-  const [lo, hi] = range(xs);
-  return `**${digits(median(xs))}** [${digits(lo)} … ${digits(hi)}]`;
-};
 
 function report(sc) {
   const all = results[sc];
@@ -1100,6 +823,8 @@ function report(sc) {
   const on = valid.map((p) => p.on.f);
   const off = valid.map((p) => p.off.f);
   const d = (g) => valid.map((p) => g(p.on.f) - g(p.off.f));
+  /** a row of the pairs' table: the figure `g` of a session's figures, on, off, on − off */
+  const pairRow = (name, g) => console.log(`| ${name} | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
   const profs = all.filter((p) => p.prof && !p.prof.bad.length).map((p) => p.prof.f);
   const rows = [
     [`ScriptDuration, ${unit} (ms)`, (f) => f.scriptMs / per(f)],
@@ -1117,8 +842,7 @@ function report(sc) {
     `\n### ${sc == 'load' ? `Scenario "load" (${LOAD_PAGE}: load, six clicks, one fetch, 2 s, leave)` : `Scenario "minute" (${on[0].loads} page loads, ${f2(minutes)} min)`}: ` +
       `medians over ${valid.length} pairs; on − off = median of the pairs' differences [min … max]`,
   );
-  console.log('| figure | SDK on | SDK off | on − off |');
-  console.log('| --- | --- | --- | --- |');
+  tableHead('figure', 'SDK on', 'SDK off', 'on − off');
   if (profs.length) {
     const g = (f) => f.sdkMs / per(f);
     console.log(`| **the SDK's own main-thread JS (CPU profile, profiled sessions, leaving included), ${unit} (ms)** | ${cell(profs.map(g))} | | |`);
@@ -1127,35 +851,20 @@ function report(sc) {
     console.log(`| ScriptDuration / TaskDuration in the profiled sessions (profiler overhead included) (ms) | ${f1(median(profs.map((f) => f.scriptMs / per(f))))} / ${f1(median(profs.map((f) => f.taskMs / per(f))))} | | |`);
   }
   if (on.every((f) => f.trace) && off.every((f) => f.trace)) {
-    console.log(`| **the SDK's tasks in the trace (no profiler; its promise continuations not included), ${unit} (ms)** | ${f1(median(on.map((f) => f.traceMs)))} | ${f1(median(off.map((f) => f.traceMs)))} | ${cell(d((f) => f.traceMs))} |`);
-    for (const k of Object.keys(on[0].trace.parts)) {
-      const g = (f) => f.trace.parts[k];
-      console.log(`| … ${k} (ms) | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
-    }
-    for (const k of Object.keys(on[0].trace.inside)) {
-      const g = (f) => f.trace.inside[k];
-      console.log(`| … in them: ${k} (ms) | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
-    }
-    const g = (f) => f.trace.microMs;
-    console.log(`| **microtasks outside those (the SDK's promise continuations, and the page's), trace (ms)** | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
-    for (const k of Object.keys(on[0].trace.microInside)) {
-      const g = (f) => f.trace.microInside[k];
-      console.log(`| … in them: ${k} (ms) | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
-    }
-    const t = (f) => f.trace.ms + f.trace.microMs;
-    console.log(`| **the SDK's events + microtasks, trace (ms)** | ${f1(median(on.map(t)))} | ${f1(median(off.map(t)))} | ${cell(d(t))} |`);
+    pairRow(`**the SDK's tasks in the trace (no profiler; its promise continuations not included), ${unit} (ms)**`, (f) => f.traceMs);
+    for (const k of Object.keys(on[0].trace.parts)) pairRow(`… ${k} (ms)`, (f) => f.trace.parts[k]);
+    for (const k of Object.keys(on[0].trace.inside)) pairRow(`… in them: ${k} (ms)`, (f) => f.trace.inside[k]);
+    pairRow("**microtasks outside those (the SDK's promise continuations, and the page's), trace (ms)**", (f) => f.trace.microMs);
+    for (const k of Object.keys(on[0].trace.microInside)) pairRow(`… in them: ${k} (ms)`, (f) => f.trace.microInside[k]);
+    pairRow("**the SDK's events + microtasks, trace (ms)**", (f) => f.trace.ms + f.trace.microMs);
   }
-  for (const [name, g] of rows) console.log(`| ${name} | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
-  if (sc == 'minute') {
-    const g = (f) => f.taskMs / f.loads;
-    console.log(`| TaskDuration per page load (÷ ${on[0].loads}) (ms) | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
-  }
+  for (const [name, g] of rows) pairRow(name, g);
+  if (sc == 'minute') pairRow(`TaskDuration per page load (÷ ${on[0].loads}) (ms)`, (f) => f.taskMs / f.loads);
   if (on.every((f) => f.trace)) {
     const agg = {};
     for (const f of on) for (const [k, v] of Object.entries(f.trace.callbacks)) agg[k] = (agg[k] || 0) + v / on.length;
     console.log(`\nthe SDK's callbacks in the trace, by the function the browser called (mean ${unit} over ${on.length} sessions, no profiler):`);
-    console.log('| function called | ms |');
-    console.log('| --- | --- |');
+    tableHead('function called', 'ms');
     for (const [k, v] of Object.entries(agg)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 10))
@@ -1165,8 +874,7 @@ function report(sc) {
 
   // where the SDK's time goes: phases (medians and ranges over the profiled sessions)
   console.log(`\nthe SDK's main-thread JS by phase, ${unit} (CPU profile; median [min … max] over ${profs.length} profiled sessions):`);
-  console.log('| phase | ms | share |');
-  console.log('| --- | --- | --- |');
+  tableHead('phase', 'ms', 'share');
   const total = median(profs.map((f) => f.prof.ms / per(f)));
   for (const ph of PHASES) {
     const xs = profs.map((f) => f.prof.phases[ph] / per(f));
@@ -1187,8 +895,7 @@ function report(sc) {
     const agg = {};
     for (const f of profs) for (const [k, v] of Object.entries(f.prof[key])) agg[k] = (agg[k] || 0) + v / per(f) / profs.length;
     console.log(`\n${title} (mean ${unit} over ${profs.length} profiled sessions, top ${OPT.top}):`);
-    console.log(withPhase ? '| phase | function (enclosing declaration, source:line) → browser API | ms | share |' : '| entry (enclosing declaration, source:line) | ms | share |');
-    console.log(withPhase ? '| --- | --- | --- | --- |' : '| --- | --- | --- |');
+    tableHead(...(withPhase ? ['phase', 'function (enclosing declaration, source:line) → browser API'] : ['entry (enclosing declaration, source:line)']), 'ms', 'share');
     const tot = sum(Object.values(agg));
     for (const [k, v] of Object.entries(agg)
       .sort((a, b) => b[1] - a[1])
@@ -1201,8 +908,7 @@ function report(sc) {
   for (const p of valid) for (const pg of p.on.pages) for (const x of pg.loafSdk) (loaf[`${x.inv}${x.fn ? ` (${x.fn})` : ''}`] ||= []).push(x.d);
   if (Object.keys(loaf).length) {
     console.log(`\nthe SDK's scripts in long animation frames (the browser's attribution, scripts of 5 ms or more; SDK on, unprofiled, all ${valid.length} sessions):`);
-    console.log('| invoker | scripts | median ms | max ms |');
-    console.log('| --- | --- | --- | --- |');
+    tableHead('invoker', 'scripts', 'median ms', 'max ms');
     for (const [k, xs] of Object.entries(loaf).sort((a, b) => sum(b[1]) - sum(a[1]))) console.log(`| ${k.replace(/\|/g, '\\|')} | ${xs.length} | ${f1(median(xs))} | ${f1(Math.max(...xs))} |`);
   }
   return { valid };
@@ -1218,8 +924,7 @@ if (alone) {
   const batches = load ? median(load.map((p) => p.on.intake.gzip)) : NaN;
   const requests = load ? median(load.map((p) => p.on.intake.requests + p.on.configRequests)) : NaN;
   console.log(`\ncompression and requests alone (the ${c.batches} gzip batches of the last session with the SDK, ~${Math.round(c.chars)} chars of JSON each; a page without scripts, no profiler):`);
-  console.log('| per batch or request | main thread (TaskDuration) | the call itself (synchronous part) |');
-  console.log('| --- | --- | --- |');
+  tableHead('per batch or request', 'main thread (TaskDuration)', 'the call itself (synchronous part)');
   console.log(`| Blob → CompressionStream('gzip') → Blob (transport.ts) | ${f2(c.gzipTaskMs)} ms | |`);
   console.log(`| Blob → stream → Blob (the same without compression) | ${f2(c.plainTaskMs)} ms | |`);
   console.log(`| **compression** (the difference) | **${f2(c.gzipTaskMs - c.plainTaskMs)} ms** | |`);
@@ -1231,8 +936,7 @@ if (alone) {
     console.log(`| × its median ${requests} requests (sdk-config and intake): request calls | ${f2(c.sending.keepalive.taskMs * requests)} ms | ${f2(c.sending.keepalive.syncMs * requests)} ms |`);
   }
   console.log('\nbrowser APIs the SDK calls often, alone (a page without scripts, no profiler; 200 calls, median of 3 rounds):');
-  console.log('| call | ms per call |');
-  console.log('| --- | --- |');
+  tableHead('call', 'ms per call');
   for (const [k, v] of Object.entries(c.apis)) console.log(`| ${k} | ${v.toFixed(3)} |`);
 }
 
@@ -1244,7 +948,7 @@ if (OPT.json) {
     JSON.stringify(
       {
         chromium: version,
-        sdk: describe(sdk),
+        sdk: sdk.describe(),
         options: OPT,
         alone,
         results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, pairs(v)])),
