@@ -158,13 +158,15 @@ const settle = (v: View): void => {
   requestAnimationFrame(() => (frame = last = Math.max(last, performance.now())));
   const mo = new MutationObserver(() => (last = performance.now()));
   mo.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
-  const check = () => {
+  // a timer's callback: guarded, nothing may reach the page
+  const check: () => void = safe((): void => {
     const now = performance.now();
-    if (H.S!.v != v || now - t0 > 10000) return mo.disconnect();
     if (H.f!()) last = now;
-    if (!frame || now - last < 100) return setTimeout(check, 50);
-    mo.disconnect();
-    H.u!(v, { route_change_duration: Math.round(last - t0) });
-  };
+    if (H.S!.v == v && now - t0 <= 10000 && (!frame || now - last < 100)) setTimeout(check, 50);
+    else {
+      mo.disconnect();
+      if (H.S!.v == v && frame && now - t0 <= 10000) H.u!(v, { route_change_duration: Math.round(last - t0) });
+    }
+  });
   setTimeout(check, 50);
 };
