@@ -121,8 +121,8 @@ macro_rules! phases {
             pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
 
             /// The fields' values, in [`Self::NAMES`] order.
-            pub fn values(&self) -> Vec<Option<f64>> {
-                vec![$(self.$name),*]
+            pub fn values(&self) -> [Option<f64>; Self::NAMES.len()] {
+                [$(self.$name),*]
             }
 
             /// Builds the phases from a lookup by field name.
