@@ -6,7 +6,7 @@
 //
 //   (cd e2e && npm ci)            # playwright-core
 //   node bench/sdk-cost.mjs [--runs 7] [--seconds 60] [--warmup 1] [--interval-us 100]
-//                           [--scenario both|load|minute] [--options '{...}'] [--compile-hints]
+//                           [--scenario load,later,minute] [--options '{...}'] [--compile-hints]
 //                           [--top 25] [--json out.json]
 //   (--interval-us: the CPU profiler's sampling interval; 0 runs without the profiler;
 //    --options: SDK options for init(), merged into demo_fovea, e.g. to try a flushInterval;
@@ -22,7 +22,11 @@
 // `Fovea` API doing nothing; everything else about the page is the same.
 // Replay is off in both arms (localStorage demo_fovea = {"replaySampleRate":0}).
 // Scenario "load": /checkout, six clicks (four form fields, "Check stock",
-// which fetches /api/checkout, and "Place order"), 2 s, leave. Scenario
+// which fetches /api/checkout, and "Place order"), 2 s, leave: the first page
+// of a first visit (nothing cached). Scenario "later": the same page load
+// after two unmeasured loads of it in the same context, as a visitor's later
+// pages are: the SDK and the sampling config come from the HTTP cache (served
+// as Fovea serves them) and V8 has cached the SDK's compiled code. Scenario
 // "minute": replay-cost's walk (home → products → checkout → account SPA →
 // home) for --seconds. Pairs alternate on/off, off/on, … (ABBA), each arm
 // measured by CDP Performance.getMetrics (and, in the load scenario, a
@@ -39,14 +43,15 @@ import { SDK_DIR, VIEWPORT, abba, busy, cell, f1, f2, median, metrics, openPage,
 // ---------------------------------------------------------------- options
 
 const USAGE =
-  'usage: node bench/sdk-cost.mjs [--runs 7] [--seconds 60] [--warmup 1] [--interval-us 100 (0: no profiler)] [--scenario both|load|minute] [--options \'{"flushInterval":5000}\'] [--compile-hints] [--top 25] [--json out.json]';
+  'usage: node bench/sdk-cost.mjs [--runs 7] [--seconds 60] [--warmup 1] [--interval-us 100 (0: no profiler)] [--scenario load,later,minute] [--options \'{"flushInterval":5000}\'] [--compile-hints] [--top 25] [--json out.json]';
 const args = parseArgs(
   process.argv.slice(2),
-  { runs: 7, seconds: 60, warmup: 1, 'interval-us': 100, scenario: 'both', options: '{}', 'compile-hints': '', top: 25, json: '' },
+  { runs: 7, seconds: 60, warmup: 1, 'interval-us': 100, scenario: 'load,later,minute', options: '{}', 'compile-hints': '', top: 25, json: '' },
   USAGE,
   ['compile-hints'], // takes no value
 );
-if (!['both', 'load', 'minute'].includes(args.scenario)) usageError('--scenario must be both, load or minute', USAGE);
+const SCENARIOS = ['load', 'later', 'minute'];
+if (!args.scenario.split(',').every((x) => SCENARIOS.includes(x))) usageError(`--scenario must be a comma-separated list of ${SCENARIOS.join(', ')}`, USAGE);
 let options;
 try {
   options = JSON.parse(args.options);
@@ -58,7 +63,7 @@ const OPT = {
   seconds: +args.seconds,
   warmup: +args.warmup,
   intervalUs: +args['interval-us'],
-  scenario: args.scenario,
+  scenarios: SCENARIOS.filter((x) => args.scenario.split(',').includes(x)),
   options,
   compileHints: !!args['compile-hints'],
   top: +args.top,
@@ -501,7 +506,7 @@ function pageInit() {
  * (given the helpers), calling `collect(name)` before each page is left.
  * Returns the figures of each document and of leaving.
  */
-async function session(browser, demo, counter, maps, on, walk, profiling = false, tracing = false) {
+async function session(browser, demo, counter, maps, on, walk, profiling = false, tracing = false, before = undefined) {
   const { context, page, cdp } = await openPage(browser, {
     cookies: [{ name: 'sdkcost', value: on ? 'on' : 'off', url: demo.url }],
     settings: JSON.stringify({ replaySampleRate: 0, ...OPT.options }),
@@ -509,6 +514,14 @@ async function session(browser, demo, counter, maps, on, walk, profiling = false
     init: pageInit,
     profileUs: profiling ? OPT.intervalUs : 0,
   });
+  if (before) {
+    await before({ page, url: demo.url });
+    // what the profiler saw meanwhile is not the measured page's
+    if (profiling) {
+      await cdp.send('Profiler.stop');
+      await cdp.send('Profiler.start');
+    }
+  }
   if (tracing) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   const firstSeen = counter.seen.length;
 
@@ -592,6 +605,19 @@ const walkLoad = async ({ page, url, clickOn, scroll, collect }) => {
   await page.waitForFunction(() => /In stock/.test(document.getElementById('stock-state').textContent), null, { timeout: 10000, polling: 250 });
   await sleep(2000);
   await collect(LOAD_PAGE);
+};
+
+// Scenario "later": first, unmeasured, two loads of the same page, each
+// left after 2 s (V8 caches a script's compiled code from its second load
+// out of the HTTP cache on, the functions run by then included); then a page
+// without scripts, where the second one's leave timing is read (and
+// dropped). The measured load is walkLoad's.
+const visitBefore = async ({ page, url }) => {
+  for (let i = 0; i < 2; i++) {
+    await page.goto(`${url}${LOAD_PAGE}`, { waitUntil: 'load' });
+    await sleep(2000);
+  }
+  await page.goto(`${url}/api/ok?left=1`);
 };
 
 // Scenario "minute": replay-cost's walk, timed by a budget per page.
@@ -758,8 +784,8 @@ async function aloneCosts(browser, demo, sink, bodies, reps = 20) {
 const sdk = await snapshotDist(SDK_FILES, [CORE, DEFERRED]);
 const maps = loadMaps(sdk.files);
 
-const scenarios = OPT.scenario == 'both' ? ['load', 'minute'] : [OPT.scenario];
-const results = { load: [], minute: [] };
+const scenarios = OPT.scenarios;
+const results = { load: [], later: [], minute: [] };
 let alone = null;
 const version = await runBench({ name: 'sdk-cost', dist: sdk, count, file: sdkFile(sdk.files) }, async ({ counter, demo, browser }) => {
   console.log(
@@ -769,11 +795,12 @@ const version = await runBench({ name: 'sdk-cost', dist: sdk, count, file: sdkFi
       (OPT.compileHints ? ', fovea.min.js with //# allFunctionsCalledOnLoad' : ''),
   );
   for (const sc of scenarios) {
-    const walk = sc == 'load' ? walkLoad : walkMinute(OPT.seconds);
-    const warmWalk = sc == 'load' ? walkLoad : walkMinute(Math.min(OPT.seconds, 20));
+    const walk = sc == 'minute' ? walkMinute(OPT.seconds) : walkLoad;
+    const warmWalk = sc == 'minute' ? walkMinute(Math.min(OPT.seconds, 20)) : walkLoad;
+    const before = sc == 'later' ? visitBefore : undefined;
     for (let w = 0; w < OPT.warmup; w++)
       for (const on of [true, false]) {
-        const s = await session(browser, demo, counter, maps, on, warmWalk);
+        const s = await session(browser, demo, counter, maps, on, warmWalk, false, false, before);
         console.log(`${sc} warm-up, SDK ${on ? 'on ' : 'off'}: ${(s.wallMs / 1000).toFixed(1)} s, ${s.intake.requests} intake requests`);
       }
     const line = (label, s, f) =>
@@ -787,7 +814,7 @@ const version = await runBench({ name: 'sdk-cost', dist: sdk, count, file: sdkFi
     for (let i = 0; i < OPT.runs; i++) {
       const pair = {};
       for (const on of abba(i)) {
-        const s = await session(browser, demo, counter, maps, on, walk, false, sc == 'load');
+        const s = await session(browser, demo, counter, maps, on, walk, false, sc != 'minute', before);
         const f = figures(s);
         // on: the SDK ran on every page; off: it never did
         const bad = s.pages.filter((p) => p.sdk != on).map((p) => p.name);
@@ -798,7 +825,7 @@ const version = await runBench({ name: 'sdk-cost', dist: sdk, count, file: sdkFi
       // then the same with the SDK and the CPU profiler, for the attribution
       // (the profiler slows the page: its sessions are not in the pairs)
       if (OPT.intervalUs > 0) {
-        const s = await session(browser, demo, counter, maps, true, walk, true);
+        const s = await session(browser, demo, counter, maps, true, walk, true, false, before);
         const f = figures(s);
         pair.prof = { ...s, f, bad: s.pages.filter((p) => !p.sdk).map((p) => p.name) };
         line(`${sc} ${i + 1} SDK on, profiled`, s, f);
@@ -818,8 +845,8 @@ function report(sc) {
   const valid = all.filter((p) => !p.on.bad.length && !p.off.bad.length);
   if (valid.length < all.length) console.log(`\n!! ${sc}: ${all.length - valid.length} of ${all.length} pairs left out (the SDK missing where on, or present where off)`);
   if (!valid.length) return null;
-  const per = sc == 'load' ? () => 1 : (f) => f.min; // load: per page load (one); minute: per minute of use
-  const unit = sc == 'load' ? 'per page load' : 'per minute of use';
+  const per = sc == 'minute' ? (f) => f.min : () => 1; // load, later: per page load (one); minute: per minute of use
+  const unit = sc == 'minute' ? 'per minute of use' : 'per page load';
   const on = valid.map((p) => p.on.f);
   const off = valid.map((p) => p.off.f);
   const d = (g) => valid.map((p) => g(p.on.f) - g(p.off.f));
@@ -839,7 +866,13 @@ function report(sc) {
   ];
   const minutes = median(on.map((f) => f.min));
   console.log(
-    `\n### ${sc == 'load' ? `Scenario "load" (${LOAD_PAGE}: load, six clicks, one fetch, 2 s, leave)` : `Scenario "minute" (${on[0].loads} page loads, ${f2(minutes)} min)`}: ` +
+    `\n### ${
+      sc == 'load'
+        ? `Scenario "load" (${LOAD_PAGE}, a first visit: load, six clicks, one fetch, 2 s, leave)`
+        : sc == 'later'
+          ? `Scenario "later" (the same page load after two of it: SDK, config and V8's code cache warm)`
+          : `Scenario "minute" (${on[0].loads} page loads, ${f2(minutes)} min)`
+    }: ` +
       `medians over ${valid.length} pairs; on − off = median of the pairs' differences [min … max]`,
   );
   tableHead('figure', 'SDK on', 'SDK off', 'on − off');

@@ -179,7 +179,8 @@ export function startFront(target, file) {
     }
     res.writeHead(200, {
       'content-type': path.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8',
-      'cache-control': 'no-cache',
+      // as Fovea serves /sdk/* (crates/server/src/dashboard.rs)
+      'cache-control': 'public, max-age=3600',
       'x-content-type-options': 'nosniff',
       'access-control-allow-origin': '*',
     });

@@ -24,7 +24,6 @@
     release: stored('demo_release') || c.release,
     allowedTracingUrls: [location.origin + '/api/'],
     trackConsoleErrors: true,
-    flushInterval: 2000,
     routeName: function (url) {
       var p = new URL(url).pathname.replace(/\.html$/, '');
       return /^\/spa\/orders\/\d+/.test(p) ? '/spa/orders/:id' : p === '/index' ? '/' : p;

@@ -92,7 +92,13 @@ export const onClick = (e: MouseEvent): void => {
     i: !!target.closest(FIELD),
     v: S.v,
   });
-  if (!mo) (mo = new MutationObserver(activity)).observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+  // one mutation tells; observing the whole document costs every change the page makes
+  if (!mo)
+    (mo = new MutationObserver(() => {
+      activity();
+      mo?.disconnect();
+      mo = undefined;
+    })).observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
   clearTimeout(timer);
   timer = setTimeout(safe(flushClicks), WINDOW + 50);
 };

@@ -4,7 +4,7 @@ import { safe } from './lib/safe.js';
 import { replay } from './replay.js';
 import { save, session, type Session } from './session.js';
 import { S } from './state.js';
-import { api, clearQueue, F, hold, send } from './transport.js';
+import { api, clearQueue, F, hold, schedule } from './transport.js';
 import type { SdkConfig, View } from './types.js';
 
 /**
@@ -45,20 +45,23 @@ export const judge = safe((v: View, x: Session = session(false)): void => {
     // server's template (without the chunk, as sent); the session's entry
     // route is stored so, hence only now
     const t = D?.e?.(v) ?? v.route;
+    const was = `${x.r}${x.k}`;
+    const out = g && D.x!(g, t);
     let rate = S.o!.sessionSampleRate ?? 100;
     x.r ||= t;
     v.ss = false;
-    if (g) {
-      if (D.x!(g, t)) return save(x);
+    if (g && !out) {
       x.k ||= !!D.r!(g, t).keep;
       const r = D.r!(g, x.r);
       rate = Math.min(rate, r.session_rate);
       v.rr = r.replay_rate;
     }
+    // (stored only when the entry route or the upgrade is new: a cookie write)
+    if (`${x.r}${x.k}` != was) save(x);
+    if (out) return;
     if (x.k) rate = 100;
     if ((v.ss = kept(bucket(x.id), rate))) S.d = { rate, key: x.k || undefined };
   }
-  save(x);
 });
 
 /**
@@ -93,8 +96,11 @@ export const loadConfig = (): void => {
     })(),
     new Promise((r) => setTimeout(r, 5000)),
   ])
-    .then((g) => decide(g as SdkConfig), () => decide())
-    .then(send);
+    .then((g) => decide(g as SdkConfig), () => decide());
+  // what waited leaves with the next scheduled send, not at once: a send
+  // costs the page ~1.5 ms of main thread, and the first flushInterval
+  // usually ends after the answer anyway
+  ready.then(() => schedule(), () => 0);
 };
 
 /** Forgets the config (unit tests only; tree-shaken from builds). */

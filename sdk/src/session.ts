@@ -28,7 +28,11 @@ const NAME = 'fovea_s';
 
 let mem: Session | undefined;
 let persist = false;
-/** whether the cookie took, checked at the first write: reading document.cookie back costs ~0.4 ms */
+/**
+ * whether the cookie takes: known when it held the session, else checked
+ * at the first write (reading document.cookie right after a write is a
+ * synchronous round trip to the browser process, ~0.4 ms)
+ */
 let jar: boolean | undefined;
 
 export const expired = (x: Session, now: number): boolean => now - x.a > IDLE || now - x.c > MAX;
@@ -36,7 +40,8 @@ export const expired = (x: Session, now: number): boolean => now - x.a > IDLE ||
 /** The session in the cookie, else in localStorage. */
 const stored = (): Session | undefined => {
   let v: string | null | undefined = document.cookie.match(/(?:^|;\s*)fovea_s=([^;]+)/)?.[1];
-  if (!v)
+  if (v) jar = true;
+  else
     try {
       v = localStorage.getItem(NAME);
     } catch {
@@ -46,8 +51,6 @@ const stored = (): Session | undefined => {
   const [id, k, c, a, r] = (v || '').split('|');
   return id && c && a ? { id, k: k == 'k', c: +c, a: +a, r: r && unescape(r) } : undefined;
 };
-
-const read = (): Session | undefined => (persist && stored()) || mem;
 
 /** Stores session `x` (in memory only before consent). */
 export const save = (x: Session): void => {
@@ -70,7 +73,12 @@ export const save = (x: Session): void => {
  * never renew a session, they stay in the one they belong to.
  */
 export const session = (activity: boolean, now = Date.now()): Session => {
-  let x = read();
+  // The stored session is read when there is none in memory, or at an
+  // activity when it is due for renewal (another tab may have renewed it, or
+  // started the next one): document.cookie is synchronous IO, and most calls
+  // are not activity, or come within seconds of the last.
+  let x = mem;
+  if (!x || (activity && now - x.a > 15000)) x = (persist && stored()) || mem;
   if (!x || (activity && expired(x, now))) {
     x = { id: uuid(), c: now, a: now };
     save(x);

@@ -96,7 +96,7 @@ export const hold = (until: number): void => {
 };
 
 /** Sends in `ms` (default: `flushInterval`), unless a send is already scheduled. */
-const schedule = (ms = S.o!.flushInterval ?? 5000): void => {
+export const schedule = (ms = S.o!.flushInterval ?? 5000): void => {
   timer ||= setTimeout(
     safe(() => {
       timer = 0;

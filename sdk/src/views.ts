@@ -101,8 +101,15 @@ export const initViews = (): void => {
   for (const k of ['pushState', 'replaceState'] as const) wrap(history, k, route, true);
   on(window, 'popstate', route);
   on(window, 'hashchange', route);
-  on(window, 'pageshow', (e: PageTransitionEvent) => e.persisted && startView(undefined, 'bf_cache'));
+  // left: pagehide came (the view is final and sent); the visibilitychange
+  // to hidden that follows it has nothing to add
+  let left = false;
+  on(window, 'pageshow', (e: PageTransitionEvent) => {
+    left = false;
+    if (e.persisted) startView(undefined, 'bf_cache');
+  });
   on(window, 'pagehide', () => {
+    left = true;
     decide();
     flushNetwork();
     flushClicks(true);
@@ -111,6 +118,7 @@ export const initViews = (): void => {
   });
   on(document, 'visibilitychange', () => {
     if (document.visibilityState == 'hidden') {
+      if (left) return;
       decide();
       emitView();
       beacon();

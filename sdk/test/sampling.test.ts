@@ -14,10 +14,10 @@ import { glob } from '../src/lib/glob.js';
 import { loadDeferred, type DeferredHook } from '../src/deferred.js';
 import { captureBase } from '../src/replay.js';
 import { excluded, routeOf, rule, template } from '../src/deferred/rules.js';
-import { decide, loadConfig, resetConfig } from '../src/sampling.js';
+import { decide, loadConfig, ready, resetConfig } from '../src/sampling.js';
 import { persistSession, session } from '../src/session.js';
 import { S } from '../src/state.js';
-import { resetTransport, send } from '../src/transport.js';
+import { idle, resetTransport, send } from '../src/transport.js';
 import type { Options, SdkConfig, View } from '../src/types.js';
 import { startView } from '../src/views.js';
 import { configAnswers, configs, events, sent, setup } from './harness.js';
@@ -174,6 +174,21 @@ describe('the sampling config in the SDK', () => {
     assert.deepEqual(names(), ['early'], 'buffered, then sent');
     assert.deepEqual(sent[0]!.body.session, { id: S.v!.sid, rate: 100 });
     assert.equal(sent[0]!.body.context.automation, undefined, 'no automation signal');
+  });
+
+  // Regression: the answer sent what waited at once, one more request of ~1.5 ms of main thread a page.
+  it('the answer sends nothing by itself: what waited leaves with the send scheduled at the first event', async () => {
+    let answer!: (r: Response) => void;
+    page(() => new Promise<Response>((r) => (answer = r)));
+    act('early');
+    answer(Response.json({ default: { session_rate: 100, replay_rate: 0 } }));
+    await ready;
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(sent.length, 0, 'not at the answer');
+    mock.timers.tick(1000); // the flushInterval
+    await new Promise((r) => setImmediate(r));
+    await idle();
+    assert.deepEqual(names(), ['early']);
   });
 
   it('uses the normal HTTP cache for the config (revalidated with its ETag), and no cookies', async () => {

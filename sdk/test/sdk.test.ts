@@ -169,5 +169,13 @@ describe('the SDK in a page', () => {
     assert.equal(views.length, 1);
     assert.equal(typeof views[0]!.time_spent, 'number');
     assert.ok(sentEvents.some((e) => e.type == 'resource' && e.resource_url == 'https://api.shop.example/last-one'));
+    // Regression: the visibilitychange to hidden that follows pagehide re-sent the final view in a second beacon.
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    try {
+      document.dispatchEvent(new win.Event('visibilitychange') as unknown as Event);
+    } finally {
+      delete (document as unknown as Record<string, unknown>).visibilityState;
+    }
+    assert.equal(calls.length, 1, 'nothing more after pagehide');
   });
 });

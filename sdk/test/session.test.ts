@@ -84,6 +84,44 @@ describe('session rules', () => {
     }
   });
 
+  // Regression: every call read document.cookie, a synchronous round trip
+  // to the browser process, and every write read it back (bench/sdk-cost.mjs).
+  it('reads the cookie only without a session in memory or at an activity due for renewal; checks a write only once', () => {
+    const proto = Object.getPrototypeOf(document) as object;
+    let owner = proto;
+    while (!Object.getOwnPropertyDescriptor(owner, 'cookie')) owner = Object.getPrototypeOf(owner);
+    const real = Object.getOwnPropertyDescriptor(owner, 'cookie')!;
+    let reads = 0;
+    Object.defineProperty(document, 'cookie', {
+      get() {
+        reads++;
+        return real.get!.call(this);
+      },
+      set(v) {
+        real.set!.call(this, v);
+      },
+      configurable: true,
+    });
+    try {
+      const a = session(true, T0); // none in memory: read; written, and read back once
+      assert.equal(reads, 2);
+      for (let t = 1; t < 10; t++) session(t % 2 == 0, T0 + t * 1000); // other events, activity within 15 s
+      assert.equal(reads, 2, 'no read');
+      assert.equal(session(true, T0 + 20000).id, a.id); // renewal due: read (another tab may have renewed it)
+      assert.equal(reads, 3, 'one read, and no read-back of the write');
+      assert.equal(cookie(), `${a.id}||${T0}|${T0 + 20000}|`);
+    } finally {
+      delete (document as unknown as Record<string, unknown>).cookie;
+    }
+  });
+
+  it('joins the session another tab renewed: read at the activity that would have expired it', () => {
+    const a = session(true, T0);
+    // another tab, active meanwhile, renewed it
+    document.cookie = `fovea_s=${a.id}||${T0}|${T0 + IDLE}|;path=/`;
+    assert.equal(session(true, T0 + IDLE + 1000).id, a.id);
+  });
+
   it('keeps the session in memory only before consent, and stores it on consent', () => {
     persistSession('denied');
     persistSession('pending');

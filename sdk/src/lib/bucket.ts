@@ -6,10 +6,12 @@
  * every page and on both sides, and replay at a lower rate picks a subset
  * of the kept sessions.
  */
+let memo: [string, number] | undefined;
 export const bucket = (id: string): number => {
+  if (memo?.[0] == id) return memo[1];
   let h = 2166136261;
   for (const b of new TextEncoder().encode(id)) h = Math.imul(h ^ b, 16777619) >>> 0;
-  return h % 10000;
+  return (memo = [id, h % 10000])[1];
 };
 
 /** Whether the session with bucket `b` is kept at `rate` percent. */
