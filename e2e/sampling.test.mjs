@@ -41,8 +41,12 @@ async function startSite() {
   return { origin, close: () => server.close() };
 }
 
-/** Opens `paths` one after another in one browser context, clicking on each; counts the intake's answers. */
-async function visit(app, paths, context) {
+/**
+ * Opens `paths` one after another in one browser context, clicking on each
+ * and sending what the SDK holds (then running `more(page)`); counts the
+ * intake's answers.
+ */
+async function visit(app, paths, context, more) {
   const own = !context;
   context ??= await browser.newContext();
   const page = await context.newPage();
@@ -55,6 +59,10 @@ async function visit(app, paths, context) {
   for (const path of paths) {
     await page.goto(`${site.origin}${path}?k=${app.ingest_key}`);
     await page.click('button');
+    // sent now, with fetch, whose answer the page sees (a beacon's, at the
+    // leave, it does not; the SDK's own next send would be 5 s away)
+    await page.evaluate(() => Fovea.flush());
+    await more?.(page);
     await sleep(300);
   }
   const cookie = (await context.cookies(site.origin)).find((c) => c.name == 'fovea_s');
@@ -128,9 +136,18 @@ test('over its daily quota the intake answers 429 and the SDK stops sending, on 
   const app = await createApp(fovea, { name: 'quota', origins: [site.origin] });
   await fovea.api(`/apps/${app.id}`, { method: 'PATCH', body: JSON.stringify({ daily_event_quota: 1 }) });
   const context = await browser.newContext();
-  const first = await visit(app, ['/', '/a', '/b'], context);
+  // on every page, one more action sent on its own: the second request of
+  // the first page is over the quota; the later pages know it (the 429's
+  // Retry-After, the config's quota_until) and send nothing
+  const first = await visit(app, ['/', '/a', '/b'], context, (page) =>
+    page.evaluate(() => {
+      Fovea.addAction('more');
+      return Fovea.flush();
+    }),
+  );
   assert.ok(first.intake.includes(202), `the first batch is within the quota: ${first.intake}`);
   assert.ok(first.intake.includes(429), `then the intake refuses: ${first.intake}`);
+  assert.equal(first.intake.length, 2, `and the SDK sends nothing more: ${first.intake}`);
   const next = await visit(app, ['/c', '/d'], context);
   await context.close();
   assert.deepEqual(next.intake, [], 'the SDK remembers the refusal: no request until the next UTC day');

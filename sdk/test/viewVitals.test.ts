@@ -86,6 +86,16 @@ describe('per-view CLS and INP', () => {
     assert.equal(r.inp_input_delay + r.inp_processing + r.inp_presentation, r.inp, 'the phases add up to the INP');
   });
 
+  // Regression: handlers ending past the browser's 8 ms-rounded duration gave a negative presentation delay (dropped by the server).
+  it('INP phases are never negative and still add up when processing ends after the rounded duration', async () => {
+    const v = view({ id: 'rounded', s: t0 + 20000, lt: 'route_change' });
+    S.r.push(v);
+    S.v = v;
+    interaction(4, 21000, 352, 343); // processing ends at 353 ms, the duration says 352
+    const r = (await latest()).rounded!;
+    assert.deepEqual([r.inp, r.inp_input_delay, r.inp_processing, r.inp_presentation], [352, 10, 342, 0]);
+  });
+
   it('names the target of an interaction that removed it (a menu, a modal) from the input', async () => {
     const close = document.querySelector('.close')!;
     // a view started now: the input's real time stamp falls in it

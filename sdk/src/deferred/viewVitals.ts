@@ -133,7 +133,13 @@ export const initViewVitals = (): void => {
       // the 10 longest are enough for the estimate
       s.a.sort((p, q) => q.d - p.d).splice(10);
       const w = s.a[Math.min(s.a.length - 1, (s.n / 50) | 0)]!;
-      const [id, pr, pd] = split([w.ps - w.s, w.pe - w.ps, w.s + w.d - w.pe]);
+      // The browser rounds an entry's duration to 8 ms, not its processing
+      // times: the handlers may end after the rounded end. Clamped into it,
+      // so that no phase is negative and the three add up to the INP.
+      const end = w.s + w.d;
+      const ps = Math.min(Math.max(w.ps, w.s), end);
+      const pe = Math.min(Math.max(w.pe, ps), end);
+      const [id, pr, pd] = split([ps - w.s, pe - ps, end - pe]);
       setView!(v, { inp: Math.round(w.d), inp_target: w.t, inp_type: w.k, inp_input_delay: id, inp_processing: pr, inp_presentation: pd });
     }
   };
