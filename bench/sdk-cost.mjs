@@ -29,7 +29,7 @@
 // as Fovea serves them) and V8 has cached the SDK's compiled code. Scenario
 // "minute": replay-cost's walk (home → products → checkout → account SPA →
 // home) for --seconds. Pairs alternate on/off, off/on, … (ABBA), each arm
-// measured by CDP Performance.getMetrics (and, in the load scenario, a
+// measured by CDP Performance.getMetrics (and, in the load and later scenarios, a
 // Chromium trace, both arms); after each pair a third session, SDK on, runs
 // under the CPU profiler for the attribution. Method and last figures:
 // bench/README.md. What this shares with bench/replay-cost.mjs (servers, the
