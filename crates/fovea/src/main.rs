@@ -428,6 +428,24 @@ mod tests {
         *serve
     }
 
+    /// Regression: `--token -OAlt…` was refused as an unknown flag `-O`
+    /// (one token in 64 begins with `-`).
+    #[test]
+    fn a_token_beginning_with_a_hyphen_is_a_token() {
+        let cli = Cli::try_parse_from([
+            "fovea",
+            "sourcemaps",
+            "list",
+            "--server",
+            "http://127.0.0.1:1",
+            "--app",
+            "a1",
+            "--token",
+            "-OAltd9Ph-cm_W8aje1ugqew",
+        ]);
+        assert!(cli.is_ok(), "{:?}", cli.err().map(|e| e.to_string()));
+    }
+
     fn file(text: &str) -> Options {
         toml::from_str(text).unwrap()
     }

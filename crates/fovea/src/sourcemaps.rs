@@ -30,8 +30,14 @@ pub struct Server {
     /// The Fovea server, e.g. https://fovea.example.
     #[arg(long, env = "FOVEA_SERVER")]
     server: String,
-    /// An API token (an admin bearer token works).
-    #[arg(long, env = "FOVEA_TOKEN", hide_env_values = true)]
+    /// An API token (an admin bearer token works). Tokens are URL-safe
+    /// base64, so one may begin with `-`: taken as the value, not a flag.
+    #[arg(
+        long,
+        env = "FOVEA_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     token: String,
     /// The app's id.
     #[arg(long)]
