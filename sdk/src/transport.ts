@@ -213,6 +213,12 @@ const json = (p: string): string => `{"sent_at":${Date.now()},${p.slice(1)}`;
 const req = (body: BodyInit, headers: Record<string, string>, keepalive: boolean) =>
   F(api('intake'), { method: 'POST', body, headers, keepalive, credentials: 'omit' });
 
+/**
+ * Whether a body fits the browser's keepalive quota (64 KiB): a string's
+ * UTF-8 bytes, at most 3 a UTF-16 unit, are counted only when they could be over.
+ */
+const fits = (b: Blob | string): boolean => (typeof b == 'string' ? b.length * 3 < 65000 || new Blob([b]).size < 65000 : b.size < 65000);
+
 /** Sends one batch (see part); true when it is done with (accepted, or refused for good). */
 const post = async (p: string): Promise<boolean> => {
   let body: Blob | string = json(p);
@@ -228,7 +234,7 @@ const post = async (p: string): Promise<boolean> => {
     }
   let r: Response | undefined;
   try {
-    r = await req(body, headers, (typeof body == "string" ? body.length : body.size) < 65000);
+    r = await req(body, headers, fits(body));
   } catch {
     /* offline or blocked: retry */
   }

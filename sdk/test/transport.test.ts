@@ -117,6 +117,21 @@ describe('transport: batching and retry', () => {
     assert.equal(events('error').length, 3);
   });
 
+  // Regression: without CompressionStream a batch went as a string, and its characters, not its UTF-8 bytes, were held against the keepalive quota.
+  it('without CompressionStream, a batch over 64 KiB of UTF-8 goes without keepalive', async () => {
+    const cs = globalThis.CompressionStream;
+    (globalThis as { CompressionStream?: unknown }).CompressionStream = undefined;
+    try {
+      track('error', { message: 'é'.repeat(30000) }); // 30 000 characters, 60 000 bytes
+      track('error', { message: 'é'.repeat(10000) });
+      await flush();
+    } finally {
+      globalThis.CompressionStream = cs;
+    }
+    assert.equal((sent[0]!.init.headers as Record<string, string>)['Content-Encoding'], undefined);
+    assert.equal(sent[0]!.init.keepalive, false);
+  });
+
   it('honours 429 Retry-After and re-sends the same event ids', async () => {
     answers.push(() => new Response('{"error":"rate_limited"}', { status: 429, headers: { 'Retry-After': '7' } }));
     custom(1);
