@@ -168,7 +168,7 @@ pub fn parse(
     // tiny events is refused without a slot for each.
     let (header, raw_events, total): (WireHeader, Vec<&[u8]>, usize) = match format {
         Format::Json => {
-            let batch: WireBatch = from_slice(body, "")?;
+            let batch: WireBatch = from_slice(body, String::new)?;
             let (header, events) = batch.into_parts();
             let raw = events.kept.into_iter().map(|r| r.get().as_bytes());
             (header, raw.take(limits.max_events).collect(), events.total)
@@ -188,7 +188,7 @@ pub fn parse(
                     raw.push(line);
                 }
             }
-            (from_slice(first, "header.")?, raw, total)
+            (from_slice(first, || "header.".into())?, raw, total)
         }
         Format::Replay | Format::Spans => {
             return Err(IntakeError::InvalidEvent(
@@ -216,7 +216,7 @@ pub fn parse(
                 limits.max_event
             )));
         }
-        let event: WireEvent = from_slice(raw, &format!("events[{i}]."))?;
+        let event: WireEvent = from_slice(raw, || format!("events[{i}]."))?;
         if let Err(e) = event.validate(has_session) {
             return Err(IntakeError::InvalidEvent(format!(
                 "events[{i}].{}: {}",
@@ -229,25 +229,41 @@ pub fn parse(
 }
 
 /// Deserializes with the failing field's path in the error, e.g.
-/// `events[3].lcp: invalid type: string "x", expected f64`.
+/// `events[3].lcp: invalid type: string "x", expected f64`. The path is
+/// tracked only when plain parsing failed: valid bodies, nearly all of them,
+/// are parsed once at full speed, and the second parse that explains an
+/// error sees the same bytes, so it fails the same way.
 pub(crate) fn from_slice<'de, T: serde::Deserialize<'de>>(
     bytes: &'de [u8],
-    prefix: &str,
+    prefix: impl FnOnce() -> String,
 ) -> Result<T, IntakeError> {
+    serde_json::from_slice(bytes).or_else(|plain| explain(bytes, prefix, plain))
+}
+
+#[cold]
+fn explain<'de, T: serde::Deserialize<'de>>(
+    bytes: &'de [u8],
+    prefix: impl FnOnce() -> String,
+    plain: serde_json::Error,
+) -> Result<T, IntakeError> {
+    let bad_json =
+        |e: &dyn std::fmt::Display| IntakeError::BadJson(format!("body is not valid JSON: {e}"));
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_data() {
-            let field = if path == "." { String::new() } else { path };
-            IntakeError::InvalidEvent(format!("{prefix}{field}: {inner}").replace(".: ", ": "))
-        } else {
-            IntakeError::BadJson(format!("body is not valid JSON: {inner}"))
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            Err(if inner.is_data() {
+                let field = if path == "." { String::new() } else { path };
+                let prefix = prefix();
+                IntakeError::InvalidEvent(format!("{prefix}{field}: {inner}").replace(".: ", ": "))
+            } else {
+                bad_json(&inner)
+            })
         }
-    })?;
-    de.end()
-        .map_err(|e| IntakeError::BadJson(format!("body is not valid JSON: {e}")))?;
-    Ok(value)
+        // Only trailing characters can fail plain parsing but not this.
+        Ok(_) => Err(bad_json(&de.end().err().unwrap_or(plain))),
+    }
 }
 
 #[cfg(test)]
@@ -364,6 +380,13 @@ mod tests {
                 b"{not json".to_vec(),
                 "bad_json",
                 "not valid JSON",
+            ),
+            (
+                Some("application/json"),
+                None,
+                [json_body(EVENT), b" x".to_vec()].concat(),
+                "bad_json",
+                "trailing characters",
             ),
             (
                 None,

@@ -93,7 +93,7 @@ pub fn decode_replay(
 /// Parses and validates a decompressed segment body; the writer calls it
 /// again on spooled bodies.
 pub fn parse_replay(body: &[u8]) -> Result<SegmentHead, IntakeError> {
-    let w: WireSegment = from_slice(body, "").map_err(|e| match e {
+    let w: WireSegment = from_slice(body, String::new).map_err(|e| match e {
         IntakeError::InvalidEvent(m) if m.contains(&TooMany.to_string()) => {
             IntakeError::TooLarge(m)
         }
