@@ -30,17 +30,81 @@ pub fn client() -> HttpClient {
 pub struct Payloads {
     pub bodies: Vec<Bytes>,
     pub gzip: bool,
+    /// Per body, where [`UNIQUE`] stood: overwritten with the request's
+    /// sequence number at every send, so that every request carries new
+    /// event and view ids, as browsers send them. (A resent id is only
+    /// looked up and skipped by the store's deduplication, which would
+    /// measure that instead of storing.) Empty for gzip bodies, which are
+    /// sent as they are.
+    unique: Vec<Vec<usize>>,
+    /// Requests sent so far, by every load on these payloads.
+    sent: AtomicU64,
 }
 
-/// `n` distinct SDK-like batches: a view, resources, actions, an error.
+/// The placeholder a body template has wherever a request's ids differ.
+const UNIQUE: &[u8; 12] = b"@@@@@@@@@@@@";
+
+impl Payloads {
+    /// The next request's body.
+    pub fn next_body(&self) -> Bytes {
+        self.body(self.sent.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The body of request number `seq`.
+    fn body(&self, seq: u64) -> Bytes {
+        let i = seq as usize % self.bodies.len();
+        let slots = &self.unique[i];
+        if slots.is_empty() {
+            return self.bodies[i].clone();
+        }
+        let mut body = self.bodies[i].to_vec();
+        let stamp = format!("{:012x}", seq & 0xffff_ffff_ffff);
+        for &at in slots {
+            body[at..at + UNIQUE.len()].copy_from_slice(stamp.as_bytes());
+        }
+        Bytes::from(body)
+    }
+}
+
+/// `n` SDK-like batches (a view, resources, actions, an error), each sent
+/// with new ids at every request unless gzip-compressed.
 pub fn payloads(n: usize, gzip: bool) -> Payloads {
-    compressed(json_batches(n), gzip)
+    let templates = json_batches(n);
+    if gzip {
+        let zero = Payloads {
+            unique: templates.iter().map(|b| placeholders(b)).collect(),
+            bodies: templates,
+            gzip: false,
+            sent: AtomicU64::new(0),
+        };
+        return compressed((0..n as u64).map(|i| zero.body(i)).collect(), true);
+    }
+    Payloads {
+        unique: templates.iter().map(|b| placeholders(b)).collect(),
+        bodies: templates,
+        gzip,
+        sent: AtomicU64::new(0),
+    }
+}
+
+fn placeholders(body: &[u8]) -> Vec<usize> {
+    body.windows(UNIQUE.len())
+        .enumerate()
+        .filter(|(_, w)| w == UNIQUE)
+        .map(|(at, _)| at)
+        .collect()
 }
 
 /// Bodies as they are, or gzip-compressed.
 pub fn compressed(bodies: Vec<Bytes>, gzip: bool) -> Payloads {
+    let unique = vec![Vec::new(); bodies.len()];
     if !gzip {
-        return Payloads { bodies, gzip };
+        return Payloads {
+            bodies,
+            gzip,
+            unique,
+            sent: AtomicU64::new(0),
+        };
     }
     let bodies = bodies
         .iter()
@@ -50,34 +114,44 @@ pub fn compressed(bodies: Vec<Bytes>, gzip: bool) -> Payloads {
             Bytes::from(z.finish().expect("gzip into memory"))
         })
         .collect();
-    Payloads { bodies, gzip }
+    Payloads {
+        bodies,
+        gzip,
+        unique,
+        sent: AtomicU64::new(0),
+    }
 }
 
 fn json_batches(n: usize) -> Vec<Bytes> {
-    let now = 1_764_000_000_000u64;
+    // Now, so that the views land in the open hour, as live traffic does.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_millis() as u64;
     (0..n)
         .map(|i| {
-            let id = || uuid::Uuid::new_v4();
+            // A random uuid's first 24 characters, then the request's stamp.
+            let id = || format!("{}@@@@@@@@@@@@", &uuid::Uuid::new_v4().to_string()[..24]);
             let mut events = vec![format!(
-                r#"{{"type":"view","event_id":"{}","view_id":"v{i}","version":1,"ts":{now},"url":"https://shop.example/product/{i}?ref=home","lcp":{},"fcp":900,"ttfb":120,"cls":0.02,"inp":80,"load":2100,"lcp_element":"img.hero"}}"#,
+                r#"{{"type":"view","event_id":"{}","view_id":"v{i}-@@@@@@@@@@@@","version":1,"ts":{now},"url":"https://shop.example/product/{i}?ref=home","lcp":{},"fcp":900,"ttfb":120,"cls":0.02,"inp":80,"load":2100,"lcp_element":"img.hero"}}"#,
                 id(),
                 1500 + i % 2000
             )];
             for r in 0..14 {
                 events.push(format!(
-                    r#"{{"type":"resource","event_id":"{}","view_id":"v{i}","ts":{now},"url":"https://shop.example/product/{i}","resource_url":"https://cdn.shop.example/asset-{r}.js","kind":"script","duration":{},"transfer_size":12000}}"#,
+                    r#"{{"type":"resource","event_id":"{}","view_id":"v{i}-@@@@@@@@@@@@","ts":{now},"url":"https://shop.example/product/{i}","resource_url":"https://cdn.shop.example/asset-{r}.js","kind":"script","duration":{},"transfer_size":12000}}"#,
                     id(),
                     20 + r * 7
                 ));
             }
             for a in 0..4 {
                 events.push(format!(
-                    r#"{{"type":"action","event_id":"{}","view_id":"v{i}","ts":{now},"url":"https://shop.example/product/{i}","action_type":"click","name":"Add to cart {a}","target":"button.add"}}"#,
+                    r#"{{"type":"action","event_id":"{}","view_id":"v{i}-@@@@@@@@@@@@","ts":{now},"url":"https://shop.example/product/{i}","action_type":"click","name":"Add to cart {a}","target":"button.add"}}"#,
                     id()
                 ));
             }
             events.push(format!(
-                r#"{{"type":"error","event_id":"{}","view_id":"v{i}","ts":{now},"url":"https://shop.example/product/{i}","message":"Cannot read properties of undefined (reading 'price')","kind":"TypeError","stack":"TypeError: Cannot read properties of undefined\n    at render (https://shop.example/app.js:10:5)\n    at main (https://shop.example/app.js:20:1)"}}"#,
+                r#"{{"type":"error","event_id":"{}","view_id":"v{i}-@@@@@@@@@@@@","ts":{now},"url":"https://shop.example/product/{i}","message":"Cannot read properties of undefined (reading 'price')","kind":"TypeError","stack":"TypeError: Cannot read properties of undefined\n    at render (https://shop.example/app.js:10:5)\n    at main (https://shop.example/app.js:20:1)"}}"#,
                 id()
             ));
             events.truncate(EVENTS_PER_BATCH);
@@ -194,15 +268,13 @@ async fn drive(
 ) -> (u64, u64) {
     let ok = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
-    let next = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + duration;
     let tasks: Vec<_> = (0..connections)
         .map(|_| {
             let (client, endpoint, payloads) = (client.clone(), endpoint.clone(), payloads.clone());
-            let (ok, failed, next) = (ok.clone(), failed.clone(), next.clone());
+            let (ok, failed) = (ok.clone(), failed.clone());
             tokio::spawn(async move {
                 while Instant::now() < deadline {
-                    let i = next.fetch_add(1, Ordering::Relaxed) as usize % payloads.bodies.len();
                     let mut req = hyper::Request::post(&endpoint.uri)
                         .header("content-type", endpoint.content_type);
                     if payloads.gzip {
@@ -211,9 +283,7 @@ async fn drive(
                     if let Some(key) = &endpoint.key_header {
                         req = req.header("x-fovea-key", key);
                     }
-                    let req = req
-                        .body(Full::new(payloads.bodies[i].clone()))
-                        .expect("request");
+                    let req = req.body(Full::new(payloads.next_body())).expect("request");
                     match client.request(req).await {
                         Ok(res) => {
                             let status = res.status().as_u16();
@@ -281,4 +351,36 @@ pub fn status_kb(pid: u32, field: &str) -> Option<u64> {
 
 pub fn rss_kb(pid: u32) -> Option<u64> {
     status_kb(pid, "VmRSS:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(body: &[u8]) -> Vec<String> {
+        let d = fovea_intake::decode(
+            Some("application/json"),
+            None,
+            body,
+            &fovea_intake::Limits::default(),
+        )
+        .expect("a valid batch");
+        d.events
+            .iter()
+            .flat_map(|e| [e.event_id.clone(), e.view_id.clone()])
+            .flatten()
+            .collect()
+    }
+
+    #[test]
+    fn a_template_sent_again_carries_new_ids() {
+        let p = payloads(2, false);
+        let (first, _, again) = (p.next_body(), p.next_body(), p.next_body());
+        let (first, again) = (ids(&first), ids(&again));
+        assert_eq!(first.len(), 2 * EVENTS_PER_BATCH);
+        assert!(
+            first.iter().all(|id| !again.contains(id)),
+            "{first:?} {again:?}"
+        );
+    }
 }
