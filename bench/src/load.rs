@@ -45,46 +45,52 @@ pub struct Payloads {
 const UNIQUE: &[u8; 12] = b"@@@@@@@@@@@@";
 
 impl Payloads {
-    /// The next request's body.
-    pub fn next_body(&self) -> Bytes {
-        self.body(self.sent.fetch_add(1, Ordering::Relaxed))
+    fn new(bodies: Vec<Bytes>, gzip: bool, unique: Vec<Vec<usize>>) -> Payloads {
+        Payloads {
+            bodies,
+            gzip,
+            unique,
+            sent: AtomicU64::new(0),
+        }
     }
 
-    /// The body of request number `seq`.
-    fn body(&self, seq: u64) -> Bytes {
+    /// The next request's body.
+    pub fn next_body(&self) -> Bytes {
+        let seq = self.sent.fetch_add(1, Ordering::Relaxed);
         let i = seq as usize % self.bodies.len();
-        let slots = &self.unique[i];
-        if slots.is_empty() {
-            return self.bodies[i].clone();
+        match self.unique[i].as_slice() {
+            [] => self.bodies[i].clone(),
+            slots => stamped(&self.bodies[i], slots, seq),
         }
-        let mut body = self.bodies[i].to_vec();
-        let stamp = format!("{:012x}", seq & 0xffff_ffff_ffff);
-        for &at in slots {
-            body[at..at + UNIQUE.len()].copy_from_slice(stamp.as_bytes());
-        }
-        Bytes::from(body)
     }
+}
+
+/// `body` with `seq`, in hex, wherever [`UNIQUE`] stood.
+fn stamped(body: &[u8], slots: &[usize], seq: u64) -> Bytes {
+    let mut body = body.to_vec();
+    let stamp = format!("{:012x}", seq & 0xffff_ffff_ffff);
+    for &at in slots {
+        body[at..at + UNIQUE.len()].copy_from_slice(stamp.as_bytes());
+    }
+    Bytes::from(body)
 }
 
 /// `n` SDK-like batches (a view, resources, actions, an error), each sent
 /// with new ids at every request unless gzip-compressed.
 pub fn payloads(n: usize, gzip: bool) -> Payloads {
     let templates = json_batches(n);
+    let unique: Vec<Vec<usize>> = templates.iter().map(|b| placeholders(b)).collect();
     if gzip {
-        let zero = Payloads {
-            unique: templates.iter().map(|b| placeholders(b)).collect(),
-            bodies: templates,
-            gzip: false,
-            sent: AtomicU64::new(0),
-        };
-        return compressed((0..n as u64).map(|i| zero.body(i)).collect(), true);
+        let bodies = templates.iter().zip(&unique);
+        return compressed(
+            bodies
+                .zip(0..)
+                .map(|((b, u), i)| stamped(b, u, i))
+                .collect(),
+            true,
+        );
     }
-    Payloads {
-        unique: templates.iter().map(|b| placeholders(b)).collect(),
-        bodies: templates,
-        gzip,
-        sent: AtomicU64::new(0),
-    }
+    Payloads::new(templates, false, unique)
 }
 
 fn placeholders(body: &[u8]) -> Vec<usize> {
@@ -95,16 +101,11 @@ fn placeholders(body: &[u8]) -> Vec<usize> {
         .collect()
 }
 
-/// Bodies as they are, or gzip-compressed.
+/// Bodies as they are, or gzip-compressed; sent as they are.
 pub fn compressed(bodies: Vec<Bytes>, gzip: bool) -> Payloads {
     let unique = vec![Vec::new(); bodies.len()];
     if !gzip {
-        return Payloads {
-            bodies,
-            gzip,
-            unique,
-            sent: AtomicU64::new(0),
-        };
+        return Payloads::new(bodies, gzip, unique);
     }
     let bodies = bodies
         .iter()
@@ -114,12 +115,7 @@ pub fn compressed(bodies: Vec<Bytes>, gzip: bool) -> Payloads {
             Bytes::from(z.finish().expect("gzip into memory"))
         })
         .collect();
-    Payloads {
-        bodies,
-        gzip,
-        unique,
-        sent: AtomicU64::new(0),
-    }
+    Payloads::new(bodies, gzip, unique)
 }
 
 fn json_batches(n: usize) -> Vec<Bytes> {
