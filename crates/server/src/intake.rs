@@ -295,7 +295,9 @@ const MAX_HELD: usize = 10_000;
 /// client) would otherwise turn the node's CPU into a stream of refusals
 /// while the writer, which yields to requests, needs it to drain: a held
 /// request costs a timer, not CPU, and a client waiting for its answer
-/// sends nothing else on that connection.
+/// sends nothing else on that connection. The hold ends early (after a
+/// tenth of it) once the spool has room again, so that the writer is not
+/// left without work while every client waits out its hold.
 async fn hold<T>(state: &AppState, result: &Result<T, IntakeError>) {
     use std::sync::atomic::Ordering;
     let hold = state.settings.refusal_hold;
@@ -307,7 +309,8 @@ async fn hold<T>(state: &AppState, result: &Result<T, IntakeError>) {
         return;
     }
     if state.held_refusals.fetch_add(1, Ordering::Relaxed) < MAX_HELD {
-        tokio::time::sleep(hold).await;
+        tokio::time::sleep(hold / 10).await;
+        state.until_room(hold - hold / 10).await;
     }
     state.held_refusals.fetch_sub(1, Ordering::Relaxed);
 }

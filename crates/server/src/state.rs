@@ -50,6 +50,8 @@ pub struct Inner {
     /// cap: refusals are counted in `/metrics`, and only the changes of
     /// this state are logged.
     spool_full: AtomicBool,
+    /// Wakes the refusals being held when the spool has room again.
+    room: tokio::sync::Notify,
     /// The apps' usage of the day, for their quotas.
     pub quotas: crate::quota::Quotas,
     /// Events this node dropped, by app, day and reason, for the usage API.
@@ -201,6 +203,7 @@ impl AppState {
                     settings.rate_limit_per_ip * 2.0,
                 ),
                 spool_full: AtomicBool::new(false),
+                room: tokio::sync::Notify::new(),
                 held_refusals: std::sync::atomic::AtomicUsize::new(0),
                 quotas: Default::default(),
                 drops: Default::default(),
@@ -242,6 +245,18 @@ impl AppState {
                 pending_bytes,
                 "the spool has room again: the intake accepts batches"
             );
+            self.inner.room.notify_waiters();
+        }
+    }
+
+    /// Waits, at most `at_most`, until the intake accepts batches again.
+    pub async fn until_room(&self, at_most: std::time::Duration) {
+        let room = self.inner.room.notified();
+        tokio::pin!(room);
+        // Registered before the check, so a change right after it wakes us.
+        room.as_mut().enable();
+        if self.spool_refusing() {
+            let _ = tokio::time::timeout(at_most, room).await;
         }
     }
 

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 use fovea_intake::{Batch, Format, IntakeError};
 use fovea_pipeline::ReplayOutput;
 use fovea_schema::{Event, ReplaySegment, Span};
-use fovea_spool::Reader;
+use fovea_spool::{Cursor, Mark, Reader};
 use tokio::runtime::Handle;
 
 use crate::clock::now_ms;
@@ -42,51 +43,76 @@ const SHUTDOWN_ATTEMPTS: u32 = 3;
 pub const SHUTDOWN_DRAIN: Duration = Duration::from_secs(10);
 
 pub struct Writer {
-    handle: JoinHandle<()>,
+    store: JoinHandle<()>,
+    decode: JoinHandle<()>,
     stop: Arc<AtomicBool>,
 }
 
+/// Spool records read and processed, on their way to the store.
+struct Decoded {
+    records: Vec<Vec<u8>>,
+    work: Work,
+    /// Where these records end in the spool.
+    mark: Mark,
+}
+
 impl Writer {
-    /// Starts the writer thread; must be called inside the tokio runtime.
+    /// Starts the writer's two threads, one decoding the next records while
+    /// the other stores the last ones; must be called inside the tokio
+    /// runtime.
     pub fn spawn(reader: Reader, state: AppState) -> Writer {
         let stop = Arc::new(AtomicBool::new(false));
         let rt = Handle::current();
-        let thread_stop = stop.clone();
-        let handle = std::thread::Builder::new()
+        // A rendezvous: at most one batch waits while one is stored.
+        let (tx, rx) = std::sync::mpsc::sync_channel(0);
+        let cursor = reader.cursor();
+        let (decode_state, decode_stop) = (state.clone(), stop.clone());
+        let decode = std::thread::Builder::new()
+            .name("fovea-decoder".into())
+            .spawn(move || decode(reader, decode_state, decode_stop, tx))
+            .expect("spawn the decoder thread");
+        let store_stop = stop.clone();
+        let store = std::thread::Builder::new()
             .name("fovea-writer".into())
-            .spawn(move || run(reader, state, rt, thread_stop))
+            .spawn(move || store(cursor, state, rt, store_stop, rx))
             .expect("spawn the writer thread");
-        Writer { handle, stop }
+        Writer {
+            store,
+            decode,
+            stop,
+        }
     }
 
     /// Stores what the spool holds for up to [`SHUTDOWN_DRAIN`], then stops;
     /// what is left is stored at the next start.
     pub async fn shutdown(self) {
         self.stop.store(true, Ordering::SeqCst);
-        let handle = self.handle;
-        let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        let (store, decode) = (self.store, self.decode);
+        let _ = tokio::task::spawn_blocking(move || {
+            let _ = store.join();
+            let _ = decode.join();
+        })
+        .await;
     }
 }
 
-fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
+/// Reads and processes spool records, handing each batch to the store
+/// thread; ends when the spool is drained while stopping, or when the store
+/// thread has stopped.
+fn decode(mut reader: Reader, state: AppState, stop: Arc<AtomicBool>, tx: SyncSender<Decoded>) {
     // Decoding and normalising yield to the intake under load, like the
     // store's own bulk work: the spool holds what is not stored yet.
     fovea_store::lower_thread_priority();
     let flush = state.settings.writer_flush;
-    let mut stopping_since = None;
+    // Two batches are out of the spool's room at once (one decoded, one
+    // being stored): with a small spool, smaller batches leave the intake
+    // room to accept while they are.
+    let batch_bytes = usize::try_from(state.settings.spool_max_bytes / 8)
+        .unwrap_or(usize::MAX)
+        .clamp(64 << 10, MAX_BATCH_BYTES);
     loop {
-        if stop.load(Ordering::SeqCst) {
-            let since = *stopping_since.get_or_insert_with(Instant::now);
-            if since.elapsed() >= SHUTDOWN_DRAIN {
-                tracing::info!(
-                    pending_bytes = state.spool.pending_bytes(),
-                    "writer stopped with a backlog in the spool; it is stored at the next start"
-                );
-                return;
-            }
-        }
         let started = Instant::now();
-        let records = match reader.read(MAX_BATCH_BYTES, flush) {
+        let records = match reader.read(batch_bytes, flush) {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = %e, "spool read failed");
@@ -101,8 +127,61 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
             }
             continue;
         }
-        let caught_up = records.iter().map(Vec::len).sum::<usize>() < MAX_BATCH_BYTES;
+        // A short read under overload is no sign of being caught up: the
+        // spool is short only because the intake refuses until this
+        // writer frees room.
+        let caught_up =
+            records.iter().map(Vec::len).sum::<usize>() < batch_bytes && !state.spool_refusing();
         let work = process(&state, &records, true);
+        let mark = reader.mark();
+        if tx
+            .send(Decoded {
+                records,
+                work,
+                mark,
+            })
+            .is_err()
+        {
+            return;
+        }
+        if caught_up && !stop.load(Ordering::SeqCst) {
+            // Once caught up, at most one store write per flush period:
+            // bigger, cheaper batches. Behind, it writes back to back.
+            std::thread::sleep(flush.saturating_sub(started.elapsed()));
+        }
+    }
+}
+
+/// Stores each decoded batch, then moves the spool's cursor past it.
+fn store(
+    cursor: Cursor,
+    state: AppState,
+    rt: Handle,
+    stop: Arc<AtomicBool>,
+    rx: Receiver<Decoded>,
+) {
+    fovea_store::lower_thread_priority();
+    let mut stopping_since = None;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            let since = *stopping_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= SHUTDOWN_DRAIN {
+                tracing::info!(
+                    pending_bytes = state.spool.pending_bytes(),
+                    "writer stopped with a backlog in the spool; it is stored at the next start"
+                );
+                return;
+            }
+        }
+        let Decoded {
+            records,
+            work,
+            mark,
+        } = match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(d) => d,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         let (n, span) = (work.count(), work.span);
         let stored = match commit(&state, &rt, work, &stop) {
             Commit::Stored => n,
@@ -115,10 +194,13 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
             }
             Commit::Stopped => return stopped_with_events_left(),
         };
-        if let Err(e) = reader.commit() {
+        if let Err(e) = cursor.commit(mark) {
             // The events are in the store; a replay would be deduplicated.
             tracing::error!(error = %e, "spool cursor could not be saved");
         }
+        // The room just freed ends the intake's refusals (and their holds)
+        // now, not at the next request.
+        state.spool_refusing();
         state.metrics.events_stored.inc_by(stored.events);
         state.metrics.replay_segments_stored.inc_by(stored.segments);
         state.metrics.spans_stored.inc_by(stored.spans);
@@ -126,11 +208,6 @@ fn run(mut reader: Reader, state: AppState, rt: Handle, stop: Arc<AtomicBool>) {
             .metrics
             .writer_lag_seconds
             .set((now_ms() - span.1) as f64 / 1000.0);
-        if caught_up && !stop.load(Ordering::SeqCst) {
-            // Once caught up, at most one store write per flush period:
-            // bigger, cheaper batches. Behind, it writes back to back.
-            std::thread::sleep(flush.saturating_sub(started.elapsed()));
-        }
     }
 }
 

@@ -22,7 +22,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 pub use appender::Spool;
-pub use reader::Reader;
+pub use reader::{Cursor, Mark, Reader};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {

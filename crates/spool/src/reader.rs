@@ -1,7 +1,7 @@
 use std::fs::File;
 use std::io::{self, BufReader, Seek, SeekFrom};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::segment;
@@ -13,17 +13,80 @@ pub struct Reader {
     shared: Arc<Shared>,
     pos: Position,
     file: Option<BufReader<File>>,
-    uncommitted: u64,
+    /// Spool bytes read (records and skipped corruption) since opening.
+    read: u64,
+    cursor: Cursor,
+}
+
+/// Where the records read so far end (see [`Reader::mark`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    pos: Position,
+    read: u64,
+}
+
+/// Persists how far the store holds the spool, deleting the segments
+/// before that point. A clone may live on another thread than the
+/// [`Reader`], so that reading the next records overlaps storing the last.
+#[derive(Debug, Clone)]
+pub struct Cursor {
+    shared: Arc<Shared>,
+    /// The `read` of the last committed mark.
+    committed: Arc<Mutex<u64>>,
+}
+
+impl Cursor {
+    /// The store holds every record read before `mark`.
+    pub fn commit(&self, mark: Mark) -> io::Result<()> {
+        segment::write_cursor(&self.shared.dir, mark.pos)?;
+        for seg in segment::list(&self.shared.dir)? {
+            if seg < mark.pos.segment {
+                std::fs::remove_file(segment::path(&self.shared.dir, seg))?;
+            }
+        }
+        let done = {
+            let mut committed = self.committed.lock().expect("cursor lock");
+            let done = mark.read.saturating_sub(*committed);
+            *committed = (*committed).max(mark.read);
+            done
+        };
+        let _ = self
+            .shared
+            .pending
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
+                Some(p.saturating_sub(done))
+            });
+        Ok(())
+    }
 }
 
 impl Reader {
     pub(crate) fn new(shared: Arc<Shared>, pos: Position) -> Reader {
+        let cursor = Cursor {
+            shared: shared.clone(),
+            committed: Arc::new(Mutex::new(0)),
+        };
         Reader {
             shared,
             pos,
             file: None,
-            uncommitted: 0,
+            read: 0,
+            cursor,
         }
+    }
+
+    /// Where the records read so far end: once the store holds them,
+    /// [`Cursor::commit`] it.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            pos: self.pos,
+            read: self.read,
+        }
+    }
+
+    /// The cursor, for a thread that commits what this reader read.
+    pub fn cursor(&self) -> Cursor {
+        self.cursor.clone()
     }
 
     /// Returns the records after the position, up to about `max_bytes`,
@@ -61,7 +124,7 @@ impl Reader {
                 Some(rec) => {
                     let size = segment::HEADER + rec.len() as u64;
                     self.pos.offset += size;
-                    self.uncommitted += size;
+                    self.read += size;
                     bytes += rec.len();
                     out.push(rec);
                 }
@@ -74,7 +137,7 @@ impl Reader {
                             skipped = len - self.pos.offset,
                             "spool record is corrupt; skipping the rest of the segment"
                         );
-                        self.uncommitted += len - self.pos.offset;
+                        self.read += len - self.pos.offset;
                     }
                     self.next_segment();
                 }
@@ -100,20 +163,6 @@ impl Reader {
     /// Everything read so far is in the store: persist the cursor and delete
     /// the segments before it.
     pub fn commit(&mut self) -> io::Result<()> {
-        segment::write_cursor(&self.shared.dir, self.pos)?;
-        for seg in segment::list(&self.shared.dir)? {
-            if seg < self.pos.segment {
-                std::fs::remove_file(segment::path(&self.shared.dir, seg))?;
-            }
-        }
-        let done = self.uncommitted;
-        let _ = self
-            .shared
-            .pending
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
-                Some(p.saturating_sub(done))
-            });
-        self.uncommitted = 0;
-        Ok(())
+        self.cursor.commit(self.mark())
     }
 }

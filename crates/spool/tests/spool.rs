@@ -179,3 +179,31 @@ async fn appends_arriving_within_the_commit_interval_share_one_sync() {
     append_at_once(&spool, 11).await;
     assert_eq!(spool.syncs(), 3);
 }
+
+/// The writer reads the next records while the store takes the last ones:
+/// a mark commits only what was read before it, from another thread.
+#[tokio::test]
+async fn a_mark_commits_only_what_was_read_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (spool, mut reader) = open(dir.path(), Options::default()).unwrap();
+        for i in 0..4 {
+            spool.append(record(i)).await.unwrap();
+        }
+        let cursor = reader.cursor();
+        let first = reader.read(1, WAIT).unwrap();
+        assert_eq!(first, vec![record(0)]);
+        let mark = reader.mark();
+        assert_eq!(drain(&mut reader).len(), 3, "read, not stored");
+        std::thread::spawn(move || cursor.commit(mark).unwrap())
+            .join()
+            .unwrap();
+        assert_eq!(
+            spool.pending_bytes(),
+            3 * (record(1).len() as u64 + 8),
+            "the three records after the mark are still pending"
+        );
+    }
+    let (_spool, mut reader) = open(dir.path(), Options::default()).unwrap();
+    assert_eq!(drain(&mut reader), (1..4).map(record).collect::<Vec<_>>());
+}

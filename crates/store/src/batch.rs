@@ -20,8 +20,19 @@ pub struct Deduped<'a> {
     pub views: Vec<(&'a Event, &'a ViewEvent)>,
     /// Everything else, each event id once per app.
     pub others: Vec<&'a Event>,
-    /// The batch's time range widened by [`DEDUP_WINDOW_MS`] on each side.
-    pub window: (i64, i64),
+}
+
+/// The range a backend searches for earlier copies of keys stored at `ts`:
+/// their time range widened by [`DEDUP_WINDOW_MS`] on each side.
+pub fn window(ts: impl Iterator<Item = i64>) -> (i64, i64) {
+    let (lo, hi) = ts.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    if lo > hi {
+        return (0, 0);
+    }
+    (
+        lo.saturating_sub(DEDUP_WINDOW_MS),
+        hi.saturating_add(DEDUP_WINDOW_MS),
+    )
 }
 
 impl Deduped<'_> {
@@ -51,8 +62,6 @@ pub fn latest_segments(segments: Vec<ReplaySegment>) -> Vec<ReplaySegment> {
 /// Keeps the first copy of each (app, event id) and, of the views, the
 /// highest version of each (app, view id), in the batch's order.
 pub fn dedupe(events: &[Event]) -> Deduped<'_> {
-    let lo = events.iter().map(|e| e.ctx.ts).min().unwrap_or(0);
-    let hi = events.iter().map(|e| e.ctx.ts).max().unwrap_or(0);
     let mut seen = HashSet::new();
     let mut views: Vec<(&Event, &ViewEvent)> = Vec::new();
     let mut view_slot: HashMap<(&str, &str), usize> = HashMap::new();
@@ -76,14 +85,7 @@ pub fn dedupe(events: &[Event]) -> Deduped<'_> {
             _ => others.push(e),
         }
     }
-    Deduped {
-        views,
-        others,
-        window: (
-            lo.saturating_sub(DEDUP_WINDOW_MS),
-            hi.saturating_add(DEDUP_WINDOW_MS),
-        ),
-    }
+    Deduped { views, others }
 }
 
 /// A view's id as stored (views without one share the empty id).
@@ -128,6 +130,7 @@ mod tests {
             .collect();
         assert_eq!(kept, vec![(v3.event_id, 3), (w.event_id, 1)]);
         assert!(d.others.is_empty());
-        assert_eq!(d.window, (10 - DEDUP_WINDOW_MS, 20 + DEDUP_WINDOW_MS));
+        let ts = d.views.iter().map(|(e, _)| e.ctx.ts);
+        assert_eq!(window(ts), (10 - DEDUP_WINDOW_MS, 20 + DEDUP_WINDOW_MS));
     }
 }

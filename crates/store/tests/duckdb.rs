@@ -4,7 +4,7 @@ mod suite;
 
 use std::sync::Arc;
 
-use fovea_store::{DuckStore, Store};
+use fovea_store::{DuckStore, EventStore, Store};
 use suite::{lcp_by_page, six_hours_of_views, views_counted, HOUR, T0};
 
 async fn open_suite() -> Option<(tempfile::TempDir, Arc<dyn Store>)> {
@@ -35,4 +35,37 @@ async fn retention_inside_a_rolled_up_hour_rolls_it_up_again() {
     );
     assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 1);
     assert_eq!(views_counted(store, &q).await, left);
+}
+
+/// The writer's dedupe filters start empty at every open: copies of what
+/// an earlier process stored (a spool replayed after a crash) are found by
+/// reading each hour's keys from the table at its first use.
+#[tokio::test]
+async fn copies_of_what_an_earlier_process_stored_count_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fovea.duckdb");
+    // The last seconds of an hour, so the copies' window spans two hours.
+    let ts = T0 + HOUR - 2_000;
+    let batch = vec![
+        suite::view("s", "v1", ts, "/", 1, 100.0),
+        suite::error("s", ts + 10, "boom", "fp1"),
+    ];
+    {
+        let store = DuckStore::open(&path, "256MB").unwrap();
+        store.insert(batch.clone()).await.unwrap();
+    }
+    let store = DuckStore::open(&path, "256MB").unwrap();
+    let mut copy = batch[1].clone();
+    copy.ctx.ts += 3_000; // a retry, its drift-corrected time in the next hour
+    store
+        .insert(vec![
+            batch[0].clone(),
+            copy,
+            suite::view("s", "v1", ts, "/", 2, 200.0),
+        ])
+        .await
+        .unwrap();
+    let detail = store.session("app", "s").await.unwrap().unwrap();
+    assert_eq!(detail.events.len(), 2, "one view and one error");
+    assert_eq!(suite::lcp_of(&detail), vec![200.0]);
 }

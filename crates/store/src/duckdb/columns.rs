@@ -1,7 +1,16 @@
 //! The shared column lists (`crate::columns`) in DuckDB's terms: SQL types,
 //! values and rows.
 
-use duckdb::types::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use duckdb::arrow::array::{
+    ArrayRef, BooleanBuilder, FixedSizeBinaryBuilder, Float64Builder, Int64Builder, StringBuilder,
+    UInt16Builder, UInt32Builder, UInt64Builder,
+};
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
+use duckdb::arrow::error::ArrowError;
+use duckdb::arrow::record_batch::RecordBatch;
 
 use crate::columns::{Cell, Column, Row, Ty};
 
@@ -23,16 +32,140 @@ pub fn sql_type(ty: Ty) -> &'static str {
     }
 }
 
-/// A row's cells as DuckDB values.
-pub fn values(cells: Vec<Cell>) -> impl Iterator<Item = Value> {
-    cells.into_iter().map(|c| match c {
-        Cell::Null => Value::Null,
-        Cell::Text(s) => Value::Text(s),
-        Cell::I64(v) => Value::BigInt(v),
-        Cell::U64(v) => Value::UBigInt(v),
-        Cell::F64(v) => Value::Double(v),
-        Cell::Bool(v) => Value::Boolean(v),
-    })
+/// One column being built, in the Arrow type that maps to its DuckDB type.
+enum Builder {
+    Text(StringBuilder),
+    Uuid(FixedSizeBinaryBuilder),
+    I64(Int64Builder),
+    U64(UInt64Builder),
+    U32(UInt32Builder),
+    U16(UInt16Builder),
+    F64(Float64Builder),
+    Bool(BooleanBuilder),
+}
+
+impl Builder {
+    fn new(ty: Ty, rows: usize) -> Builder {
+        match ty {
+            Ty::Text | Ty::OptText => Builder::Text(StringBuilder::with_capacity(rows, rows * 16)),
+            Ty::Uuid => Builder::Uuid(FixedSizeBinaryBuilder::with_capacity(rows, 16)),
+            Ty::I64 => Builder::I64(Int64Builder::with_capacity(rows)),
+            Ty::U64 | Ty::OptU64 => Builder::U64(UInt64Builder::with_capacity(rows)),
+            Ty::U32 => Builder::U32(UInt32Builder::with_capacity(rows)),
+            Ty::OptU16 => Builder::U16(UInt16Builder::with_capacity(rows)),
+            Ty::OptF64 => Builder::F64(Float64Builder::with_capacity(rows)),
+            Ty::OptBool => Builder::Bool(BooleanBuilder::with_capacity(rows)),
+        }
+    }
+
+    fn data_type(&self) -> DataType {
+        match self {
+            Builder::Text(_) => DataType::Utf8,
+            Builder::Uuid(_) => DataType::FixedSizeBinary(16),
+            Builder::I64(_) => DataType::Int64,
+            Builder::U64(_) => DataType::UInt64,
+            Builder::U32(_) => DataType::UInt32,
+            Builder::U16(_) => DataType::UInt16,
+            Builder::F64(_) => DataType::Float64,
+            Builder::Bool(_) => DataType::Boolean,
+        }
+    }
+
+    fn push(&mut self, cell: &Cell) -> Result<(), ArrowError> {
+        let out_of_range = |v: u64| ArrowError::CastError(format!("{v} out of the column's range"));
+        match (self, cell) {
+            (Builder::Text(b), Cell::Null) => b.append_null(),
+            (Builder::Uuid(b), Cell::Null) => b.append_null(),
+            (Builder::I64(b), Cell::Null) => b.append_null(),
+            (Builder::U64(b), Cell::Null) => b.append_null(),
+            (Builder::U32(b), Cell::Null) => b.append_null(),
+            (Builder::U16(b), Cell::Null) => b.append_null(),
+            (Builder::F64(b), Cell::Null) => b.append_null(),
+            (Builder::Bool(b), Cell::Null) => b.append_null(),
+            (Builder::Text(b), Cell::Text(s)) => b.append_value(s),
+            (Builder::Uuid(b), Cell::Text(s)) => {
+                let id =
+                    uuid::Uuid::parse_str(s).map_err(|e| ArrowError::CastError(e.to_string()))?;
+                b.append_value(id.as_bytes())?
+            }
+            (Builder::I64(b), Cell::I64(v)) => b.append_value(*v),
+            (Builder::U64(b), Cell::U64(v)) => b.append_value(*v),
+            (Builder::U32(b), Cell::U64(v)) => {
+                b.append_value(u32::try_from(*v).map_err(|_| out_of_range(*v))?)
+            }
+            (Builder::U16(b), Cell::U64(v)) => {
+                b.append_value(u16::try_from(*v).map_err(|_| out_of_range(*v))?)
+            }
+            (Builder::F64(b), Cell::F64(v)) => b.append_value(*v),
+            (Builder::Bool(b), Cell::Bool(v)) => b.append_value(*v),
+            (b, cell) => {
+                return Err(ArrowError::CastError(format!(
+                    "{cell:?} in a {} column",
+                    b.data_type()
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> ArrayRef {
+        match self {
+            Builder::Text(mut b) => Arc::new(b.finish()),
+            Builder::Uuid(mut b) => Arc::new(b.finish()),
+            Builder::I64(mut b) => Arc::new(b.finish()),
+            Builder::U64(mut b) => Arc::new(b.finish()),
+            Builder::U32(mut b) => Arc::new(b.finish()),
+            Builder::U16(mut b) => Arc::new(b.finish()),
+            Builder::F64(mut b) => Arc::new(b.finish()),
+            Builder::Bool(mut b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// Rows as one Arrow batch in the table's column order, for the
+/// appender's columnar path: DuckDB copies each column once, where a row
+/// appended cell by cell costs a call and a conversion per cell.
+pub fn record_batch(
+    columns: impl Iterator<Item = &'static Column>,
+    rows: &[Vec<Cell>],
+) -> Result<RecordBatch, ArrowError> {
+    let mut fields = Vec::new();
+    let mut arrays = Vec::new();
+    for (i, (name, ty)) in columns.enumerate() {
+        let mut b = Builder::new(*ty, rows.len());
+        for row in rows {
+            b.push(row.get(i).unwrap_or(&Cell::Null))?;
+        }
+        let mut field = Field::new(*name, b.data_type(), true);
+        if *ty == Ty::Uuid {
+            // What duckdb-rs reads as DuckDB's UUID type.
+            field = field.with_metadata(HashMap::from([(
+                "ARROW:extension:name".to_string(),
+                "arrow.uuid".to_string(),
+            )]));
+        }
+        fields.push(field);
+        arrays.push(b.finish());
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+}
+
+/// Appends rows to a table as one columnar batch.
+pub fn append(
+    conn: &duckdb::Connection,
+    table: &str,
+    columns: impl Iterator<Item = &'static Column>,
+    rows: impl Iterator<Item = Vec<Cell>>,
+) -> duckdb::Result<()> {
+    let rows: Vec<_> = rows.collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let batch = record_batch(columns, &rows)
+        .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let mut out = conn.appender(table)?;
+    out.append_record_batch(batch)?;
+    out.flush()
 }
 
 /// `a, b, c` for a SELECT list, optionally qualified with a table alias.

@@ -7,6 +7,7 @@
 mod columns;
 mod erase;
 mod issues;
+mod known;
 mod read;
 mod replay;
 mod rollup;
@@ -21,19 +22,22 @@ use std::sync::{mpsc, Arc, Mutex};
 
 use async_trait::async_trait;
 use duckdb::types::Value;
-use duckdb::{appender_params_from_iter, params, params_from_iter, Connection};
+use duckdb::{params, params_from_iter, Connection};
 use fovea_query::{
     ActionRow, ActionsQuery, Bucket, Filters, IssueDetail, IssueRow, IssuesQuery, Point,
     ReplaySegmentInfo, ResourceRow, ResourcesQuery, ServiceRow, SessionDetail, SessionRow,
     SessionsQuery, Summary, TimeseriesQuery, ViewRow, VitalsGroup, VitalsQuery,
 };
 use fovea_schema::sampling::Traffic;
-use fovea_schema::{App, Event, IssueState, Metric, Privacy, ReplaySegment, Span, StoredFrames};
+use fovea_schema::{
+    App, Event, IssueState, Metric, Privacy, ReplaySegment, Span, StoredFrames, ViewEvent,
+};
 use tokio::sync::oneshot;
 
-use crate::batch::{dedupe, view_id};
+use crate::batch::{dedupe, view_id, window};
 use crate::rollup::hour_of;
 use crate::{ControlStore, EventStore, Maintenance, Result, StoreError, Subject};
+use known::{Known, Table};
 
 impl From<duckdb::Error> for StoreError {
     /// DuckDB runs in the process: what it refuses for the data's sake
@@ -75,6 +79,10 @@ struct Inner {
     /// Jobs for the bulk thread: event inserts, roll-ups, retention.
     bulk: Option<mpsc::Sender<BulkJob>>,
     bulk_thread: Option<std::thread::JoinHandle<()>>,
+    /// The keys the tables may hold, for the bulk thread's inserts (its
+    /// own `Arc`: a job must not hold the last reference to `Inner`, whose
+    /// drop joins the bulk thread).
+    known: Arc<Mutex<Known>>,
     /// Matched values past which a percentile is estimated, not exact.
     exact_values: u64,
 }
@@ -90,6 +98,10 @@ impl Drop for Inner {
         }
     }
 }
+
+/// Memory for the dedupe filters: an hour of up to about 8 M events keeps
+/// its filter (4 bytes a key, up to twice that while its last filter fills).
+const KNOWN_KEYS_BUDGET: usize = 64 << 20;
 
 type BulkJob = Box<dyn FnOnce(&mut Connection) + Send>;
 
@@ -176,6 +188,12 @@ impl DuckStore {
             .threads(2)?;
         let conn = Connection::open_with_flags(path, config)?;
         schema::migrate(&conn)?;
+        // DuckDB checkpoints once its WAL passes this: every checkpoint
+        // compresses the open row groups again, so at the default (16 MB,
+        // every few writes) a row group was compressed several times; 64 MB
+        // stored ~10 % more events a second at the same peak RSS
+        // (bench/README.md). The WAL replayed after a crash grows alike.
+        conn.execute_batch("SET checkpoint_threshold = '64MB'")?;
         let reported: String =
             conn.query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))?;
         let bulk = conn.try_clone()?;
@@ -189,6 +207,7 @@ impl DuckStore {
                 readers: Mutex::new(Vec::new()),
                 bulk: Some(bulk),
                 bulk_thread: Some(bulk_thread),
+                known: Arc::new(Mutex::new(Known::new(KNOWN_KEYS_BUDGET))),
                 exact_values: exact_values(&reported),
             }),
         })
@@ -250,89 +269,167 @@ impl DuckStore {
 /// Stores a batch in one transaction: events deduplicated by id, views
 /// keeping their highest version.
 ///
-/// Only the keys go through staging tables, to ask which events are already
-/// stored and which views are beaten by a stored version; the surviving rows
-/// are appended once, straight into their tables.
-fn insert_batch(conn: &mut Connection, events: &[Event]) -> duckdb::Result<()> {
+/// Only the keys the filters cannot rule out go through staging tables, to
+/// ask which events are already stored and which views are beaten by a
+/// stored version; the surviving rows are appended once, column by column,
+/// straight into their tables.
+fn insert_batch(conn: &mut Connection, known: &mut Known, events: &[Event]) -> duckdb::Result<()> {
     let batch = dedupe(events);
     if batch.is_empty() {
         return Ok(());
     }
-    let (lo, hi) = batch.window;
-    conn.execute_batch("DELETE FROM temp.event_keys; DELETE FROM temp.view_keys;")?;
-    {
+    known.tick();
+    let event_ts = batch.others.iter().map(|e| e.ctx.ts);
+    load_hours(conn, known, Table::Events, event_ts)?;
+    load_hours(
+        conn,
+        known,
+        Table::Views,
+        batch.views.iter().map(|(e, _)| e.ctx.ts),
+    )?;
+    let maybe_events: Vec<&Event> = (batch.others.iter().copied())
+        .filter(|e| known.may_hold(Table::Events, e.ctx.ts, event_key(e)))
+        .collect();
+    let maybe_views: Vec<(&Event, &ViewEvent)> = (batch.views.iter().copied())
+        .filter(|(e, _)| known.may_hold(Table::Views, e.ctx.ts, view_key(e)))
+        .collect();
+    if !maybe_events.is_empty() {
+        conn.execute_batch("DELETE FROM temp.event_keys")?;
         let mut keys = conn.appender_to_catalog_and_db("event_keys", "temp", "main")?;
-        for e in &batch.others {
+        for e in &maybe_events {
             keys.append_row(params![e.ctx.app_id, e.event_id.to_string()])?;
         }
         keys.flush()?;
+    }
+    if !maybe_views.is_empty() {
+        conn.execute_batch("DELETE FROM temp.view_keys")?;
         let mut keys = conn.appender_to_catalog_and_db("view_keys", "temp", "main")?;
-        for (e, v) in &batch.views {
+        for (e, v) in &maybe_views {
             keys.append_row(params![e.ctx.app_id, view_id(e), v.version])?;
         }
         keys.flush()?;
     }
     let tx = conn.transaction()?;
-    let stored: HashSet<(String, String)> = pairs(
-        &tx,
-        "SELECT app, CAST(event_id AS VARCHAR) FROM temp.event_keys k WHERE EXISTS (
-             SELECT 1 FROM events e WHERE e.app = k.app AND e.event_id = k.event_id
-             AND e.ts BETWEEN ? AND ?)",
-        params![lo, hi],
-    )?;
-    let beaten: HashSet<(String, String)> = pairs(
-        &tx,
-        "SELECT app, view_id FROM temp.view_keys k WHERE EXISTS (
-             SELECT 1 FROM views v WHERE v.app = k.app AND v.view_id = k.view_id
-             AND v.version >= k.version AND v.ts BETWEEN ? AND ?)",
-        params![lo, hi],
-    )?;
-    // Older versions make way; their hours and the new views' hours lose
-    // their roll-ups.
-    let mut hours: Vec<(String, i64)> = {
-        let mut st = tx.prepare(
-            "DELETE FROM views v WHERE v.ts BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM temp.view_keys k
-                 WHERE k.app = v.app AND k.view_id = v.view_id AND k.version > v.version)
-             RETURNING app, ts",
-        )?;
-        let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, hour_of(r.get(1)?))))?;
-        rows.collect::<duckdb::Result<_>>()?
+    let stored: Pairs = if maybe_events.is_empty() {
+        HashSet::new()
+    } else {
+        let (lo, hi) = window(maybe_events.iter().map(|e| e.ctx.ts));
+        pairs(
+            &tx,
+            "SELECT app, CAST(event_id AS VARCHAR) FROM temp.event_keys k WHERE EXISTS (
+                 SELECT 1 FROM events e WHERE e.app = k.app AND e.event_id = k.event_id
+                 AND e.ts BETWEEN ? AND ?)",
+            params![lo, hi],
+        )?
     };
-    {
-        let mut out = tx.appender("views")?;
-        for (e, v) in &batch.views {
-            if beaten.contains(&(e.ctx.app_id.clone(), view_id(e).to_string())) {
-                continue;
-            }
-            hours.push((e.ctx.app_id.clone(), hour_of(e.ctx.ts)));
-            out.append_row(appender_params_from_iter(columns::values(
-                crate::columns::view_cells(e, v),
-            )))?;
-        }
-        out.flush()?;
-        let mut out = tx.appender("events")?;
-        for e in &batch.others {
-            if stored.contains(&(e.ctx.app_id.clone(), e.event_id.to_string())) {
-                continue;
-            }
-            out.append_row(appender_params_from_iter(columns::values(
-                crate::columns::event_cells(e),
-            )))?;
-        }
-        out.flush()?;
-    }
+    let (beaten, mut hours): (Pairs, Vec<(String, i64)>) = if maybe_views.is_empty() {
+        (HashSet::new(), Vec::new())
+    } else {
+        let (lo, hi) = window(maybe_views.iter().map(|(e, _)| e.ctx.ts));
+        let beaten = pairs(
+            &tx,
+            "SELECT app, view_id FROM temp.view_keys k WHERE EXISTS (
+                     SELECT 1 FROM views v WHERE v.app = k.app AND v.view_id = k.view_id
+                     AND v.version >= k.version AND v.ts BETWEEN ? AND ?)",
+            params![lo, hi],
+        )?;
+        // Older versions make way; their hours and the new views' hours
+        // lose their roll-ups.
+        let mut st = tx.prepare(
+                "DELETE FROM views v WHERE v.ts BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM temp.view_keys k
+                     WHERE k.app = v.app AND k.view_id = v.view_id AND k.version > v.version)
+                 RETURNING app, ts",
+            )?;
+        let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, hour_of(r.get(1)?))))?;
+        (beaten, rows.collect::<duckdb::Result<_>>()?)
+    };
+    let views: Vec<(&Event, &ViewEvent)> = (batch.views.iter().copied())
+        .filter(|(e, _)| {
+            beaten.is_empty() || !beaten.contains(&(e.ctx.app_id.clone(), view_id(e).to_string()))
+        })
+        .collect();
+    let others: Vec<&Event> = (batch.others.iter().copied())
+        .filter(|e| {
+            stored.is_empty() || !stored.contains(&(e.ctx.app_id.clone(), e.event_id.to_string()))
+        })
+        .collect();
+    hours.extend(
+        views
+            .iter()
+            .map(|(e, _)| (e.ctx.app_id.clone(), hour_of(e.ctx.ts))),
+    );
+    let view_rows = views.iter().map(|(e, v)| crate::columns::view_cells(e, v));
+    columns::append(&tx, "views", columns::view_columns(), view_rows)?;
+    let event_rows = others.iter().map(|e| crate::columns::event_cells(e));
+    columns::append(&tx, "events", columns::event_columns(), event_rows)?;
     hours.sort();
     hours.dedup();
     rollup::invalidate(&tx, &hours)?;
-    tx.commit()
+    tx.commit()?;
+    for (e, _) in views {
+        known.add(Table::Views, e.ctx.ts, view_key(e));
+    }
+    for e in others {
+        known.add(Table::Events, e.ctx.ts, event_key(e));
+    }
+    known.evict();
+    Ok(())
 }
 
-/// The two text columns of a query's rows.
-fn pairs(
+fn event_key(e: &Event) -> u64 {
+    known::key(&e.ctx.app_id, e.event_id)
+}
+
+fn view_key(e: &Event) -> u64 {
+    known::key(&e.ctx.app_id, view_id(e))
+}
+
+/// Reads into the filters the keys of the hours around `ts` they have not
+/// loaded yet: a table's whole hour, once, at its first use.
+fn load_hours(
     conn: &Connection,
-    sql: &str,
-    params: impl duckdb::Params,
-) -> duckdb::Result<HashSet<(String, String)>> {
+    known: &mut Known,
+    table: Table,
+    ts: impl Iterator<Item = i64>,
+) -> duckdb::Result<()> {
+    let mut hours: Vec<i64> = ts.flat_map(Known::hours_around).collect();
+    hours.sort_unstable();
+    hours.dedup();
+    for hour in hours {
+        if known.has(table, hour) {
+            continue;
+        }
+        let sql = match table {
+            Table::Events => {
+                "SELECT app, CAST(event_id AS VARCHAR) FROM events WHERE ts >= ? AND ts < ?"
+            }
+            Table::Views => "SELECT app, view_id FROM views WHERE ts >= ? AND ts < ?",
+        };
+        let mut st = conn.prepare(sql)?;
+        let mut rows = st.query(params![hour, hour + crate::rollup::HOUR_MS])?;
+        let mut keys = Vec::new();
+        while let Some(r) = rows.next()? {
+            let app: String = r.get(0)?;
+            let id: String = r.get(1)?;
+            keys.push(match table {
+                Table::Events => match uuid::Uuid::parse_str(&id) {
+                    Ok(id) => known::key(&app, id),
+                    Err(_) => continue,
+                },
+                Table::Views => known::key(&app, &id),
+            });
+        }
+        tracing::debug!(?table, hour, keys = keys.len(), "dedupe filter loaded");
+        known.load(table, hour, keys);
+    }
+    Ok(())
+}
+
+/// Keys of stored rows: (app, id).
+type Pairs = HashSet<(String, String)>;
+
+/// The two text columns of a query's rows.
+fn pairs(conn: &Connection, sql: &str, params: impl duckdb::Params) -> duckdb::Result<Pairs> {
     let mut st = conn.prepare(sql)?;
     let rows = st.query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
@@ -568,7 +665,9 @@ impl ControlStore for DuckStore {
 #[async_trait]
 impl EventStore for DuckStore {
     async fn insert(&self, events: Vec<Event>) -> Result<()> {
-        self.bulk(move |c| insert_batch(c, &events)).await
+        let known = self.inner.known.clone();
+        self.bulk(move |c| insert_batch(c, &mut known.lock().expect("known keys"), &events))
+            .await
     }
 
     async fn vitals(&self, app_id: &str, q: &VitalsQuery) -> Result<Vec<VitalsGroup>> {

@@ -7,15 +7,15 @@
 use duckdb::types::Value;
 use std::collections::HashSet;
 
-use duckdb::{appender_params_from_iter, params, params_from_iter, Connection};
+use duckdb::{params, params_from_iter, Connection};
 use fovea_query::{Filters, ServiceRow};
 use fovea_schema::{Event, Span};
 
 use super::columns::{
-    event_columns, event_from_row, select_list, sql_type, values, view_columns, view_from_row,
+    append, event_columns, event_from_row, select_list, sql_type, view_columns, view_from_row,
 };
 use super::read::quantile_sql;
-use crate::batch::DEDUP_WINDOW_MS;
+use crate::batch::window;
 use crate::columns::{span_cells, span_from, SPAN_COLUMNS};
 use crate::traces::unique_spans;
 
@@ -45,8 +45,7 @@ pub fn insert(conn: &mut Connection, spans: Vec<Span>) -> duckdb::Result<()> {
     if spans.is_empty() {
         return Ok(());
     }
-    let lo = spans.iter().map(Span::ts).min().unwrap_or(0) - DEDUP_WINDOW_MS;
-    let hi = spans.iter().map(Span::ts).max().unwrap_or(0) + DEDUP_WINDOW_MS;
+    let (lo, hi) = window(spans.iter().map(Span::ts));
     conn.execute_batch("DELETE FROM temp.span_keys;")?;
     {
         let mut keys = conn.appender_to_catalog_and_db("span_keys", "temp", "main")?;
@@ -65,16 +64,10 @@ pub fn insert(conn: &mut Connection, spans: Vec<Span>) -> duckdb::Result<()> {
         let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         rows.collect::<duckdb::Result<_>>()?
     };
-    {
-        let mut rows = tx.appender("spans")?;
-        for s in &spans {
-            if stored.contains(&(s.app_id.clone(), s.trace_id.clone(), s.span_id.clone())) {
-                continue;
-            }
-            rows.append_row(appender_params_from_iter(values(span_cells(s))))?;
-        }
-        rows.flush()?;
-    }
+    let rows = (spans.iter())
+        .filter(|s| !stored.contains(&(s.app_id.clone(), s.trace_id.clone(), s.span_id.clone())))
+        .map(span_cells);
+    append(&tx, "spans", SPAN_COLUMNS.iter(), rows)?;
     tx.commit()
 }
 
