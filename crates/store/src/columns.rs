@@ -3,6 +3,7 @@
 //! they cannot drift apart. A backend maps [`Ty`] to its SQL types, [`Cell`]
 //! to its values, and reads rows through [`Row`].
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use fovea_schema::{
@@ -177,33 +178,41 @@ pub fn event_columns() -> impl Iterator<Item = &'static Column> {
         .chain(CONTEXT_TAIL)
 }
 
-/// One value of a row, before a backend turns it into its own.
+/// One value of a row, before a backend turns it into its own; text is
+/// borrowed from the event where it can be (a batch's rows would otherwise
+/// copy every string once more).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub enum Cell<'a> {
     Null,
-    Text(String),
+    Text(Cow<'a, str>),
     I64(i64),
     U64(u64),
     F64(f64),
     Bool(bool),
 }
 
-fn text(v: &Option<String>) -> Cell {
-    v.clone().map_or(Cell::Null, Cell::Text)
+fn text(v: &Option<String>) -> Cell<'_> {
+    v.as_deref().map_or(Cell::Null, str_cell)
 }
-fn num(v: Option<f64>) -> Cell {
+fn str_cell(v: &str) -> Cell<'_> {
+    Cell::Text(Cow::Borrowed(v))
+}
+fn owned<'a>(v: String) -> Cell<'a> {
+    Cell::Text(Cow::Owned(v))
+}
+fn num<'a>(v: Option<f64>) -> Cell<'a> {
     v.map_or(Cell::Null, Cell::F64)
 }
-fn big(v: Option<u64>) -> Cell {
+fn big<'a>(v: Option<u64>) -> Cell<'a> {
     v.map_or(Cell::Null, Cell::U64)
 }
 
-fn context_cells(c: &Context, out: &mut Vec<Cell>) {
+fn context_cells<'a>(c: &'a Context, out: &mut Vec<Cell<'a>>) {
     out.extend([
-        Cell::Text(c.session_id.clone()),
+        str_cell(&c.session_id),
         Cell::I64(c.ts),
-        Cell::Text(c.url.clone()),
-        Cell::Text(c.route.clone()),
+        str_cell(&c.url),
+        str_cell(&c.route),
         text(&c.referrer),
         text(&c.env),
         text(&c.release),
@@ -220,18 +229,18 @@ fn context_cells(c: &Context, out: &mut Vec<Cell>) {
     ]);
 }
 
-fn context_tail_cells(c: &Context, out: &mut Vec<Cell>) {
+fn context_tail_cells<'a>(c: &'a Context, out: &mut Vec<Cell<'a>>) {
     out.extend([num(c.sample_rate), text(&c.automation)]);
 }
 
 /// The row of a view, in [`view_columns`] order.
-pub fn view_cells(e: &Event, v: &ViewEvent) -> Vec<Cell> {
+pub fn view_cells<'a>(e: &'a Event, v: &'a ViewEvent) -> Vec<Cell<'a>> {
     let mut out = Vec::with_capacity(64);
     out.extend([
-        Cell::Text(e.ctx.app_id.clone()),
-        Cell::Text(crate::batch::view_id(e).to_string()),
+        str_cell(&e.ctx.app_id),
+        str_cell(crate::batch::view_id(e)),
         Cell::U64(v.version),
-        Cell::Text(e.event_id.to_string()),
+        owned(e.event_id.to_string()),
     ]);
     context_cells(&e.ctx, &mut out);
     out.extend([
@@ -267,17 +276,17 @@ pub fn view_cells(e: &Event, v: &ViewEvent) -> Vec<Cell> {
 }
 
 /// The row of any other event, in [`event_columns`] order.
-pub fn event_cells(e: &Event) -> Vec<Cell> {
+pub fn event_cells(e: &Event) -> Vec<Cell<'_>> {
     let mut out = Vec::with_capacity(64);
     out.extend([
-        Cell::Text(e.ctx.app_id.clone()),
-        Cell::Text(e.event_id.to_string()),
-        Cell::Text(e.kind.name().to_string()),
+        str_cell(&e.ctx.app_id),
+        owned(e.event_id.to_string()),
+        str_cell(e.kind.name()),
         text(&e.ctx.view_id),
     ]);
     context_cells(&e.ctx, &mut out);
     let mut f: Vec<Cell> = vec![Cell::Null; EVENT_FIELDS.len()];
-    let mut set = |name: &str, v: Cell| {
+    let mut set = |name: &str, v| {
         let i = EVENT_FIELDS
             .iter()
             .position(|(n, _)| *n == name)
@@ -288,21 +297,21 @@ pub fn event_cells(e: &Event) -> Vec<Cell> {
     match &e.kind {
         EventKind::View(_) => unreachable!("views go to the views table"),
         EventKind::Action(a) => {
-            set("action_type", Cell::Text(a.action_type.clone()));
+            set("action_type", str_cell(&a.action_type));
             set("name", text(&a.name));
             set("target", text(&a.target));
             set("x", num(a.x));
             set("y", num(a.y));
-            set("frustration", Cell::Text(a.frustration.join(",")));
+            set("frustration", owned(a.frustration.join(",")));
             set("attrs", text(&a.attrs));
         }
         EventKind::Error(x) => {
-            set("source", Cell::Text(x.source.clone()));
+            set("source", str_cell(&x.source));
             set("kind", text(&x.kind));
-            set("message", Cell::Text(x.message.clone()));
+            set("message", str_cell(&x.message));
             set("stack", text(&x.stack));
             set("handled", x.handled.map_or(Cell::Null, Cell::Bool));
-            set("fingerprint", Cell::Text(x.fingerprint.clone()));
+            set("fingerprint", str_cell(&x.fingerprint));
             set("top_frame", text(&x.top_frame));
             set("resource_url", text(&x.resource_url));
             set("status", status(x.status));
@@ -311,8 +320,8 @@ pub fn event_cells(e: &Event) -> Vec<Cell> {
             set("span_id", text(&x.span_id));
         }
         EventKind::Resource(r) => {
-            set("resource_url", Cell::Text(r.resource_url.clone()));
-            set("kind", Cell::Text(r.kind.clone()));
+            set("resource_url", str_cell(&r.resource_url));
+            set("kind", str_cell(&r.kind));
             set("method", text(&r.method));
             set("status", status(r.status));
             set("duration", num(r.duration));
@@ -328,7 +337,7 @@ pub fn event_cells(e: &Event) -> Vec<Cell> {
             set("span_id", text(&r.span_id));
         }
         EventKind::LongTask(t) => {
-            set("kind", Cell::Text(t.kind.clone()));
+            set("kind", str_cell(&t.kind));
             set("duration", num(Some(t.duration)));
             set("blocking_duration", num(t.blocking_duration));
             set("script_url", text(&t.script_url));
@@ -342,23 +351,23 @@ pub fn event_cells(e: &Event) -> Vec<Cell> {
 }
 
 /// The row of a span, in [`SPAN_COLUMNS`] order.
-pub fn span_cells(s: &Span) -> Vec<Cell> {
+pub fn span_cells(s: &Span) -> Vec<Cell<'_>> {
     vec![
-        Cell::Text(s.app_id.clone()),
-        Cell::Text(s.trace_id.clone()),
-        Cell::Text(s.span_id.clone()),
+        str_cell(&s.app_id),
+        str_cell(&s.trace_id),
+        str_cell(&s.span_id),
         text(&s.parent_span_id),
         Cell::I64(s.ts()),
         Cell::I64(s.start_ns),
         Cell::I64(s.duration_ns),
-        Cell::Text(s.name.clone()),
-        Cell::Text(s.service.clone()),
+        str_cell(&s.name),
+        str_cell(&s.service),
         text(&s.env),
-        Cell::Text(s.kind.clone()),
-        Cell::Text(s.status.clone()),
+        str_cell(&s.kind),
+        str_cell(&s.status),
         text(&s.status_message),
-        Cell::Text(s.attributes.clone()),
-        Cell::Text(s.resource.clone()),
+        str_cell(&s.attributes),
+        str_cell(&s.resource),
     ]
 }
 

@@ -28,7 +28,7 @@ pub fn push_row(out: &mut String, cols: impl Iterator<Item = &'static Column>, c
     for ((name, _), cell) in cols.zip(cells) {
         let v = match cell {
             Cell::Null => Value::Null,
-            Cell::Text(s) => Value::String(s),
+            Cell::Text(s) => Value::String(s.into_owned()),
             Cell::I64(v) => v.into(),
             Cell::U64(v) => v.into(),
             // ClickHouse cannot store a non-finite number from JSON.

@@ -82,7 +82,7 @@ impl Builder {
             (Builder::U16(b), Cell::Null) => b.append_null(),
             (Builder::F64(b), Cell::Null) => b.append_null(),
             (Builder::Bool(b), Cell::Null) => b.append_null(),
-            (Builder::Text(b), Cell::Text(s)) => b.append_value(s),
+            (Builder::Text(b), Cell::Text(s)) => b.append_value(&**s),
             (Builder::Uuid(b), Cell::Text(s)) => {
                 let id =
                     uuid::Uuid::parse_str(s).map_err(|e| ArrowError::CastError(e.to_string()))?;
@@ -151,11 +151,11 @@ pub fn record_batch(
 }
 
 /// Appends rows to a table as one columnar batch.
-pub fn append(
+pub fn append<'a>(
     conn: &duckdb::Connection,
     table: &str,
     columns: impl Iterator<Item = &'static Column>,
-    rows: impl Iterator<Item = Vec<Cell>>,
+    rows: impl Iterator<Item = Vec<Cell<'a>>>,
 ) -> duckdb::Result<()> {
     let rows: Vec<_> = rows.collect();
     if rows.is_empty() {

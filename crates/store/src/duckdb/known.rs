@@ -1,13 +1,13 @@
-//! Which events and views the tables may already hold, hour by hour, kept
+//! Which events and views the tables may already hold, slice by slice, kept
 //! in memory by the one writer so that a batch of new keys skips the
 //! lookups that would find nothing. Those lookups scan the dedupe window
 //! of a table that grows, and took a third of a write's time
 //! (bench/README.md, "Where a write's time goes").
 //!
 //! A filter answers "maybe stored" or "certainly not". Every key the
-//! tables hold in an hour the filter has loaded is in it: the hour is read
+//! tables hold in a slice the filter has loaded is in it: the slice is read
 //! from the table at its first use and added to after each commit. So only
-//! the "maybe" keys (true copies and ~1 % false positives) go on to the
+//! the "maybe" keys (true copies and about one in a million others) go on to the
 //! exact lookup. Deletions (retention, erasure) leave stale keys behind,
 //! which only cost a lookup.
 
@@ -17,7 +17,15 @@ use std::hash::{Hash, Hasher};
 use fastbloom::BloomFilter;
 
 use crate::batch::DEDUP_WINDOW_MS;
-use crate::rollup::{hour_of, HOUR_MS};
+
+/// The filters' unit of time: an event's copies are searched within the
+/// dedupe window around it, so a key's slice and its neighbours; a slice
+/// that no batch uses any more is the first to go.
+pub const SLICE_MS: i64 = DEDUP_WINDOW_MS;
+
+fn slice_of(ts: i64) -> i64 {
+    ts.div_euclid(SLICE_MS) * SLICE_MS
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Table {
@@ -35,16 +43,16 @@ pub fn key(app: &str, id: impl Hash) -> u64 {
     h.finish()
 }
 
-/// An hour's first filter holds this many keys; each next one twice as
-/// many, so an hour of a few rows costs a few kilobytes.
+/// A slice's first filter holds this many keys; each next one twice as
+/// many, so a slice of a few rows costs a few kilobytes.
 const FIRST_CAPACITY: usize = 4096;
 /// The first filter's false-positive rate, halved for each next one, so an
-/// hour's chain stays under twice this. Low, because a batch with a single
+/// slice's chain stays under twice this. Low, because a batch with a single
 /// "maybe" key pays for the exact lookup's scan of its window: at 8 000 new
 /// keys a batch, about one batch in 60 does (about 30 bits a key).
 const FALSE_POSITIVE_RATE: f64 = 1e-6;
 
-enum Hour {
+enum Slice {
     Filters {
         filters: Vec<BloomFilter>,
         /// Keys in the last filter.
@@ -53,14 +61,14 @@ enum Hour {
         capacity: usize,
         bytes: usize,
     },
-    /// Too many keys for the memory allowed to one hour: every key of it
+    /// Too many keys for the memory allowed to one slice: every key of it
     /// is "maybe", and the exact lookup decides, as without a filter.
     Saturated,
 }
 
-impl Hour {
-    fn empty() -> Hour {
-        Hour::Filters {
+impl Slice {
+    fn empty() -> Slice {
+        Slice::Filters {
             filters: Vec::new(),
             len: 0,
             capacity: 0,
@@ -70,29 +78,28 @@ impl Hour {
 
     fn bytes(&self) -> usize {
         match self {
-            Hour::Filters { bytes, .. } => *bytes,
-            Hour::Saturated => 0,
+            Slice::Filters { bytes, .. } => *bytes,
+            Slice::Saturated => 0,
         }
     }
 
     fn may_hold(&self, hash: u64) -> bool {
         match self {
-            Hour::Filters { filters, .. } => filters.iter().any(|f| f.contains_hash(hash)),
-            Hour::Saturated => true,
+            Slice::Filters { filters, .. } => filters.iter().any(|f| f.contains_hash(hash)),
+            Slice::Saturated => true,
         }
     }
 
-    /// Adds a key; false when the hour has outgrown `limit` bytes and
-    /// saturated.
-    fn add(&mut self, hash: u64, limit: usize) -> bool {
-        let Hour::Filters {
+    /// Adds a key; saturates the slice once it outgrows `limit` bytes.
+    fn add(&mut self, hash: u64, limit: usize) {
+        let Slice::Filters {
             filters,
             len,
             capacity,
             bytes,
         } = self
         else {
-            return true;
+            return;
         };
         if filters.is_empty() || *len >= *capacity {
             let next = (*capacity * 2).max(FIRST_CAPACITY);
@@ -100,8 +107,8 @@ impl Hour {
             let f = BloomFilter::with_false_pos(rate).expected_items(next);
             let size = f.num_bits() / 8;
             if *bytes + size > limit {
-                *self = Hour::Saturated;
-                return false;
+                *self = Slice::Saturated;
+                return;
             }
             *bytes += size;
             *capacity = next;
@@ -110,48 +117,47 @@ impl Hour {
         }
         filters.last_mut().expect("pushed").insert_hash(hash);
         *len += 1;
-        true
     }
 }
 
-/// The filters of the hours in use, within a memory budget: the hours
-/// used least recently go first, and one hour may take at most half.
+/// The filters of the slices in use, within a memory budget: the slices
+/// used least recently go first, and one slice may take at most half.
 pub struct Known {
-    hours: HashMap<(Table, i64), (Hour, u64)>,
+    slices: HashMap<(Table, i64), (Slice, u64)>,
     budget: usize,
     bytes: usize,
-    /// Counts batches, to find the hours used least recently.
+    /// Counts batches, to find the slices used least recently.
     clock: u64,
 }
 
 impl Known {
     pub fn new(budget: usize) -> Known {
         Known {
-            hours: HashMap::new(),
+            slices: HashMap::new(),
             budget,
             bytes: 0,
             clock: 0,
         }
     }
 
-    /// Starts a batch: the hours it uses count as recent.
+    /// Starts a batch: the slices it uses count as recent.
     pub fn tick(&mut self) {
         self.clock += 1;
     }
 
-    /// The hours a key stored at `ts` may have a copy in: those within the
+    /// The slices a key stored at `ts` may have a copy in: those within the
     /// dedupe window around it.
-    pub fn hours_around(ts: i64) -> impl Iterator<Item = i64> {
-        let first = hour_of(ts.saturating_sub(DEDUP_WINDOW_MS));
-        let last = hour_of(ts.saturating_add(DEDUP_WINDOW_MS));
+    pub fn slices_around(ts: i64) -> impl Iterator<Item = i64> {
+        let first = slice_of(ts.saturating_sub(DEDUP_WINDOW_MS));
+        let last = slice_of(ts.saturating_add(DEDUP_WINDOW_MS));
         (0..)
-            .map(move |i| first + i * HOUR_MS)
+            .map(move |i| first + i * SLICE_MS)
             .take_while(move |h| *h <= last)
     }
 
-    /// Whether the hour is loaded (or saturated); marks it used.
-    pub fn has(&mut self, table: Table, hour: i64) -> bool {
-        match self.hours.get_mut(&(table, hour)) {
+    /// Whether the slice is loaded (or saturated); marks it used.
+    pub fn has(&mut self, table: Table, slice: i64) -> bool {
+        match self.slices.get_mut(&(table, slice)) {
             Some((_, used)) => {
                 *used = self.clock;
                 true
@@ -160,53 +166,61 @@ impl Known {
         }
     }
 
-    /// Records an hour's keys as read from its table.
-    pub fn load(&mut self, table: Table, hour: i64, keys: impl IntoIterator<Item = u64>) {
-        let limit = self.budget / 2;
-        let mut h = Hour::empty();
-        for k in keys {
-            if !h.add(k, limit) {
-                break;
-            }
+    /// Starts a slice about to be read from its table, key by key with
+    /// [`Known::add`]; [`Known::forget`] it if the read fails.
+    pub fn begin(&mut self, table: Table, slice: i64) {
+        self.slices
+            .insert((table, slice), (Slice::empty(), self.clock));
+    }
+
+    pub fn forget(&mut self, table: Table, slice: i64) {
+        if let Some((h, _)) = self.slices.remove(&(table, slice)) {
+            self.bytes -= h.bytes();
         }
-        self.bytes += h.bytes();
-        self.hours.insert((table, hour), (h, self.clock));
-        self.evict();
     }
 
     /// False only when no copy of the key can be stored around `ts`. The
-    /// hours around `ts` must have been loaded ([`Known::has`]).
+    /// slices around `ts` must have been loaded ([`Known::has`]).
     pub fn may_hold(&self, table: Table, ts: i64, hash: u64) -> bool {
-        Self::hours_around(ts).any(|hour| {
-            self.hours
-                .get(&(table, hour))
+        Self::slices_around(ts).any(|slice| {
+            self.slices
+                .get(&(table, slice))
                 .is_none_or(|(h, _)| h.may_hold(hash))
         })
     }
 
-    /// Records a key just stored at `ts`; a key in an hour not loaded
-    /// needs nothing (the hour is read whole at its first use).
+    /// Records a key stored at `ts`; a key in a slice not loaded needs
+    /// nothing (the slice is read whole at its first use).
     pub fn add(&mut self, table: Table, ts: i64, hash: u64) {
         let limit = self.budget / 2;
-        if let Some((h, _)) = self.hours.get_mut(&(table, hour_of(ts))) {
-            let before = h.bytes();
+        let slice = slice_of(ts);
+        if let Some((h, _)) = self.slices.get_mut(&(table, slice)) {
+            let (before, was_saturated) = (h.bytes(), matches!(h, Slice::Saturated));
             h.add(hash, limit);
             self.bytes = self.bytes + h.bytes() - before;
+            if !was_saturated && matches!(h, Slice::Saturated) {
+                tracing::warn!(
+                    ?table,
+                    slice,
+                    limit_bytes = limit,
+                    "too many keys in ten minutes for the dedupe filter's memory: this slice's copies are looked up in the table"
+                );
+            }
         }
     }
 
-    /// Drops the least recently used hours, never those of the current
+    /// Drops the least recently used slices, never those of the current
     /// batch, until the filters fit the budget.
     pub fn evict(&mut self) {
         while self.bytes > self.budget {
             let oldest = self
-                .hours
+                .slices
                 .iter()
                 .filter(|(_, (_, used))| *used < self.clock)
                 .min_by_key(|(_, (_, used))| *used)
                 .map(|(k, _)| *k);
             let Some(k) = oldest else { return };
-            if let Some((h, _)) = self.hours.remove(&k) {
+            if let Some((h, _)) = self.slices.remove(&k) {
                 self.bytes -= h.bytes();
             }
         }
@@ -222,26 +236,26 @@ impl Known {
 mod tests {
     use super::*;
 
-    const H: i64 = 100 * HOUR_MS;
+    const H: i64 = 100 * SLICE_MS;
 
-    fn loaded(budget: usize, hours: &[i64]) -> Known {
+    fn loaded(budget: usize, slices: &[i64]) -> Known {
         let mut k = Known::new(budget);
         k.tick();
-        for &h in hours {
-            k.load(Table::Events, h, []);
+        for &h in slices {
+            k.begin(Table::Events, h);
         }
         k
     }
 
     #[test]
     fn a_key_added_is_always_maybe_and_most_others_are_not() {
-        let mut k = loaded(1 << 24, &[H, H + HOUR_MS]);
+        let mut k = loaded(1 << 24, &[H - SLICE_MS, H, H + SLICE_MS, H + 2 * SLICE_MS]);
         for i in 0..50_000u64 {
-            k.add(Table::Events, H + HOUR_MS / 2, key("a", i));
+            k.add(Table::Events, H + SLICE_MS / 2, key("a", i));
         }
-        assert!((0..50_000u64).all(|i| k.may_hold(Table::Events, H + HOUR_MS / 2, key("a", i))));
+        assert!((0..50_000u64).all(|i| k.may_hold(Table::Events, H + SLICE_MS / 2, key("a", i))));
         let false_positives = (50_000..150_000u64)
-            .filter(|i| k.may_hold(Table::Events, H + HOUR_MS / 2, key("a", i)))
+            .filter(|i| k.may_hold(Table::Events, H + SLICE_MS / 2, key("a", i)))
             .count();
         // Under 2e-6 in all: none expected among 100 000.
         assert!(false_positives <= 2, "{false_positives}");
@@ -250,51 +264,53 @@ mod tests {
     }
 
     #[test]
-    fn a_copy_near_the_hour_edge_is_found_from_the_next_hour() {
-        let mut k = loaded(1 << 24, &[H, H + HOUR_MS]);
-        k.add(Table::Events, H + HOUR_MS - 1_000, key("a", 7u64));
-        // The copy arrives with a ts a few seconds later, in the next hour.
-        assert!(k.may_hold(Table::Events, H + HOUR_MS + 2_000, key("a", 7u64)));
-        assert_eq!(Known::hours_around(H + HOUR_MS / 2).count(), 1);
-        assert_eq!(Known::hours_around(H + HOUR_MS + 2_000).count(), 2);
+    fn a_copy_near_the_slice_edge_is_found_from_the_next_slice() {
+        let mut k = loaded(1 << 24, &[H - SLICE_MS, H, H + SLICE_MS, H + 2 * SLICE_MS]);
+        k.add(Table::Events, H + SLICE_MS - 1_000, key("a", 7u64));
+        // The copy arrives with a ts a few seconds later, in the next slice.
+        assert!(k.may_hold(Table::Events, H + SLICE_MS + 2_000, key("a", 7u64)));
+        let around: Vec<i64> = Known::slices_around(H + 2_000).collect();
+        assert_eq!(around, vec![H - SLICE_MS, H, H + SLICE_MS]);
     }
 
     #[test]
-    fn a_loaded_hour_holds_its_keys_and_an_unloaded_one_is_maybe() {
+    fn a_loaded_slice_holds_its_keys_and_an_unloaded_one_is_maybe() {
         let mut k = Known::new(1 << 24);
         k.tick();
         assert!(!k.has(Table::Views, H));
-        k.load(Table::Views, H, (0..10u64).map(|i| key("a", i)));
+        k.begin(Table::Views, H);
+        (0..10u64).for_each(|i| k.add(Table::Views, H, key("a", i)));
         assert!(k.has(Table::Views, H));
-        assert!(k.may_hold(Table::Views, H + HOUR_MS / 2, key("a", 3u64)));
-        // Never loaded: nothing can be ruled out.
-        assert!(k.may_hold(Table::Views, H + 10 * HOUR_MS, key("a", 3u64)));
+        assert!(k.may_hold(Table::Views, H + SLICE_MS / 2, key("a", 3u64)));
+        // Never loaded, or forgotten after a failed read: nothing can be
+        // ruled out.
+        assert!(k.may_hold(Table::Views, H + 10 * SLICE_MS, key("a", 3u64)));
+        k.forget(Table::Views, H);
+        assert!(k.may_hold(Table::Views, H + SLICE_MS / 2, key("a", 99u64)));
     }
 
     #[test]
-    fn an_hour_past_its_share_of_memory_saturates_to_maybe() {
-        // 64 KB budget: an hour may take 32 KB, about 8 k keys.
+    fn a_slice_past_its_share_of_memory_saturates_to_maybe() {
+        // 64 KB budget: a slice may take 32 KB, about 8 k keys.
         let mut k = loaded(64 << 10, &[H]);
         for i in 0..100_000u64 {
             k.add(Table::Events, H, key("a", i));
         }
         assert!(k.bytes() <= 32 << 10);
-        assert!(k.may_hold(Table::Events, H + HOUR_MS / 2, key("b", 1u64)));
+        assert!(k.may_hold(Table::Events, H + SLICE_MS / 2, key("b", 1u64)));
     }
 
     #[test]
-    fn the_least_recently_used_hours_make_room() {
+    fn the_least_recently_used_slices_make_room() {
         let mut k = Known::new(64 << 10);
         for i in 0..40 {
             k.tick();
-            k.load(
-                Table::Events,
-                H + i * HOUR_MS,
-                (0..3_000u64).map(|j| key("a", j)),
-            );
+            k.begin(Table::Events, H + i * SLICE_MS);
+            (0..3_000u64).for_each(|j| k.add(Table::Events, H + i * SLICE_MS, key("a", j)));
+            k.evict();
         }
         assert!(k.bytes() <= 64 << 10);
-        assert!(k.has(Table::Events, H + 39 * HOUR_MS));
+        assert!(k.has(Table::Events, H + 39 * SLICE_MS));
         assert!(!k.has(Table::Events, H));
     }
 }

@@ -99,8 +99,10 @@ impl Drop for Inner {
     }
 }
 
-/// Memory for the dedupe filters: an hour of up to about 8 M events keeps
-/// its filter (4 bytes a key, up to twice that while its last filter fills).
+/// Memory for the dedupe filters: ten minutes of up to about 8 M events
+/// (13 k a second) keep their filter (4 bytes a key, up to twice that while
+/// its last filter fills); past that their copies are looked up in the
+/// table, as without a filter.
 const KNOWN_KEYS_BUDGET: usize = 64 << 20;
 
 type BulkJob = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -280,8 +282,8 @@ fn insert_batch(conn: &mut Connection, known: &mut Known, events: &[Event]) -> d
     }
     known.tick();
     let event_ts = batch.others.iter().map(|e| e.ctx.ts);
-    load_hours(conn, known, Table::Events, event_ts)?;
-    load_hours(
+    load_slices(conn, known, Table::Events, event_ts)?;
+    load_slices(
         conn,
         known,
         Table::Views,
@@ -384,19 +386,19 @@ fn view_key(e: &Event) -> u64 {
     known::key(&e.ctx.app_id, view_id(e))
 }
 
-/// Reads into the filters the keys of the hours around `ts` they have not
-/// loaded yet: a table's whole hour, once, at its first use.
-fn load_hours(
+/// Reads into the filters the keys of the slices around `ts` they have not
+/// loaded yet: a table's whole slice, once, at its first use.
+fn load_slices(
     conn: &Connection,
     known: &mut Known,
     table: Table,
     ts: impl Iterator<Item = i64>,
 ) -> duckdb::Result<()> {
-    let mut hours: Vec<i64> = ts.flat_map(Known::hours_around).collect();
-    hours.sort_unstable();
-    hours.dedup();
-    for hour in hours {
-        if known.has(table, hour) {
+    let mut slices: Vec<i64> = ts.flat_map(Known::slices_around).collect();
+    slices.sort_unstable();
+    slices.dedup();
+    for slice in slices {
+        if known.has(table, slice) {
             continue;
         }
         let sql = match table {
@@ -405,22 +407,40 @@ fn load_hours(
             }
             Table::Views => "SELECT app, view_id FROM views WHERE ts >= ? AND ts < ?",
         };
-        let mut st = conn.prepare(sql)?;
-        let mut rows = st.query(params![hour, hour + crate::rollup::HOUR_MS])?;
-        let mut keys = Vec::new();
-        while let Some(r) = rows.next()? {
-            let app: String = r.get(0)?;
-            let id: String = r.get(1)?;
-            keys.push(match table {
-                Table::Events => match uuid::Uuid::parse_str(&id) {
-                    Ok(id) => known::key(&app, id),
-                    Err(_) => continue,
+        known.begin(table, slice);
+        let read = read_keys(conn, sql, slice, |app, id| {
+            let key = match table {
+                Table::Events => match uuid::Uuid::parse_str(id) {
+                    Ok(id) => known::key(app, id),
+                    Err(_) => return,
                 },
-                Table::Views => known::key(&app, &id),
-            });
+                Table::Views => known::key(app, id),
+            };
+            known.add(table, slice, key);
+        });
+        if let Err(e) = read {
+            known.forget(table, slice);
+            return Err(e);
         }
-        tracing::debug!(?table, hour, keys = keys.len(), "dedupe filter loaded");
-        known.load(table, hour, keys);
+        tracing::debug!(?table, slice, "dedupe filter loaded");
+    }
+    Ok(())
+}
+
+/// Calls `f` with the (app, id) of each row stored in the slice starting at
+/// `slice`, as the rows stream in.
+fn read_keys(
+    conn: &Connection,
+    sql: &str,
+    slice: i64,
+    mut f: impl FnMut(&str, &str),
+) -> duckdb::Result<()> {
+    let mut st = conn.prepare(sql)?;
+    let mut rows = st.query(params![slice, slice + known::SLICE_MS])?;
+    while let Some(r) = rows.next()? {
+        let app: String = r.get(0)?;
+        let id: String = r.get(1)?;
+        f(&app, &id);
     }
     Ok(())
 }
