@@ -5,9 +5,9 @@
 //! takes every record waiting, writes them, syncs once and acknowledges them
 //! all (group commit). Under load, syncs start at most once per
 //! [`Options::commit_interval`], so groups grow with the load instead of the
-//! sync rate. A [`Reader`] follows the durable end; once the store
-//! holds what it read, [`Reader::commit`] persists a cursor and deletes the
-//! segments behind it. On open, whatever lies past the cursor is replayed.
+//! sync rate. A [`Reader`] follows the durable end; once the store holds
+//! what it read up to a [`Mark`], [`Cursor::commit`] persists that point
+//! and deletes the segments behind it. On open, whatever lies past the cursor is replayed.
 //!
 //! On disk: `NNNNNNNNNNNNNNNNNNNN.seg` files of records
 //! `[len u32 LE][crc32 u32 LE][payload]`, and a `cursor` file.

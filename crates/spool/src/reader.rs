@@ -159,10 +159,4 @@ impl Reader {
         };
         self.file = None;
     }
-
-    /// Everything read so far is in the store: persist the cursor and delete
-    /// the segments before it.
-    pub fn commit(&mut self) -> io::Result<()> {
-        self.cursor.commit(self.mark())
-    }
 }

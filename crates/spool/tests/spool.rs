@@ -35,7 +35,7 @@ async fn concurrent_appends_are_all_read_back_once() {
     assert_eq!(spool.appended_records(), 200);
     let got = tokio::task::spawn_blocking(move || {
         let got = drain(&mut reader);
-        reader.commit().unwrap();
+        reader.cursor().commit(reader.mark()).unwrap();
         got
     })
     .await
@@ -61,7 +61,7 @@ async fn uncommitted_records_are_replayed_and_committed_ones_are_not() {
         }
         let first = reader.read(1, WAIT).unwrap();
         assert_eq!(first, vec![record(0)]);
-        reader.commit().unwrap();
+        reader.cursor().commit(reader.mark()).unwrap();
     }
     let (spool, mut reader) = open(dir.path(), Options::default()).unwrap();
     assert!(spool.pending_bytes() > 0);
@@ -118,7 +118,7 @@ async fn segments_roll_and_committed_ones_are_deleted() {
     };
     assert!(segs(dir.path()) > 3);
     assert_eq!(drain(&mut reader), (0..20).map(record).collect::<Vec<_>>());
-    reader.commit().unwrap();
+    reader.cursor().commit(reader.mark()).unwrap();
     assert_eq!(segs(dir.path()), 1, "only the open segment is left");
 }
 
@@ -136,7 +136,7 @@ async fn appends_are_refused_past_the_cap() {
         Err(SpoolError::Full { .. })
     ));
     drain(&mut reader);
-    reader.commit().unwrap();
+    reader.cursor().commit(reader.mark()).unwrap();
     spool.append(vec![0; 32]).await.unwrap();
 }
 

@@ -185,6 +185,7 @@ pub fn event_columns() -> impl Iterator<Item = &'static Column> {
 pub enum Cell<'a> {
     Null,
     Text(Cow<'a, str>),
+    Uuid(uuid::Uuid),
     I64(i64),
     U64(u64),
     F64(f64),
@@ -196,9 +197,6 @@ fn text(v: &Option<String>) -> Cell<'_> {
 }
 fn str_cell(v: &str) -> Cell<'_> {
     Cell::Text(Cow::Borrowed(v))
-}
-fn owned<'a>(v: String) -> Cell<'a> {
-    Cell::Text(Cow::Owned(v))
 }
 fn num<'a>(v: Option<f64>) -> Cell<'a> {
     v.map_or(Cell::Null, Cell::F64)
@@ -240,7 +238,7 @@ pub fn view_cells<'a>(e: &'a Event, v: &'a ViewEvent) -> Vec<Cell<'a>> {
         str_cell(&e.ctx.app_id),
         str_cell(crate::batch::view_id(e)),
         Cell::U64(v.version),
-        owned(e.event_id.to_string()),
+        Cell::Uuid(e.event_id),
     ]);
     context_cells(&e.ctx, &mut out);
     out.extend([
@@ -280,7 +278,7 @@ pub fn event_cells(e: &Event) -> Vec<Cell<'_>> {
     let mut out = Vec::with_capacity(64);
     out.extend([
         str_cell(&e.ctx.app_id),
-        owned(e.event_id.to_string()),
+        Cell::Uuid(e.event_id),
         str_cell(e.kind.name()),
         text(&e.ctx.view_id),
     ]);
@@ -302,7 +300,10 @@ pub fn event_cells(e: &Event) -> Vec<Cell<'_>> {
             set("target", text(&a.target));
             set("x", num(a.x));
             set("y", num(a.y));
-            set("frustration", owned(a.frustration.join(",")));
+            set(
+                "frustration",
+                Cell::Text(Cow::Owned(a.frustration.join(","))),
+            );
             set("attrs", text(&a.attrs));
         }
         EventKind::Error(x) => {

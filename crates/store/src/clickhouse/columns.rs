@@ -29,6 +29,7 @@ pub fn push_row(out: &mut String, cols: impl Iterator<Item = &'static Column>, c
         let v = match cell {
             Cell::Null => Value::Null,
             Cell::Text(s) => Value::String(s.into_owned()),
+            Cell::Uuid(u) => Value::String(u.to_string()),
             Cell::I64(v) => v.into(),
             Cell::U64(v) => v.into(),
             // ClickHouse cannot store a non-finite number from JSON.

@@ -83,11 +83,7 @@ impl Builder {
             (Builder::F64(b), Cell::Null) => b.append_null(),
             (Builder::Bool(b), Cell::Null) => b.append_null(),
             (Builder::Text(b), Cell::Text(s)) => b.append_value(&**s),
-            (Builder::Uuid(b), Cell::Text(s)) => {
-                let id =
-                    uuid::Uuid::parse_str(s).map_err(|e| ArrowError::CastError(e.to_string()))?;
-                b.append_value(id.as_bytes())?
-            }
+            (Builder::Uuid(b), Cell::Uuid(id)) => b.append_value(id.as_bytes())?,
             (Builder::I64(b), Cell::I64(v)) => b.append_value(*v),
             (Builder::U64(b), Cell::U64(v)) => b.append_value(*v),
             (Builder::U32(b), Cell::U64(v)) => {
@@ -134,7 +130,10 @@ pub fn record_batch(
     for (i, (name, ty)) in columns.enumerate() {
         let mut b = Builder::new(*ty, rows.len());
         for row in rows {
-            b.push(row.get(i).unwrap_or(&Cell::Null))?;
+            let cell = row.get(i).ok_or_else(|| {
+                ArrowError::InvalidArgumentError(format!("a row without column {name}"))
+            })?;
+            b.push(cell)?;
         }
         let mut field = Field::new(*name, b.data_type(), true);
         if *ty == Ty::Uuid {
