@@ -436,25 +436,76 @@ async fn query() {
     let n = arg("--views", 10_000_000);
     let now = 1_764_000_000_000i64;
     let span = 7 * 86_400_000i64;
-    let q = VitalsQuery {
-        metric: Metric::Lcp,
-        p: 75,
-        by: Dimension::Page,
-        filters: Filters {
-            from: now - span - 1,
-            to: now + 1,
-            ..Filters::last_day(now)
-        },
-    };
-    // The exact answer, from DuckDB's raw rows at 1 GB, is what the other
+    let qs = questions(now, span);
+    // The exact answers, from DuckDB's raw rows at 1 GB, are what the other
     // answers are compared with when both backends run.
     let mut exact = None;
     for backend in backends() {
         match backend {
-            Backend::DuckDb => exact = Some(query_duckdb(n, now, span, &q).await),
-            Backend::ClickHouse => query_clickhouse(n, now, span, &q, exact.as_deref()).await,
+            Backend::DuckDb => exact = Some(query_duckdb(n, now, span, &qs).await),
+            Backend::ClickHouse => query_clickhouse(n, now, span, &qs, exact.as_deref()).await,
         }
     }
+}
+
+/// A vitals question the query benchmark times, and its label.
+struct Question {
+    label: &'static str,
+    q: VitalsQuery,
+}
+
+/// p75 LCP by page over the whole range, then the same kind of question
+/// under each filter the dashboard's filter bar sets.
+fn questions(now: i64, span: i64) -> Vec<Question> {
+    let all = Filters {
+        from: now - span - 1,
+        to: now + 1,
+        ..Filters::last_day(now)
+    };
+    let ask = |label, by, f: Filters| Question {
+        label,
+        q: VitalsQuery {
+            metric: Metric::Lcp,
+            p: 75,
+            by,
+            filters: f,
+        },
+    };
+    vec![
+        ask("p75 LCP by page", Dimension::Page, all.clone()),
+        ask(
+            "p75 LCP by page, browser = Chrome",
+            Dimension::Page,
+            Filters {
+                browser: Some("Chrome".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            "p75 LCP by browser, page = /r3",
+            Dimension::Browser,
+            Filters {
+                page: Some("/r3".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            "p75 LCP by country, device = mobile",
+            Dimension::Country,
+            Filters {
+                device: Some("mobile".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            "p75 LCP, country = C7",
+            Dimension::None,
+            Filters {
+                country: Some("C7".into()),
+                ..all
+            },
+        ),
+    ]
 }
 
 /// Loads `n` synthetic views over `span` before `now` through
@@ -496,7 +547,7 @@ async fn roll_up_all(store: &dyn Maintenance, now: i64) {
     );
 }
 
-async fn query_duckdb(n: u64, now: i64, span: i64, q: &VitalsQuery) -> Vec<VitalsGroup> {
+async fn query_duckdb(n: u64, now: i64, span: i64, qs: &[Question]) -> Vec<Answer> {
     let dir = tempfile::tempdir().unwrap();
     // Past one value per 64 bytes of this limit, percentiles read from the
     // rows are estimated (`approx_quantile`); 1 GB keeps 10 M views exact,
@@ -505,77 +556,84 @@ async fn query_duckdb(n: u64, now: i64, span: i64, q: &VitalsQuery) -> Vec<Vital
     let store = DuckStore::open(&path, "1GB").unwrap();
     println!("query, DuckDB (memory limit 1GB: exact up to 15.6 M values)");
     load_views(&store, n, now, span).await;
-    let (exact, exact_ms) = time_vitals(&store, q, n, "raw rows (exact)").await;
-    time_summary(&store, &q.filters, "raw rows (exact)").await;
+    let exact = time_vitals(&store, qs, n, "raw rows (exact)").await;
+    time_summary(&store, &qs[0].q.filters, "raw rows (exact)").await;
     // The same rows under the server's default memory limit, where
     // percentiles past 4 M values are estimated.
     drop(store);
     let store = DuckStore::open(&path, "256MB").unwrap();
-    let (estimated, _) = time_vitals(&store, q, n, "raw rows at 256MB (estimated)").await;
-    time_summary(&store, &q.filters, "raw rows at 256MB (estimated)").await;
-    println!(
-        "  estimated vs exact: counts and shares equal; largest relative difference of a p75: {:.2}%",
-        largest_difference(&exact, &estimated) * 100.0
-    );
+    let estimated = time_vitals(&store, qs, n, "raw rows at 256MB (estimated)").await;
+    time_summary(&store, &qs[0].q.filters, "raw rows at 256MB (estimated)").await;
+    compare_answers(qs, &exact, &estimated, "estimated vs exact");
     drop(store);
     let store = DuckStore::open(&path, "1GB").unwrap();
     roll_up_all(&store, now).await;
-    let (rolled, rolled_ms) = time_vitals(&store, q, n, "hourly roll-ups").await;
-    time_summary(&store, &q.filters, "hourly roll-ups").await;
-    println!(
-        "  speed-up {:.1}x; counts and shares equal; largest relative difference of a p75: {:.2}%",
-        exact_ms / rolled_ms,
-        largest_difference(&exact, &rolled) * 100.0
-    );
+    let rolled = time_vitals(&store, qs, n, "hourly roll-ups").await;
+    time_summary(&store, &qs[0].q.filters, "hourly roll-ups").await;
+    compare_answers(qs, &exact, &rolled, "roll-ups vs exact");
     exact
 }
 
-async fn query_clickhouse(
-    n: u64,
-    now: i64,
-    span: i64,
-    q: &VitalsQuery,
-    exact: Option<&[VitalsGroup]>,
-) {
+async fn query_clickhouse(n: u64, now: i64, span: i64, qs: &[Question], exact: Option<&[Answer]>) {
     let (_server, config) = clickhouse("fovea_bench_query");
     let store = ClickHouseStore::open(config).await.unwrap();
     println!("query, ClickHouse (one local clickhouse-server; exact up to 4 M values, t-digest past that)");
     load_views(&store, n, now, span).await;
-    let (raw, raw_ms) = time_vitals(&store, q, n, "raw rows").await;
-    time_summary(&store, &q.filters, "raw rows").await;
+    let raw = time_vitals(&store, qs, n, "raw rows").await;
+    time_summary(&store, &qs[0].q.filters, "raw rows").await;
     roll_up_all(&store, now).await;
-    let (rolled, rolled_ms) = time_vitals(&store, q, n, "hourly roll-ups").await;
-    time_summary(&store, &q.filters, "hourly roll-ups").await;
-    println!(
-        "  speed-up {:.1}x; counts and shares equal to the raw rows'; largest relative difference of a p75: {:.2}%",
-        raw_ms / rolled_ms,
-        largest_difference(&raw, &rolled) * 100.0
-    );
+    let rolled = time_vitals(&store, qs, n, "hourly roll-ups").await;
+    time_summary(&store, &qs[0].q.filters, "hourly roll-ups").await;
+    compare_answers(qs, &raw, &rolled, "roll-ups vs raw rows");
     if let Some(exact) = exact {
-        println!(
-            "  vs DuckDB's exact answer: raw rows within {:.2}%, roll-ups within {:.2}% (counts and shares equal)",
-            largest_difference(exact, &raw) * 100.0,
-            largest_difference(exact, &rolled) * 100.0
-        );
+        compare_answers(qs, exact, &raw, "raw rows vs DuckDB's exact");
+        compare_answers(qs, exact, &rolled, "roll-ups vs DuckDB's exact");
     }
 }
 
-/// Times p75 LCP by page; returns the groups and the median in ms.
-async fn time_vitals(
-    store: &dyn EventStore,
-    q: &VitalsQuery,
-    n: u64,
-    label: &str,
-) -> (Vec<VitalsGroup>, f64) {
-    let first = store.vitals("bench", q).await.unwrap();
-    let total: u64 = first.iter().map(|g| g.count).sum();
-    assert_eq!(total, n, "every view is counted once");
-    let times = sorted_ms(10, || store.vitals("bench", q)).await;
-    println!(
-        "  p75 LCP by page over {n} views, {label}: median {:.1} ms, min {:.1} ms, max {:.1} ms (10 runs after 1 warm-up)",
-        times[5], times[0], times[9]
-    );
-    (first, times[5])
+/// A question's groups and its median time in ms.
+struct Answer {
+    groups: Vec<VitalsGroup>,
+    ms: f64,
+}
+
+/// Times each question (10 runs after a warm-up); the first counts every
+/// view once.
+async fn time_vitals(store: &dyn EventStore, qs: &[Question], n: u64, label: &str) -> Vec<Answer> {
+    println!("  {label}:");
+    let mut answers = Vec::new();
+    for (i, Question { label, q }) in qs.iter().enumerate() {
+        let groups = store.vitals("bench", q).await.unwrap();
+        if i == 0 {
+            let total: u64 = groups.iter().map(|g| g.count).sum();
+            assert_eq!(total, n, "every view is counted once");
+        }
+        let times = sorted_ms(10, || store.vitals("bench", q)).await;
+        println!(
+            "    {label} over {n} views: median {:.1} ms, min {:.1} ms, max {:.1} ms",
+            times[5], times[0], times[9]
+        );
+        answers.push(Answer {
+            groups,
+            ms: times[5],
+        });
+    }
+    answers
+}
+
+/// Prints, question by question, the speed-up and the largest relative
+/// difference of a percentile between two answers (whose groups, counts
+/// and shares must be equal).
+fn compare_answers(qs: &[Question], base: &[Answer], other: &[Answer], label: &str) {
+    println!("  {label}: counts and shares equal");
+    for ((q, b), o) in qs.iter().zip(base).zip(other) {
+        println!(
+            "    {}: {:.1}x the speed, largest relative difference of a p75 {:.2}%",
+            q.label,
+            b.ms / o.ms,
+            largest_difference(&b.groups, &o.groups) * 100.0
+        );
+    }
 }
 
 /// Times the overview page's question: seven p75s plus view/session counts.

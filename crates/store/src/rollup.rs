@@ -6,13 +6,16 @@
 //! For every closed hour, a roll-up keeps one row per (env, release,
 //! dimension, key) with, for each metric, the exact count, the good /
 //! needs-improvement / poor counts and a DDSketch of the values (relative
-//! error ≤ 1%). A vitals question over whole rolled-up hours merges those
-//! rows; the hours it also covers that are not rolled up (the open hour,
-//! partial hours at the edges, hours that late beacons touched) are read raw.
+//! error ≤ 1%). For each filter dimension (page, browser, device, country)
+//! it also keeps one row per (filter value, other dimension, key): the
+//! "crossed" rows, which answer a question filtered on one of them. A vitals
+//! question over whole rolled-up hours merges those rows; the hours it also
+//! covers that are not rolled up (the open hour, partial hours at the edges,
+//! hours that late beacons touched) are read raw.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use fovea_query::{Dimension, Filters, VitalsGroup};
+use fovea_query::{Dimension, Filters, VitalsGroup, VitalsQuery};
 use fovea_schema::{Metric, Rating};
 use sketches_ddsketch::{Config, DDSketch};
 
@@ -45,15 +48,125 @@ pub fn dim_name(d: Dimension) -> &'static str {
 /// maintenance task calls again every minute.
 pub const MAX_HOURS_PER_CALL: usize = 24;
 
-/// Whether a question can use the roll-ups: they keep env and release, not
-/// the other filter dimensions nor attributes.
-pub fn serves(f: &Filters) -> bool {
-    f.page.is_none()
-        && f.browser.is_none()
-        && f.device.is_none()
-        && f.country.is_none()
-        && f.user.is_none()
-        && f.attrs.is_empty()
+/// The dimensions a roll-up crosses with the others, so that a question
+/// filtered on one of them reads roll-ups too.
+pub const FILTER_DIMS: [Dimension; 4] = [
+    Dimension::Page,
+    Dimension::Browser,
+    Dimension::Device,
+    Dimension::Country,
+];
+
+/// The value of a filter dimension a question sets, if it sets one.
+fn filter_value(f: &Filters, d: Dimension) -> Option<&str> {
+    match d {
+        Dimension::Page => f.page.as_deref(),
+        Dimension::Browser => f.browser.as_deref(),
+        Dimension::Device => f.device.as_deref(),
+        Dimension::Country => f.country.as_deref(),
+        _ => None,
+    }
+}
+
+/// The `crossed` mark of an hour that every filter dimension can read
+/// (also a quiet hour's: it has no rows to cross).
+pub fn all_crossed() -> String {
+    crossed_mark(FILTER_DIMS.iter().copied())
+}
+
+/// `,route,browser,` for those dimensions: a mark a backend tests with
+/// `LIKE '%,route,%'` (see [`RolledRows::crossed_like`]).
+fn crossed_mark(dims: impl Iterator<Item = Dimension>) -> String {
+    let mut s = String::from(",");
+    for d in dims {
+        s.push_str(dim_name(d));
+        s.push(',');
+    }
+    s
+}
+
+/// Where an answer's group key comes from in a roll-up row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFrom {
+    /// The row's `key`.
+    Key,
+    /// The row's `release` (every row keeps it).
+    Release,
+    /// No grouping: every row goes to one group.
+    Nothing,
+}
+
+/// The roll-up rows that answer a vitals question: `fdim` (`NULL` for
+/// `None`), `fkey`, `dim` and (when set) `key` equal to these, plus the
+/// question's env and release; rows of hours whose mark crosses `filter`,
+/// if there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolledRows {
+    pub fdim: Option<&'static str>,
+    pub fkey: Option<String>,
+    pub dim: &'static str,
+    pub key: Option<String>,
+    pub key_from: KeyFrom,
+    /// The dimension the question filters on (`dim_name`), whose hours
+    /// must be crossed and must not have folded values into [`OTHER`].
+    pub filter: Option<&'static str>,
+}
+
+impl RolledRows {
+    /// Which rows answer `q`, or `None` when roll-ups cannot: a filter on
+    /// the user, on attributes or on more than one dimension.
+    pub fn of(q: &VitalsQuery) -> Option<RolledRows> {
+        let f = &q.filters;
+        if f.user.is_some() || !f.attrs.is_empty() {
+            return None;
+        }
+        let mut set = FILTER_DIMS
+            .iter()
+            .filter_map(|d| filter_value(f, *d).map(|v| (*d, v)));
+        let filtered = set.next();
+        if set.next().is_some() {
+            return None;
+        }
+        let Some((fd, v)) = filtered else {
+            return Some(RolledRows {
+                fdim: None,
+                fkey: None,
+                dim: dim_name(q.by),
+                key: None,
+                key_from: KeyFrom::Key,
+                filter: None,
+            });
+        };
+        // One filter: ungrouped, by itself or by release, the filter
+        // dimension's own rows hold the answer; by another dimension, the
+        // crossed rows.
+        let own = |key_from| RolledRows {
+            fdim: None,
+            fkey: None,
+            dim: dim_name(fd),
+            key: Some(v.to_string()),
+            key_from,
+            filter: Some(dim_name(fd)),
+        };
+        Some(match q.by {
+            Dimension::None => own(KeyFrom::Nothing),
+            Dimension::Release => own(KeyFrom::Release),
+            by if by == fd => own(KeyFrom::Key),
+            by => RolledRows {
+                fdim: Some(dim_name(fd)),
+                fkey: Some(v.to_string()),
+                dim: dim_name(by),
+                key: None,
+                key_from: KeyFrom::Key,
+                filter: Some(dim_name(fd)),
+            },
+        })
+    }
+
+    /// The `LIKE` pattern an hour's `crossed` mark must match, if any.
+    pub fn crossed_like(&self) -> Option<String> {
+        self.filter.map(|d| format!("%,{d},%"))
+    }
 }
 
 /// Counts and a sketch of one metric's values in one group.
@@ -177,14 +290,22 @@ impl Interner {
     }
 }
 
-/// (env, release, dimension index, key), interned.
-type GroupKey = (u32, u32, u8, u32);
+/// (env, release, filter dimension index or [`NO_FILTER`], filter key,
+/// dimension index, key), interned.
+type GroupKey = (u32, u32, u8, u32, u8, u32);
+
+/// The filter dimension index of a group that has none.
+const NO_FILTER: u8 = u8::MAX;
 
 /// One stored roll-up row: a group of one hour and its metrics, in
 /// [`Metric::ALL`] order (`None` where no view of the group had the metric).
 pub struct RollupRow {
     pub env: Option<String>,
     pub release: Option<String>,
+    /// The filter dimension of a crossed row (`NULL` in the others, which
+    /// predate crossed rows).
+    pub fdim: Option<&'static str>,
+    pub fkey: Option<String>,
     pub dim: &'static str,
     pub key: Option<String>,
     pub metrics: [Option<Agg>; 7],
@@ -197,8 +318,29 @@ pub const TOP_VALUES: usize = 1000;
 /// Distinct values gathered per dimension before new ones go straight to
 /// [`OTHER`]: bounds the memory of rolling up such an hour.
 const GATHERED_VALUES: usize = 10 * TOP_VALUES;
+/// Crossed groups an hour may hold in all (each holds up to seven
+/// sketches of 1–2 KB): past it, the filter dimension with the most groups
+/// is no longer crossed in that hour, and questions filtered on it read
+/// that hour's rows.
+pub const CROSSED_GROUPS: usize = 8192;
 /// The group of the values past [`TOP_VALUES`].
 pub const OTHER: &str = "(other)";
+
+/// The indexes in [`DIMS`] of the dimensions a filter dimension is crossed
+/// with: every grouping column but itself and release (every row keeps
+/// the release).
+fn crossed_with(fd: usize) -> impl Iterator<Item = usize> {
+    DIMS.iter().enumerate().filter_map(move |(d, dim)| {
+        (d != fd && dim.column().is_some() && *dim != Dimension::Release).then_some(d)
+    })
+}
+
+/// The index in [`DIMS`] of each of [`FILTER_DIMS`].
+fn filter_index(fd: Dimension) -> usize {
+    DIMS.iter()
+        .position(|d| *d == fd)
+        .expect("a grouping dimension")
+}
 
 /// Builds one hour's roll-up rows from its views.
 #[derive(Default)]
@@ -207,6 +349,20 @@ pub struct HourRollup {
     groups: HashMap<GroupKey, [Option<Agg>; 7]>,
     /// Distinct values gathered per (env, release, dimension).
     gathered: HashMap<(u32, u32, u8), usize>,
+    /// Crossed groups per filter dimension (index in [`DIMS`]); a
+    /// dimension dropped past [`CROSSED_GROUPS`] is absent.
+    crossed: HashMap<u8, usize>,
+    dropped: Vec<u8>,
+}
+
+fn add_values(slot: &mut [Option<Agg>; 7], values: &[Option<f64>; 7]) {
+    for (i, v) in values.iter().enumerate() {
+        if let Some(v) = v {
+            slot[i]
+                .get_or_insert_with(Agg::default)
+                .add(Metric::ALL[i], *v);
+        }
+    }
 }
 
 impl HourRollup {
@@ -223,27 +379,75 @@ impl HourRollup {
             .expect("release is a dimension");
         let env = self.strings.id(env);
         let release = self.strings.id(dims[release_at].clone());
+        let none = self.strings.id(None);
+        let mut keys = [none; 7];
         for (d, dim) in DIMS.iter().enumerate() {
-            let key = match dim.column() {
-                Some(_) => self.key(env, release, d as u8, dims[d].clone()),
-                None => self.strings.id(None),
-            };
-            let slot = self.groups.entry((env, release, d as u8, key)).or_default();
-            for (i, v) in values.iter().enumerate() {
-                if let Some(v) = v {
-                    slot[i]
-                        .get_or_insert_with(Agg::default)
-                        .add(Metric::ALL[i], *v);
+            if dim.column().is_some() {
+                keys[d] = self.key(env, release, d as u8, dims[d].clone());
+            }
+            let slot = self
+                .groups
+                .entry((env, release, NO_FILTER, none, d as u8, keys[d]))
+                .or_default();
+            add_values(slot, &values);
+        }
+        let other = self.strings.id(Some(OTHER.to_string()));
+        for fd in FILTER_DIMS.map(filter_index) {
+            let f = fd as u8;
+            // A value folded into OTHER is not crossed: its hour's OTHER
+            // row sends questions filtered on this dimension to the rows.
+            // Nor is a view without a value: no filter matches it.
+            if keys[fd] == other || keys[fd] == none || self.dropped.contains(&f) {
+                continue;
+            }
+            for d in crossed_with(fd) {
+                let group = (env, release, f, keys[fd], d as u8, keys[d]);
+                if !self.groups.contains_key(&group) {
+                    let total: usize = self.crossed.values().sum();
+                    if total >= CROSSED_GROUPS {
+                        // The dimension with the most values pays.
+                        let (&most, _) = self
+                            .crossed
+                            .iter()
+                            .max_by_key(|(f, n)| (**n, **f))
+                            .expect("groups are counted");
+                        self.drop_crossed(most);
+                        if most == f {
+                            break;
+                        }
+                    }
+                    *self.crossed.entry(f).or_default() += 1;
                 }
+                add_values(self.groups.entry(group).or_default(), &values);
             }
         }
+    }
+
+    /// Stops crossing a filter dimension in this hour, freeing its groups.
+    fn drop_crossed(&mut self, f: u8) {
+        self.groups.retain(|k, _| k.2 != f);
+        self.crossed.remove(&f);
+        self.dropped.push(f);
+    }
+
+    /// The hour's `crossed` mark: the filter dimensions it kept crossed.
+    pub fn crossed(&self) -> String {
+        crossed_mark(
+            FILTER_DIMS
+                .into_iter()
+                .filter(|d| !self.dropped.contains(&(filter_index(*d) as u8))),
+        )
     }
 
     /// A value's id, or [`OTHER`]'s once its dimension gathered
     /// [`GATHERED_VALUES`] others.
     fn key(&mut self, env: u32, release: u32, d: u8, value: Option<String>) -> u32 {
+        let none = self.strings.id(None);
         if let Some(&id) = self.strings.ids.get(&value) {
-            if self.groups.contains_key(&(env, release, d, id)) {
+            if self
+                .groups
+                .contains_key(&(env, release, NO_FILTER, none, d, id))
+            {
                 return id;
             }
         }
@@ -256,47 +460,84 @@ impl HourRollup {
     }
 
     /// Keeps the [`TOP_VALUES`] most viewed values of each (env, release,
-    /// dimension), merging the rest into [`OTHER`].
+    /// dimension), merging the rest into [`OTHER`]: in the dimension's own
+    /// rows and where it is crossed; a folded filter value's crossed rows
+    /// are dropped (the OTHER row marks its hour for filtered questions).
     fn fold_the_tail(&mut self) {
         let other = self.strings.id(Some(OTHER.to_string()));
         let mut by_dim: HashMap<(u32, u32, u8), Vec<(u32, u64)>> = HashMap::new();
-        for ((env, release, d, key), metrics) in &self.groups {
+        for ((env, release, f, _, d, key), metrics) in &self.groups {
+            if *f != NO_FILTER {
+                continue;
+            }
             let views = metrics.iter().flatten().map(|a| a.n).max().unwrap_or(0);
             by_dim
                 .entry((*env, *release, *d))
                 .or_default()
                 .push((*key, views));
         }
+        let mut folded: HashMap<(u32, u32, u8), HashSet<u32>> = HashMap::new();
         for ((env, release, d), mut keys) in by_dim {
             keys.retain(|(key, _)| *key != other);
             if keys.len() <= TOP_VALUES {
                 continue;
             }
             keys.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            for (key, _) in keys.split_off(TOP_VALUES) {
-                let tail = self.groups.remove(&(env, release, d, key)).expect("listed");
-                let merged = self.groups.entry((env, release, d, other)).or_default();
-                for (slot, part) in merged.iter_mut().zip(tail) {
-                    if let Some(part) = part {
-                        slot.get_or_insert_with(Agg::default).merge(&part);
-                    }
+            let tail = keys.split_off(TOP_VALUES).into_iter().map(|(k, _)| k);
+            folded.insert((env, release, d), tail.collect());
+        }
+        if folded.is_empty() {
+            return;
+        }
+        let is_folded = |env, release, d, key| {
+            folded
+                .get(&(env, release, d))
+                .is_some_and(|keys: &HashSet<u32>| keys.contains(&key))
+        };
+        let moved: Vec<GroupKey> = self
+            .groups
+            .keys()
+            .filter(|(env, release, f, fkey, d, key)| {
+                (*f != NO_FILTER && is_folded(*env, *release, *f, *fkey))
+                    || is_folded(*env, *release, *d, *key)
+            })
+            .copied()
+            .collect();
+        for group in moved {
+            let tail = self.groups.remove(&group).expect("listed");
+            let (env, release, f, fkey, d, key) = group;
+            if f != NO_FILTER && is_folded(env, release, f, fkey) {
+                continue;
+            }
+            debug_assert!(is_folded(env, release, d, key));
+            let merged = self
+                .groups
+                .entry((env, release, f, fkey, d, other))
+                .or_default();
+            for (slot, part) in merged.iter_mut().zip(tail) {
+                if let Some(part) = part {
+                    slot.get_or_insert_with(Agg::default).merge(&part);
                 }
             }
         }
     }
 
-    /// The rows, those of one dimension together (for the scans that read
-    /// one).
+    /// The rows, those of one (filter, dimension) together (for the scans
+    /// that read one).
     pub fn rows(mut self) -> Vec<RollupRow> {
         self.fold_the_tail();
         let text = |id: u32| self.strings.values[id as usize].clone();
         let mut groups: Vec<_> = self.groups.into_iter().collect();
-        groups.sort_by_key(|((env, release, d, key), _)| (*d, *env, *release, *key));
+        groups.sort_by_key(|((env, release, f, fkey, d, key), _)| {
+            (*f, *fkey, *d, *env, *release, *key)
+        });
         groups
             .into_iter()
-            .map(|((env, release, d, key), metrics)| RollupRow {
+            .map(|((env, release, f, fkey, d, key), metrics)| RollupRow {
                 env: text(env),
                 release: text(release),
+                fdim: (f != NO_FILTER).then(|| dim_name(DIMS[f as usize])),
+                fkey: (f != NO_FILTER).then(|| text(fkey)).flatten(),
                 dim: dim_name(DIMS[d as usize]),
                 key: text(key),
                 metrics,
@@ -417,6 +658,145 @@ mod tests {
             200_000 - (TOP_VALUES as u64 - 1),
             "no view is lost"
         );
+    }
+
+    fn question(by: Dimension, f: impl FnOnce(&mut Filters)) -> VitalsQuery {
+        let mut filters = Filters::last_day(0);
+        f(&mut filters);
+        VitalsQuery {
+            metric: Metric::Lcp,
+            p: 75,
+            by,
+            filters,
+        }
+    }
+
+    #[test]
+    fn one_filter_reads_its_own_rows_or_the_crossed_ones() {
+        let unfiltered = RolledRows::of(&question(Dimension::Page, |_| {})).unwrap();
+        assert_eq!(
+            (unfiltered.fdim, unfiltered.dim, unfiltered.filter),
+            (None, "route", None)
+        );
+        assert_eq!(unfiltered.crossed_like(), None);
+        let crossed = RolledRows::of(&question(Dimension::Page, |f| {
+            f.browser = Some("Chrome".into())
+        }))
+        .unwrap();
+        assert_eq!(
+            (
+                crossed.fdim,
+                crossed.fkey.as_deref(),
+                crossed.dim,
+                crossed.key.as_deref()
+            ),
+            (Some("browser"), Some("Chrome"), "route", None)
+        );
+        assert_eq!(crossed.crossed_like().as_deref(), Some("%,browser,%"));
+        for (by, key_from) in [
+            (Dimension::None, KeyFrom::Nothing),
+            (Dimension::Country, KeyFrom::Key),
+            (Dimension::Release, KeyFrom::Release),
+        ] {
+            let own = RolledRows::of(&question(by, |f| f.country = Some("DE".into()))).unwrap();
+            assert_eq!(
+                (own.fdim, own.dim, own.key.as_deref(), own.key_from),
+                (None, "country", Some("DE"), key_from)
+            );
+        }
+        for rows_only in [
+            question(Dimension::Page, |f| {
+                f.browser = Some("Chrome".into());
+                f.device = Some("mobile".into());
+            }),
+            question(Dimension::Page, |f| f.user = Some("u".into())),
+            question(Dimension::Page, |f| {
+                f.attrs = vec![("plan".into(), "pro".into())]
+            }),
+        ] {
+            assert_eq!(RolledRows::of(&rows_only), None);
+        }
+    }
+
+    fn dims(page: &str, browser: &str, country: &str) -> [Option<String>; 6] {
+        [
+            Some(page.into()),
+            Some(browser.into()),
+            Some("desktop".into()),
+            Some(country.into()),
+            None,
+            None,
+        ]
+    }
+
+    #[test]
+    fn a_dimension_past_the_crossed_groups_budget_is_no_longer_crossed() {
+        let mut h = HourRollup::default();
+        let mut values = [None; 7];
+        values[0] = Some(1000.0);
+        // A new country at every view: crossed with every other dimension,
+        // it grows the crossed groups past the budget and goes first.
+        for i in 0..CROSSED_GROUPS {
+            h.add(
+                None,
+                dims(&format!("/p{}", i % 9), "Chrome", &format!("C{i}")),
+                values,
+            );
+        }
+        let crossed = h.crossed();
+        assert!(!crossed.contains(",country,"), "{crossed}");
+        assert_ne!(crossed, ",", "not every dimension went");
+        let rows = h.rows();
+        let crossed_rows: Vec<&RollupRow> = rows.iter().filter(|r| r.fdim.is_some()).collect();
+        assert!(crossed_rows.len() <= CROSSED_GROUPS);
+        assert!(crossed_rows.iter().all(|r| r.fdim != Some("country")));
+        for fdim in ["route", "browser", "device"] {
+            assert_eq!(
+                crossed.contains(&format!(",{fdim},")),
+                crossed_rows.iter().any(|r| r.fdim == Some(fdim)),
+                "{fdim}: crossed rows exactly where the mark says"
+            );
+        }
+    }
+
+    #[test]
+    fn folded_values_are_not_crossed_and_fold_where_they_are_crossed() {
+        let mut h = HourRollup::default();
+        let mut values = [None; 7];
+        values[0] = Some(1000.0);
+        for _ in 0..5 {
+            h.add(None, dims("/hot", "Chrome", "DE"), values);
+        }
+        for i in 0..TOP_VALUES {
+            h.add(None, dims(&format!("/r/{i}"), "Firefox", "FR"), values);
+        }
+        let rows = h.rows();
+        let n = |r: &RollupRow| r.metrics[0].as_ref().map_or(0, |a| a.n);
+        // One /r/ page went to "(other)": no crossed rows of its own, and
+        // where pages are crossed (browser = Firefox by page) it is in
+        // "(other)" too.
+        let page_rows: Vec<&RollupRow> = rows.iter().filter(|r| r.fdim == Some("route")).collect();
+        assert!(page_rows.iter().all(|r| r.fkey.as_deref() != Some(OTHER)));
+        assert_eq!(
+            page_rows.iter().filter(|r| r.dim == "browser").count(),
+            TOP_VALUES,
+            "the kept pages, each by browser"
+        );
+        let firefox_other: u64 = rows
+            .iter()
+            .filter(|r| r.fdim == Some("browser") && r.fkey.as_deref() == Some("Firefox"))
+            .filter(|r| r.dim == "route" && r.key.as_deref() == Some(OTHER))
+            .map(n)
+            .sum();
+        assert_eq!(firefox_other, 1);
+        let firefox_pages: u64 = rows
+            .iter()
+            .filter(|r| r.fdim == Some("browser") && r.fkey.as_deref() == Some("Firefox"))
+            .filter(|r| r.dim == "route")
+            .map(n)
+            .sum();
+        assert_eq!(firefox_pages, TOP_VALUES as u64, "no view is lost");
+        assert_eq!(HourRollup::default().crossed(), all_crossed());
     }
 
     #[test]

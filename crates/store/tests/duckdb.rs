@@ -69,3 +69,50 @@ async fn copies_of_what_an_earlier_process_stored_count_once() {
     assert_eq!(detail.events.len(), 2, "one view and one error");
     assert_eq!(suite::lcp_of(&detail), vec![200.0]);
 }
+
+/// Hours rolled up before filters were crossed (migration 11) keep
+/// answering unfiltered questions, are rolled up again, oldest first, and
+/// then answer filtered ones; quiet hours need not be.
+#[tokio::test]
+async fn hours_rolled_up_before_filters_were_crossed_are_rolled_up_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fovea.duckdb");
+    let q = lcp_by_page(T0 - HOUR, T0 + 9 * HOUR, 75);
+    {
+        let store = DuckStore::open(&path, "256MB").unwrap();
+        let store: &dyn Store = &store;
+        store.insert(six_hours_of_views()).await.unwrap();
+        assert_eq!(store.roll_up(T0 + 8 * HOUR).await.unwrap(), 6);
+    }
+    {
+        // What an older version left: no crossed rows, no crossed marks.
+        let c = duckdb::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "DELETE FROM vitals_hourly WHERE fdim IS NOT NULL;
+             UPDATE rollup_hours SET crossed = NULL
+             WHERE hour IN (SELECT hour FROM vitals_hourly);",
+        )
+        .unwrap();
+    }
+    let store = DuckStore::open(&path, "256MB").unwrap();
+    let store: &dyn Store = &store;
+    assert_eq!(views_counted(store, &q).await, 3000);
+    // Only the hours with views: none of them crossed, all read exactly.
+    let mut chrome = lcp_by_page(T0, T0 + 6 * HOUR, 75);
+    chrome.filters.browser = Some("Chrome".into());
+    let exact = store.vitals("app", &chrome).await.unwrap();
+    assert_eq!(
+        store.roll_up(T0 + 8 * HOUR).await.unwrap(),
+        6,
+        "the six hours with views"
+    );
+    assert_eq!(store.roll_up(T0 + 8 * HOUR).await.unwrap(), 0);
+    let rolled = store.vitals("app", &chrome).await.unwrap();
+    assert_eq!(rolled.len(), exact.len());
+    for (r, e) in rolled.iter().zip(&exact) {
+        assert_eq!((&r.key, r.count), (&e.key, e.count));
+        assert!((r.value - e.value).abs() / e.value < 0.015);
+    }
+    assert_ne!(rolled, exact, "answered from the roll-ups");
+    assert_eq!(views_counted(store, &q).await, 3000);
+}

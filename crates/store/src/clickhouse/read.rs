@@ -118,10 +118,8 @@ struct Group {
 /// From the roll-ups where they cover whole hours of the range, otherwise
 /// from the rows.
 pub async fn vitals(s: &ClickHouseStore, app: &str, q: &VitalsQuery) -> Result<Vec<VitalsGroup>> {
-    if crate::rollup::serves(&q.filters) {
-        if let Some(groups) = super::rollup::vitals(s, app, q).await? {
-            return Ok(groups);
-        }
+    if let Some(groups) = super::rollup::vitals(s, app, q).await? {
+        return Ok(groups);
     }
     let m = q.metric.name();
     let from_where = format!(

@@ -31,10 +31,12 @@ use serde_json::{json, Map, Value};
 
 use super::client::{quote, RowBinary};
 use super::read::{group_key_sql, scope};
+use super::schema::Ddl;
 use super::ClickHouseStore;
+use crate::columns::Ty;
 use crate::rollup::{
-    dim_name, hour_of, plan, source_columns, Agg, HourRollup, VitalsMerge, HOUR_MS,
-    MAX_HOURS_PER_CALL,
+    all_crossed, hour_of, plan, source_columns, Agg, HourRollup, KeyFrom, RolledRows, VitalsMerge,
+    HOUR_MS, MAX_HOURS_PER_CALL, OTHER,
 };
 use crate::{Result, StoreError};
 
@@ -72,6 +74,24 @@ pub fn tables() -> Vec<String> {
     ]
 }
 
+/// Migration 11: the filter dimension and value of crossed rows (`NULL` in
+/// the others), and in each mark which filter dimensions its hour crossed
+/// (`NULL` in marks from before: their hours are rolled up again).
+pub fn crossed_columns() -> Vec<Ddl> {
+    [
+        ("vitals_hourly", "fdim"),
+        ("vitals_hourly", "fkey"),
+        ("rollup_marks", "crossed"),
+    ]
+    .into_iter()
+    .map(|(table, column)| Ddl::AddColumn {
+        table: table.into(),
+        column,
+        ty: Ty::OptText,
+    })
+    .collect()
+}
+
 /// The roll-up tables, for retention.
 pub const TABLES: [&str; 2] = ["vitals_hourly", "rollup_marks"];
 
@@ -86,10 +106,12 @@ fn decode_sketch(s: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(s).ok()
 }
 
-fn mark(app: &str, hour: i64, rolled: bool, generation: u64, version: i64) -> String {
+/// A mark of an hour: rolled up (the filter dimensions it crossed, see
+/// [`HourRollup::crossed`]) or not (`None`).
+fn mark(app: &str, hour: i64, crossed: Option<&str>, generation: u64, version: i64) -> String {
     let mut s = json!({
-        "app": app, "hour": hour, "rolled": u8::from(rolled),
-        "generation": generation, "version": version,
+        "app": app, "hour": hour, "rolled": u8::from(crossed.is_some()),
+        "generation": generation, "version": version, "crossed": crossed,
     })
     .to_string();
     s.push('\n');
@@ -113,7 +135,7 @@ pub async fn invalidate(
     }
     let rows: String = hours
         .into_iter()
-        .map(|(app, h)| mark(app, h, false, 0, now))
+        .map(|(app, h)| mark(app, h, None, 0, now))
         .collect();
     s.insert_everywhere("rollup_marks", rows).await
 }
@@ -124,6 +146,9 @@ struct Marked {
     hour: i64,
     #[serde(rename = "newest_generation")]
     generation: u64,
+    /// `None` for an hour rolled up before filters were crossed.
+    #[serde(rename = "newest_crossed")]
+    crossed: Option<String>,
 }
 
 /// The newest mark of each hour in a range that says "rolled up". Both
@@ -134,16 +159,17 @@ async fn rolled_up(s: &ClickHouseStore, filter: &str) -> Result<Vec<Marked>> {
     // tuple as the aggregate's own alias.
     const NEWEST: &str = "(version, 1 - rolled, generation)";
     s.rows(format!(
-        "SELECT app, hour, argMax(generation, {NEWEST}) AS newest_generation FROM rollup_marks \
+        "SELECT app, hour, argMax(generation, {NEWEST}) AS newest_generation, \
+         argMax(crossed, {NEWEST}) AS newest_crossed FROM rollup_marks \
          WHERE {filter} GROUP BY app, hour HAVING argMax(rolled, {NEWEST}) = 1 ORDER BY hour"
     ))
     .await
 }
 
 /// Rolls up the (app, hour)s that have views, end before `before` and are
-/// not rolled up (oldest first, at most [`MAX_HOURS_PER_CALL`]), and marks
-/// the quiet closed hours since each app's first view as rolled up with no
-/// rows. Assumes `before` trails the clock by minutes, as the maintenance
+/// not rolled up, or were before filters were crossed (oldest first, at
+/// most [`MAX_HOURS_PER_CALL`]), and marks the quiet closed hours since each
+/// app's first view as rolled up with no rows. Assumes `before` trails the clock by minutes, as the maintenance
 /// task's does, so that writers mark late views' hours.
 pub async fn roll_up(s: &ClickHouseStore, before: i64) -> Result<u64> {
     #[derive(Deserialize)]
@@ -161,9 +187,11 @@ pub async fn roll_up(s: &ClickHouseStore, before: i64) -> Result<u64> {
              WHERE ts < {cutoff} GROUP BY app, hour ORDER BY hour"
         ))
         .await?;
+    // Hours rolled up with their filters crossed.
     let done: HashSet<(String, i64)> = rolled_up(s, &format!("hour < {cutoff}"))
         .await?
         .into_iter()
+        .filter(|m| m.crossed.is_some())
         .map(|m| (m.app, m.hour))
         .collect();
     let mut rolled = 0;
@@ -194,7 +222,7 @@ pub async fn roll_up(s: &ClickHouseStore, before: i64) -> Result<u64> {
     for (app, from) in first {
         for hour in (from..cutoff).step_by(HOUR_MS as usize) {
             if !busy.contains(&(app, hour)) && !done.contains(&(app.to_string(), hour)) {
-                quiet.push_str(&mark(app, hour, true, 0, quiet_version));
+                quiet.push_str(&mark(app, hour, Some(&all_crossed()), 0, quiet_version));
             }
         }
     }
@@ -240,6 +268,7 @@ async fn roll_up_hour(s: &ClickHouseStore, app: &str, hour: i64) -> Result<()> {
             std::array::from_fn(|i| r.get(cols[7 + i]).and_then(Value::as_f64));
         hour_rollup.add(text(r, cols[0]), dims, values);
     }
+    let crossed = hour_rollup.crossed();
     let mut out = String::new();
     for row in hour_rollup.rows() {
         let mut obj = Map::new();
@@ -248,6 +277,8 @@ async fn roll_up_hour(s: &ClickHouseStore, app: &str, hour: i64) -> Result<()> {
         obj.insert("generation".into(), generation.into());
         obj.insert("env".into(), row.env.into());
         obj.insert("release".into(), row.release.into());
+        obj.insert("fdim".into(), row.fdim.into());
+        obj.insert("fkey".into(), row.fkey.into());
         obj.insert("dim".into(), row.dim.into());
         obj.insert("key".into(), row.key.into());
         for (m, agg) in Metric::ALL.iter().zip(&row.metrics) {
@@ -269,8 +300,21 @@ async fn roll_up_hour(s: &ClickHouseStore, app: &str, hour: i64) -> Result<()> {
     if !out.is_empty() {
         s.insert_everywhere("vitals_hourly", out).await?;
     }
-    s.insert_everywhere("rollup_marks", mark(app, hour, true, generation, version))
-        .await
+    s.insert_everywhere(
+        "rollup_marks",
+        mark(app, hour, Some(&crossed), generation, version),
+    )
+    .await
+}
+
+/// `(hour, generation), …` of the marks that have rows, if any.
+fn generations_sql(marked: &[Marked]) -> Option<String> {
+    let generations: Vec<String> = marked
+        .iter()
+        .filter(|m| m.generation != 0)
+        .map(|m| format!("({}, {})", m.hour, m.generation))
+        .collect();
+    (!generations.is_empty()).then(|| generations.join(", "))
 }
 
 /// A generation id no other roll-up of the hour will pick.
@@ -280,14 +324,18 @@ fn rand_generation() -> u64 {
 }
 
 /// Answers a vitals question from roll-ups plus the raw rows they do not
-/// cover, or returns `None` when the exact path is as fast.
+/// cover, or returns `None` when roll-ups cannot answer it or the exact
+/// path is as fast (see [`RolledRows::of`] and [`plan`]).
 pub async fn vitals(
     s: &ClickHouseStore,
     app: &str,
     q: &VitalsQuery,
 ) -> Result<Option<Vec<VitalsGroup>>> {
+    let Some(wanted) = RolledRows::of(q) else {
+        return Ok(None);
+    };
     let f = &q.filters;
-    let marked = rolled_up(
+    let mut marked = rolled_up(
         s,
         &format!(
             "app = {} AND hour >= {} AND hour + {HOUR_MS} <= {}",
@@ -297,30 +345,70 @@ pub async fn vitals(
         ),
     )
     .await?;
+    // A filtered question reads the hours crossed on its dimension with no
+    // value folded into OTHER.
+    if let Some(dim) = wanted.filter {
+        let mark = format!(",{dim},");
+        marked.retain(|m| m.crossed.as_deref().is_some_and(|c| c.contains(&mark)));
+        let folded = generations_sql(&marked).map(|generations| {
+            format!(
+                "SELECT hour FROM vitals_hourly WHERE app = {} AND fdim IS NULL AND dim = {} \
+                 AND key = {} AND (hour, generation) IN ({generations}) GROUP BY hour",
+                quote(app),
+                quote(dim),
+                quote(OTHER)
+            )
+        });
+        if let Some(sql) = folded {
+            #[derive(Deserialize)]
+            struct Hour {
+                hour: i64,
+            }
+            let hours: HashSet<i64> = s
+                .rows::<Hour>(sql)
+                .await?
+                .into_iter()
+                .map(|h| h.hour)
+                .collect();
+            marked.retain(|m| !hours.contains(&m.hour));
+        }
+    }
     let hours: Vec<i64> = marked.iter().map(|m| m.hour).collect();
     let Some(raw) = plan(f, &hours) else {
         return Ok(None);
     };
     let m = q.metric.name();
     let mut merged = VitalsMerge::default();
-    let generations: Vec<String> = marked
-        .iter()
-        .filter(|m| m.generation != 0)
-        .map(|m| format!("({}, {})", m.hour, m.generation))
-        .collect();
-    if !generations.is_empty() {
+    if let Some(generations) = generations_sql(&marked) {
+        let key = match wanted.key_from {
+            KeyFrom::Key => "key",
+            KeyFrom::Release => "release",
+            KeyFrom::Nothing => "CAST(NULL AS Nullable(String))",
+        };
         // RowBinary: thousands of rows of sketches, which ClickHouse formats
         // as JSON slowly.
         let mut sql = format!(
-            "SELECT key, assumeNotNull({m}_n), assumeNotNull({m}_good), assumeNotNull({m}_ni), \
+            "SELECT {key}, assumeNotNull({m}_n), assumeNotNull({m}_good), assumeNotNull({m}_ni), \
              assumeNotNull({m}_poor), assumeNotNull({m}_sketch) FROM vitals_hourly \
-             WHERE app = {} AND dim = {} AND (hour, generation) IN ({}) AND {m}_n IS NOT NULL",
+             WHERE app = {} AND dim = {} AND (hour, generation) IN ({generations}) \
+             AND {m}_n IS NOT NULL",
             quote(app),
-            quote(dim_name(q.by)),
-            generations.join(", ")
+            quote(wanted.dim),
         );
-        for (col, v) in f.dimensions() {
-            sql.push_str(&format!(" AND `{col}` = {}", quote(v)));
+        match wanted.fdim {
+            None => sql.push_str(" AND fdim IS NULL"),
+            Some(fdim) => sql.push_str(&format!(" AND fdim = {}", quote(fdim))),
+        }
+        let columns = [
+            ("fkey", wanted.fkey.as_deref()),
+            ("key", wanted.key.as_deref()),
+            ("env", f.env.as_deref()),
+            ("release", f.release.as_deref()),
+        ];
+        for (col, v) in columns {
+            if let Some(v) = v {
+                sql.push_str(&format!(" AND `{col}` = {}", quote(v)));
+            }
         }
         let answer = s
             .on_any(|url| {

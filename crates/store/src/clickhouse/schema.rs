@@ -261,6 +261,7 @@ impl Layout {
             self.control_docs(),
             self.sampling(),
             self.view_phases(),
+            super::rollup::crossed_columns(),
         ]
     }
 }

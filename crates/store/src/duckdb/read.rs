@@ -93,21 +93,19 @@ pub fn vitals(
     q: &VitalsQuery,
     exact_values: u64,
 ) -> duckdb::Result<Vec<VitalsGroup>> {
-    if crate::rollup::serves(&q.filters) {
-        let rolled = rollup::vitals(c, app, q, |from, to| {
-            scope(
-                app,
-                &Filters {
-                    from,
-                    to,
-                    ..q.filters.clone()
-                },
-                "",
-            )
-        })?;
-        if let Some(groups) = rolled {
-            return Ok(groups);
-        }
+    let rolled = rollup::vitals(c, app, q, |from, to| {
+        scope(
+            app,
+            &Filters {
+                from,
+                to,
+                ..q.filters.clone()
+            },
+            "",
+        )
+    })?;
+    if let Some(groups) = rolled {
+        return Ok(groups);
     }
     let (where_sql, values) = scope(app, &q.filters, "");
     let m = q.metric.name();

@@ -24,8 +24,8 @@ use fovea_query::{Dimension, VitalsGroup, VitalsQuery};
 use fovea_schema::Metric;
 
 use crate::rollup::{
-    dim_name, hour_of, plan, source_columns, Agg, HourRollup, VitalsMerge, HOUR_MS,
-    MAX_HOURS_PER_CALL,
+    all_crossed, hour_of, plan, source_columns, Agg, HourRollup, KeyFrom, RolledRows, VitalsMerge,
+    HOUR_MS, MAX_HOURS_PER_CALL, OTHER,
 };
 
 /// The SQL expression a vitals question groups by (`NULL` for no grouping).
@@ -38,16 +38,18 @@ fn sketch_error(e: crate::rollup::SketchError) -> duckdb::Error {
     duckdb::Error::FromSqlConversionFailure(0, duckdb::types::Type::Blob, Box::new(e))
 }
 
-/// Rolls up the (app, hour)s that have views, end before `before` and are
-/// not rolled up yet (oldest first, at most [`MAX_HOURS_PER_CALL`]); returns
-/// how many it rolled up. Closed hours without views are marked as rolled
-/// up too, so that quiet hours do not send questions to the raw rows.
+/// Rolls up the (app, hours) that have views, end before `before` and are
+/// not rolled up yet, or were before filters were crossed (oldest first, at
+/// most [`MAX_HOURS_PER_CALL`]); returns how many it rolled up. Closed hours
+/// without views are marked as rolled up too, so that quiet hours do not
+/// send questions to the raw rows.
 pub fn roll_up(conn: &mut Connection, before: i64) -> duckdb::Result<u64> {
     let cutoff = hour_of(before);
     let pending: Vec<(String, i64)> = {
         let mut st = conn.prepare(&format!(
             "SELECT DISTINCT app, ts // {HOUR_MS} * {HOUR_MS} AS hour FROM views WHERE ts < ?
-             EXCEPT SELECT app, hour FROM rollup_hours ORDER BY hour LIMIT {MAX_HOURS_PER_CALL}"
+             EXCEPT SELECT app, hour FROM rollup_hours WHERE crossed IS NOT NULL
+             ORDER BY hour LIMIT {MAX_HOURS_PER_CALL}"
         ))?;
         let rows = st.query_map(params![cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<duckdb::Result<_>>()?
@@ -64,15 +66,31 @@ pub fn roll_up(conn: &mut Connection, before: i64) -> duckdb::Result<u64> {
     // later drops the mark like any roll-up (see `invalidate`).
     conn.execute(
         &format!(
-            "INSERT INTO rollup_hours
-             SELECT app, unnest(range(first, ?, {HOUR_MS})) AS hour FROM (
-                 SELECT app, min(ts) // {HOUR_MS} * {HOUR_MS} AS first FROM views GROUP BY app)
-             EXCEPT SELECT DISTINCT app, ts // {HOUR_MS} * {HOUR_MS} FROM views
-             EXCEPT SELECT app, hour FROM rollup_hours"
+            "INSERT INTO rollup_hours (app, hour, crossed) SELECT app, hour, ? FROM (
+                 SELECT app, unnest(range(first, ?, {HOUR_MS})) AS hour FROM (
+                     SELECT app, min(ts) // {HOUR_MS} * {HOUR_MS} AS first FROM views GROUP BY app)
+                 EXCEPT SELECT DISTINCT app, ts // {HOUR_MS} * {HOUR_MS} FROM views
+                 EXCEPT SELECT app, hour FROM rollup_hours)"
         ),
-        params![cutoff],
+        params![all_crossed(), cutoff],
     )?;
     Ok(rolled)
+}
+
+/// Migration 11: the filter dimension and value of crossed rows (`NULL` in
+/// the others), and which filter dimensions each hour crossed. Hours rolled
+/// up before cross none (`NULL`) and are rolled up again; quiet ones need
+/// not be.
+pub fn crossed_columns() -> String {
+    format!(
+        "ALTER TABLE vitals_hourly ADD COLUMN fdim VARCHAR;
+         ALTER TABLE vitals_hourly ADD COLUMN fkey VARCHAR;
+         ALTER TABLE rollup_hours ADD COLUMN crossed VARCHAR;
+         UPDATE rollup_hours SET crossed = '{}' WHERE NOT EXISTS (
+             SELECT 1 FROM vitals_hourly v
+             WHERE v.app = rollup_hours.app AND v.hour = rollup_hours.hour);",
+        all_crossed()
+    )
 }
 
 /// Migration 2: one row per (app, hour, env, release, dimension, key), with
@@ -101,6 +119,13 @@ fn roll_up_hour(conn: &mut Connection, app: &str, hour: i64) -> duckdb::Result<(
     );
     let mut hour_rollup = HourRollup::default();
     let tx = conn.transaction()?;
+    // An hour rolled up before filters were crossed is replaced.
+    for table in ["vitals_hourly", "rollup_hours"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE app = ? AND hour = ?"),
+            params![app, hour],
+        )?;
+    }
     {
         let mut st = tx.prepare(&sql)?;
         let mut rows = st.query(params![app, hour, hour + HOUR_MS])?;
@@ -116,6 +141,7 @@ fn roll_up_hour(conn: &mut Connection, app: &str, hour: i64) -> duckdb::Result<(
             hour_rollup.add(r.get(0)?, dims, values);
         }
     }
+    let crossed = hour_rollup.crossed();
     {
         let mut out = tx.appender("vitals_hourly")?;
         let text = |s: Option<String>| s.map_or(Value::Null, Value::Text);
@@ -140,13 +166,14 @@ fn roll_up_hour(conn: &mut Connection, app: &str, hour: i64) -> duckdb::Result<(
                     None => values.extend(std::iter::repeat_n(Value::Null, 5)),
                 }
             }
+            values.extend([text(row.fdim.map(str::to_string)), text(row.fkey)]);
             out.append_row(appender_params_from_iter(values))?;
         }
         out.flush()?;
     }
     tx.execute(
-        "INSERT INTO rollup_hours (app, hour) VALUES (?, ?)",
-        params![app, hour],
+        "INSERT INTO rollup_hours (app, hour, crossed) VALUES (?, ?, ?)",
+        params![app, hour, crossed],
     )?;
     tx.commit()
 }
@@ -184,21 +211,42 @@ pub fn expire(conn: &Connection, app: &str, before: i64) -> duckdb::Result<()> {
 }
 
 /// Answers a vitals question from roll-ups plus the raw rows they do not
-/// cover, or returns `None` when the exact path is as fast (see
-/// [`plan`]).
+/// cover, or returns `None` when roll-ups cannot answer it or the exact
+/// path is as fast (see [`RolledRows::of`] and [`plan`]).
 pub fn vitals(
     c: &Connection,
     app: &str,
     q: &VitalsQuery,
     raw_scope: impl Fn(i64, i64) -> (String, Vec<Value>),
 ) -> duckdb::Result<Option<Vec<VitalsGroup>>> {
+    let Some(wanted) = RolledRows::of(q) else {
+        return Ok(None);
+    };
     let f = &q.filters;
+    // The hours whose rows answer: rolled up and, for a filtered question,
+    // crossed on its dimension with no value folded into OTHER.
+    let mut hours_sql = format!(
+        "SELECT hour FROM rollup_hours WHERE app = ? AND hour >= ? AND hour + {HOUR_MS} <= ?"
+    );
+    let mut hours_values = vec![
+        Value::Text(app.into()),
+        Value::BigInt(f.from),
+        Value::BigInt(f.to),
+    ];
+    if let (Some(like), Some(dim)) = (wanted.crossed_like(), wanted.filter) {
+        hours_sql.push_str(&format!(
+            " AND crossed LIKE ? AND hour NOT IN (SELECT hour FROM vitals_hourly
+              WHERE app = ? AND fdim IS NULL AND dim = ? AND key = '{OTHER}')"
+        ));
+        hours_values.extend([
+            Value::Text(like),
+            Value::Text(app.into()),
+            Value::Text(dim.into()),
+        ]);
+    }
     let rolled: Vec<i64> = {
-        let mut st = c.prepare(&format!(
-            "SELECT hour FROM rollup_hours WHERE app = ? AND hour >= ? AND hour + {HOUR_MS} <= ?
-             ORDER BY hour"
-        ))?;
-        let rows = st.query_map(params![app, f.from, f.to], |r| r.get(0))?;
+        let mut st = c.prepare(&format!("{hours_sql} ORDER BY hour"))?;
+        let rows = st.query_map(params_from_iter(&hours_values), |r| r.get(0))?;
         rows.collect::<duckdb::Result<_>>()?
     };
     let Some(raw) = plan(f, &rolled) else {
@@ -207,19 +255,32 @@ pub fn vitals(
     let m = q.metric.name();
     let mut merged = VitalsMerge::default();
 
+    let key = match wanted.key_from {
+        KeyFrom::Key => "key",
+        KeyFrom::Release => "release",
+        KeyFrom::Nothing => "NULL::VARCHAR",
+    };
     let mut sql = format!(
-        "SELECT key, {m}_n, {m}_good, {m}_ni, {m}_poor, {m}_sketch FROM vitals_hourly
-         WHERE app = ? AND dim = ? AND hour >= ? AND hour + {HOUR_MS} <= ? AND {m}_n IS NOT NULL"
+        "SELECT {key}, {m}_n, {m}_good, {m}_ni, {m}_poor, {m}_sketch FROM vitals_hourly
+         WHERE app = ? AND dim = ? AND {m}_n IS NOT NULL AND hour IN ({hours_sql})"
     );
-    let mut values = vec![
-        Value::Text(app.into()),
-        Value::Text(dim_name(q.by).into()),
-        Value::BigInt(f.from),
-        Value::BigInt(f.to),
+    let mut values = vec![Value::Text(app.into()), Value::Text(wanted.dim.into())];
+    values.extend(hours_values);
+    if wanted.fdim.is_none() {
+        sql.push_str(" AND fdim IS NULL");
+    }
+    let columns = [
+        ("fdim", wanted.fdim),
+        ("fkey", wanted.fkey.as_deref()),
+        ("key", wanted.key.as_deref()),
+        ("env", f.env.as_deref()),
+        ("release", f.release.as_deref()),
     ];
-    for (col, v) in f.dimensions() {
-        sql.push_str(&format!(" AND \"{col}\" = ?"));
-        values.push(Value::Text(v.into()));
+    for (col, v) in columns {
+        if let Some(v) = v {
+            sql.push_str(&format!(" AND \"{col}\" = ?"));
+            values.push(Value::Text(v.into()));
+        }
     }
     let mut st = c.prepare(&sql)?;
     let mut rows = st.query(params_from_iter(values))?;

@@ -1285,25 +1285,201 @@ pub async fn rolled_up_hours_answer_like_the_rows(store: &dyn Store) {
             );
         }
     }
-    // A filter the roll-ups do not keep takes the exact path.
-    let mut q = lcp_by_page(T0 - HOUR, T0 + 7 * HOUR, 75);
-    let all = store.vitals("app", &q).await.unwrap();
-    q.filters.page = Some("/cart".into());
-    let cart = store.vitals("app", &q).await.unwrap();
-    let mut cart_lcp: Vec<f64> = six_hours_of_views()
-        .iter()
-        .filter(|e| e.ctx.route == "/cart")
-        .filter_map(|e| match &e.kind {
-            EventKind::View(v) => v.lcp,
-            _ => None,
-        })
-        .collect();
-    assert_eq!(cart.len(), 1);
-    assert_eq!(cart[0].value, percentile(&mut cart_lcp, 0.75));
-    assert_ne!(
-        all.iter().find(|g| g.key == cart[0].key).unwrap().value,
-        cart[0].value
+}
+
+/// 3000 views over six hours from T0 (three pages, browsers, countries,
+/// two devices and releases), and in the third hour 1100 more on as many
+/// pages, past what a roll-up keeps of one dimension (in a browser, device
+/// and country of their own, so that only questions about them meet the
+/// "(other)" page).
+fn six_hours_of_varied_views() -> Vec<Event> {
+    let mut views = six_hours_of_views();
+    for (i, e) in views.iter_mut().enumerate() {
+        e.ctx.browser = Some(["Chrome", "Firefox", "Safari"][i % 3 / 2 + i % 2].into());
+        e.ctx.device = Some(["desktop", "mobile"][i / 7 % 2].into());
+        e.ctx.country = Some(["DE", "FR", "US"][i / 5 % 3].into());
+        e.ctx.release = Some(["1.0", "1.1"][i / 11 % 2].into());
+    }
+    views.extend((0..1100).map(|i| {
+        let mut e = view(
+            &format!("t{i}"),
+            &format!("t{i}"),
+            T0 + 2 * HOUR + i as i64 * 3_000,
+            &format!("/t/{i}"),
+            1,
+            300.0 + i as f64,
+        );
+        e.ctx.browser = Some("Opera".into());
+        e.ctx.device = Some("tablet".into());
+        e.ctx.country = Some("FR".into());
+        e
+    }));
+    views
+}
+
+/// Answers a question from roll-ups within their 1% of `exact` (plus the
+/// interpolation between ranks), with the same groups, counts and shares;
+/// returns whether any percentile differs (an exact answer would not).
+fn assert_close(
+    q: &VitalsQuery,
+    exact: &[fovea_query::VitalsGroup],
+    got: &[fovea_query::VitalsGroup],
+) -> bool {
+    assert_eq!(got.len(), exact.len(), "{q:?}");
+    let mut differs = false;
+    for (r, e) in got.iter().zip(exact) {
+        assert_eq!(
+            (&r.key, r.count),
+            (&e.key, e.count),
+            "{q:?}: same groups, same order"
+        );
+        for (a, b) in [(r.good, e.good), (r.ni, e.ni), (r.poor, e.poor)] {
+            assert!((a - b).abs() < 1e-9, "{q:?}: shares are exact");
+        }
+        let err = (r.value - e.value).abs() / e.value;
+        assert!(err < 0.015, "{q:?} {:?}: {} vs {}", r.key, r.value, e.value);
+        differs |= r.value != e.value;
+    }
+    differs
+}
+
+/// A question filtered on page, browser, device or country reads the
+/// crossed roll-ups (it read every raw row before); two filters, a user
+/// filter and an hour whose pages were folded into "(other)" read rows.
+pub async fn filtered_questions_read_the_crossed_roll_ups(store: &dyn Store) {
+    store.insert(six_hours_of_varied_views()).await.unwrap();
+    let all = Filters {
+        from: T0 - HOUR,
+        to: T0 + 7 * HOUR,
+        ..Filters::last_day(T0)
+    };
+    let ask = |by, p, f: Filters| VitalsQuery {
+        metric: Metric::Lcp,
+        p,
+        by,
+        filters: f,
+    };
+    let one = [
+        ask(
+            Dimension::Page,
+            75,
+            Filters {
+                browser: Some("Chrome".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            Dimension::Browser,
+            95,
+            Filters {
+                page: Some("/cart".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            Dimension::Country,
+            50,
+            Filters {
+                device: Some("mobile".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            Dimension::None,
+            75,
+            Filters {
+                country: Some("US".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            Dimension::Release,
+            75,
+            Filters {
+                page: Some("/".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            Dimension::Browser,
+            75,
+            Filters {
+                browser: Some("Safari".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            Dimension::Connection,
+            75,
+            Filters {
+                device: Some("desktop".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            Dimension::Device,
+            75,
+            Filters {
+                page: Some("/product".into()),
+                release: Some("1.1".into()),
+                ..all.clone()
+            },
+        ),
+        // The third hour folded pages into "(other)": read from its rows.
+        ask(
+            Dimension::Browser,
+            75,
+            Filters {
+                page: Some("/t/7".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            Dimension::Page,
+            75,
+            Filters {
+                country: Some("DE".into()),
+                ..all.clone()
+            },
+        ),
+    ];
+    let rows_only = [
+        ask(
+            Dimension::Page,
+            75,
+            Filters {
+                browser: Some("Chrome".into()),
+                device: Some("mobile".into()),
+                ..all.clone()
+            },
+        ),
+        ask(
+            Dimension::Page,
+            75,
+            Filters {
+                user: Some("nobody".into()),
+                ..all.clone()
+            },
+        ),
+    ];
+    let mut exact = Vec::new();
+    for q in one.iter().chain(&rows_only) {
+        exact.push(store.vitals("app", q).await.unwrap());
+    }
+    assert!(exact[0].iter().map(|g| g.count).sum::<u64>() > 0);
+    assert_eq!(exact[8].iter().map(|g| g.count).sum::<u64>(), 1);
+    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 6);
+    let mut differs = false;
+    for (q, e) in one.iter().zip(&exact) {
+        differs |= assert_close(q, e, &store.vitals("app", q).await.unwrap());
+    }
+    assert!(
+        differs,
+        "the filtered questions were answered from roll-ups"
     );
+    for (q, e) in rows_only.iter().zip(&exact[one.len()..]) {
+        assert_eq!(&store.vitals("app", q).await.unwrap(), e, "{q:?}: exact");
+    }
 }
 
 pub async fn a_new_version_in_a_rolled_up_hour_replaces_the_old_one(store: &dyn Store) {
@@ -1998,6 +2174,7 @@ macro_rules! store_suite {
             versions_and_copies_across_batches_count_once,
             the_newest_version_wins_even_without_a_metric,
             rolled_up_hours_answer_like_the_rows,
+            filtered_questions_read_the_crossed_roll_ups,
             a_new_version_in_a_rolled_up_hour_replaces_the_old_one,
             retention_drops_the_roll_ups_with_the_rows,
             small_groups_interpolate_like_the_exact_path,
