@@ -163,6 +163,20 @@ impl RolledRows {
         })
     }
 
+    /// The columns the rows must have equal to a value, besides `app`,
+    /// `fdim`, `dim` and the hours: (column, value) where a value is set.
+    pub fn equalities<'a>(&'a self, f: &'a Filters) -> Vec<(&'static str, &'a str)> {
+        [
+            ("fkey", self.fkey.as_deref()),
+            ("key", self.key.as_deref()),
+            ("env", f.env.as_deref()),
+            ("release", f.release.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(col, v)| v.map(|v| (col, v)))
+        .collect()
+    }
+
     /// The `LIKE` pattern an hour's `crossed` mark must match, if any.
     pub fn crossed_like(&self) -> Option<String> {
         self.filter.map(|d| format!("%,{d},%"))

@@ -399,16 +399,8 @@ pub async fn vitals(
             None => sql.push_str(" AND fdim IS NULL"),
             Some(fdim) => sql.push_str(&format!(" AND fdim = {}", quote(fdim))),
         }
-        let columns = [
-            ("fkey", wanted.fkey.as_deref()),
-            ("key", wanted.key.as_deref()),
-            ("env", f.env.as_deref()),
-            ("release", f.release.as_deref()),
-        ];
-        for (col, v) in columns {
-            if let Some(v) = v {
-                sql.push_str(&format!(" AND `{col}` = {}", quote(v)));
-            }
+        for (col, v) in wanted.equalities(f) {
+            sql.push_str(&format!(" AND `{col}` = {}", quote(v)));
         }
         let answer = s
             .on_any(|url| {

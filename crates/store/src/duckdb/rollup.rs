@@ -269,18 +269,10 @@ pub fn vitals(
     if wanted.fdim.is_none() {
         sql.push_str(" AND fdim IS NULL");
     }
-    let columns = [
-        ("fdim", wanted.fdim),
-        ("fkey", wanted.fkey.as_deref()),
-        ("key", wanted.key.as_deref()),
-        ("env", f.env.as_deref()),
-        ("release", f.release.as_deref()),
-    ];
-    for (col, v) in columns {
-        if let Some(v) = v {
-            sql.push_str(&format!(" AND \"{col}\" = ?"));
-            values.push(Value::Text(v.into()));
-        }
+    let fdim = wanted.fdim.map(|d| ("fdim", d));
+    for (col, v) in fdim.into_iter().chain(wanted.equalities(f)) {
+        sql.push_str(&format!(" AND \"{col}\" = ?"));
+        values.push(Value::Text(v.into()));
     }
     let mut st = c.prepare(&sql)?;
     let mut rows = st.query(params_from_iter(values))?;
