@@ -96,10 +96,14 @@ pub enum KeyFrom {
     Nothing,
 }
 
-/// The roll-up rows that answer a vitals question: `fdim` (`NULL` for
-/// `None`), `fkey`, `dim` and (when set) `key` equal to these, plus the
-/// question's env and release; rows of hours whose mark crosses `filter`,
-/// if there is one.
+/// The table of the crossed rows; the others are in `vitals_hourly`, which
+/// unfiltered questions scan without the crossed ones.
+pub const CROSSED_TABLE: &str = "vitals_crossed";
+
+/// The roll-up rows that answer a vitals question: in the crossed table
+/// when `fdim` is set, with `fdim`, `fkey`, `dim` and (when set) `key`
+/// equal to these, plus the question's env and release; rows of hours
+/// whose mark crosses `filter`, if there is one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolledRows {
     pub fdim: Option<&'static str>,
@@ -163,10 +167,19 @@ impl RolledRows {
         })
     }
 
+    /// The table the rows are in.
+    pub fn table(&self) -> &'static str {
+        match self.fdim {
+            Some(_) => CROSSED_TABLE,
+            None => "vitals_hourly",
+        }
+    }
+
     /// The columns the rows must have equal to a value, besides `app`,
-    /// `fdim`, `dim` and the hours: (column, value) where a value is set.
+    /// `dim` and the hours: (column, value) where a value is set.
     pub fn equalities<'a>(&'a self, f: &'a Filters) -> Vec<(&'static str, &'a str)> {
         [
+            ("fdim", self.fdim),
             ("fkey", self.fkey.as_deref()),
             ("key", self.key.as_deref()),
             ("env", f.env.as_deref()),
@@ -316,8 +329,8 @@ const NO_FILTER: u8 = u8::MAX;
 pub struct RollupRow {
     pub env: Option<String>,
     pub release: Option<String>,
-    /// The filter dimension of a crossed row (`NULL` in the others, which
-    /// predate crossed rows).
+    /// The filter dimension of a crossed row (which goes to
+    /// [`CROSSED_TABLE`]), `None` for the others.
     pub fdim: Option<&'static str>,
     pub fkey: Option<String>,
     pub dim: &'static str,

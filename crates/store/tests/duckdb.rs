@@ -88,7 +88,7 @@ async fn hours_rolled_up_before_filters_were_crossed_are_rolled_up_again() {
         // What an older version left: no crossed rows, no crossed marks.
         let c = duckdb::Connection::open(&path).unwrap();
         c.execute_batch(
-            "DELETE FROM vitals_hourly WHERE fdim IS NOT NULL;
+            "DELETE FROM vitals_crossed;
              UPDATE rollup_hours SET crossed = NULL
              WHERE hour IN (SELECT hour FROM vitals_hourly);",
         )

@@ -36,7 +36,7 @@ use super::ClickHouseStore;
 use crate::columns::Ty;
 use crate::rollup::{
     all_crossed, hour_of, plan, source_columns, Agg, HourRollup, KeyFrom, RolledRows, VitalsMerge,
-    HOUR_MS, MAX_HOURS_PER_CALL, OTHER,
+    CROSSED_TABLE, HOUR_MS, MAX_HOURS_PER_CALL, OTHER,
 };
 use crate::{Result, StoreError};
 
@@ -46,9 +46,9 @@ pub const MARK_SKEW_MS: i64 = 60_000;
 /// The UTC day of the `hour` column, the partition key's second part.
 pub(super) const HOUR_DAY_SQL: &str = "toYYYYMMDD(toDateTime(intDiv(hour, 1000), 'UTC'))";
 
-/// Migration 2: the roll-up tables, on every server in full like the
-/// control data (small, and read by every vitals question).
-pub fn tables() -> Vec<String> {
+/// A column group per metric, so that a question reads only its metric's
+/// sketches.
+fn metric_columns() -> String {
     let metrics: Vec<String> = Metric::ALL
         .iter()
         .map(|m| {
@@ -59,12 +59,18 @@ pub fn tables() -> Vec<String> {
             )
         })
         .collect();
+    metrics.join(", ")
+}
+
+/// Migration 2: the roll-up tables, on every server in full like the
+/// control data (small, and read by every vitals question).
+pub fn tables() -> Vec<String> {
     vec![
         format!(
             "CREATE TABLE IF NOT EXISTS vitals_hourly (app String, hour Int64, generation UInt64, \
              env Nullable(String), release Nullable(String), dim String, key Nullable(String), {}) \
              ENGINE = MergeTree PARTITION BY (app, {HOUR_DAY_SQL}) ORDER BY (app, dim, hour, generation)",
-            metrics.join(", ")
+            metric_columns()
         ),
         format!(
             "CREATE TABLE IF NOT EXISTS rollup_marks (app String, hour Int64, rolled UInt8, \
@@ -74,26 +80,29 @@ pub fn tables() -> Vec<String> {
     ]
 }
 
-/// Migration 11: the filter dimension and value of crossed rows (`NULL` in
-/// the others), and in each mark which filter dimensions its hour crossed
-/// (`NULL` in marks from before: their hours are rolled up again).
-pub fn crossed_columns() -> Vec<Ddl> {
-    [
-        ("vitals_hourly", "fdim"),
-        ("vitals_hourly", "fkey"),
-        ("rollup_marks", "crossed"),
+/// Migration 11: the crossed rows, one per (app, hour, generation, env,
+/// release, filter dimension, filter value, dimension, key), and in each
+/// mark which filter dimensions its hour crossed (`NULL` in marks from
+/// before: their hours are rolled up again).
+pub fn crossed_table() -> Vec<Ddl> {
+    vec![
+        Ddl::Sql(format!(
+            "CREATE TABLE IF NOT EXISTS {CROSSED_TABLE} (app String, hour Int64, \
+             generation UInt64, env Nullable(String), release Nullable(String), fdim String, \
+             fkey Nullable(String), dim String, key Nullable(String), {}) ENGINE = MergeTree \
+             PARTITION BY (app, {HOUR_DAY_SQL}) ORDER BY (app, fdim, dim, hour, generation)",
+            metric_columns()
+        )),
+        Ddl::AddColumn {
+            table: "rollup_marks".into(),
+            column: "crossed",
+            ty: Ty::OptText,
+        },
     ]
-    .into_iter()
-    .map(|(table, column)| Ddl::AddColumn {
-        table: table.into(),
-        column,
-        ty: Ty::OptText,
-    })
-    .collect()
 }
 
 /// The roll-up tables, for retention.
-pub const TABLES: [&str; 2] = ["vitals_hourly", "rollup_marks"];
+pub const TABLES: [&str; 3] = ["vitals_hourly", CROSSED_TABLE, "rollup_marks"];
 
 /// Sketches are bytes; a `JSONEachRow` string must be text, so they are
 /// stored in base64 (a third larger, and decoded by an optimised crate:
@@ -269,7 +278,7 @@ async fn roll_up_hour(s: &ClickHouseStore, app: &str, hour: i64) -> Result<()> {
         hour_rollup.add(text(r, cols[0]), dims, values);
     }
     let crossed = hour_rollup.crossed();
-    let mut out = String::new();
+    let (mut plain, mut crossed_out) = (String::new(), String::new());
     for row in hour_rollup.rows() {
         let mut obj = Map::new();
         obj.insert("app".into(), app.into());
@@ -277,8 +286,10 @@ async fn roll_up_hour(s: &ClickHouseStore, app: &str, hour: i64) -> Result<()> {
         obj.insert("generation".into(), generation.into());
         obj.insert("env".into(), row.env.into());
         obj.insert("release".into(), row.release.into());
-        obj.insert("fdim".into(), row.fdim.into());
-        obj.insert("fkey".into(), row.fkey.into());
+        if row.fdim.is_some() {
+            obj.insert("fdim".into(), row.fdim.into());
+            obj.insert("fkey".into(), row.fkey.into());
+        }
         obj.insert("dim".into(), row.dim.into());
         obj.insert("key".into(), row.key.into());
         for (m, agg) in Metric::ALL.iter().zip(&row.metrics) {
@@ -294,11 +305,17 @@ async fn roll_up_hour(s: &ClickHouseStore, app: &str, hour: i64) -> Result<()> {
                 );
             }
         }
+        let out = match row.fdim {
+            None => &mut plain,
+            Some(_) => &mut crossed_out,
+        };
         out.push_str(&Value::Object(obj).to_string());
         out.push('\n');
     }
-    if !out.is_empty() {
-        s.insert_everywhere("vitals_hourly", out).await?;
+    for (table, rows) in [("vitals_hourly", plain), (CROSSED_TABLE, crossed_out)] {
+        if !rows.is_empty() {
+            s.insert_everywhere(table, rows).await?;
+        }
     }
     s.insert_everywhere(
         "rollup_marks",
@@ -352,7 +369,7 @@ pub async fn vitals(
         marked.retain(|m| m.crossed.as_deref().is_some_and(|c| c.contains(&mark)));
         let folded = generations_sql(&marked).map(|generations| {
             format!(
-                "SELECT hour FROM vitals_hourly WHERE app = {} AND fdim IS NULL AND dim = {} \
+                "SELECT hour FROM vitals_hourly WHERE app = {} AND dim = {} \
                  AND key = {} AND (hour, generation) IN ({generations}) GROUP BY hour",
                 quote(app),
                 quote(dim),
@@ -389,16 +406,13 @@ pub async fn vitals(
         // as JSON slowly.
         let mut sql = format!(
             "SELECT {key}, assumeNotNull({m}_n), assumeNotNull({m}_good), assumeNotNull({m}_ni), \
-             assumeNotNull({m}_poor), assumeNotNull({m}_sketch) FROM vitals_hourly \
+             assumeNotNull({m}_poor), assumeNotNull({m}_sketch) FROM {} \
              WHERE app = {} AND dim = {} AND (hour, generation) IN ({generations}) \
              AND {m}_n IS NOT NULL",
+            wanted.table(),
             quote(app),
             quote(wanted.dim),
         );
-        match wanted.fdim {
-            None => sql.push_str(" AND fdim IS NULL"),
-            Some(fdim) => sql.push_str(&format!(" AND fdim = {}", quote(fdim))),
-        }
         for (col, v) in wanted.equalities(f) {
             sql.push_str(&format!(" AND `{col}` = {}", quote(v)));
         }

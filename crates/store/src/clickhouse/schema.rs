@@ -261,7 +261,7 @@ impl Layout {
             self.control_docs(),
             self.sampling(),
             self.view_phases(),
-            super::rollup::crossed_columns(),
+            super::rollup::crossed_table(),
         ]
     }
 }

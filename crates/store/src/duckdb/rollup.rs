@@ -25,7 +25,7 @@ use fovea_schema::Metric;
 
 use crate::rollup::{
     all_crossed, hour_of, plan, source_columns, Agg, HourRollup, KeyFrom, RolledRows, VitalsMerge,
-    HOUR_MS, MAX_HOURS_PER_CALL, OTHER,
+    CROSSED_TABLE, HOUR_MS, MAX_HOURS_PER_CALL, OTHER,
 };
 
 /// The SQL expression a vitals question groups by (`NULL` for no grouping).
@@ -77,26 +77,27 @@ pub fn roll_up(conn: &mut Connection, before: i64) -> duckdb::Result<u64> {
     Ok(rolled)
 }
 
-/// Migration 11: the filter dimension and value of crossed rows (`NULL` in
-/// the others), and which filter dimensions each hour crossed. Hours rolled
-/// up before cross none (`NULL`) and are rolled up again; quiet ones need
-/// not be.
-pub fn crossed_columns() -> String {
+/// Migration 11: the crossed rows, one per (app, hour, env, release, filter
+/// dimension, filter value, dimension, key), and which filter dimensions
+/// each hour crossed. Hours rolled up before cross none (`NULL`) and are
+/// rolled up again; quiet ones need not be.
+pub fn crossed_table() -> String {
     format!(
-        "ALTER TABLE vitals_hourly ADD COLUMN fdim VARCHAR;
-         ALTER TABLE vitals_hourly ADD COLUMN fkey VARCHAR;
+        "CREATE TABLE IF NOT EXISTS {CROSSED_TABLE} (app VARCHAR NOT NULL, hour BIGINT NOT NULL, \
+         env VARCHAR, release VARCHAR, dim VARCHAR NOT NULL, key VARCHAR, {}, \
+         fdim VARCHAR NOT NULL, fkey VARCHAR);
          ALTER TABLE rollup_hours ADD COLUMN crossed VARCHAR;
          UPDATE rollup_hours SET crossed = '{}' WHERE NOT EXISTS (
              SELECT 1 FROM vitals_hourly v
              WHERE v.app = rollup_hours.app AND v.hour = rollup_hours.hour);",
+        metric_columns(),
         all_crossed()
     )
 }
 
-/// Migration 2: one row per (app, hour, env, release, dimension, key), with
-/// a column group per metric so that a question reads only its metric's
-/// sketches. No keys, like the event tables; the writer is the only writer.
-pub fn tables() -> String {
+/// A column group per metric, so that a question reads only its metric's
+/// sketches.
+fn metric_columns() -> String {
     let metrics: Vec<String> = Metric::ALL
         .iter()
         .map(|m| {
@@ -104,13 +105,23 @@ pub fn tables() -> String {
             format!("{m}_n UBIGINT, {m}_good UBIGINT, {m}_ni UBIGINT, {m}_poor UBIGINT, {m}_sketch BLOB")
         })
         .collect();
+    metrics.join(", ")
+}
+
+/// Migration 2: one row per (app, hour, env, release, dimension, key), with
+/// a column group per metric so that a question reads only its metric's
+/// sketches. No keys, like the event tables; the writer is the only writer.
+pub fn tables() -> String {
     format!(
         "CREATE TABLE IF NOT EXISTS vitals_hourly (app VARCHAR NOT NULL, hour BIGINT NOT NULL, \
          env VARCHAR, release VARCHAR, dim VARCHAR NOT NULL, key VARCHAR, {}); \
          CREATE TABLE IF NOT EXISTS rollup_hours (app VARCHAR NOT NULL, hour BIGINT NOT NULL);",
-        metrics.join(", ")
+        metric_columns()
     )
 }
+
+/// The tables that hold an hour's roll-up.
+const TABLES: [&str; 3] = ["vitals_hourly", CROSSED_TABLE, "rollup_hours"];
 
 fn roll_up_hour(conn: &mut Connection, app: &str, hour: i64) -> duckdb::Result<()> {
     let sql = format!(
@@ -120,7 +131,7 @@ fn roll_up_hour(conn: &mut Connection, app: &str, hour: i64) -> duckdb::Result<(
     let mut hour_rollup = HourRollup::default();
     let tx = conn.transaction()?;
     // An hour rolled up before filters were crossed is replaced.
-    for table in ["vitals_hourly", "rollup_hours"] {
+    for table in TABLES {
         tx.execute(
             &format!("DELETE FROM {table} WHERE app = ? AND hour = ?"),
             params![app, hour],
@@ -143,7 +154,8 @@ fn roll_up_hour(conn: &mut Connection, app: &str, hour: i64) -> duckdb::Result<(
     }
     let crossed = hour_rollup.crossed();
     {
-        let mut out = tx.appender("vitals_hourly")?;
+        let mut plain = tx.appender("vitals_hourly")?;
+        let mut crossed_out = tx.appender(CROSSED_TABLE)?;
         let text = |s: Option<String>| s.map_or(Value::Null, Value::Text);
         for row in hour_rollup.rows() {
             let mut values = vec![
@@ -166,10 +178,16 @@ fn roll_up_hour(conn: &mut Connection, app: &str, hour: i64) -> duckdb::Result<(
                     None => values.extend(std::iter::repeat_n(Value::Null, 5)),
                 }
             }
-            values.extend([text(row.fdim.map(str::to_string)), text(row.fkey)]);
-            out.append_row(appender_params_from_iter(values))?;
+            match row.fdim {
+                None => plain.append_row(appender_params_from_iter(values))?,
+                Some(fdim) => {
+                    values.extend([Value::Text(fdim.into()), text(row.fkey)]);
+                    crossed_out.append_row(appender_params_from_iter(values))?
+                }
+            }
         }
-        out.flush()?;
+        plain.flush()?;
+        crossed_out.flush()?;
     }
     tx.execute(
         "INSERT INTO rollup_hours (app, hour, crossed) VALUES (?, ?, ?)",
@@ -187,10 +205,12 @@ pub fn invalidate(conn: &Connection, hours: &[(String, i64)]) -> duckdb::Result<
             params![app, hour],
         )?;
         if gone > 0 {
-            conn.execute(
-                "DELETE FROM vitals_hourly WHERE app = ? AND hour = ?",
-                params![app, hour],
-            )?;
+            for table in ["vitals_hourly", CROSSED_TABLE] {
+                conn.execute(
+                    &format!("DELETE FROM {table} WHERE app = ? AND hour = ?"),
+                    params![app, hour],
+                )?;
+            }
         }
     }
     Ok(())
@@ -199,14 +219,12 @@ pub fn invalidate(conn: &Connection, hours: &[(String, i64)]) -> duckdb::Result<
 /// Drops the roll-ups of every hour that starts before `before` (retention
 /// deletes the rows under them; a partial hour is rolled up again later).
 pub fn expire(conn: &Connection, app: &str, before: i64) -> duckdb::Result<()> {
-    conn.execute(
-        "DELETE FROM vitals_hourly WHERE app = ? AND hour < ?",
-        params![app, before],
-    )?;
-    conn.execute(
-        "DELETE FROM rollup_hours WHERE app = ? AND hour < ?",
-        params![app, before],
-    )?;
+    for table in TABLES {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE app = ? AND hour < ?"),
+            params![app, before],
+        )?;
+    }
     Ok(())
 }
 
@@ -236,7 +254,7 @@ pub fn vitals(
     if let (Some(like), Some(dim)) = (wanted.crossed_like(), wanted.filter) {
         hours_sql.push_str(&format!(
             " AND crossed LIKE ? AND hour NOT IN (SELECT hour FROM vitals_hourly
-              WHERE app = ? AND fdim IS NULL AND dim = ? AND key = '{OTHER}')"
+              WHERE app = ? AND dim = ? AND key = '{OTHER}')"
         ));
         hours_values.extend([
             Value::Text(like),
@@ -261,16 +279,13 @@ pub fn vitals(
         KeyFrom::Nothing => "NULL::VARCHAR",
     };
     let mut sql = format!(
-        "SELECT {key}, {m}_n, {m}_good, {m}_ni, {m}_poor, {m}_sketch FROM vitals_hourly
-         WHERE app = ? AND dim = ? AND {m}_n IS NOT NULL AND hour IN ({hours_sql})"
+        "SELECT {key}, {m}_n, {m}_good, {m}_ni, {m}_poor, {m}_sketch FROM {}
+         WHERE app = ? AND dim = ? AND {m}_n IS NOT NULL AND hour IN ({hours_sql})",
+        wanted.table()
     );
     let mut values = vec![Value::Text(app.into()), Value::Text(wanted.dim.into())];
     values.extend(hours_values);
-    if wanted.fdim.is_none() {
-        sql.push_str(" AND fdim IS NULL");
-    }
-    let fdim = wanted.fdim.map(|d| ("fdim", d));
-    for (col, v) in fdim.into_iter().chain(wanted.equalities(f)) {
+    for (col, v) in wanted.equalities(f) {
         sql.push_str(&format!(" AND \"{col}\" = ?"));
         values.push(Value::Text(v.into()));
     }

@@ -100,7 +100,7 @@ pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
         control_docs(),
         sampling(),
         view_phases(),
-        super::rollup::crossed_columns(),
+        super::rollup::crossed_table(),
     ];
     let done: i64 = conn.query_row("SELECT count(*) FROM fovea_migrations", [], |r| r.get(0))?;
     for (i, sql) in migrations.iter().enumerate().skip(done as usize) {
