@@ -571,7 +571,32 @@ async fn query_duckdb(n: u64, now: i64, span: i64, qs: &[Question]) -> Vec<Answe
     let rolled = time_vitals(&store, qs, n, "hourly roll-ups").await;
     time_summary(&store, &qs[0].q.filters, "hourly roll-ups").await;
     compare_answers(qs, &exact, &rolled, "roll-ups vs exact");
+    let late = late_views(&store, n, now, span).await;
+    time_vitals(&store, qs, n + late, LATE).await;
+    time_summary(&store, &qs[0].q.filters, LATE).await;
     exact
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+const LATE: &str = "right after late views in 48 hours, before they are rolled up again";
+
+/// Inserts 1000 late views into each of 48 hours spread over the range,
+/// which takes those hours out of the roll-ups until the next roll-up;
+/// returns how many.
+async fn late_views(store: &dyn EventStore, n: u64, now: i64, span: i64) -> u64 {
+    let mut rng = 11u64;
+    let hours = span / HOUR_MS;
+    let events: Vec<Event> = (0..48_000u64)
+        .map(|j| {
+            let hour = (j / 1000) as i64 * hours / 48;
+            let ts = now - span + hour * HOUR_MS + (j % 1000) as i64 * 3_000;
+            synthetic_view(n + j, ts, &mut rng)
+        })
+        .collect();
+    let late = events.len() as u64;
+    store.insert(events).await.unwrap();
+    late
 }
 
 async fn query_clickhouse(n: u64, now: i64, span: i64, qs: &[Question], exact: Option<&[Answer]>) {
@@ -585,6 +610,9 @@ async fn query_clickhouse(n: u64, now: i64, span: i64, qs: &[Question], exact: O
     let rolled = time_vitals(&store, qs, n, "hourly roll-ups").await;
     time_summary(&store, &qs[0].q.filters, "hourly roll-ups").await;
     compare_answers(qs, &raw, &rolled, "roll-ups vs raw rows");
+    let late = late_views(&store, n, now, span).await;
+    time_vitals(&store, qs, n + late, LATE).await;
+    time_summary(&store, &qs[0].q.filters, LATE).await;
     if let Some(exact) = exact {
         compare_answers(qs, exact, &raw, "raw rows vs DuckDB's exact");
         compare_answers(qs, exact, &rolled, "roll-ups vs DuckDB's exact");

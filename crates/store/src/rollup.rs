@@ -234,6 +234,25 @@ impl Agg {
         self.sketch.add(v);
     }
 
+    /// Adds a group of raw values of one sketch bucket ([`bucket_sql`]):
+    /// its smallest and largest values, its count per rating; the other
+    /// values go in as the smallest, which lands them in the same bucket,
+    /// so the sketch is the one adding each value would have built.
+    pub fn add_bucket(&mut self, min: f64, max: f64, [good, ni, poor]: [u64; 3]) {
+        let n = good + ni + poor;
+        self.n += n;
+        self.good += good;
+        self.ni += ni;
+        self.poor += poor;
+        self.sketch.add(min);
+        if n > 1 {
+            self.sketch.add(max);
+        }
+        for _ in 2..n {
+            self.sketch.add(min);
+        }
+    }
+
     pub fn merge(&mut self, o: &Agg) {
         self.n += o.n;
         self.good += o.good;
@@ -573,6 +592,30 @@ impl HourRollup {
     }
 }
 
+/// The raw rows a roll-up answer reads: those in `[from, to)` of the hours
+/// listed (`ts` divided by [`HOUR_MS`]), which, with the question's own
+/// bounds, are exactly `ranges`. An `IN` list (ORed ranges cost a
+/// comparison per range and row), which ClickHouse's sort key serves.
+pub fn raw_hours(ranges: &[(i64, i64)]) -> Option<(i64, i64, String)> {
+    let (first, last) = (ranges.first()?, ranges.last()?);
+    let mut hours: Vec<i64> = ranges
+        .iter()
+        .flat_map(|(a, b)| a.div_euclid(HOUR_MS)..=(b - 1).div_euclid(HOUR_MS))
+        .collect();
+    hours.dedup();
+    let list: Vec<String> = hours.iter().map(i64::to_string).collect();
+    Some((first.0, last.1, list.join(", ")))
+}
+
+/// The SQL of a value's sketch bucket (what [`Agg`]'s DDSketch maps it to,
+/// to the last bit or one bucket off at an edge), given the backend's
+/// natural logarithm: raw rows grouped by it are added as their group's
+/// extremes and count (see [`Agg::add_bucket`]).
+pub fn bucket_sql(col: &str, ln: &str) -> String {
+    let per_bucket = Config::defaults().log_gamma(std::f64::consts::E);
+    format!("CASE WHEN {col} > 0 THEN ceil({ln}({col}) * {per_bucket:?}) ELSE 0 END")
+}
+
 /// The parts of `[from, to)` outside the rolled-up hours (sorted).
 pub fn uncovered(from: i64, to: i64, rolled: &[i64]) -> Vec<(i64, i64)> {
     let mut gaps = Vec::new();
@@ -590,11 +633,12 @@ pub fn uncovered(from: i64, to: i64, rolled: &[i64]) -> Vec<(i64, i64)> {
 }
 
 /// Whether to answer from roll-ups, given the whole rolled-up hours in a
-/// question's range: returns the raw ranges left to read, or `None` when
-/// the exact path is as fast (no whole hour rolled up, or many holes).
+/// question's range: returns the raw ranges left to read (however many:
+/// late views leave holes until the next roll-up, and the backends read
+/// them all in one grouped query), or `None` when no whole hour is rolled
+/// up.
 pub fn plan(f: &Filters, rolled: &[i64]) -> Option<Vec<(i64, i64)>> {
-    let raw = uncovered(f.from, f.to, rolled);
-    (!rolled.is_empty() && raw.len() <= 8).then_some(raw)
+    (!rolled.is_empty()).then(|| uncovered(f.from, f.to, rolled))
 }
 
 /// A vitals answer put together from roll-up rows and raw values.
@@ -611,8 +655,13 @@ impl VitalsMerge {
             .or_insert(part);
     }
 
-    pub fn add_raw(&mut self, key: Option<String>, m: Metric, v: f64) {
-        self.merged.entry(key).or_default().add(m, v);
+    /// Adds raw values of one key and sketch bucket (see
+    /// [`Agg::add_bucket`]).
+    pub fn add_raw(&mut self, key: Option<String>, min: f64, max: f64, counts: [u64; 3]) {
+        self.merged
+            .entry(key)
+            .or_default()
+            .add_bucket(min, max, counts);
     }
 
     /// The groups as the exact path orders them: biggest first, then by
@@ -825,6 +874,62 @@ mod tests {
             .sum();
         assert_eq!(firefox_pages, TOP_VALUES as u64, "no view is lost");
         assert_eq!(HourRollup::default().crossed(), all_crossed());
+    }
+
+    /// What the backends' bucket SQL groups by, in Rust.
+    fn bucket(v: f64) -> i64 {
+        let per_bucket = Config::defaults().log_gamma(std::f64::consts::E);
+        if v > 0.0 {
+            (v.ln() * per_bucket).ceil() as i64
+        } else {
+            0
+        }
+    }
+
+    #[test]
+    fn raw_values_added_by_bucket_build_the_sketch_of_each_value() {
+        let mut seed = 5u64;
+        let values: Vec<f64> = (0..20_000)
+            .map(|i| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                match i % 10 {
+                    0 => 0.0,
+                    _ => ((seed >> 20) % 8_000_000) as f64 / 1000.0,
+                }
+            })
+            .collect();
+        let mut each = Agg::default();
+        let mut groups: HashMap<i64, (f64, f64, [u64; 3])> = HashMap::new();
+        for &v in &values {
+            each.add(Metric::Lcp, v);
+            let g = groups.entry(bucket(v)).or_insert((v, v, [0; 3]));
+            g.0 = g.0.min(v);
+            g.1 = g.1.max(v);
+            g.2[Metric::Lcp.rate(v) as usize] += 1;
+        }
+        let mut grouped = Agg::default();
+        for (min, max, counts) in groups.into_values() {
+            grouped.add_bucket(min, max, counts);
+        }
+        assert_eq!(
+            (grouped.n, grouped.good, grouped.ni, grouped.poor),
+            (each.n, each.good, each.ni, each.poor)
+        );
+        for p in [0u8, 1, 25, 50, 75, 90, 99, 100] {
+            assert_eq!(grouped.percentile(p), each.percentile(p), "p{p}");
+        }
+    }
+
+    #[test]
+    fn raw_hours_list_every_hour_the_ranges_touch() {
+        let h = HOUR_MS;
+        assert_eq!(raw_hours(&[]), None);
+        assert_eq!(
+            raw_hours(&[(10, h), (3 * h, 4 * h), (4 * h, 5 * h + 7)]),
+            Some((10, 5 * h + 7, "0, 3, 4, 5".to_string()))
+        );
     }
 
     #[test]

@@ -35,8 +35,8 @@ use super::schema::Ddl;
 use super::ClickHouseStore;
 use crate::columns::Ty;
 use crate::rollup::{
-    all_crossed, hour_of, plan, source_columns, Agg, HourRollup, KeyFrom, RolledRows, VitalsMerge,
-    CROSSED_TABLE, HOUR_MS, MAX_HOURS_PER_CALL, OTHER,
+    all_crossed, bucket_sql, hour_of, plan, raw_hours, source_columns, Agg, HourRollup, KeyFrom,
+    RolledRows, VitalsMerge, CROSSED_TABLE, HOUR_MS, MAX_HOURS_PER_CALL, OTHER,
 };
 use crate::{Result, StoreError};
 
@@ -447,25 +447,37 @@ pub async fn vitals(
     #[derive(Deserialize)]
     struct Raw {
         key: Option<String>,
-        v: Option<f64>,
+        min: f64,
+        max: f64,
+        good: u64,
+        ni: u64,
+        poor: u64,
     }
-    for (from, to) in raw {
-        let part = fovea_query::Filters {
+    // Every raw range in one query, grouped by key and sketch bucket.
+    if let Some((from, to, hours)) = raw_hours(&raw) {
+        let bounds = fovea_query::Filters {
             from,
             to,
             ..f.clone()
         };
+        let t = q.metric.thresholds();
+        let v = format!("assumeNotNull({m})");
         let rows: Vec<Raw> = s
             .rows(format!(
-                "SELECT {} AS key, {m} AS v FROM views FINAL WHERE {}",
+                "SELECT {} AS key, min({v}) AS min, max({v}) AS max, \
+                 countIf({v} <= {g}) AS good, countIf({v} > {g} AND {v} <= {ni}) AS ni, \
+                 countIf({v} > {ni}) AS poor FROM views FINAL \
+                 WHERE {} AND intDiv(ts, {HOUR_MS}) IN ({hours}) AND {m} IS NOT NULL \
+                 GROUP BY key, {}",
                 group_key_sql(q.by),
-                scope(app, &part)
+                scope(app, &bounds),
+                bucket_sql(&v, "log"),
+                g = t.good,
+                ni = t.ni,
             ))
             .await?;
         for r in rows {
-            if let Some(v) = r.v {
-                merged.add_raw(r.key, q.metric, v);
-            }
+            merged.add_raw(r.key, r.min, r.max, [r.good, r.ni, r.poor]);
         }
     }
     Ok(Some(merged.finish(q.p)))

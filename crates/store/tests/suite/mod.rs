@@ -1482,6 +1482,73 @@ pub async fn filtered_questions_read_the_crossed_roll_ups(store: &dyn Store) {
     }
 }
 
+/// Late views in many rolled-up hours leave holes until the next roll-up:
+/// more than the roll-ups were once used with (8). The other hours still
+/// answer from them and the holes are read in one grouped query.
+pub async fn late_views_in_many_rolled_up_hours_leave_the_others_rolled_up(store: &dyn Store) {
+    let routes = ["/", "/cart", "/product"];
+    let mut seed: u64 = 3;
+    let mut views: Vec<Event> = (0..2400)
+        .map(|i| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let lcp = 200.0 + ((seed >> 33) % 6000) as f64;
+            view(
+                &format!("s{i}"),
+                &format!("v{i}"),
+                T0 + i as i64 * 36_000,
+                routes[i % 3],
+                1,
+                lcp,
+            )
+        })
+        .collect();
+    store.insert(views.clone()).await.unwrap();
+    assert_eq!(store.roll_up(T0 + 24 * HOUR).await.unwrap(), 24);
+    let late: Vec<Event> = (0..24)
+        .step_by(2)
+        .map(|h| {
+            view(
+                "late",
+                &format!("late{h}"),
+                T0 + h * HOUR + 5,
+                "/cart",
+                1,
+                1234.0,
+            )
+        })
+        .collect();
+    store.insert(late.clone()).await.unwrap();
+    views.extend(late);
+    let got = store
+        .vitals("app", &lcp_by_page(T0, T0 + 24 * HOUR, 75))
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 3);
+    let mut differs = false;
+    for g in &got {
+        let mut values: Vec<f64> = views
+            .iter()
+            .filter(|e| Some(e.ctx.route.as_str()) == g.key.as_deref())
+            .filter_map(|e| match &e.kind {
+                EventKind::View(v) => v.lcp,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(g.count, values.len() as u64, "{:?}", g.key);
+        let want = percentile(&mut values, 0.75);
+        assert!(
+            (g.value - want).abs() / want < 0.015,
+            "{:?}: {} vs {want}",
+            g.key,
+            g.value
+        );
+        differs |= g.value != want;
+    }
+    assert!(differs, "answered from the roll-ups of the other hours");
+}
+
 pub async fn a_new_version_in_a_rolled_up_hour_replaces_the_old_one(store: &dyn Store) {
     let views: Vec<Event> = (0..100)
         .map(|i| view("s", &format!("v{i}"), T0 + i * 1000, "/", 1, 1000.0))
@@ -2175,6 +2242,7 @@ macro_rules! store_suite {
             the_newest_version_wins_even_without_a_metric,
             rolled_up_hours_answer_like_the_rows,
             filtered_questions_read_the_crossed_roll_ups,
+            late_views_in_many_rolled_up_hours_leave_the_others_rolled_up,
             a_new_version_in_a_rolled_up_hour_replaces_the_old_one,
             retention_drops_the_roll_ups_with_the_rows,
             small_groups_interpolate_like_the_exact_path,
