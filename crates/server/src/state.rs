@@ -354,14 +354,15 @@ impl AppState {
         Ok(apps)
     }
 
-    /// Refreshes the app index every `period`, rolls up vitals every minute
-    /// and applies retention hourly.
+    /// Refreshes the app index every `period`, rolls up vitals every minute,
+    /// applies retention hourly and then compacts the store.
     pub fn spawn_maintenance(&self, period: Duration) {
         let state = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(period);
             let mut last_retention = 0i64;
             let mut last_roll_up = 0i64;
+            let mut compact_due = false;
             loop {
                 tick.tick().await;
                 if let Err(e) = state.drops.flush(state.store.as_ref()).await {
@@ -397,6 +398,12 @@ impl AppState {
                         Err(e) => tracing::warn!(error = %e, "roll-up failed"),
                     }
                 }
+                if compact_due {
+                    match state.store.compact().await {
+                        Ok(done) => compact_due = !done,
+                        Err(e) => tracing::warn!(error = %e, "compaction failed"),
+                    }
+                }
                 if now - last_retention < 3_600_000 {
                     continue;
                 }
@@ -409,6 +416,9 @@ impl AppState {
                         Err(e) => tracing::warn!(app = %app.id, error = %e, "retention failed"),
                     }
                 }
+                // From the next tick on until it runs: what retention
+                // deleted and the past hour's writes left get compacted.
+                compact_due = true;
             }
         });
     }

@@ -291,6 +291,15 @@ pub trait Maintenance: Send + Sync + 'static {
     /// correct whether or not this has run, only slower.
     async fn roll_up(&self, before: i64) -> Result<u64>;
 
+    /// Reclaims what deleted rows (older view versions, retention, erasure)
+    /// take and merges the small row groups frequent writes leave behind.
+    /// Returns false when the database was busy and it should be tried
+    /// again later. Backends that compact on their own (ClickHouse merges
+    /// parts in the background) keep this default.
+    async fn compact(&self) -> Result<bool> {
+        Ok(true)
+    }
+
     /// Whether the database answers now (for a readiness probe).
     async fn ping(&self) -> Result<()>;
 }

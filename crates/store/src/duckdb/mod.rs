@@ -17,7 +17,7 @@ mod traces;
 mod usage;
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 
 use async_trait::async_trait;
@@ -85,6 +85,9 @@ struct Inner {
     known: Arc<Mutex<Known>>,
     /// Matched values past which a percentile is estimated, not exact.
     exact_values: u64,
+    /// DuckDB's write-ahead log, beside the file: absent or empty right
+    /// after a checkpoint.
+    wal: PathBuf,
 }
 
 impl Drop for Inner {
@@ -181,6 +184,11 @@ fn in_snapshot<T>(
     Ok(out)
 }
 
+/// Row-group merges a checkpoint may schedule per table while writing (none:
+/// see `DuckStore::open`) and when compacting (DuckDB's default).
+const WRITE_VACUUM_TASKS: u32 = 0;
+const COMPACT_VACUUM_TASKS: u32 = 100;
+
 impl DuckStore {
     /// Opens (creating if needed) the database file and migrates it.
     /// `memory_limit` is DuckDB's, e.g. `256MB`.
@@ -195,7 +203,16 @@ impl DuckStore {
         // every few writes) a row group was compressed several times; 64 MB
         // stored ~10 % more events a second at the same peak RSS
         // (bench/README.md). The WAL replayed after a crash grows alike.
-        conn.execute_batch("SET checkpoint_threshold = '64MB'")?;
+        //
+        // Every checkpoint leaves a partly filled row group behind (the next
+        // writes start a new one), and by default the next checkpoints merge
+        // them, rewriting up to three row groups of every table at a time:
+        // under load that took most of DuckDB's memory and a fifth of the
+        // writer's time (bench/README.md, "Vacuum"). Writes do not vacuum;
+        // `compact` does, hourly.
+        conn.execute_batch(&format!(
+            "SET checkpoint_threshold = '64MB'; SET max_vacuum_tasks = {WRITE_VACUUM_TASKS}"
+        ))?;
         let reported: String =
             conn.query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))?;
         let bulk = conn.try_clone()?;
@@ -211,6 +228,7 @@ impl DuckStore {
                 bulk_thread: Some(bulk_thread),
                 known: Arc::new(Mutex::new(Known::new(KNOWN_KEYS_BUDGET))),
                 exact_values: exact_values(&reported),
+                wal: PathBuf::from(format!("{}.wal", path.display())),
             }),
         })
     }
@@ -543,6 +561,25 @@ impl Maintenance for DuckStore {
 
     async fn roll_up(&self, before: i64) -> Result<u64> {
         self.bulk(move |c| rollup::roll_up(c, before)).await
+    }
+
+    async fn compact(&self) -> Result<bool> {
+        // DuckDB skips a checkpoint when its WAL is empty: then nothing was
+        // written since the last one, and this waits for the next write.
+        let wal = self.inner.wal.clone();
+        // A full checkpoint with vacuum tasks allowed, between two inserts
+        // (on the bulk thread): FORCE waits for the reads under way (beside
+        // them a checkpoint turns concurrent, and does not vacuum).
+        self.bulk(move |c| {
+            if std::fs::metadata(&wal).map_or(true, |m| m.len() == 0) {
+                return Ok(false);
+            }
+            c.execute_batch(&format!("SET max_vacuum_tasks = {COMPACT_VACUUM_TASKS}"))?;
+            let done = c.execute_batch("FORCE CHECKPOINT");
+            c.execute_batch(&format!("SET max_vacuum_tasks = {WRITE_VACUUM_TASKS}"))?;
+            done.map(|()| true)
+        })
+        .await
     }
 
     async fn ping(&self) -> Result<()> {
@@ -900,6 +937,72 @@ mod tests {
         let store = DuckStore::open(&dir.path().join("fovea.duckdb"), "1GB").unwrap();
         let budget = store.inner.exact_values as f64;
         assert!((budget / (1e9 / 64.0) - 1.0).abs() < 0.01, "{budget}");
+    }
+
+    /// Regression: every checkpoint under load merged the partly filled row
+    /// groups earlier checkpoints left, rewriting up to three row groups of
+    /// each table in memory. Writes leave them; `compact` merges them.
+    #[tokio::test]
+    async fn checkpoints_between_writes_leave_row_groups_for_compaction_to_merge() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DuckStore::open(&dir.path().join("fovea.duckdb"), "256MB").unwrap();
+        let row_groups = || {
+            store.read(|c| {
+                c.query_row(
+                    "SELECT count(DISTINCT row_group_id), max(count) FROM pragma_storage_info('views')",
+                    [],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+                )
+            })
+        };
+        let t0 = 1_764_000_000_000;
+        let views = |batch: i64, n: i64| -> Vec<Event> {
+            (0..n)
+                .map(|i| Event {
+                    event_id: uuid::Uuid::new_v4(),
+                    ctx: Context {
+                        app_id: "app".into(),
+                        session_id: format!("s{batch}-{i}"),
+                        view_id: Some(format!("v{batch}-{i}")),
+                        ts: t0 + batch * 3000 + i,
+                        route: "/a".into(),
+                        ..Context::default()
+                    },
+                    kind: EventKind::View(ViewEvent {
+                        version: 1,
+                        lcp: Some(1000.0),
+                        ..ViewEvent::default()
+                    }),
+                })
+                .collect()
+        };
+        for batch in 0..4 {
+            store.insert(views(batch, 3000)).await.unwrap();
+            store.bulk(|c| c.execute_batch("CHECKPOINT")).await.unwrap();
+        }
+        assert_eq!(row_groups().await.unwrap(), (4, 3000));
+        // Nothing written since the last checkpoint: it waits for a write.
+        assert!(!store.compact().await.unwrap());
+        store.insert(views(4, 1)).await.unwrap();
+        assert!(store.compact().await.unwrap());
+        assert_eq!(row_groups().await.unwrap(), (1, 12_001));
+        let stored = store
+            .read(|c| c.query_row("SELECT count(*) FROM views", [], |r| r.get::<_, i64>(0)))
+            .await
+            .unwrap();
+        assert_eq!(stored, 12_001);
+        // Writes go on without vacuuming.
+        assert_eq!(
+            store
+                .read(
+                    |c| c.query_row("SELECT current_setting('max_vacuum_tasks')", [], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                )
+                .await
+                .unwrap(),
+            i64::from(WRITE_VACUUM_TASKS)
+        );
     }
 
     /// Past the budget, percentiles are estimated in constant memory; the
