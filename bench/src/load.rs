@@ -77,8 +77,10 @@ fn stamped(body: &[u8], slots: &[usize], seq: u64) -> Bytes {
 
 /// `n` SDK-like batches (a view, resources, actions, an error), each sent
 /// with new ids at every request unless gzip-compressed.
-pub fn payloads(n: usize, gzip: bool) -> Payloads {
-    let templates = json_batches(n);
+/// `late_hours`: 0, every batch stamped now; else batch `i` stamped
+/// `i % late_hours + 1` hours ago, as a backfill or a replayed outage sends.
+pub fn payloads(n: usize, gzip: bool, late_hours: u64) -> Payloads {
+    let templates = json_batches(n, late_hours);
     let unique: Vec<Vec<usize>> = templates.iter().map(|b| placeholders(b)).collect();
     if gzip {
         let bodies = templates.iter().zip(&unique);
@@ -118,7 +120,7 @@ pub fn compressed(bodies: Vec<Bytes>, gzip: bool) -> Payloads {
     Payloads::new(bodies, gzip, unique)
 }
 
-fn json_batches(n: usize) -> Vec<Bytes> {
+fn json_batches(n: usize, late_hours: u64) -> Vec<Bytes> {
     // Now, so that the views land in the open hour, as live traffic does.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -126,6 +128,10 @@ fn json_batches(n: usize) -> Vec<Bytes> {
         .as_millis() as u64;
     (0..n)
         .map(|i| {
+            let now = match late_hours {
+                0 => now,
+                h => now - (i as u64 % h + 1) * 3_600_000,
+            };
             // A random uuid's first 24 characters, then the request's stamp.
             let id = || format!("{}@@@@@@@@@@@@", &uuid::Uuid::new_v4().to_string()[..24]);
             let mut events = vec![format!(
@@ -370,7 +376,7 @@ mod tests {
 
     #[test]
     fn a_template_sent_again_carries_new_ids() {
-        let p = payloads(2, false);
+        let p = payloads(2, false, 0);
         let (first, _, again) = (p.next_body(), p.next_body(), p.next_body());
         let (first, again) = (ids(&first), ids(&again));
         assert_eq!(first.len(), 2 * EVENTS_PER_BATCH);

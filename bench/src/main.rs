@@ -173,7 +173,7 @@ fn bench_settings(dir: PathBuf) -> Settings {
 }
 
 async fn intake() {
-    let payloads = Arc::new(load::payloads(4096, flag("--gzip")));
+    let payloads = Arc::new(load::payloads(4096, flag("--gzip"), 0));
     let ceiling = serve(Router::new().route("/api/v1/intake", post(parse_and_discard))).await;
     compare(Workload {
         what: format!(
@@ -335,7 +335,7 @@ async fn rss() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let payloads = Arc::new(load::payloads(4096, flag("--gzip")));
+    let payloads = Arc::new(load::payloads(4096, flag("--gzip"), arg("--late-hours", 0)));
     let sampler = tokio::spawn(async move {
         let mut peak_rss = 0u64;
         loop {
@@ -536,7 +536,7 @@ async fn roll_up_all(store: &dyn Maintenance, now: i64) {
     let t = Instant::now();
     let mut hours = 0;
     loop {
-        match store.roll_up(now).await.unwrap() {
+        match store.roll_up(now, i64::MAX).await.unwrap() {
             0 => break,
             n => hours += n,
         }

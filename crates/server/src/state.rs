@@ -391,8 +391,10 @@ impl AppState {
                 if now - last_roll_up >= 60_000 {
                     last_roll_up = now;
                     // Hours are rolled up a few minutes after they end, when
-                    // most of their views have sent their last version.
-                    match state.store.roll_up(now - 5 * 60_000).await {
+                    // most of their views have sent their last version, and
+                    // once late views stopped arriving for as long.
+                    let settled = now - 5 * 60_000;
+                    match state.store.roll_up(settled, settled).await {
                         Ok(0) => {}
                         Ok(hours) => tracing::info!(hours, "vitals rolled up"),
                         Err(e) => tracing::warn!(error = %e, "roll-up failed"),

@@ -287,9 +287,12 @@ pub trait Maintenance: Send + Sync + 'static {
     async fn erase(&self, app_id: &str, subject: &Subject) -> Result<u64>;
 
     /// Brings the precomputed aggregates up to date for the data older than
-    /// `before` (ms); returns how many hours it rolled up. Queries are
-    /// correct whether or not this has run, only slower.
-    async fn roll_up(&self, before: i64) -> Result<u64>;
+    /// `before` (ms); returns how many hours it rolled up. Hours that
+    /// received views at or after `busy_since` (ms, by the clock) wait: a
+    /// backfill or a replayed spool goes on writing into past hours, and
+    /// each roll-up of such an hour would be dropped by the next insert.
+    /// Queries are correct whether or not this has run, only slower.
+    async fn roll_up(&self, before: i64, busy_since: i64) -> Result<u64>;
 
     /// Reclaims what deleted rows (older view versions, retention, erasure)
     /// take and merges the small row groups frequent writes leave behind.
@@ -308,3 +311,10 @@ pub trait Maintenance: Send + Sync + 'static {
 pub trait Store: EventStore + ControlStore + Maintenance + SourceStore {}
 
 impl<T: EventStore + ControlStore + Maintenance + SourceStore> Store for T {}
+
+/// The clock in ms since the epoch.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

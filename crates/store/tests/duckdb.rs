@@ -24,7 +24,7 @@ async fn retention_inside_a_rolled_up_hour_rolls_it_up_again() {
     };
     let store = store.as_ref();
     store.insert(six_hours_of_views()).await.unwrap();
-    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 6);
+    assert_eq!(store.roll_up(T0 + 6 * HOUR, i64::MAX).await.unwrap(), 6);
     store.expire("app", T0 + 2 * HOUR + 1).await.unwrap();
     let q = lcp_by_page(T0 - HOUR, T0 + 7 * HOUR, 75);
     let left = views_counted(store, &q).await;
@@ -33,7 +33,7 @@ async fn retention_inside_a_rolled_up_hour_rolls_it_up_again() {
         3000 - 1000 - 1,
         "two hours and one view of the third are gone"
     );
-    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 1);
+    assert_eq!(store.roll_up(T0 + 6 * HOUR, i64::MAX).await.unwrap(), 1);
     assert_eq!(views_counted(store, &q).await, left);
 }
 
@@ -82,7 +82,7 @@ async fn hours_rolled_up_before_filters_were_crossed_are_rolled_up_again() {
         let store = DuckStore::open(&path, "256MB").unwrap();
         let store: &dyn Store = &store;
         store.insert(six_hours_of_views()).await.unwrap();
-        assert_eq!(store.roll_up(T0 + 8 * HOUR).await.unwrap(), 6);
+        assert_eq!(store.roll_up(T0 + 8 * HOUR, i64::MAX).await.unwrap(), 6);
     }
     {
         // What an older version left: no crossed rows, no crossed marks.
@@ -102,11 +102,11 @@ async fn hours_rolled_up_before_filters_were_crossed_are_rolled_up_again() {
     chrome.filters.browser = Some("Chrome".into());
     let exact = store.vitals("app", &chrome).await.unwrap();
     assert_eq!(
-        store.roll_up(T0 + 8 * HOUR).await.unwrap(),
+        store.roll_up(T0 + 8 * HOUR, i64::MAX).await.unwrap(),
         6,
         "the six hours with views"
     );
-    assert_eq!(store.roll_up(T0 + 8 * HOUR).await.unwrap(), 0);
+    assert_eq!(store.roll_up(T0 + 8 * HOUR, i64::MAX).await.unwrap(), 0);
     let rolled = store.vitals("app", &chrome).await.unwrap();
     assert_eq!(rolled.len(), exact.len());
     for (r, e) in rolled.iter().zip(&exact) {

@@ -18,8 +18,8 @@ mod sources;
 mod traces;
 mod usage;
 
+use crate::now_ms;
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use fovea_query::{
@@ -56,12 +56,6 @@ impl std::fmt::Debug for ClickHouseStore {
             .field("urls", &self.urls)
             .finish()
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 #[derive(Deserialize)]
@@ -771,8 +765,8 @@ impl Maintenance for ClickHouseStore {
         erase::erase(self, app_id, subject).await
     }
 
-    async fn roll_up(&self, before: i64) -> Result<u64> {
-        rollup::roll_up(self, before).await
+    async fn roll_up(&self, before: i64, busy_since: i64) -> Result<u64> {
+        rollup::roll_up(self, before, busy_since).await
     }
 
     /// Every listed server must answer: with shards, one down fails the

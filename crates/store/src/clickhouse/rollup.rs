@@ -179,8 +179,9 @@ async fn rolled_up(s: &ClickHouseStore, filter: &str) -> Result<Vec<Marked>> {
 /// not rolled up, or were before filters were crossed (oldest first, at
 /// most [`MAX_HOURS_PER_CALL`]), and marks the quiet closed hours since each
 /// app's first view as rolled up with no rows. Assumes `before` trails the clock by minutes, as the maintenance
-/// task's does, so that writers mark late views' hours.
-pub async fn roll_up(s: &ClickHouseStore, before: i64) -> Result<u64> {
+/// task's does, so that writers mark late views' hours. Hours a writer marked
+/// at or after `busy_since` (their invalidations' versions) wait.
+pub async fn roll_up(s: &ClickHouseStore, before: i64, busy_since: i64) -> Result<u64> {
     #[derive(Deserialize)]
     struct Hour {
         app: String,
@@ -203,10 +204,22 @@ pub async fn roll_up(s: &ClickHouseStore, before: i64) -> Result<u64> {
         .filter(|m| m.crossed.is_some())
         .map(|m| (m.app, m.hour))
         .collect();
+    let written: HashSet<(String, i64)> = s
+        .rows::<Hour>(format!(
+            "SELECT app, hour FROM rollup_marks WHERE rolled = 0 AND version >= {busy_since} \
+             AND hour < {cutoff} GROUP BY app, hour"
+        ))
+        .await?
+        .into_iter()
+        .map(|h| (h.app, h.hour))
+        .collect();
     let mut rolled = 0;
     for h in with_views
         .iter()
-        .filter(|h| !done.contains(&(h.app.clone(), h.hour)))
+        .filter(|h| {
+            let key = (h.app.clone(), h.hour);
+            !done.contains(&key) && !written.contains(&key)
+        })
         .take(MAX_HOURS_PER_CALL)
     {
         match roll_up_hour(s, &h.app, h.hour).await {

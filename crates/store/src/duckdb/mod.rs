@@ -16,7 +16,7 @@ mod sources;
 mod traces;
 mod usage;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -83,6 +83,9 @@ struct Inner {
     /// own `Arc`: a job must not hold the last reference to `Inner`, whose
     /// drop joins the bulk thread).
     known: Arc<Mutex<Known>>,
+    /// When the bulk thread last wrote views into each (app, hour), for
+    /// roll-ups to wait until an hour is no longer written to.
+    written: Arc<Mutex<HashMap<(String, i64), i64>>>,
     /// Matched values past which a percentile is estimated, not exact.
     exact_values: u64,
     /// DuckDB's write-ahead log, beside the file: absent or empty right
@@ -227,6 +230,7 @@ impl DuckStore {
                 bulk: Some(bulk),
                 bulk_thread: Some(bulk_thread),
                 known: Arc::new(Mutex::new(Known::new(KNOWN_KEYS_BUDGET))),
+                written: Arc::default(),
                 exact_values: exact_values(&reported),
                 wal: PathBuf::from(format!("{}.wal", path.display())),
             }),
@@ -293,10 +297,15 @@ impl DuckStore {
 /// ask which events are already stored and which views are beaten by a
 /// stored version; the surviving rows are appended once, column by column,
 /// straight into their tables.
-fn insert_batch(conn: &mut Connection, known: &mut Known, events: &[Event]) -> duckdb::Result<()> {
+/// Returns the (app, hour)s whose views it wrote or replaced.
+fn insert_batch(
+    conn: &mut Connection,
+    known: &mut Known,
+    events: &[Event],
+) -> duckdb::Result<Vec<(String, i64)>> {
     let batch = dedupe(events);
     if batch.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     known.tick();
     let event_ts = batch.others.iter().map(|e| e.ctx.ts);
@@ -393,7 +402,7 @@ fn insert_batch(conn: &mut Connection, known: &mut Known, events: &[Event]) -> d
         known.add(Table::Events, e.ctx.ts, event_key(e));
     }
     known.evict();
-    Ok(())
+    Ok(hours)
 }
 
 fn event_key(e: &Event) -> u64 {
@@ -559,8 +568,17 @@ impl Maintenance for DuckStore {
         self.bulk(move |c| erase::erase(c, &app, &subject)).await
     }
 
-    async fn roll_up(&self, before: i64) -> Result<u64> {
-        self.bulk(move |c| rollup::roll_up(c, before)).await
+    async fn roll_up(&self, before: i64, busy_since: i64) -> Result<u64> {
+        let written = self.inner.written.clone();
+        self.bulk(move |c| {
+            let busy = {
+                let mut written = written.lock().expect("written hours");
+                written.retain(|_, at| *at >= busy_since);
+                written.keys().cloned().collect()
+            };
+            rollup::roll_up(c, before, &busy)
+        })
+        .await
     }
 
     async fn compact(&self) -> Result<bool> {
@@ -722,9 +740,17 @@ impl ControlStore for DuckStore {
 #[async_trait]
 impl EventStore for DuckStore {
     async fn insert(&self, events: Vec<Event>) -> Result<()> {
-        let known = self.inner.known.clone();
-        self.bulk(move |c| insert_batch(c, &mut known.lock().expect("known keys"), &events))
-            .await
+        let (known, written) = (self.inner.known.clone(), self.inner.written.clone());
+        self.bulk(move |c| {
+            let hours = insert_batch(c, &mut known.lock().expect("known keys"), &events)?;
+            let now = crate::now_ms() as i64;
+            let mut written = written.lock().expect("written hours");
+            for hour in hours {
+                written.insert(hour, now);
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn vitals(&self, app_id: &str, q: &VitalsQuery) -> Result<Vec<VitalsGroup>> {

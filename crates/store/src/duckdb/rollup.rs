@@ -18,6 +18,8 @@
 //! - a question is answered from one snapshot, so an hour is counted either
 //!   from its roll-up or from its rows, never both, never neither.
 
+use std::collections::HashSet;
+
 use duckdb::types::Value;
 use duckdb::{appender_params_from_iter, params, params_from_iter, Connection};
 use fovea_query::{Dimension, VitalsGroup, VitalsQuery};
@@ -42,17 +44,25 @@ fn sketch_error(e: crate::rollup::SketchError) -> duckdb::Error {
 /// not rolled up yet, or were before filters were crossed (oldest first, at
 /// most [`MAX_HOURS_PER_CALL`]); returns how many it rolled up. Closed hours
 /// without views are marked as rolled up too, so that quiet hours do not
-/// send questions to the raw rows.
-pub fn roll_up(conn: &mut Connection, before: i64) -> duckdb::Result<u64> {
+/// send questions to the raw rows. `busy` hours, still receiving views, wait.
+pub fn roll_up(
+    conn: &mut Connection,
+    before: i64,
+    busy: &HashSet<(String, i64)>,
+) -> duckdb::Result<u64> {
     let cutoff = hour_of(before);
     let pending: Vec<(String, i64)> = {
         let mut st = conn.prepare(&format!(
             "SELECT DISTINCT app, ts // {HOUR_MS} * {HOUR_MS} AS hour FROM views WHERE ts < ?
              EXCEPT SELECT app, hour FROM rollup_hours WHERE crossed IS NOT NULL
-             ORDER BY hour LIMIT {MAX_HOURS_PER_CALL}"
+             ORDER BY hour"
         ))?;
         let rows = st.query_map(params![cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<duckdb::Result<_>>()?
+        rows.collect::<duckdb::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|h| !busy.contains(h))
+            .take(MAX_HOURS_PER_CALL)
+            .collect()
     };
     let mut rolled = 0;
     for (app, hour) in &pending {

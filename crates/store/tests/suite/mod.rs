@@ -986,7 +986,7 @@ pub async fn erasure_removes_a_users_sessions_and_nothing_else(store: &dyn Store
         ])
         .await
         .unwrap();
-    store.roll_up(T0 + 3 * 3_600_000).await.unwrap();
+    store.roll_up(T0 + 3 * 3_600_000, i64::MAX).await.unwrap();
 
     let removed = store
         .erase("app", &Subject::User("ann".into()))
@@ -1018,7 +1018,7 @@ pub async fn erasure_removes_a_users_sessions_and_nothing_else(store: &dyn Store
         store.replay_segments("app", "s-bob").await.unwrap().len(),
         1
     );
-    store.roll_up(T0 + 3 * 3_600_000).await.unwrap();
+    store.roll_up(T0 + 3 * 3_600_000, i64::MAX).await.unwrap();
     let lcp = store
         .vitals(
             "app",
@@ -1243,7 +1243,13 @@ pub async fn rolled_up_hours_answer_like_the_rows(store: &dyn Store) {
     };
     let exact_summary = store.summary("app", &range).await.unwrap();
     // Hours 0..=3 end before the cut-off; 4 and 5 stay raw.
-    assert_eq!(store.roll_up(T0 + 4 * HOUR + 60_000).await.unwrap(), 4);
+    assert_eq!(
+        store
+            .roll_up(T0 + 4 * HOUR + 60_000, i64::MAX)
+            .await
+            .unwrap(),
+        4
+    );
     let summary = store.summary("app", &range).await.unwrap();
     assert_eq!(
         (summary.views, summary.sessions, summary.errors),
@@ -1468,7 +1474,7 @@ pub async fn filtered_questions_read_the_crossed_roll_ups(store: &dyn Store) {
     }
     assert!(exact[0].iter().map(|g| g.count).sum::<u64>() > 0);
     assert_eq!(exact[8].iter().map(|g| g.count).sum::<u64>(), 1);
-    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 6);
+    assert_eq!(store.roll_up(T0 + 6 * HOUR, i64::MAX).await.unwrap(), 6);
     let mut differs = false;
     for (q, e) in one.iter().zip(&exact) {
         differs |= assert_close(q, e, &store.vitals("app", q).await.unwrap());
@@ -1505,7 +1511,7 @@ pub async fn late_views_in_many_rolled_up_hours_leave_the_others_rolled_up(store
         })
         .collect();
     store.insert(views.clone()).await.unwrap();
-    assert_eq!(store.roll_up(T0 + 24 * HOUR).await.unwrap(), 24);
+    assert_eq!(store.roll_up(T0 + 24 * HOUR, i64::MAX).await.unwrap(), 24);
     let late: Vec<Event> = (0..24)
         .step_by(2)
         .map(|h| {
@@ -1549,12 +1555,66 @@ pub async fn late_views_in_many_rolled_up_hours_leave_the_others_rolled_up(store
     assert!(differs, "answered from the roll-ups of the other hours");
 }
 
+/// The clock, ms since the epoch, one ms after the last write's.
+async fn clock_after_writes() -> i64 {
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    now.unwrap().as_millis() as i64
+}
+
+/// Regression: a backfill into past hours (or a spool replayed after an
+/// outage) had each of them rolled up every minute, and every roll-up
+/// dropped again by the next insert. An hour written to since `busy_since`
+/// waits; the others do not.
+pub async fn hours_still_written_to_wait_to_be_rolled_up(store: &dyn Store) {
+    let views = |from: usize| -> Vec<Event> {
+        (from..from + 20)
+            .map(|i| {
+                view(
+                    "s",
+                    &format!("v{i}"),
+                    T0 + (i as i64 % 2) * HOUR + i as i64,
+                    "/",
+                    1,
+                    900.0,
+                )
+            })
+            .collect()
+    };
+    let start = clock_after_writes().await;
+    store.insert(views(0)).await.unwrap();
+    assert_eq!(
+        store.roll_up(T0 + 3 * HOUR, start).await.unwrap(),
+        0,
+        "both hours busy"
+    );
+    let quiet = clock_after_writes().await;
+    assert_eq!(store.roll_up(T0 + 3 * HOUR, quiet).await.unwrap(), 2);
+
+    // Late views into the first hour only: it waits, the second stays rolled up.
+    let late: Vec<Event> = views(20)
+        .into_iter()
+        .filter(|e| e.ctx.ts < T0 + HOUR)
+        .collect();
+    store.insert(late).await.unwrap();
+    assert_eq!(store.roll_up(T0 + 3 * HOUR, quiet).await.unwrap(), 0);
+    let q = lcp_by_page(T0, T0 + 2 * HOUR, 75);
+    assert_eq!(
+        store.vitals("app", &q).await.unwrap()[0].count,
+        30,
+        "answered exactly meanwhile"
+    );
+    let quiet = clock_after_writes().await;
+    assert_eq!(store.roll_up(T0 + 3 * HOUR, quiet).await.unwrap(), 1);
+    assert_eq!(store.vitals("app", &q).await.unwrap()[0].count, 30);
+}
+
 pub async fn a_new_version_in_a_rolled_up_hour_replaces_the_old_one(store: &dyn Store) {
     let views: Vec<Event> = (0..100)
         .map(|i| view("s", &format!("v{i}"), T0 + i * 1000, "/", 1, 1000.0))
         .collect();
     store.insert(views).await.unwrap();
-    assert_eq!(store.roll_up(T0 + 2 * HOUR).await.unwrap(), 1);
+    assert_eq!(store.roll_up(T0 + 2 * HOUR, i64::MAX).await.unwrap(), 1);
     let q = lcp_by_page(T0 - HOUR, T0 + 2 * HOUR, 75);
     assert_eq!(store.vitals("app", &q).await.unwrap()[0].poor, 0.0);
 
@@ -1566,7 +1626,7 @@ pub async fn a_new_version_in_a_rolled_up_hour_replaces_the_old_one(store: &dyn 
     let after = store.vitals("app", &q).await.unwrap();
     assert_eq!((after[0].count, after[0].poor), (100, 0.01));
     assert_eq!(
-        store.roll_up(T0 + 2 * HOUR).await.unwrap(),
+        store.roll_up(T0 + 2 * HOUR, i64::MAX).await.unwrap(),
         1,
         "rolled up again"
     );
@@ -1596,13 +1656,13 @@ pub async fn retention_drops_the_roll_ups_with_the_rows(store: &dyn Store) {
         .collect();
     store.insert(yesterday).await.unwrap();
     store.insert(six_hours_of_views()).await.unwrap();
-    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 7);
+    assert_eq!(store.roll_up(T0 + 6 * HOUR, i64::MAX).await.unwrap(), 7);
     let q = lcp_by_page(T0 - 2 * day, T0 + 7 * HOUR, 75);
     assert_eq!(views_counted(store, &q).await, 3500);
     let today = T0 - T0.rem_euclid(day);
     store.expire("app", today).await.unwrap();
     assert_eq!(views_counted(store, &q).await, 3000, "yesterday is gone");
-    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 0);
+    assert_eq!(store.roll_up(T0 + 6 * HOUR, i64::MAX).await.unwrap(), 0);
     assert_eq!(views_counted(store, &q).await, 3000);
 }
 
@@ -1622,7 +1682,7 @@ pub async fn small_groups_interpolate_like_the_exact_path(store: &dyn Store) {
         .vitals("app", &lcp_by_page(T0, T0 + HOUR, 75))
         .await
         .unwrap();
-    assert_eq!(store.roll_up(T0 + 2 * HOUR).await.unwrap(), 1);
+    assert_eq!(store.roll_up(T0 + 2 * HOUR, i64::MAX).await.unwrap(), 1);
     for p in [50u8, 75, 90] {
         let q = lcp_by_page(T0, T0 + HOUR, p);
         for g in store.vitals("app", &q).await.unwrap() {
@@ -1677,7 +1737,7 @@ pub async fn quiet_hours_count_as_rolled_up(store: &dyn Store) {
         ])
         .await
         .unwrap();
-    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 2);
+    assert_eq!(store.roll_up(T0 + 6 * HOUR, i64::MAX).await.unwrap(), 2);
     // A late view into a quiet hour drops its mark like any roll-up.
     store
         .insert(vec![view("s", "c", T0 + 2 * HOUR, "/", 1, 2000.0)])
@@ -1686,7 +1746,7 @@ pub async fn quiet_hours_count_as_rolled_up(store: &dyn Store) {
     let q = lcp_by_page(T0, T0 + 6 * HOUR, 50);
     let g = &store.vitals("app", &q).await.unwrap()[0];
     assert_eq!(g.count, 3);
-    assert_eq!(store.roll_up(T0 + 6 * HOUR).await.unwrap(), 1);
+    assert_eq!(store.roll_up(T0 + 6 * HOUR, i64::MAX).await.unwrap(), 1);
     assert_eq!(store.vitals("app", &q).await.unwrap()[0].count, 3);
 }
 
@@ -2244,6 +2304,7 @@ macro_rules! store_suite {
             filtered_questions_read_the_crossed_roll_ups,
             late_views_in_many_rolled_up_hours_leave_the_others_rolled_up,
             a_new_version_in_a_rolled_up_hour_replaces_the_old_one,
+            hours_still_written_to_wait_to_be_rolled_up,
             retention_drops_the_roll_ups_with_the_rows,
             small_groups_interpolate_like_the_exact_path,
             quiet_hours_count_as_rolled_up,
