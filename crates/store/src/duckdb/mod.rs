@@ -943,6 +943,26 @@ mod tests {
 
     use super::*;
 
+    /// The first version of view `v{id}` in session `s{id}` of app `app`.
+    fn view(id: String, ts: i64, route: &str, lcp: f64) -> Event {
+        Event {
+            event_id: uuid::Uuid::new_v4(),
+            ctx: Context {
+                app_id: "app".into(),
+                session_id: format!("s{id}"),
+                view_id: Some(format!("v{id}")),
+                ts,
+                route: route.into(),
+                ..Context::default()
+            },
+            kind: EventKind::View(ViewEvent {
+                version: 1,
+                lcp: Some(lcp),
+                ..ViewEvent::default()
+            }),
+        }
+    }
+
     #[test]
     fn the_exact_budget_follows_the_memory_limit() {
         assert_eq!(exact_values("256MB"), 4_000_000);
@@ -984,22 +1004,7 @@ mod tests {
         let t0 = 1_764_000_000_000;
         let views = |batch: i64, n: i64| -> Vec<Event> {
             (0..n)
-                .map(|i| Event {
-                    event_id: uuid::Uuid::new_v4(),
-                    ctx: Context {
-                        app_id: "app".into(),
-                        session_id: format!("s{batch}-{i}"),
-                        view_id: Some(format!("v{batch}-{i}")),
-                        ts: t0 + batch * 3000 + i,
-                        route: "/a".into(),
-                        ..Context::default()
-                    },
-                    kind: EventKind::View(ViewEvent {
-                        version: 1,
-                        lcp: Some(1000.0),
-                        ..ViewEvent::default()
-                    }),
-                })
+                .map(|i| view(format!("{batch}-{i}"), t0 + batch * 3000 + i, "/a", 1000.0))
                 .collect()
         };
         for batch in 0..4 {
@@ -1039,21 +1044,14 @@ mod tests {
         let store = DuckStore::open(&dir.path().join("fovea.duckdb"), "256MB").unwrap();
         let t0 = 1_764_000_000_000;
         let views = (0..2000)
-            .map(|i| Event {
-                event_id: uuid::Uuid::new_v4(),
-                ctx: Context {
-                    app_id: "app".into(),
-                    session_id: format!("s{i}"),
-                    view_id: Some(format!("v{i}")),
-                    ts: t0 + i,
-                    route: if i % 2 == 0 { "/a" } else { "/b" }.into(),
-                    ..Context::default()
-                },
-                kind: EventKind::View(ViewEvent {
-                    version: 1,
-                    lcp: Some(500.0 + (i * 37 % 2000) as f64 * 2.0),
-                    ..ViewEvent::default()
-                }),
+            .map(|i| {
+                let route = if i % 2 == 0 { "/a" } else { "/b" };
+                view(
+                    i.to_string(),
+                    t0 + i,
+                    route,
+                    500.0 + (i * 37 % 2000) as f64 * 2.0,
+                )
             })
             .collect();
         store.insert(views).await.unwrap();
