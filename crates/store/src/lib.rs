@@ -296,7 +296,8 @@ pub trait Maintenance: Send + Sync + 'static {
 
     /// Reclaims what deleted rows (older view versions, retention, erasure)
     /// take and merges the small row groups frequent writes leave behind.
-    /// Returns false when the database was busy and it should be tried
+    /// Returns false when it could not run now (DuckDB: nothing was written
+    /// since its last checkpoint, which it then skips) and should be tried
     /// again later. Backends that compact on their own (ClickHouse merges
     /// parts in the background) keep this default.
     async fn compact(&self) -> Result<bool> {
