@@ -60,7 +60,7 @@ impl Settings {
         Settings {
             store: StoreConfig::DuckDb {
                 path: data_dir.join("fovea.duckdb"),
-                memory_limit: "256MB".into(),
+                memory_limit: fovea_store::DuckStore::DEFAULT_MEMORY_LIMIT.into(),
             },
             data_dir,
             admin_token: None,

@@ -30,10 +30,11 @@ use crate::quota::Tally;
 use crate::usage::DropReason;
 use crate::AppState;
 
-/// Spooled bytes read into one store write at most. 2 MiB (≈ 8k events) is
-/// past the point where bigger batches get cheaper per event, while 16 MiB
-/// held ~150 MB of parsed events at once (`fovea-bench rss`: 430 → 185 MB).
-const MAX_BATCH_BYTES: usize = 2 << 20;
+/// Spooled bytes read into one store write at most. 1 MiB (≈ 4k events)
+/// stores about as fast as 2 MiB, while two batches of parsed events (one
+/// decoded, one being stored) held ~50 MB at 2 MiB (`bench/README.md`,
+/// "Memory"); 16 MiB held ~150 MB.
+const MAX_BATCH_BYTES: usize = 1 << 20;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Store attempts per batch once shutting down; the spool keeps the rest.
 const SHUTDOWN_ATTEMPTS: u32 = 3;
@@ -183,7 +184,7 @@ fn store(
             Err(RecvTimeoutError::Disconnected) => return,
         };
         let (n, span) = (work.count(), work.span);
-        let stored = match commit(&state, &rt, work, &stop) {
+        let stored = match commit(&state, &rt, &records, work, &stop) {
             Commit::Stored => n,
             Commit::Rejected(e) => {
                 tracing::warn!(error = %e, records = records.len(), "the store rejected a batch; storing its records one by one");
@@ -372,7 +373,16 @@ enum Commit {
 /// Writes the events and segments, retrying with backoff while the store
 /// is down (the spool grows meanwhile, and the lag metric shows the oldest
 /// batch waiting). A retry writes both again: the store keeps one copy.
-fn commit(state: &AppState, rt: &Handle, work: Work, stop: &AtomicBool) -> Commit {
+/// The first attempt hands the decoded batch to the store; a retry decodes
+/// `records` again (decoding is deterministic) rather than every batch
+/// holding a copy in case of one.
+fn commit(
+    state: &AppState,
+    rt: &Handle,
+    records: &[Vec<u8>],
+    work: Work,
+    stop: &AtomicBool,
+) -> Commit {
     let Work {
         events,
         segments,
@@ -380,17 +390,24 @@ fn commit(state: &AppState, rt: &Handle, work: Work, stop: &AtomicBool) -> Commi
         tally,
         span,
     } = work;
+    let mut decoded = Some((events, segments, spans));
     let mut backoff = Duration::from_millis(100);
     let mut attempts_while_stopping = 0;
     loop {
         let t = Instant::now();
+        let (events, segments, spans) = decoded.take().unwrap_or_else(|| {
+            // The drops were counted when the batch was first processed.
+            let w = process(state, records, false);
+            (w.events, w.segments, w.spans)
+        });
+        let sizes = (events.len(), segments.len(), spans.len());
         let write = async {
-            state.store.insert(events.clone()).await?;
+            state.store.insert(events).await?;
             if !segments.is_empty() {
-                state.store.insert_replay(segments.clone()).await?;
+                state.store.insert_replay(segments).await?;
             }
             if !spans.is_empty() {
-                state.store.insert_spans(spans.clone()).await?;
+                state.store.insert_spans(spans).await?;
             }
             Ok::<(), fovea_store::StoreError>(())
         };
@@ -406,9 +423,9 @@ fn commit(state: &AppState, rt: &Handle, work: Work, stop: &AtomicBool) -> Commi
                     .writer_batch_seconds
                     .observe(t.elapsed().as_secs_f64());
                 tracing::debug!(
-                    events = events.len(),
-                    segments = segments.len(),
-                    spans = spans.len(),
+                    events = sizes.0,
+                    segments = sizes.1,
+                    spans = sizes.2,
                     ms = t.elapsed().as_millis() as u64,
                     "writer batch committed"
                 );
@@ -458,7 +475,7 @@ fn store_one_by_one(
             // The drops were counted when the whole batch was processed.
             let work = process(state, std::slice::from_ref(record), false);
             let n = work.count();
-            match commit(state, rt, work, stop) {
+            match commit(state, rt, std::slice::from_ref(record), work, stop) {
                 Commit::Stored => stored += n,
                 Commit::Rejected(e) => refused.push((record, n.events, e)),
                 Commit::Stopped => return None,
