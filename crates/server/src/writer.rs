@@ -30,11 +30,13 @@ use crate::quota::Tally;
 use crate::usage::DropReason;
 use crate::AppState;
 
-/// Spooled bytes read into one store write at most. 1 MiB (≈ 4k events)
-/// stores about as fast as 2 MiB, while two batches of parsed events (one
-/// decoded, one being stored) held ~50 MB at 2 MiB (`bench/README.md`,
-/// "Memory"); 16 MiB held ~150 MB.
-const MAX_BATCH_BYTES: usize = 1 << 20;
+/// Spooled bytes read into one store write at most. 2 MiB (≈ 8k events) is
+/// past the point where bigger batches get cheaper per event; two batches
+/// of parsed events (one decoded, one being stored) hold ~50 MB at 2 MiB,
+/// 16 MiB held ~150 MB. 1 MiB stored as fast while the dedupe filters
+/// answer, but each write pays one window scan once they saturate
+/// (`bench/README.md`, "Memory").
+const MAX_BATCH_BYTES: usize = 2 << 20;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Store attempts per batch once shutting down; the spool keeps the rest.
 const SHUTDOWN_ATTEMPTS: u32 = 3;

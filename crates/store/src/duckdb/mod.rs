@@ -142,7 +142,7 @@ impl std::fmt::Debug for DuckStore {
 /// limit, as DuckDB reports it (`current_setting('memory_limit')`, e.g.
 /// `244.1 MiB`): 8 bytes each in a buffer that grows by doubling (so up to
 /// 16), and the scan needs the buffer pool too. One value per 64 bytes of
-/// the limit: 4 M values under 256 MB (10 M failed there).
+/// the limit: 4 M values under the default 256 MB (10 M failed there).
 fn exact_values(memory_limit: &str) -> u64 {
     const DEFAULT: u64 = 256_000_000;
     let s = memory_limit.trim();
@@ -195,8 +195,11 @@ const COMPACT_VACUUM_TASKS: u32 = 100;
 impl DuckStore {
     /// The memory limit `fovea serve` gives DuckDB unless told otherwise:
     /// DuckDB's buffer pool fills up to it under load, and it is the part of
-    /// the node's memory the operator chooses (`bench/README.md`, "Memory").
-    pub const DEFAULT_MEMORY_LIMIT: &'static str = "48MB";
+    /// the node's memory the operator chooses. 48 MB keeps a node near 200 MB,
+    /// but once the dedupe filters saturate and each write looks up its
+    /// window exactly, a drain fell from ~34 k to 4 k events/s there
+    /// (`bench/README.md`, "Memory").
+    pub const DEFAULT_MEMORY_LIMIT: &'static str = "256MB";
 
     /// Opens (creating if needed) the database file and migrates it.
     /// `memory_limit` is DuckDB's, e.g. `256MB`.
