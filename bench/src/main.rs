@@ -340,18 +340,13 @@ async fn rss() {
     // (file-backed, ~45 MB) are the rest.
     let sampler = tokio::spawn(async move {
         let (mut peak_rss, mut peak_anon) = (0u64, 0u64);
-        loop {
-            if let Some(kb) = load::rss_kb(pid) {
-                peak_rss = peak_rss.max(kb);
-            }
-            if let Some(kb) = load::status_kb(pid, "RssAnon:") {
-                peak_anon = peak_anon.max(kb);
-            }
+        // Until the process is gone.
+        while let Some(kb) = load::rss_kb(pid) {
+            peak_rss = peak_rss.max(kb);
+            peak_anon = peak_anon.max(load::status_kb(pid, "RssAnon:").unwrap_or(0));
             tokio::time::sleep(Duration::from_millis(100)).await;
-            if load::rss_kb(pid).is_none() {
-                return (peak_rss, peak_anon);
-            }
         }
+        (peak_rss, peak_anon)
     });
     let mut got = load::Outcome::default();
     load::Target::warm(load::Endpoint::intake(addr, KEY), payloads, conns)
