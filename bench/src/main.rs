@@ -587,9 +587,7 @@ async fn query_duckdb(n: u64, now: i64, span: i64, qs: &[Question]) -> Vec<Answe
     let rolled = time_vitals(&store, qs, n, "hourly roll-ups").await;
     time_summary(&store, &qs[0].q.filters, "hourly roll-ups").await;
     compare_answers(qs, &exact, &rolled, "roll-ups vs exact");
-    let late = late_views(&store, n, now, span).await;
-    time_vitals(&store, qs, n + late, LATE).await;
-    time_summary(&store, &qs[0].q.filters, LATE).await;
+    late_then_rolled_up_again(&store, n, now, span, qs).await;
     exact
 }
 
@@ -597,9 +595,32 @@ const HOUR_MS: i64 = 3_600_000;
 
 const LATE: &str = "right after late views in 48 hours, before they are rolled up again";
 
-/// Inserts 1000 late views into each of 48 hours spread over the range,
-/// which takes those hours out of the roll-ups until the next roll-up;
-/// returns how many.
+/// Times the questions right after late views, then once their hours are
+/// rolled up again, and checks that both answers agree (counts and shares
+/// equal, percentiles within the sketches' error).
+async fn late_then_rolled_up_again<S: EventStore + Maintenance>(
+    store: &S,
+    n: u64,
+    now: i64,
+    span: i64,
+    qs: &[Question],
+) {
+    let late = late_views(store, n, now, span).await;
+    let right_after = time_vitals(store, qs, n + late, LATE).await;
+    time_summary(store, &qs[0].q.filters, LATE).await;
+    roll_up_all(store, now).await;
+    let again = time_vitals(store, qs, n + late, "rolled up again").await;
+    compare_answers(
+        qs,
+        &again,
+        &right_after,
+        "right after late views vs rolled up again",
+    );
+}
+
+/// Inserts 1000 late views into each of 48 hours spread over the range
+/// (DuckDB adds them to the hours' roll-ups; ClickHouse reads those hours
+/// raw) until the next roll-up; returns how many.
 async fn late_views(store: &dyn EventStore, n: u64, now: i64, span: i64) -> u64 {
     let mut rng = 11u64;
     let hours = span / HOUR_MS;
@@ -626,9 +647,7 @@ async fn query_clickhouse(n: u64, now: i64, span: i64, qs: &[Question], exact: O
     let rolled = time_vitals(&store, qs, n, "hourly roll-ups").await;
     time_summary(&store, &qs[0].q.filters, "hourly roll-ups").await;
     compare_answers(qs, &raw, &rolled, "roll-ups vs raw rows");
-    let late = late_views(&store, n, now, span).await;
-    time_vitals(&store, qs, n + late, LATE).await;
-    time_summary(&store, &qs[0].q.filters, LATE).await;
+    late_then_rolled_up_again(&store, n, now, span, qs).await;
     if let Some(exact) = exact {
         compare_answers(qs, exact, &raw, "raw rows vs DuckDB's exact");
         compare_answers(qs, exact, &rolled, "roll-ups vs DuckDB's exact");

@@ -370,15 +370,26 @@ fn insert_batch(
                      AND v.version >= k.version AND v.ts BETWEEN ? AND ?)",
             params![lo, hi],
         )?;
-        // Older versions make way; their hours and the new views' hours
-        // lose their roll-ups.
-        let mut st = tx.prepare(
-                "DELETE FROM views v WHERE v.ts BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM temp.view_keys k
+        // Older versions make way. One a roll-up counted takes its hour's
+        // roll-up with it; one stored since (a late copy) only its copy.
+        let replace = |table: &str| -> duckdb::Result<Vec<(String, String, i64)>> {
+            let mut st = tx.prepare(&format!(
+                "DELETE FROM {table} v WHERE v.ts BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM temp.view_keys k
                      WHERE k.app = v.app AND k.view_id = v.view_id AND k.version > v.version)
-                 RETURNING app, ts",
-            )?;
-        let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, hour_of(r.get(1)?))))?;
-        (beaten, rows.collect::<duckdb::Result<_>>()?)
+                 RETURNING app, view_id, ts"
+            ))?;
+            let rows = st.query_map(params![lo, hi], |r| {
+                Ok((r.get(0)?, r.get(1)?, hour_of(r.get(2)?)))
+            })?;
+            rows.collect()
+        };
+        let late: HashSet<(String, String, i64)> =
+            replace(rollup::LATE_TABLE)?.into_iter().collect();
+        let counted: Vec<(String, i64)> = (replace("views")?.into_iter())
+            .filter(|v| !late.contains(v))
+            .map(|(app, _, hour)| (app, hour))
+            .collect();
+        (beaten, counted)
     };
     let views: Vec<(&Event, &ViewEvent)> = (batch.views.iter().copied())
         .filter(|(e, _)| {
@@ -390,18 +401,27 @@ fn insert_batch(
             stored.is_empty() || !stored.contains(&(e.ctx.app_id.clone(), e.event_id.to_string()))
         })
         .collect();
-    hours.extend(
-        views
-            .iter()
-            .map(|(e, _)| (e.ctx.app_id.clone(), hour_of(e.ctx.ts))),
-    );
+    hours.sort();
+    hours.dedup();
+    rollup::invalidate(&tx, &hours)?;
+    let mut written: Vec<(String, i64)> = (views.iter())
+        .map(|(e, _)| (e.ctx.app_id.clone(), hour_of(e.ctx.ts)))
+        .collect();
+    written.sort();
+    written.dedup();
+    // Views into hours still rolled up are late: copied for questions to
+    // add to the roll-up until it is rolled up again.
+    let marked = rollup::marked(&tx, &written)?;
+    let late_rows = (views.iter())
+        .filter(|(e, _)| {
+            !marked.is_empty() && marked.contains(&(e.ctx.app_id.clone(), hour_of(e.ctx.ts)))
+        })
+        .map(|(e, v)| crate::columns::view_cells(e, v));
+    columns::append(&tx, rollup::LATE_TABLE, columns::view_columns(), late_rows)?;
     let view_rows = views.iter().map(|(e, v)| crate::columns::view_cells(e, v));
     columns::append(&tx, "views", columns::view_columns(), view_rows)?;
     let event_rows = others.iter().map(|e| crate::columns::event_cells(e));
     columns::append(&tx, "events", columns::event_columns(), event_rows)?;
-    hours.sort();
-    hours.dedup();
-    rollup::invalidate(&tx, &hours)?;
     tx.commit()?;
     for (e, _) in views {
         known.add(Table::Views, e.ctx.ts, view_key(e));
@@ -410,6 +430,7 @@ fn insert_batch(
         known.add(Table::Events, e.ctx.ts, event_key(e));
     }
     known.evict();
+    hours.extend(written);
     Ok(hours)
 }
 

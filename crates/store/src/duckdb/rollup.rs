@@ -5,18 +5,26 @@
 //! dimension, key) with, for each metric, the exact count, the good /
 //! needs-improvement / poor counts and a DDSketch of the values (relative
 //! error ≤ 1%). A vitals
-//! question over whole rolled-up hours merges those rows; the hours it also
-//! covers that are not rolled up (the open hour, partial hours at the edges,
-//! hours that late beacons touched) are read raw, in the same snapshot.
+//! question over whole rolled-up hours merges those rows, plus the views
+//! stored into those hours since (late beacons, a backfill, a spool
+//! replayed after an outage: copies in `views_late`, a small table); the
+//! hours it also covers that are not rolled up (the open hour, partial hours
+//! at the edges, hours whose rolled-up views were replaced) are read raw, in
+//! the same snapshot.
 //!
 //! Invariants:
 //! - `rollup_hours` lists the (app, hour) pairs whose views `vitals_hourly`
-//!   holds in full (none, for a marked quiet hour), and both always agree
-//!   with `views`: the insert that adds or replaces a view in a marked hour
-//!   deletes that hour's mark and roll-up in the same transaction, and
-//!   retention deletes them with the rows, in one transaction too;
-//! - a question is answered from one snapshot, so an hour is counted either
-//!   from its roll-up or from its rows, never both, never neither.
+//!   and `views_late` together hold in full (none, for a marked quiet hour),
+//!   and they always agree with `views`. The insert that adds a view to a
+//!   marked hour copies it into `views_late`; the one that replaces a view
+//!   the roll-up counted (or erases one) deletes that hour's mark, roll-up
+//!   and late copies, in the same transaction. Rolling an hour up again
+//!   deletes its late copies with its old roll-up, and retention deletes
+//!   them with the rows, in one transaction each;
+//! - `views_late` holds copies of rows of marked hours only;
+//! - a question is answered from one snapshot, so a view is counted either
+//!   from its hour's roll-up, from its late copy or from its row, never
+//!   twice, never not at all.
 
 use std::collections::HashSet;
 
@@ -51,13 +59,16 @@ pub fn roll_up(
     busy: &HashSet<(String, i64)>,
 ) -> duckdb::Result<u64> {
     let cutoff = hour_of(before);
+    // Hours never rolled up (or before filters were crossed), and hours
+    // with late views to fold in.
     let pending: Vec<(String, i64)> = {
         let mut st = conn.prepare(&format!(
-            "SELECT DISTINCT app, ts // {HOUR_MS} * {HOUR_MS} AS hour FROM views WHERE ts < ?
-             EXCEPT SELECT app, hour FROM rollup_hours WHERE crossed IS NOT NULL
+            "(SELECT DISTINCT app, ts // {HOUR_MS} * {HOUR_MS} AS hour FROM views WHERE ts < ?
+              EXCEPT SELECT app, hour FROM rollup_hours WHERE crossed IS NOT NULL)
+             UNION SELECT DISTINCT app, ts // {HOUR_MS} * {HOUR_MS} FROM {LATE_TABLE} WHERE ts < ?
              ORDER BY hour"
         ))?;
-        let rows = st.query_map(params![cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = st.query_map(params![cutoff, cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<duckdb::Result<Vec<_>>>()?
             .into_iter()
             .filter(|h| !busy.contains(h))
@@ -133,6 +144,36 @@ pub fn tables() -> String {
 /// The tables that hold an hour's roll-up.
 const TABLES: [&str; 3] = ["vitals_hourly", CROSSED_TABLE, "rollup_hours"];
 
+/// Copies of the views stored into rolled-up hours since their roll-up.
+pub const LATE_TABLE: &str = "views_late";
+
+/// Deletes the late copies of an hour's views (its roll-up now counts
+/// them, or is gone).
+fn drop_late(conn: &Connection, app: &str, hour: i64) -> duckdb::Result<usize> {
+    conn.execute(
+        &format!("DELETE FROM {LATE_TABLE} WHERE app = ? AND ts >= ? AND ts < ?"),
+        params![app, hour, hour + HOUR_MS],
+    )
+}
+
+/// The marked hours among `hours`; a view stored into one of them is a
+/// late view.
+pub fn marked(
+    conn: &Connection,
+    hours: &[(String, i64)],
+) -> duckdb::Result<HashSet<(String, i64)>> {
+    let (first, last) = hours.iter().fold((i64::MAX, i64::MIN), |(lo, hi), (_, h)| {
+        (lo.min(*h), hi.max(*h))
+    });
+    if first > last {
+        return Ok(HashSet::new());
+    }
+    let mut st = conn.prepare("SELECT app, hour FROM rollup_hours WHERE hour BETWEEN ? AND ?")?;
+    let rows = st.query_map(params![first, last], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let all: HashSet<(String, i64)> = rows.collect::<duckdb::Result<_>>()?;
+    Ok(hours.iter().filter(|h| all.contains(*h)).cloned().collect())
+}
+
 fn roll_up_hour(conn: &mut Connection, app: &str, hour: i64) -> duckdb::Result<()> {
     let sql = format!(
         "SELECT {} FROM views WHERE app = ? AND ts >= ? AND ts < ?",
@@ -147,6 +188,7 @@ fn roll_up_hour(conn: &mut Connection, app: &str, hour: i64) -> duckdb::Result<(
             params![app, hour],
         )?;
     }
+    drop_late(&tx, app, hour)?;
     {
         let mut st = tx.prepare(&sql)?;
         let mut rows = st.query(params![app, hour, hour + HOUR_MS])?;
@@ -206,8 +248,9 @@ fn roll_up_hour(conn: &mut Connection, app: &str, hour: i64) -> duckdb::Result<(
     tx.commit()
 }
 
-/// Drops the roll-ups of the given hours (their rows are changing); runs
-/// inside the writer's transaction.
+/// Drops the roll-ups of the given hours, and their late copies (views
+/// they counted are being replaced or erased); runs inside the writer's
+/// transaction.
 pub fn invalidate(conn: &Connection, hours: &[(String, i64)]) -> duckdb::Result<()> {
     for (app, hour) in hours {
         let gone = conn.execute(
@@ -221,6 +264,7 @@ pub fn invalidate(conn: &Connection, hours: &[(String, i64)]) -> duckdb::Result<
                     params![app, hour],
                 )?;
             }
+            drop_late(conn, app, *hour)?;
         }
     }
     Ok(())
@@ -235,6 +279,10 @@ pub fn expire(conn: &Connection, app: &str, before: i64) -> duckdb::Result<()> {
             params![app, before],
         )?;
     }
+    conn.execute(
+        &format!("DELETE FROM {LATE_TABLE} WHERE app = ? AND ts // {HOUR_MS} * {HOUR_MS} < ?"),
+        params![app, before],
+    )?;
     Ok(())
 }
 
@@ -299,7 +347,7 @@ pub fn vitals(
         wanted.table()
     );
     let mut values = vec![Value::Text(app.into()), Value::Text(wanted.dim.into())];
-    values.extend(hours_values);
+    values.extend(hours_values.iter().cloned());
     for (col, v) in wanted.equalities(f) {
         sql.push_str(&format!(" AND \"{col}\" = ?"));
         values.push(Value::Text(v.into()));
@@ -320,24 +368,36 @@ pub fn vitals(
 
     // Every raw range in one query, grouped by key and sketch bucket. A few
     // ranges (the edges) each in a `UNION ALL`, which DuckDB prunes by the
-    // `ts` zone maps; many (late views' hours) as a list of hours, one
-    // pass over the range instead of one per hour.
-    if let Some((from, to, hours)) = raw_hours(&raw) {
-        let select = |(from, to), extra: &str, values: &mut Vec<Value>| {
-            let (raw_where, raw_values) = raw_scope(from, to);
-            values.extend(raw_values);
-            format!(
-                "SELECT {} AS k, {m} AS v FROM views WHERE {raw_where} {extra} AND {m} IS NOT NULL",
-                group_key_sql(q.by)
-            )
-        };
-        let mut values = Vec::new();
-        let parts: Vec<String> = if raw.len() <= FEW_RANGES {
-            raw.iter().map(|r| select(*r, "", &mut values)).collect()
-        } else {
+    // `ts` zone maps; many (hours whose views were replaced) as a list of
+    // hours, one pass over the range instead of one per hour. Then the late
+    // views of exactly the hours whose roll-ups were merged (`hours_sql`
+    // again, in the same snapshot).
+    let select = |table: &str, (from, to), extra: &str, values: &mut Vec<Value>| {
+        let (raw_where, raw_values) = raw_scope(from, to);
+        values.extend(raw_values);
+        format!(
+            "SELECT {} AS k, {m} AS v FROM {table} WHERE {raw_where} {extra} AND {m} IS NOT NULL",
+            group_key_sql(q.by)
+        )
+    };
+    let mut values = Vec::new();
+    let mut parts: Vec<String> = match raw_hours(&raw) {
+        None => Vec::new(),
+        Some(_) if raw.len() <= FEW_RANGES => raw
+            .iter()
+            .map(|r| select("views", *r, "", &mut values))
+            .collect(),
+        Some((from, to, hours)) => {
             let in_hours = format!("AND ts // {HOUR_MS} IN ({hours})");
-            vec![select((from, to), &in_hours, &mut values)]
-        };
+            vec![select("views", (from, to), &in_hours, &mut values)]
+        }
+    };
+    if !rolled.is_empty() {
+        let in_rolled = format!("AND ts // {HOUR_MS} * {HOUR_MS} IN ({hours_sql})");
+        parts.push(select(LATE_TABLE, (f.from, f.to), &in_rolled, &mut values));
+        values.extend(hours_values);
+    }
+    if !parts.is_empty() {
         let t = q.metric.thresholds();
         let mut st = c.prepare(&format!(
             "SELECT k, min(v), max(v), count(*) FILTER (v <= {g}),

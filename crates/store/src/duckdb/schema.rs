@@ -87,6 +87,14 @@ fn view_phases() -> String {
         .collect()
 }
 
+/// Migration 12: copies of the views stored into an hour after it was
+/// rolled up (see `super::rollup`), so that a question adds them to the
+/// roll-up instead of reading the whole hour again. Its columns are the
+/// views' own: a migration that adds a column to `views` adds it here too.
+fn late_views() -> String {
+    create_table(super::rollup::LATE_TABLE, view_columns())
+}
+
 pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS fovea_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);")?;
     let migrations = [
@@ -101,6 +109,7 @@ pub fn migrate(conn: &Connection) -> duckdb::Result<()> {
         sampling(),
         view_phases(),
         super::rollup::crossed_table(),
+        late_views(),
     ];
     let done: i64 = conn.query_row("SELECT count(*) FROM fovea_migrations", [], |r| r.get(0))?;
     for (i, sql) in migrations.iter().enumerate().skip(done as usize) {
