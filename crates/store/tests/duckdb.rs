@@ -212,3 +212,52 @@ async fn late_views_are_added_to_the_roll_up_until_it_is_rolled_up_again() {
     assert_eq!(a.0.count, 101);
     assert!(from_roll_up(&a), "{a:?}");
 }
+
+/// Regression: a view id with two rows in a rolled-up hour (a sender that
+/// reuses ids, more than the dedupe window apart), one counted by the
+/// roll-up and one a late copy, both replaced by one later version: the
+/// late copy's deletion hid the counted one's, the roll-up stayed, and the
+/// view was counted twice.
+#[tokio::test]
+async fn replacing_a_counted_row_and_a_late_copy_of_one_view_drops_the_roll_up() {
+    let Some((_dir, store)) = open_suite().await else {
+        return;
+    };
+    let store = store.as_ref();
+    let minute = 60_000;
+    store
+        .insert(vec![suite::view("s", "x", T0 + 5 * minute, "/", 1, 1000.0)])
+        .await
+        .unwrap();
+    assert_eq!(store.roll_up(T0 + 2 * HOUR, i64::MAX).await.unwrap(), 1);
+    // Fifteen minutes later: no copy within the window, so a late row.
+    store
+        .insert(vec![suite::view(
+            "s",
+            "x",
+            T0 + 20 * minute,
+            "/",
+            1,
+            2000.0,
+        )])
+        .await
+        .unwrap();
+    let q = lcp_by_page(T0, T0 + HOUR, 75);
+    assert_eq!(views_counted(store, &q).await, 2);
+    // A later version whose window covers both rows replaces them.
+    store
+        .insert(vec![suite::view(
+            "s",
+            "x",
+            T0 + 12 * minute,
+            "/",
+            2,
+            3000.0,
+        )])
+        .await
+        .unwrap();
+    let g = store.vitals("app", &q).await.unwrap().remove(0);
+    assert_eq!((g.count, g.value), (1, 3000.0));
+    assert_eq!(store.roll_up(T0 + 2 * HOUR, i64::MAX).await.unwrap(), 1);
+    assert_eq!(views_counted(store, &q).await, 1);
+}
