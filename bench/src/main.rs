@@ -712,6 +712,7 @@ async fn time_summary(store: &dyn EventStore, f: &Filters, label: &str) {
 /// Checks that two answers have the same groups, counts and shares, and
 /// returns the largest relative difference of their percentiles.
 fn largest_difference(exact: &[VitalsGroup], other: &[VitalsGroup]) -> f64 {
+    assert_eq!(exact.len(), other.len(), "same groups");
     exact
         .iter()
         .map(|e| {
