@@ -372,15 +372,13 @@ fn insert_batch(
         )?;
         // Older versions make way. One a roll-up counted takes its hour's
         // roll-up with it; one stored since (a late copy) only its copy.
-        let replace = |table: &str| -> duckdb::Result<Vec<(String, String, i64)>> {
+        let replace = |table: &str| -> duckdb::Result<Vec<(String, i64)>> {
             let mut st = tx.prepare(&format!(
                 "DELETE FROM {table} v WHERE v.ts BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM temp.view_keys k
                      WHERE k.app = v.app AND k.view_id = v.view_id AND k.version > v.version)
-                 RETURNING app, view_id, ts"
+                 RETURNING app, ts"
             ))?;
-            let rows = st.query_map(params![lo, hi], |r| {
-                Ok((r.get(0)?, r.get(1)?, hour_of(r.get(2)?)))
-            })?;
+            let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, hour_of(r.get(1)?))))?;
             rows.collect()
         };
         // Each late copy deleted has its twin among the rows deleted from
@@ -389,14 +387,14 @@ fn insert_batch(
         // one view id may have two rows in an hour, more than the dedupe
         // window apart.)
         let mut late: HashMap<(String, i64), usize> = HashMap::new();
-        for (app, _, hour) in replace(rollup::LATE_TABLE)? {
-            *late.entry((app, hour)).or_default() += 1;
+        for hour in replace(rollup::LATE_TABLE)? {
+            *late.entry(hour).or_default() += 1;
         }
         let mut counted = Vec::new();
-        for (app, _, hour) in replace("views")? {
-            match late.get_mut(&(app.clone(), hour)) {
+        for hour in replace("views")? {
+            match late.get_mut(&hour) {
                 Some(n) if *n > 0 => *n -= 1,
-                _ => counted.push((app, hour)),
+                _ => counted.push(hour),
             }
         }
         (beaten, counted)
