@@ -10,7 +10,7 @@ import { AuditPage } from '../src/pages/Audit';
 import { TokensPage } from '../src/pages/Tokens';
 import { UsersPage } from '../src/pages/Users';
 import type { ApiToken, App, AuditEntry, Me, User } from '../src/lib/types';
-import { APP, mockFetch, mountPage, pageCtx, unmountPage, until, type, choose, type Call } from './page';
+import { APP, mockFetch, mountPage, pageCtx, unmount, unmountPage, until, type, choose, type Call } from './page';
 
 // Root brings every page, the charts too: uPlot reads the pixel ratio with matchMedia when it loads
 vi.hoisted(() => {
@@ -244,8 +244,7 @@ describe('account navigation', () => {
   let root: HTMLElement | null = null;
   afterEach(() => {
     if (root) {
-      render(null, root);
-      root.remove();
+      unmount(root);
       root = null;
     }
     window.history.replaceState(null, '', '/');
@@ -283,8 +282,7 @@ describe('account navigation', () => {
     expect(tokens.querySelector('[data-testid=nav-users]')).toBeNull();
     expect(tokens.querySelector('[data-testid=nav-audit]')).toBeNull();
     expect(tokens.querySelector('option[value=__new]')).toBeNull();
-    render(null, root!);
-    root!.remove();
+    unmount(root!);
     root = null;
 
     const audit = await boot('/admin/audit', member);

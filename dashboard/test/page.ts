@@ -80,10 +80,20 @@ export function mountPage(ctx: PageCtx, page: ComponentChildren): HTMLElement {
   return el;
 }
 
+/**
+ * Unmounts what is rendered in `el` and removes it. Inside `act()`: Preact
+ * runs an unmounted component's effect cleanups after the next paint (a
+ * timer), which outside `act()` may fire once the test file's jsdom is gone
+ * ("window is not defined"); `act()` runs them before it returns.
+ */
+export function unmount(el: HTMLElement): void {
+  act(() => render(null, el));
+  el.remove();
+}
+
 export function unmountPage(): void {
   if (root == null) return;
-  render(null, root);
-  root.remove();
+  unmount(root);
   root = null;
 }
 

@@ -6,6 +6,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StackTrace } from '../src/components/StackTrace';
 import type { StackFrame } from '../src/lib/types';
+import { unmount } from './page';
 
 const HOSTILE = '<img src=x onerror="window.pwned=1">';
 const RAW = `TypeError: x is undefined\n    at ${HOSTILE} (https://shop.test/assets/index-B3x9.js:1:48213)`;
@@ -21,10 +22,7 @@ function mount(props: { stack: string | null; frames: StackFrame[]; release: str
   act(() => render(h(StackTrace, props), root));
   return root;
 }
-afterEach(() => {
-  render(null, root);
-  root.remove();
-});
+afterEach(() => unmount(root));
 
 describe('StackTrace', () => {
   it('keeps the raw stack, closed, with exactly its text', () => {

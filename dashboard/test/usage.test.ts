@@ -14,7 +14,7 @@ import { dailySummary } from '../src/lib/chartText';
 import { formatCount } from '../src/lib/format';
 import { countsLabel, dayStart, quotaReached, quotaUse, totals, utcDay } from '../src/lib/usage';
 import type { QuotaToday, Usage, UsageDay } from '../src/lib/types';
-import { APP, mockFetch, mountPage, pageCtx, unmountPage, until, type Call } from './page';
+import { APP, mockFetch, mountPage, pageCtx, unmount, unmountPage, until, type Call } from './page';
 
 // jsdom draws no canvas: the charts keep their element and text alternative, uPlot is not run
 vi.mock('../src/charts/useUplot', () => ({ useUplot: () => ({ current: null }), chartColors: () => ({}), FONT: '' }));
@@ -222,11 +222,8 @@ describe('UsagePage', () => {
 describe('Usage & cost in the app', () => {
   let root: HTMLElement | null = null;
   afterEach(() => {
-    if (root) {
-      render(null, root);
-      root.remove();
-      root = null;
-    }
+    unmount(root!);
+    root = null;
     window.history.replaceState(null, '', '/');
   });
 
