@@ -385,7 +385,9 @@ function traceTime(buf, maps) {
       if (e.name == 'FunctionCall') {
         const d = e.args.data;
         const k = locate(maps, url.split('/').pop(), Math.max(0, (d.lineNumber || 1) - 1), d.columnNumber || 0).key;
-        out.callbacks[k] = (out.callbacks[k] || 0) + ms;
+        const c = (out.callbacks[k] ||= { ms: 0, n: 0 });
+        c.ms += ms;
+        c.n++;
       }
     } else if (e.name == 'RunMicrotasks') {
       out.microMs += ms;
@@ -895,13 +897,18 @@ function report(sc) {
   if (sc == 'minute') pairRow(`TaskDuration per page load (÷ ${on[0].loads}) (ms)`, (f) => f.taskMs / f.loads);
   if (on.every((f) => f.trace)) {
     const agg = {};
-    for (const f of on) for (const [k, v] of Object.entries(f.trace.callbacks)) agg[k] = (agg[k] || 0) + v / on.length;
+    for (const f of on)
+      for (const [k, v] of Object.entries(f.trace.callbacks)) {
+        const a = (agg[k] ||= { ms: 0, n: 0 });
+        a.ms += v.ms / on.length;
+        a.n += v.n / on.length;
+      }
     console.log(`\nthe SDK's callbacks in the trace, by the function the browser called (mean ${unit} over ${on.length} sessions, no profiler):`);
-    tableHead('function called', 'ms');
+    tableHead('function called', 'calls', 'ms');
     for (const [k, v] of Object.entries(agg)
-      .sort((a, b) => b[1] - a[1])
+      .sort((a, b) => b[1].ms - a[1].ms)
       .slice(0, 10))
-      console.log(`| ${k.replace(/\|/g, '\\|')} | ${f2(v)} |`);
+      console.log(`| ${k.replace(/\|/g, '\\|')} | ${f2(v.n)} | ${f2(v.ms)} |`);
   }
   if (!profs.length) return { valid };
 
