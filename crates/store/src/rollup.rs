@@ -100,6 +100,11 @@ pub enum KeyFrom {
 /// unfiltered questions scan without the crossed ones.
 pub const CROSSED_TABLE: &str = "vitals_crossed";
 
+/// Copies of the views stored into rolled-up hours since their roll-up
+/// (late views), which questions add to the roll-up until the hour is
+/// rolled up again (each backend says how it knows which copies count).
+pub const LATE_TABLE: &str = "views_late";
+
 /// The roll-up rows that answer a vitals question: in the crossed table
 /// when `fdim` is set, with `fdim`, `fkey`, `dim` and (when set) `key`
 /// equal to these, plus the question's env and release; rows of hours

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::client::quote;
 use super::{rollup, ClickHouseStore, Count};
+use crate::rollup::LATE_TABLE;
 use crate::{Result, StoreError, Subject};
 
 /// How long an erasure waits for its mutations before it fails (and is
@@ -98,6 +99,15 @@ pub async fn erase(s: &ClickHouseStore, app: &str, subject: &Subject) -> Result<
                 .exec(url, &format!("ALTER TABLE {local} DELETE WHERE {filter}"))
                 .await?;
         }
+    }
+    // The late copies of those views: on every server in full.
+    for url in &s.urls {
+        s.client
+            .exec(
+                url,
+                &format!("ALTER TABLE {LATE_TABLE} DELETE WHERE {of_sessions}"),
+            )
+            .await?;
     }
     wait_for_mutations(s).await?;
     rollup::invalidate(s, hours.iter().map(|h| (app, h.hour))).await?;

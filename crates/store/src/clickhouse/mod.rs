@@ -37,7 +37,7 @@ use serde::Deserialize;
 
 use self::client::{quote, Client};
 use self::schema::{Ddl, Layout, DAY_SQL, MIGRATIONS_TABLE};
-use crate::columns::{event_cells, event_columns, view_cells, view_columns};
+use crate::columns::{event_cells, event_columns};
 use crate::{
     ClickHouseConfig, ControlStore, EventStore, Maintenance, Result, SourceKey, SourceStore,
     StoreError, Subject,
@@ -347,25 +347,14 @@ impl Versioned for AppSettingsRow {
 impl EventStore for ClickHouseStore {
     async fn insert(&self, events: Vec<Event>) -> Result<()> {
         let batch = crate::batch::dedupe(&events);
-        let mut views = String::new();
-        for (e, v) in &batch.views {
-            columns::push_row(&mut views, view_columns(), view_cells(e, v));
-        }
         let mut others = String::new();
         for e in &batch.others {
             columns::push_row(&mut others, event_columns(), event_cells(e));
         }
-        // Two inserts, not atomic together: a retry after the second failed
-        // inserts the views again, which `FINAL` reads count once.
-        self.insert_rows("views", views).await?;
-        rollup::invalidate(
-            self,
-            batch
-                .views
-                .iter()
-                .map(|(e, _)| (e.ctx.app_id.as_str(), e.ctx.ts)),
-        )
-        .await?;
+        // Not atomic together: a retry after a later insert failed inserts
+        // the views again, which `FINAL` reads count once (and which marks
+        // their hours as not rolled up: they are in `views` already).
+        rollup::insert_views(self, &batch.views).await?;
         self.insert_rows("events", others).await
     }
 

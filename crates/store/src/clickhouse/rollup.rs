@@ -5,21 +5,38 @@
 //! newest mark of an hour (by `version`) says whether the rows of its
 //! `generation` in `vitals_hourly` hold the hour in full.
 //!
+//! Views stored into an hour after its roll-up (late beacons, a backfill,
+//! a spool replayed after an outage) are copied into `views_late` under the
+//! generation of the roll-up they add to, which a question reads with it
+//! until the hour is rolled up again, instead of reading the whole hour raw.
+//!
 //! Invariants:
 //! - the writer marks each closed hour it inserts views into as not rolled
-//!   up, at its own time, after the insert. A roll-up's mark carries the
-//!   time it started reading less [`MARK_SKEW_MS`], or one more than the
+//!   up, at its own time, after the insert, unless all of them are late
+//!   (below). A roll-up's mark carries the time it started reading less [`MARK_SKEW_MS`], or one more than the
 //!   newest mark it saw before reading, whichever is higher. So a view the
 //!   roll-up may have missed always has a newer invalidation (for clock
 //!   skews between nodes up to the margin), and one it cannot have missed
 //!   never outranks it; at worst an hour is rolled up again;
+//! - a view is late when its hour's newest mark is a roll-up (generation
+//!   `G`) and the view is new to `views`, or its earlier versions are all
+//!   copies under `G` (stored after `G` was published, so not in `G`). The
+//!   writer stores it, then copies it under `G`, then reads the newest
+//!   mark again and marks the hour as not rolled up if it is no longer `G`.
+//!   A roll-up reads the hour's copies before reading its views and again
+//!   after publishing its mark, and marks the hour as not rolled up if they
+//!   changed. Each side writes, then reads what the other writes: a copy
+//!   the new roll-up may have missed is seen by one of them. A later
+//!   version of a view a roll-up counted marks its hour as not rolled up;
 //! - a question reads the marks first, then only the rows of the marked
-//!   generations, and the raw rows of every other hour: an hour is counted
-//!   from one source, never both. Without snapshots, a view inserted while a
+//!   generations and the copies under them (`FINAL`: a copy's newest
+//!   version), and the raw rows of every other hour: each view is counted
+//!   from one source, never two. Without snapshots, a view inserted while a
 //!   question runs may be missing from its answer, never counted twice;
 //! - rolling up is idempotent and every node may run it: two nodes rolling
 //!   up one hour write two generations and the newest mark picks one.
-//!   Retention drops roll-ups with their day's rows.
+//!   Retention drops roll-ups and copies with their day's rows; copies
+//!   under a generation no longer newest are never read again.
 
 use std::collections::{HashMap, HashSet};
 
@@ -30,15 +47,18 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::client::{quote, RowBinary};
+use super::columns::push_row;
 use super::read::{group_key_sql, scope};
-use super::schema::Ddl;
+use super::schema::{columns_sql, Ddl};
 use super::ClickHouseStore;
-use crate::columns::Ty;
+use crate::batch::view_id;
+use crate::columns::{view_cells, view_columns, Cell, Column, Ty};
 use crate::rollup::{
     all_crossed, bucket_sql, hour_of, plan, raw_hours, source_columns, Agg, HourRollup, KeyFrom,
-    RolledRows, VitalsMerge, CROSSED_TABLE, HOUR_MS, MAX_HOURS_PER_CALL, OTHER,
+    RolledRows, VitalsMerge, CROSSED_TABLE, HOUR_MS, LATE_TABLE, MAX_HOURS_PER_CALL, OTHER,
 };
 use crate::{Result, StoreError};
+use fovea_schema::{Event, ViewEvent};
 
 /// The clock skew between nodes that marks tolerate (see the invariants).
 pub const MARK_SKEW_MS: i64 = 60_000;
@@ -101,8 +121,25 @@ pub fn crossed_table() -> Vec<Ddl> {
     ]
 }
 
-/// The roll-up tables, for retention.
-pub const TABLES: [&str; 3] = ["vitals_hourly", CROSSED_TABLE, "rollup_marks"];
+/// What a late copy adds to a view's columns: its hour, the generation it
+/// adds to and when the writer stored it (which roll-ups wait on, like
+/// the invalidations' versions).
+const LATE_COLUMNS: &[Column] = &[("hour", Ty::I64), ("generation", Ty::U64), ("at", Ty::I64)];
+
+/// Migration 12: the late copies (see the invariants), on every server in
+/// full like the roll-ups (late views only: small). Its other columns are
+/// the views' own: a migration that adds a column to `views` adds it here
+/// too. A later version of a copy replaces it under the same generation.
+pub fn late_table() -> Vec<Ddl> {
+    vec![Ddl::Sql(format!(
+        "CREATE TABLE IF NOT EXISTS {LATE_TABLE} ({}) ENGINE = ReplacingMergeTree(version) \
+         PARTITION BY (app, {HOUR_DAY_SQL}) ORDER BY (app, hour, generation, view_id)",
+        columns_sql(view_columns().chain(LATE_COLUMNS))
+    ))]
+}
+
+/// The roll-up tables and the late copies, for retention.
+pub const TABLES: [&str; 4] = ["vitals_hourly", CROSSED_TABLE, "rollup_marks", LATE_TABLE];
 
 /// Sketches are bytes; a `JSONEachRow` string must be text, so they are
 /// stored in base64 (a third larger, and decoded by an optimised crate:
@@ -127,8 +164,8 @@ fn mark(app: &str, hour: i64, crossed: Option<&str>, generation: u64, version: i
     s
 }
 
-/// Marks the closed hours that `views` (app, ts) touched as not rolled up;
-/// the writer calls this after inserting them.
+/// Marks the closed hours that `views` (app, ts) touched as not rolled up
+/// (after their rows changed: erasure).
 pub async fn invalidate(
     s: &ClickHouseStore,
     views: impl Iterator<Item = (&str, i64)>,
@@ -139,14 +176,165 @@ pub async fn invalidate(
         // The open hour is rolled up only once closed (and minutes later).
         .filter(|(_, h)| h + HOUR_MS <= now)
         .collect();
+    mark_stale(s, hours).await
+}
+
+/// Marks hours as not rolled up, at the time of the call: after the writes
+/// that made their roll-ups stale.
+async fn mark_stale(s: &ClickHouseStore, hours: HashSet<(&str, i64)>) -> Result<()> {
     if hours.is_empty() {
         return Ok(());
     }
+    let now = super::now_ms() as i64;
     let rows: String = hours
         .into_iter()
         .map(|(app, h)| mark(app, h, None, 0, now))
         .collect();
     s.insert_everywhere("rollup_marks", rows).await
+}
+
+/// `(app, hour), …` for a tuple `IN`.
+fn hours_sql<'a>(hours: impl Iterator<Item = &'a (&'a str, i64)>) -> String {
+    hours
+        .map(|(app, h)| format!("({}, {h})", quote(app)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The generation each of `hours` is rolled up in, when its newest mark is
+/// a roll-up with its filters crossed.
+async fn generations(
+    s: &ClickHouseStore,
+    hours: &HashSet<(&str, i64)>,
+) -> Result<HashMap<(String, i64), u64>> {
+    Ok(
+        rolled_up(s, &format!("(app, hour) IN ({})", hours_sql(hours.iter())))
+            .await?
+            .into_iter()
+            .filter(|m| m.crossed.is_some())
+            .map(|m| ((m.app, m.hour), m.generation))
+            .collect(),
+    )
+}
+
+#[derive(Deserialize, PartialEq, Eq, Hash)]
+struct ViewKey {
+    app: String,
+    view_id: String,
+}
+
+/// Stores the writer's views and keeps the roll-ups true (see the
+/// invariants): late views are copied under their hour's roll-up, every
+/// other closed hour written to is marked as not rolled up.
+pub async fn insert_views(s: &ClickHouseStore, views: &[(&Event, &ViewEvent)]) -> Result<()> {
+    let mut rows = String::new();
+    for (e, v) in views {
+        push_row(&mut rows, view_columns(), view_cells(e, v));
+    }
+    let now = super::now_ms() as i64;
+    let hour = |e: &Event| hour_of(e.ctx.ts);
+    // The open hour is rolled up only once closed (and minutes later).
+    let closed: HashSet<(&str, i64)> = (views.iter())
+        .map(|(e, _)| (e.ctx.app_id.as_str(), hour(e)))
+        .filter(|(_, h)| h + HOUR_MS <= now)
+        .collect();
+    if closed.is_empty() {
+        return s.insert_rows("views", rows).await;
+    }
+    let rolled = generations(s, &closed).await?;
+    let base = |e: &Event| rolled.get(&(e.ctx.app_id.clone(), hour(e))).copied();
+    let late: Vec<&(&Event, &ViewEvent)> =
+        views.iter().filter(|(e, _)| base(e).is_some()).collect();
+    let mut stale: HashSet<(&str, i64)> = (closed.iter())
+        .filter(|(app, h)| !rolled.contains_key(&(app.to_string(), *h)))
+        .copied()
+        .collect();
+    if !late.is_empty() {
+        // Which late views are in `views` already, and which of those only
+        // as copies under the generation (not counted by it).
+        let ids = (late.iter())
+            .map(|(e, _)| quote(view_id(e)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let in_rolled = hours_sql(
+            (rolled.keys())
+                .map(|(app, h)| (app.as_str(), *h))
+                .collect::<Vec<_>>()
+                .iter(),
+        );
+        let under: String = (rolled.iter())
+            .map(|((app, h), g)| format!("({}, {h}, {g})", quote(app)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let stored: HashSet<ViewKey> = (s.rows(format!(
+            "SELECT DISTINCT app, view_id FROM views WHERE (app, intDiv(ts, {HOUR_MS}) * {HOUR_MS}) \
+             IN ({in_rolled}) AND view_id IN ({ids})"
+        )))
+        .await?
+        .into_iter()
+        .collect();
+        let copied: HashSet<ViewKey> = (s.rows(format!(
+            "SELECT DISTINCT app, view_id FROM {LATE_TABLE} WHERE (app, hour, generation) \
+             IN ({under}) AND view_id IN ({ids})"
+        )))
+        .await?
+        .into_iter()
+        .collect();
+        for (e, _) in &late {
+            let key = ViewKey {
+                app: e.ctx.app_id.clone(),
+                view_id: view_id(e).to_string(),
+            };
+            if stored.contains(&key) && !copied.contains(&key) {
+                // a later version of a view the roll-up counted
+                stale.insert((e.ctx.app_id.as_str(), hour(e)));
+            }
+        }
+    }
+    let mut copies = String::new();
+    let mut copied_hours: HashSet<(&str, i64)> = HashSet::new();
+    for (e, v) in late {
+        let key = (e.ctx.app_id.as_str(), hour(e));
+        if stale.contains(&key) {
+            continue;
+        }
+        let generation = base(e).expect("a late view's hour is rolled up");
+        let mut cells = view_cells(e, v);
+        cells.extend([Cell::I64(key.1), Cell::U64(generation), Cell::I64(now)]);
+        push_row(&mut copies, view_columns().chain(LATE_COLUMNS), cells);
+        copied_hours.insert(key);
+    }
+    // The views first: a roll-up that sees a copy sees its view.
+    s.insert_rows("views", rows).await?;
+    if !copies.is_empty() {
+        s.insert_everywhere(LATE_TABLE, copies).await?;
+        // A roll-up published since may have read the hour before the views.
+        let newest = generations(s, &copied_hours).await?;
+        for (app, h) in copied_hours {
+            if newest.get(&(app.to_string(), h)) != rolled.get(&(app.to_string(), h)) {
+                stale.insert((app, h));
+            }
+        }
+    }
+    mark_stale(s, stale).await
+}
+
+/// What an hour's late copies are: it changes with every copy stored
+/// (a new view, or a view's later version).
+async fn late_fingerprint(s: &ClickHouseStore, app: &str, hour: i64) -> Result<(u64, u64)> {
+    #[derive(Deserialize)]
+    struct Fingerprint {
+        n: u64,
+        h: u64,
+    }
+    let f: Vec<Fingerprint> = s
+        .rows(format!(
+            "SELECT count() AS n, sum(cityHash64(view_id, version, generation)) AS h \
+             FROM {LATE_TABLE} FINAL WHERE app = {} AND hour = {hour}",
+            quote(app)
+        ))
+        .await?;
+    Ok(f.first().map_or((0, 0), |f| (f.n, f.h)))
 }
 
 #[derive(Deserialize)]
@@ -197,14 +385,14 @@ pub async fn roll_up(s: &ClickHouseStore, before: i64, busy_since: i64) -> Resul
              WHERE ts < {cutoff} GROUP BY app, hour ORDER BY hour"
         ))
         .await?;
-    // Hours rolled up with their filters crossed.
-    let done: HashSet<(String, i64)> = rolled_up(s, &format!("hour < {cutoff}"))
+    // Hours rolled up with their filters crossed, and their generations.
+    let mut done: HashMap<(String, i64), u64> = rolled_up(s, &format!("hour < {cutoff}"))
         .await?
         .into_iter()
         .filter(|m| m.crossed.is_some())
-        .map(|m| (m.app, m.hour))
+        .map(|m| ((m.app, m.hour), m.generation))
         .collect();
-    let written: HashSet<(String, i64)> = s
+    let mut written: HashSet<(String, i64)> = s
         .rows::<Hour>(format!(
             "SELECT app, hour FROM rollup_marks WHERE rolled = 0 AND version >= {busy_since} \
              AND hour < {cutoff} GROUP BY app, hour"
@@ -213,12 +401,36 @@ pub async fn roll_up(s: &ClickHouseStore, before: i64, busy_since: i64) -> Resul
         .into_iter()
         .map(|h| (h.app, h.hour))
         .collect();
+    // Late copies: an hour with copies under its generation is rolled up
+    // again to fold them in, once no copy came since `busy_since`.
+    #[derive(Deserialize)]
+    struct Late {
+        app: String,
+        hour: i64,
+        generation: u64,
+        at: i64,
+    }
+    let late: Vec<Late> = s
+        .rows(format!(
+            "SELECT app, hour, generation, max(at) AS at FROM {LATE_TABLE} \
+             WHERE hour < {cutoff} GROUP BY app, hour, generation"
+        ))
+        .await?;
+    for l in late {
+        let key = (l.app, l.hour);
+        if done.get(&key) == Some(&l.generation) {
+            done.remove(&key);
+            if l.at >= busy_since {
+                written.insert(key);
+            }
+        }
+    }
     let mut rolled = 0;
     for h in with_views
         .iter()
         .filter(|h| {
             let key = (h.app.clone(), h.hour);
-            !done.contains(&key) && !written.contains(&key)
+            !done.contains_key(&key) && !written.contains(&key)
         })
         .take(MAX_HOURS_PER_CALL)
     {
@@ -243,7 +455,7 @@ pub async fn roll_up(s: &ClickHouseStore, before: i64, busy_since: i64) -> Resul
     let mut quiet = String::new();
     for (app, from) in first {
         for hour in (from..cutoff).step_by(HOUR_MS as usize) {
-            if !busy.contains(&(app, hour)) && !done.contains(&(app.to_string(), hour)) {
+            if !busy.contains(&(app, hour)) && !done.contains_key(&(app.to_string(), hour)) {
                 quiet.push_str(&mark(app, hour, Some(&all_crossed()), 0, quiet_version));
             }
         }
@@ -269,6 +481,9 @@ async fn roll_up_hour(s: &ClickHouseStore, app: &str, hour: i64) -> Result<()> {
         .await?;
     let version = (super::now_ms() as i64 - MARK_SKEW_MS).max(seen.first().map_or(0, |n| n.v) + 1);
     let generation: u64 = rand_generation();
+    // The copies before reading, compared with after publishing (see the
+    // invariants).
+    let copies = late_fingerprint(s, app, hour).await?;
     let cols = source_columns();
     let rows: Vec<Map<String, Value>> = s
         .rows(format!(
@@ -334,7 +549,11 @@ async fn roll_up_hour(s: &ClickHouseStore, app: &str, hour: i64) -> Result<()> {
         "rollup_marks",
         mark(app, hour, Some(&crossed), generation, version),
     )
-    .await
+    .await?;
+    if late_fingerprint(s, app, hour).await? != copies {
+        mark_stale(s, HashSet::from([(app, hour)])).await?;
+    }
+    Ok(())
 }
 
 /// `(hour, generation), …` of the marks that have rows, if any.
@@ -466,25 +685,57 @@ pub async fn vitals(
         ni: u64,
         poor: u64,
     }
-    // Every raw range in one query, grouped by key and sketch bucket.
+    // Every raw range and the late copies under the marked generations in
+    // one query, grouped by key and sketch bucket.
+    let v = format!("assumeNotNull({m})");
+    // No grouping: a key that is NULL but not a constant, which 18.16
+    // refuses in a union over a Distributed table (its stream is not
+    // constant).
+    let key = match q.by.column() {
+        Some(_) => group_key_sql(q.by),
+        None => "nullIf(app, app)".to_string(),
+    };
+    let select = |table: &str, bounds: &fovea_query::Filters, within: String| {
+        format!(
+            "SELECT {key} AS key, {v} AS v FROM {table} FINAL \
+             WHERE {} AND {within} AND {m} IS NOT NULL",
+            scope(app, bounds),
+        )
+    };
+    let mut parts = Vec::new();
     if let Some((from, to, hours)) = raw_hours(&raw) {
         let bounds = fovea_query::Filters {
             from,
             to,
             ..f.clone()
         };
+        parts.push(select(
+            "views",
+            &bounds,
+            format!("intDiv(ts, {HOUR_MS}) IN ({hours})"),
+        ));
+    }
+    if !marked.is_empty() {
+        // Quiet hours' marks (generation 0) have copies too.
+        let under = (marked.iter())
+            .map(|m| format!("({}, {})", m.hour, m.generation))
+            .collect::<Vec<_>>()
+            .join(", ");
+        parts.push(select(
+            LATE_TABLE,
+            f,
+            format!("(hour, generation) IN ({under})"),
+        ));
+    }
+    if !parts.is_empty() {
         let t = q.metric.thresholds();
-        let v = format!("assumeNotNull({m})");
         let rows: Vec<Raw> = s
             .rows(format!(
-                "SELECT {} AS key, min({v}) AS min, max({v}) AS max, \
-                 countIf({v} <= {g}) AS good, countIf({v} > {g} AND {v} <= {ni}) AS ni, \
-                 countIf({v} > {ni}) AS poor FROM views FINAL \
-                 WHERE {} AND intDiv(ts, {HOUR_MS}) IN ({hours}) AND {m} IS NOT NULL \
-                 GROUP BY key, {}",
-                group_key_sql(q.by),
-                scope(app, &bounds),
-                bucket_sql(&v, "log"),
+                "SELECT key, min(v) AS min, max(v) AS max, countIf(v <= {g}) AS good, \
+                 countIf(v > {g} AND v <= {ni}) AS ni, countIf(v > {ni}) AS poor \
+                 FROM ({}) GROUP BY key, {}",
+                parts.join(" UNION ALL "),
+                bucket_sql("v", "log"),
                 g = t.good,
                 ni = t.ni,
             ))

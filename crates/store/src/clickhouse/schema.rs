@@ -55,7 +55,7 @@ pub struct Layout {
 /// part of the event tables' partition key.
 pub const DAY_SQL: &str = "toYYYYMMDD(toDateTime(intDiv(ts, 1000), 'UTC'))";
 
-fn columns_sql(cols: impl Iterator<Item = &'static Column>) -> String {
+pub(super) fn columns_sql(cols: impl Iterator<Item = &'static Column>) -> String {
     cols.map(|(n, t)| format!("`{n}` {}", sql_type(*t)))
         .collect::<Vec<_>>()
         .join(", ")
@@ -262,6 +262,7 @@ impl Layout {
             self.sampling(),
             self.view_phases(),
             super::rollup::crossed_table(),
+            super::rollup::late_table(),
         ]
     }
 }

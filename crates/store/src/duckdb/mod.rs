@@ -387,7 +387,7 @@ fn insert_batch(
         // one view id may have two rows in an hour, more than the dedupe
         // window apart.)
         let mut late: HashMap<(String, i64), usize> = HashMap::new();
-        for hour in replace(rollup::LATE_TABLE)? {
+        for hour in replace(crate::rollup::LATE_TABLE)? {
             *late.entry(hour).or_default() += 1;
         }
         let mut counted = Vec::new();
@@ -425,7 +425,12 @@ fn insert_batch(
             !marked.is_empty() && marked.contains(&(e.ctx.app_id.clone(), hour_of(e.ctx.ts)))
         })
         .map(|(e, v)| crate::columns::view_cells(e, v));
-    columns::append(&tx, rollup::LATE_TABLE, columns::view_columns(), late_rows)?;
+    columns::append(
+        &tx,
+        crate::rollup::LATE_TABLE,
+        columns::view_columns(),
+        late_rows,
+    )?;
     let view_rows = views.iter().map(|(e, v)| crate::columns::view_cells(e, v));
     columns::append(&tx, "views", columns::view_columns(), view_rows)?;
     let event_rows = others.iter().map(|e| crate::columns::event_cells(e));

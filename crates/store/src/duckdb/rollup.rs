@@ -35,7 +35,7 @@ use fovea_schema::Metric;
 
 use crate::rollup::{
     all_crossed, bucket_sql, hour_of, plan, raw_hours, source_columns, Agg, HourRollup, KeyFrom,
-    RolledRows, VitalsMerge, CROSSED_TABLE, HOUR_MS, MAX_HOURS_PER_CALL, OTHER,
+    RolledRows, VitalsMerge, CROSSED_TABLE, HOUR_MS, LATE_TABLE, MAX_HOURS_PER_CALL, OTHER,
 };
 
 /// The SQL expression a vitals question groups by (`NULL` for no grouping).
@@ -143,9 +143,6 @@ pub fn tables() -> String {
 
 /// The tables that hold an hour's roll-up.
 const TABLES: [&str; 3] = ["vitals_hourly", CROSSED_TABLE, "rollup_hours"];
-
-/// Copies of the views stored into rolled-up hours since their roll-up.
-pub const LATE_TABLE: &str = "views_late";
 
 /// Deletes the late copies of an hour's views (its roll-up now counts
 /// them, or is gone).

@@ -92,7 +92,7 @@ fn view_phases() -> String {
 /// roll-up instead of reading the whole hour again. Its columns are the
 /// views' own: a migration that adds a column to `views` adds it here too.
 fn late_views() -> String {
-    create_table(super::rollup::LATE_TABLE, view_columns())
+    create_table(crate::rollup::LATE_TABLE, view_columns())
 }
 
 pub fn migrate(conn: &Connection) -> duckdb::Result<()> {

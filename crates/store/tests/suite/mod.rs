@@ -1488,6 +1488,91 @@ pub async fn filtered_questions_read_the_crossed_roll_ups(store: &dyn Store) {
     }
 }
 
+/// Late views into a rolled-up hour are added to its roll-up, not a reason
+/// to read the whole hour raw again: a question right after a backfill
+/// stays as fast as before it (bench/README.md, "Right after late views").
+/// A roll-up answers a middle percentile from its sketch, within 1 % but
+/// not exactly, which tells which path answered.
+pub async fn late_views_are_added_to_the_roll_up_until_it_is_rolled_up_again(store: &dyn Store) {
+    let mut lcp: Vec<f64> = (0..100).map(|i| 1000.0 + f64::from(i) * 7.0).collect();
+    let views = (0..100)
+        .map(|i| {
+            view(
+                "s",
+                &format!("v{i}"),
+                T0 + i * 1000,
+                "/",
+                1,
+                lcp[i as usize],
+            )
+        })
+        .collect();
+    store.insert(views).await.unwrap();
+    assert_eq!(store.roll_up(T0 + 2 * HOUR, i64::MAX).await.unwrap(), 1);
+    let q = lcp_by_page(T0, T0 + HOUR, 50);
+    let answer = |lcp: &[f64]| {
+        let mut lcp = lcp.to_vec();
+        let q = q.clone();
+        async move {
+            let g = store.vitals("app", &q).await.unwrap().remove(0);
+            (g, percentile(&mut lcp, 0.5))
+        }
+    };
+    let from_roll_up = |(g, exact): &(fovea_query::VitalsGroup, f64)| {
+        g.value != *exact && (g.value - exact).abs() <= exact * 0.01
+    };
+
+    // A late view, then a later version of it, in the rolled-up hour.
+    let late = |version, v| view("late", "late", T0 + 30 * 60_000, "/", version, v);
+    store.insert(vec![late(1, 5000.0)]).await.unwrap();
+    lcp.push(5000.0);
+    let a = answer(&lcp).await;
+    assert_eq!((a.0.count, a.0.poor), (101, 1.0 / 101.0));
+    assert!(from_roll_up(&a), "{a:?}");
+    store.insert(vec![late(2, 1100.0)]).await.unwrap();
+    *lcp.last_mut().unwrap() = 1100.0;
+    let a = answer(&lcp).await;
+    assert_eq!(
+        (a.0.count, a.0.poor),
+        (101, 0.0),
+        "the later version replaced it"
+    );
+    assert!(from_roll_up(&a), "{a:?}");
+
+    // Rolled up again: the late view is in the roll-up, counted once.
+    assert_eq!(store.roll_up(T0 + 2 * HOUR, i64::MAX).await.unwrap(), 1);
+    assert_eq!(store.roll_up(T0 + 2 * HOUR, i64::MAX).await.unwrap(), 0);
+    let a = answer(&lcp).await;
+    assert_eq!(a.0.count, 101);
+    assert!(from_roll_up(&a), "{a:?}");
+
+    // A later version of a view the roll-up counted: the hour is read raw
+    // (exact) until it is rolled up again.
+    store.insert(vec![late(3, 5000.0)]).await.unwrap();
+    *lcp.last_mut().unwrap() = 5000.0;
+    let a = answer(&lcp).await;
+    assert_eq!((a.0.count, a.0.value), (101, a.1));
+    // (ClickHouse's exact path computes the share in SQL: the last digit differs)
+    assert!((a.0.poor - 1.0 / 101.0).abs() < 1e-12, "{a:?}");
+    assert_eq!(store.roll_up(T0 + 2 * HOUR, i64::MAX).await.unwrap(), 1);
+
+    // Erasing a late view's session takes its copy with it.
+    store
+        .insert(vec![view("gone", "gone", T0 + 60_000, "/", 1, 9000.0)])
+        .await
+        .unwrap();
+    assert_eq!(answer(&lcp).await.0.count, 102);
+    store
+        .erase("app", &Subject::Session("gone".into()))
+        .await
+        .unwrap();
+    assert_eq!(answer(&lcp).await.0.count, 101);
+    assert_eq!(store.roll_up(T0 + 2 * HOUR, i64::MAX).await.unwrap(), 1);
+    let a = answer(&lcp).await;
+    assert_eq!(a.0.count, 101);
+    assert!(from_roll_up(&a), "{a:?}");
+}
+
 /// Late views in many rolled-up hours leave holes until the next roll-up:
 /// more than the roll-ups were once used with (8). The other hours still
 /// answer from them and the holes are read in one grouped query.
@@ -2303,6 +2388,7 @@ macro_rules! store_suite {
             rolled_up_hours_answer_like_the_rows,
             filtered_questions_read_the_crossed_roll_ups,
             late_views_in_many_rolled_up_hours_leave_the_others_rolled_up,
+            late_views_are_added_to_the_roll_up_until_it_is_rolled_up_again,
             a_new_version_in_a_rolled_up_hour_replaces_the_old_one,
             hours_still_written_to_wait_to_be_rolled_up,
             retention_drops_the_roll_ups_with_the_rows,
