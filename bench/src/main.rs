@@ -619,8 +619,8 @@ async fn late_then_rolled_up_again<S: EventStore + Maintenance>(
 }
 
 /// Inserts 1000 late views into each of 48 hours spread over the range
-/// (DuckDB adds them to the hours' roll-ups; ClickHouse reads those hours
-/// raw) until the next roll-up; returns how many.
+/// (copies that questions add to the hours' roll-ups until the next
+/// roll-up); returns how many.
 async fn late_views(store: &dyn EventStore, n: u64, now: i64, span: i64) -> u64 {
     let mut rng = 11u64;
     let hours = span / HOUR_MS;
