@@ -8,7 +8,7 @@ import { loadDeferred } from './deferred.js';
 import { initNetwork } from './network.js';
 import { replay } from './replay.js';
 import { loadConfig, ready } from './sampling.js';
-import { persistSession } from './session.js';
+import { cookieSnapshot, persistSession } from './session.js';
 import { S } from './state.js';
 import { clearQueue, holdKey, initTransport, send } from './transport.js';
 import type { AddErrorOptions, Consent, Options } from './types.js';
@@ -51,15 +51,21 @@ export const init = safe((options: Options): void => {
   } catch {
     /* no storage: no hold from earlier pages */
   }
-  S.x ||= /(^|;\s*)fovea_optout=1/.test(document.cookie);
-  chosen = initialConsent(options);
-  loadDeferred();
-  apply();
-  initViews();
-  initErrors();
-  initNetwork();
-  initVitals();
-  if (options.trackActions !== false) initActions();
+  // document.cookie is read once here, for the opt-out and the session
+  // (synchronous IO); the snapshot is valid only while init runs
+  try {
+    S.x ||= /(^|;\s*)fovea_optout=1/.test(cookieSnapshot(document.cookie)!);
+    chosen = initialConsent(options);
+    loadDeferred();
+    apply();
+    initViews();
+    initErrors();
+    initNetwork();
+    initVitals();
+    if (options.trackActions !== false) initActions();
+  } finally {
+    cookieSnapshot();
+  }
 });
 
 /** Records a custom action, e.g. `addAction('checkout', {items: 3})`. */

@@ -35,11 +35,21 @@ let persist = false;
  */
 let jar: boolean | undefined;
 
+/**
+ * document.cookie as `init` read it, while init runs: its opt-out check and
+ * the session's first read share one read (each is a synchronous round trip
+ * to the browser process, ~0.2–1 ms while the page loads)
+ */
+let jarText: string | undefined;
+
+/** Lets reads of the cookie use `text` until called without (index.ts: init, around its synchronous work). */
+export const cookieSnapshot = (text?: string): string | undefined => (jarText = text);
+
 export const expired = (x: Session, now: number): boolean => now - x.a > IDLE || now - x.c > MAX;
 
 /** The session in the cookie, else in localStorage. */
 const stored = (): Session | undefined => {
-  let v: string | null | undefined = document.cookie.match(/(?:^|;\s*)fovea_s=([^;]+)/)?.[1];
+  let v: string | null | undefined = (jarText ?? document.cookie).match(/(?:^|;\s*)fovea_s=([^;]+)/)?.[1];
   if (v) jar = true;
   else
     try {
@@ -59,6 +69,7 @@ export const save = (x: Session): void => {
   // escape(): a route holds no `|`, `;` or space once escaped
   const v = `${x.id}|${x.k ? 'k' : ''}|${x.c}|${x.a}|${escape(x.r || '')}`;
   cookie(NAME, v, 14400);
+  jarText = undefined;
   if (!(jar ??= document.cookie.includes(v)))
     try {
       localStorage.setItem(NAME, v);

@@ -49,6 +49,25 @@ describe('across page loads', () => {
     assert.ok(intake().some((s) => s.url.endsWith('key=other-app') && s.body.events.some((e) => e.name == 'third')));
   });
 
+  it('init of a later page reads document.cookie once: the opt-out check and the session share the read (synchronous IO)', async () => {
+    await page('kc'); // the first page of the visit stores the session
+    let proto = Object.getPrototypeOf(document);
+    while (!Object.getOwnPropertyDescriptor(proto, 'cookie')) proto = Object.getPrototypeOf(proto);
+    const desc = Object.getOwnPropertyDescriptor(proto, 'cookie')!;
+    let reads = 0;
+    Object.defineProperty(document, 'cookie', {
+      configurable: true,
+      get: () => (reads++, desc.get!.call(document)),
+      set: (v: string) => desc.set!.call(document, v),
+    });
+    try {
+      await page('kc');
+      assert.equal(reads, 1);
+    } finally {
+      delete (document as { cookie?: string }).cookie;
+    }
+  });
+
   it('with fovea_optout=1 at init, nothing is collected, fetched or sent; optOut(false) starts again', async () => {
     document.cookie = 'fovea_optout=1;path=/';
     const sdk = await page('ko');
