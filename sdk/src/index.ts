@@ -7,7 +7,7 @@ import { initErrors, reportError } from './errors.js';
 import { loadDeferred } from './deferred.js';
 import { initNetwork } from './network.js';
 import { replay } from './replay.js';
-import { loadConfig, ready } from './sampling.js';
+import { forgetConfig, loadConfig, ready } from './sampling.js';
 import { cookieSnapshot, persistSession } from './session.js';
 import { S } from './state.js';
 import { clearQueue, holdKey, initTransport, send } from './transport.js';
@@ -23,13 +23,15 @@ let chosen: Consent = 'granted';
 /**
  * Puts consent and opt-out in effect: where the session lives, the queue
  * sent or dropped, the sampling config fetched (not for a user who opted
- * out or refused), replay told.
+ * out or refused, whose stored config is deleted), replay told.
  */
 const apply = (): void => {
   S.c = S.x ? 'denied' : chosen;
   persistSession(S.c);
-  if (S.c == 'denied') clearQueue();
-  else {
+  if (S.c == 'denied') {
+    clearQueue();
+    forgetConfig();
+  } else {
     loadConfig();
     send();
   }

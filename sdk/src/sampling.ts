@@ -9,11 +9,16 @@ import type { SdkConfig, View } from './types.js';
 
 /**
  * The sampling decision, from the app's rules on the server
- * (`GET /api/v1/sdk-config`, fetched once at init with the browser's normal
- * caching, so it is revalidated with its ETag). Until the answer, views are
- * undecided: their events are collected and wait in the queue, and nothing
- * is sent. Without an answer (network error, not 2xx, 5 s) the page's own
- * rates apply, as before the rules existed.
+ * (`GET /api/v1/sdk-config`, fetched at init with the browser's normal
+ * caching, so it is revalidated with its ETag). The answer is kept in
+ * localStorage with the time it came (`fovea_c_<key>`, once consent is
+ * granted) and the next pages of the app use it instead of asking, for
+ * FRESH: asking costs a page load ~1 ms of main thread, and the pages of
+ * a visit mostly come within minutes of each other. Until the answer (or
+ * the stored config and the deferred chunk), views are undecided: their
+ * events are collected and wait in the queue, and nothing is sent. Without
+ * an answer (network error, not 2xx, 5 s) the page's own rates apply, as
+ * before the rules existed.
  *
  * A view is kept when its session is kept at
  * `min(sessionSampleRate, rule.session_rate)`, rule = the first matching the
@@ -29,6 +34,39 @@ import type { SdkConfig, View } from './types.js';
  * decision waits for as for the config: without it, the page's rates apply.
  */
 let asked = 0;
+/**
+ * How long a stored config is used instead of asking again: a change of
+ * rules reaches every browser within 5 minutes (a third of the session's
+ * 15 idle minutes), and a visit's pages ask about once per 5 minutes, not
+ * at every page. The quota hold does not wait for it: a 429 holds at once,
+ * and the hold has its own storage (transport.ts).
+ */
+export const FRESH = 5 * 60 * 1000;
+
+/** localStorage key of this app's last config: `<epoch ms it came> <json>` */
+const ck = (): string => 'fovea_c_' + S.o!.key;
+
+/** The config stored by an earlier page, if fresh (read while consent is granted or pending, as the session). */
+const stored = (): SdkConfig | undefined => {
+  try {
+    const s = localStorage.getItem(ck()) || '';
+    const i = s.indexOf(' ');
+    const age = Date.now() - +s.slice(0, i);
+    // (a clock set back makes it stale, not fresh for longer)
+    if (i > 0 && age >= 0 && age < FRESH) return JSON.parse(s.slice(i + 1));
+  } catch {
+    /* no storage, or unreadable: asked */
+  }
+};
+
+/** Deletes the stored config (consent denied: it holds what the server saw of this browser, its country). */
+export const forgetConfig = (): void => {
+  try {
+    localStorage.removeItem(ck());
+  } catch {
+    /* nothing stored */
+  }
+};
 /** resolves when the decision can be taken (the config, or its fallback) */
 export let ready: Promise<unknown> = Promise.resolve();
 
@@ -82,18 +120,28 @@ export const decide = (g?: SdkConfig): void => {
   }
 };
 
-/** Fetches the config (once), at most 5 s, then lets the queue go. */
+/** Takes the config (stored, else fetched; once), at most 5 s, then lets the queue go. */
 export const loadConfig = (): void => {
   if (asked++ || S.g !== undefined) return;
   ready = Promise.race([
     // Default caching: the browser revalidates with If-None-Match (304).
     // async: a fetch that throws at once rejects instead.
     (async () => {
-      const r = await F(api('sdk-config'), { credentials: 'omit' });
-      const g = r.ok && (await r.json());
+      let g: SdkConfig | false | undefined = stored();
+      if (!g) {
+        const r = await F(api('sdk-config'), { credentials: 'omit' });
+        g = r.ok && ((await r.json()) as SdkConfig);
+        if (g && S.c == 'granted')
+          try {
+            localStorage.setItem(ck(), `${Date.now()} ${JSON.stringify(g)}`);
+          } catch {
+            /* asked again next page */
+          }
+      }
       // the rules engine is in the deferred chunk: without it, no rules
       return (await deferred) && g;
     })(),
+    // with a stored config too: the deferred chunk it waits for may not come
     new Promise((r) => setTimeout(r, 5000)),
   ])
     .then((g) => decide(g as SdkConfig), () => decide());

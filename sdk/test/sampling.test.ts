@@ -14,7 +14,7 @@ import { glob } from '../src/lib/glob.js';
 import { loadDeferred, type DeferredHook } from '../src/deferred.js';
 import { captureBase } from '../src/replay.js';
 import { excluded, routeOf, rule, template } from '../src/deferred/rules.js';
-import { decide, loadConfig, ready, resetConfig } from '../src/sampling.js';
+import { decide, FRESH, loadConfig, ready, resetConfig } from '../src/sampling.js';
 import { persistSession, session } from '../src/session.js';
 import { S } from '../src/state.js';
 import { idle, resetTransport, send } from '../src/transport.js';
@@ -126,7 +126,9 @@ describe('rules', () => {
 
 // A page of a session: the SDK as init leaves it (minus the collectors),
 // the sampling config answered with `config` (a body, or a function giving
-// the response), the deferred chunk from the sources.
+// the response), the deferred chunk from the sources. The page asks the
+// server (the config an earlier page stored is taken to be stale) unless
+// `stored`.
 const g = globalThis as { __foveaDeferred?: DeferredHook };
 // the core's script URL, which the chunk is imported beside
 Object.defineProperty(document, 'currentScript', { configurable: true, value: { src: 'https://fovea.example/sdk/fovea.min.js' } });
@@ -134,7 +136,8 @@ captureBase();
 Object.defineProperty(document, 'currentScript', { configurable: true, value: null });
 const imported: string[] = [];
 type Answer = () => Response | Promise<Response>;
-const page = (config: object | Answer, o: Partial<Options> = {}, path = '/cart') => {
+const page = (config: object | Answer, o: Partial<Options> = {}, path = '/cart', stored = false) => {
+  if (!stored) localStorage.removeItem('fovea_c_k1');
   resetTransport();
   resetConfig();
   setup(o);
@@ -199,6 +202,63 @@ describe('the sampling config in the SDK', () => {
     assert.equal(configs[0]!.init.cache, undefined, 'not no-store, not reload');
     assert.equal(configs[0]!.init.credentials, 'omit');
     assert.equal(imported.at(-1), 'https://fovea.example/sdk/fovea-deferred.min.js', 'the rules engine, from beside the core');
+  });
+
+  it('keeps the answer for the next pages of the app: no request for 5 minutes, then asked again', async () => {
+    const cfg = { rules: [{ match: { route: '/cart' }, session_rate: 0 }], default: { session_rate: 100 } };
+    page(cfg);
+    await flush();
+    assert.equal(configs.length, 1);
+    assert.match(localStorage.getItem('fovea_c_k1')!, new RegExp(`^${Date.now()} \\{"rules"`));
+    // a later page, the rules changed on the server meanwhile: the stored ones decide, no request
+    mock.timers.tick(FRESH - 1);
+    page({ default: { session_rate: 100 } }, {}, '/cart', true);
+    act('within');
+    await flush();
+    assert.equal(configs.length, 0, 'not asked'); // (setup() empties the list)
+    assert.deepEqual(names(), [], "the stored rules decided (/cart at 0 %)");
+    assert.deepEqual(S.g, cfg);
+    // stale: asked, and the new answer stored
+    mock.timers.tick(1);
+    page({ default: { session_rate: 100 } }, {}, '/cart', true);
+    act('after');
+    await flush();
+    assert.equal(configs.length, 1, 'asked again');
+    assert.deepEqual(names(), ['after']);
+    assert.match(localStorage.getItem('fovea_c_k1')!, /^\d+ \{"default"/);
+  });
+
+  it('the stored config still waits for the rules engine, and stores nothing but a 2xx answer, nor from a page without consent', async () => {
+    page(() => new Response('{"error":"unknown_key"}', { status: 404 }));
+    await flush();
+    assert.equal(localStorage.getItem('fovea_c_k1'), null, 'a failure is not kept');
+    page({ default: { session_rate: 100 } }, { consent: 'pending' });
+    await flush();
+    assert.equal(localStorage.getItem('fovea_c_k1'), null, 'nothing stored while consent is pending');
+    // stored by a page with consent; the next page uses it once the chunk ran
+    page({ default: { session_rate: 100 } });
+    await flush();
+    const h = g.__foveaDeferred!;
+    const i = h.i;
+    let chunk!: () => void;
+    h.i = (u) => new Promise((r) => (chunk = () => r(i!(u))));
+    page({ default: { session_rate: 0 } }, {}, '/cart', true);
+    act('x');
+    for (let n = 0; n < 5; n++) await new Promise((r) => setImmediate(r));
+    assert.equal(S.g, undefined, 'undecided until the chunk ran');
+    chunk();
+    await flush();
+    h.i = i;
+    assert.equal(configs.length, 0);
+    assert.deepEqual(names(), ['x']);
+  });
+
+  it('denying consent deletes the stored config (it holds the country the server saw)', async () => {
+    page({ default: { session_rate: 100 }, client: { device: 'desktop', country: 'FR' } });
+    await flush();
+    assert.ok(localStorage.getItem('fovea_c_k1'));
+    setConsent('denied');
+    assert.equal(localStorage.getItem('fovea_c_k1'), null);
   });
 
   it('takes the lower of the page rate and the rule of the entry context, from the bucket', async () => {
