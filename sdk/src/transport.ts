@@ -6,7 +6,10 @@ import type { View } from './types.js';
 
 /**
  * Transport. Events wait in a bounded queue (serialised, at most 1000) and
- * leave in batches when 50 are waiting or `flushInterval` after the first;
+ * leave in batches when 50 are waiting or `flushInterval` (30 s) after the
+ * first, or when the page is hidden or left: most page loads send one beacon
+ * as they are left, not a request mid-page as well (each ~1.5 ms of main
+ * thread; Datadog's browser SDK batches for 30 s too);
  * a view's updates collapse to its latest version. A batch is at most 100
  * events and ~60 KB of JSON, gzipped with CompressionStream where the browser
  * has it when over 8 KB, and sent with `fetch(keepalive)` (so it survives the page) through
@@ -96,7 +99,7 @@ export const hold = (until: number): void => {
 };
 
 /** Sends in `ms` (default: `flushInterval`), unless a send is already scheduled. */
-export const schedule = (ms = S.o!.flushInterval ?? 5000): void => {
+export const schedule = (ms = S.o!.flushInterval ?? 30000): void => {
   timer ||= setTimeout(
     safe(() => {
       timer = 0;

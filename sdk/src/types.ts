@@ -63,7 +63,11 @@ export interface Options {
   denyUrls?: (string | RegExp)[];
   /** Report fetch/XHR responses with status 4xx as errors. Default false. */
   track4xx?: boolean;
-  /** Longest time (ms) an event waits in the queue before a batch is sent. Default 5000. */
+  /**
+   * Longest time (ms) an event waits in the queue before a batch is sent; a
+   * batch also leaves at 50 events, and what waits when the page is hidden
+   * or left. Default 30000.
+   */
   flushInterval?: number;
   /** Percentage (0-100) of sessions recorded for replay from their start; decided from the session id, an upper bound on the server's rules. Default 0. */
   replaySampleRate?: number;

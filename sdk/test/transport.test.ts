@@ -83,6 +83,18 @@ describe('transport: batching and retry', () => {
     }
   });
 
+  it('by default a batch waits 30 s, not 5: a page load sends once, as it is left', async () => {
+    setup({ flushInterval: undefined });
+    custom(1);
+    await settle();
+    mock.timers.tick(29_999);
+    await settle();
+    assert.equal(sent.length, 0, 'not at 5 s, nor before 30 s');
+    mock.timers.tick(1);
+    await idle();
+    assert.equal(sent.length, 1);
+  });
+
   it('sends at once when 50 events are waiting', async () => {
     for (let i = 0; i < 50; i++) custom(i);
     await idle();
