@@ -627,8 +627,8 @@ pub async fn vitals(
         return Ok(None);
     };
     let m = q.metric.name();
-    let mut merged = VitalsMerge::default();
-    if let Some(generations) = generations_sql(&marked) {
+    // The roll-up rows' query (none without a rolled-up hour).
+    let rolled_sql = generations_sql(&marked).map(|generations| {
         let key = match wanted.key_from {
             KeyFrom::Key => "key",
             KeyFrom::Release => "release",
@@ -648,34 +648,8 @@ pub async fn vitals(
         for (col, v) in wanted.equalities(f) {
             sql.push_str(&format!(" AND `{col}` = {}", quote(v)));
         }
-        let answer = s
-            .on_any(|url| {
-                let sql = sql.clone();
-                async move { s.client.rows_binary(&url, &sql).await }
-            })
-            .await?;
-        let mut rows = RowBinary(&answer);
-        while !rows.is_empty() {
-            let key = rows.nullable_string()?;
-            let (n, good, ni, poor) = (rows.u64()?, rows.u64()?, rows.u64()?, rows.u64()?);
-            let text = std::str::from_utf8(rows.bytes()?).ok();
-            let bytes = text
-                .and_then(decode_sketch)
-                .ok_or_else(|| StoreError::Rejected("a roll-up sketch is not base64".into()))?;
-            let sketch =
-                Agg::decode_sketch(&bytes).map_err(|e| StoreError::Rejected(e.to_string()))?;
-            merged.add_rolled(
-                key,
-                Agg {
-                    n,
-                    good,
-                    ni,
-                    poor,
-                    sketch,
-                },
-            );
-        }
-    }
+        sql
+    });
     #[derive(Deserialize)]
     struct Raw {
         key: Option<String>,
@@ -727,22 +701,60 @@ pub async fn vitals(
             format!("(hour, generation) IN ({under})"),
         ));
     }
-    if !parts.is_empty() {
-        let t = q.metric.thresholds();
-        let rows: Vec<Raw> = s
-            .rows(format!(
-                "SELECT key, min(v) AS min, max(v) AS max, countIf(v <= {g}) AS good, \
-                 countIf(v > {g} AND v <= {ni}) AS ni, countIf(v > {ni}) AS poor \
-                 FROM ({}) GROUP BY key, {}",
-                parts.join(" UNION ALL "),
-                bucket_sql("v", "log"),
-                g = t.good,
-                ni = t.ni,
-            ))
-            .await?;
-        for r in rows {
-            merged.add_raw(r.key, r.min, r.max, [r.good, r.ni, r.poor]);
+    let t = q.metric.thresholds();
+    let raw_sql = (!parts.is_empty()).then(|| {
+        format!(
+            "SELECT key, min(v) AS min, max(v) AS max, countIf(v <= {g}) AS good, \
+             countIf(v > {g} AND v <= {ni}) AS ni, countIf(v > {ni}) AS poor \
+             FROM ({}) GROUP BY key, {}",
+            parts.join(" UNION ALL "),
+            bucket_sql("v", "log"),
+            g = t.good,
+            ni = t.ni,
+        )
+    });
+    // Both at once: ClickHouse answers them in parallel.
+    let rolled = async {
+        let Some(sql) = &rolled_sql else {
+            return Ok(None);
+        };
+        s.on_any(|url| async move { s.client.rows_binary(&url, sql).await })
+            .await
+            .map(Some)
+    };
+    let raw_rows = async {
+        match raw_sql {
+            Some(sql) => s.rows::<Raw>(sql).await,
+            None => Ok(Vec::new()),
         }
+    };
+    let (rolled, raw_rows) = tokio::try_join!(rolled, raw_rows)?;
+    let mut merged = VitalsMerge::default();
+    if let Some(answer) = rolled {
+        let mut rows = RowBinary(&answer);
+        while !rows.is_empty() {
+            let key = rows.nullable_string()?;
+            let (n, good, ni, poor) = (rows.u64()?, rows.u64()?, rows.u64()?, rows.u64()?);
+            let text = std::str::from_utf8(rows.bytes()?).ok();
+            let bytes = text
+                .and_then(decode_sketch)
+                .ok_or_else(|| StoreError::Rejected("a roll-up sketch is not base64".into()))?;
+            let sketch =
+                Agg::decode_sketch(&bytes).map_err(|e| StoreError::Rejected(e.to_string()))?;
+            merged.add_rolled(
+                key,
+                Agg {
+                    n,
+                    good,
+                    ni,
+                    poor,
+                    sketch,
+                },
+            );
+        }
+    }
+    for r in raw_rows {
+        merged.add_raw(r.key, r.min, r.max, [r.good, r.ni, r.poor]);
     }
     Ok(Some(merged.finish(q.p)))
 }
