@@ -290,9 +290,9 @@ pub trait Maintenance: Send + Sync + 'static {
     /// `before` (ms); returns how many hours it rolled up. Hours that
     /// received views at or after `busy_since` (ms, by the clock) wait: a
     /// backfill or a replayed spool goes on writing into past hours, and
-    /// each roll-up of such an hour would be dropped by the next insert
-    /// (ClickHouse), or would leave the next inserts as late copies to fold
-    /// in again (DuckDB).
+    /// each roll-up of such an hour would leave the next inserts as late
+    /// copies to fold in again (or be dropped by a later version of a view
+    /// it counted).
     /// Queries are correct whether or not this has run, only slower.
     async fn roll_up(&self, before: i64, busy_since: i64) -> Result<u64>;
 
