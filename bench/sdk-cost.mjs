@@ -25,8 +25,9 @@
 // which fetches /api/checkout, and "Place order"), 2 s, leave: the first page
 // of a first visit (nothing cached). Scenario "later": the same page load
 // after two unmeasured loads of it in the same context, as a visitor's later
-// pages are: the SDK and the sampling config come from the HTTP cache (served
-// as Fovea serves them) and V8 has cached the SDK's compiled code. Scenario
+// pages are: the SDK comes from the HTTP cache (served as Fovea serves it),
+// the sampling config from the SDK's storage (kept 5 minutes) and V8 has
+// cached the SDK's compiled code. Scenario
 // "minute": replay-cost's walk (home → products → checkout → account SPA →
 // home) for --seconds. Pairs alternate on/off, off/on, … (ABBA), each arm
 // measured by CDP Performance.getMetrics (and, in the load and later scenarios, a
