@@ -30,6 +30,8 @@ export interface DeferredHook {
   f?: () => number;
   /** set by the chunk: called with every new view (deferred/viewVitals.ts) */
   w?: (v: View) => void;
+  /** set by the chunk: called with every pointerdown and keydown, from the core's activity listener (views.ts) */
+  p?: (e: Event) => void;
   /** set by the chunk (deferred/rules.ts), for the page's options: the first rule a route matches, whether it is excluded */
   r?: (g: SdkConfig, route: string) => Rule;
   x?: (g: SdkConfig, route: string) => boolean;

@@ -125,12 +125,18 @@ export const initViews = (): void => {
     } else touch();
   });
   let last = 0;
-  for (const t of ['pointerdown', 'keydown', 'scroll', 'touchstart'])
-    on(window, t, () => {
+  for (const t of ['pointerdown', 'keydown', 'scroll', 'touchstart']) {
+    // the inputs whose targets INP names (deferred/viewVitals.ts): told
+    // from here, since every call from the browser into the SDK costs the
+    // page more than what most listeners do (bench/README.md)
+    const input = t == 'pointerdown' || t == 'keydown';
+    on(window, t, (e: Event) => {
+      if (input) D?.p?.(e);
       const now = Date.now();
       if (now - last > 1000) {
         last = now;
         touch();
       }
     });
+  }
 };

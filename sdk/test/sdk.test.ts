@@ -77,6 +77,20 @@ describe('the SDK in a page', () => {
     assert.ok(vs.slice(0, 3).every((v) => typeof v.time_spent == 'number'));
   });
 
+  it("hands every pointerdown and keydown to the deferred chunk (INP's targets) from the one activity listener", () => {
+    const hook = (globalThis as { __foveaDeferred?: { p?: (e: Event) => void } }).__foveaDeferred!;
+    const chunk = hook.p;
+    const got: string[] = [];
+    hook.p = (e) => got.push(e.type);
+    try {
+      for (const t of ['pointerdown', 'keydown', 'scroll', 'touchstart', 'pointerdown'])
+        document.body.dispatchEvent(new win.Event(t, { bubbles: true }) as unknown as Event);
+    } finally {
+      hook.p = chunk;
+    }
+    assert.deepEqual(got, ['pointerdown', 'keydown', 'pointerdown'], 'each one, not throttled like the session renewal');
+  });
+
   it('captures uncaught errors, unhandled rejections, resource failures and console.error', async () => {
     const err = new RangeError('bad range');
     win.dispatchEvent(new win.ErrorEvent('error', { error: err, message: err.message }));

@@ -102,8 +102,17 @@ describe('per-view CLS and INP', () => {
     const v = view({ id: 'modal', s: performance.timeOrigin + performance.now() - 1, lt: 'route_change' });
     S.r.push(v);
     S.v = v;
+    // the core's activity listener (views.ts) hands every pointerdown to the chunk
+    const hook = (globalThis as { __foveaDeferred?: DeferredHook }).__foveaDeferred!;
     let at = 0;
-    window.addEventListener('pointerdown', (e) => (at = e.timeStamp), { once: true });
+    window.addEventListener(
+      'pointerdown',
+      (e) => {
+        at = e.timeStamp;
+        hook.p!(e);
+      },
+      { once: true },
+    );
     close.dispatchEvent(new window.PointerEvent('pointerdown', { bubbles: true }) as unknown as Event);
     document.querySelector('.modal')!.remove();
     // the entry comes after the next paint, its target gone

@@ -1,5 +1,4 @@
 import { observe } from '../lib/observe.js';
-import { on } from '../lib/on.js';
 import { safe } from '../lib/safe.js';
 import { selector } from '../lib/selector.js';
 import { split } from '../lib/split.js';
@@ -106,15 +105,11 @@ export const initViewVitals = (): void => {
     }
   });
 
-  for (const t of ['pointerdown', 'keydown'])
-    on(
-      window,
-      t,
-      (e: Event) => {
-        inputs.push([e.timeStamp, selector(e.target as Element)]);
-        if (inputs.length > 20) inputs.shift();
-      },
-    );
+  // pointerdown and keydown, from the core's listener (views.ts)
+  H.p = safe((e: Event) => {
+    inputs.push([e.timeStamp, selector(e.target as Element)]);
+    if (inputs.length > 20) inputs.shift();
+  });
   const inp = (es: Input[]) => {
     for (const e of es) {
       const v = e.interactionId && viewAt(e.startTime);
