@@ -79,9 +79,9 @@ pub struct Client {
 }
 
 /// The SDK's configuration for the app of an ingest key: public like the
-/// key, small, and revalidated by the browser with its `ETag` at every
-/// page load (`Cache-Control: no-cache`), so a rule change applies from
-/// the next page load on.
+/// key, small, and revalidated with its `ETag` whenever the SDK asks
+/// (`Cache-Control: no-cache`). The SDK keeps an answer for 5 minutes, so
+/// a rule change reaches every browser within 5 minutes.
 #[utoipa::path(get, path = "/api/v1/sdk-config", tag = "intake", params(KeyParam),
     responses((status = 200, body = SdkConfig), (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),

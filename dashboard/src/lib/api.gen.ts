@@ -579,9 +579,9 @@ export interface paths {
         };
         /**
          * The SDK's configuration for the app of an ingest key: public like the
-         *     key, small, and revalidated by the browser with its `ETag` at every
-         *     page load (`Cache-Control: no-cache`), so a rule change applies from
-         *     the next page load on.
+         *     key, small, and revalidated with its `ETag` whenever the SDK asks
+         *     (`Cache-Control: no-cache`). The SDK keeps an answer for 5 minutes, so
+         *     a rule change reaches every browser within 5 minutes.
          */
         get: operations["sdk_config"];
         put?: never;
