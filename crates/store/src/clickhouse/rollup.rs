@@ -170,13 +170,17 @@ pub async fn invalidate(
     s: &ClickHouseStore,
     views: impl Iterator<Item = (&str, i64)>,
 ) -> Result<()> {
+    mark_stale(s, closed_hours(views)).await
+}
+
+/// The closed hours of views (app, ts): the open hour is rolled up only
+/// once closed (and minutes later).
+fn closed_hours<'a>(views: impl Iterator<Item = (&'a str, i64)>) -> HashSet<(&'a str, i64)> {
     let now = super::now_ms() as i64;
-    let hours: HashSet<(&str, i64)> = views
+    views
         .map(|(app, ts)| (app, hour_of(ts)))
-        // The open hour is rolled up only once closed (and minutes later).
         .filter(|(_, h)| h + HOUR_MS <= now)
-        .collect();
-    mark_stale(s, hours).await
+        .collect()
 }
 
 /// Marks hours as not rolled up, at the time of the call: after the writes
@@ -203,18 +207,20 @@ fn hours_sql<'a>(hours: impl Iterator<Item = &'a (&'a str, i64)>) -> String {
 
 /// The generation each of `hours` is rolled up in, when its newest mark is
 /// a roll-up with its filters crossed.
-async fn generations(
+async fn generations<'a>(
     s: &ClickHouseStore,
-    hours: &HashSet<(&str, i64)>,
-) -> Result<HashMap<(String, i64), u64>> {
-    Ok(
+    hours: &HashSet<(&'a str, i64)>,
+) -> Result<HashMap<(&'a str, i64), u64>> {
+    let marked: HashMap<(String, i64), u64> =
         rolled_up(s, &format!("(app, hour) IN ({})", hours_sql(hours.iter())))
             .await?
             .into_iter()
             .filter(|m| m.crossed.is_some())
             .map(|m| ((m.app, m.hour), m.generation))
-            .collect(),
-    )
+            .collect();
+    Ok((hours.iter())
+        .filter_map(|&(app, h)| marked.get(&(app.to_string(), h)).map(|g| ((app, h), *g)))
+        .collect())
 }
 
 #[derive(Deserialize, PartialEq, Eq, Hash)]
@@ -226,27 +232,26 @@ struct ViewKey {
 /// Stores the writer's views and keeps the roll-ups true (see the
 /// invariants): late views are copied under their hour's roll-up, every
 /// other closed hour written to is marked as not rolled up.
-pub async fn insert_views(s: &ClickHouseStore, views: &[(&Event, &ViewEvent)]) -> Result<()> {
+pub async fn insert_views<'a>(
+    s: &ClickHouseStore,
+    views: &[(&'a Event, &'a ViewEvent)],
+) -> Result<()> {
     let mut rows = String::new();
     for (e, v) in views {
         push_row(&mut rows, view_columns(), view_cells(e, v));
     }
-    let now = super::now_ms() as i64;
-    let hour = |e: &Event| hour_of(e.ctx.ts);
-    // The open hour is rolled up only once closed (and minutes later).
-    let closed: HashSet<(&str, i64)> = (views.iter())
-        .map(|(e, _)| (e.ctx.app_id.as_str(), hour(e)))
-        .filter(|(_, h)| h + HOUR_MS <= now)
-        .collect();
+    let key = |e: &'a Event| (e.ctx.app_id.as_str(), hour_of(e.ctx.ts));
+    let closed = closed_hours(views.iter().map(|(e, _)| (e.ctx.app_id.as_str(), e.ctx.ts)));
     if closed.is_empty() {
         return s.insert_rows("views", rows).await;
     }
     let rolled = generations(s, &closed).await?;
-    let base = |e: &Event| rolled.get(&(e.ctx.app_id.clone(), hour(e))).copied();
-    let late: Vec<&(&Event, &ViewEvent)> =
-        views.iter().filter(|(e, _)| base(e).is_some()).collect();
+    let late: Vec<&(&Event, &ViewEvent)> = views
+        .iter()
+        .filter(|(e, _)| rolled.contains_key(&key(e)))
+        .collect();
     let mut stale: HashSet<(&str, i64)> = (closed.iter())
-        .filter(|(app, h)| !rolled.contains_key(&(app.to_string(), *h)))
+        .filter(|k| !rolled.contains_key(k))
         .copied()
         .collect();
     if !late.is_empty() {
@@ -256,12 +261,7 @@ pub async fn insert_views(s: &ClickHouseStore, views: &[(&Event, &ViewEvent)]) -
             .map(|(e, _)| quote(view_id(e)))
             .collect::<Vec<_>>()
             .join(", ");
-        let in_rolled = hours_sql(
-            (rolled.keys())
-                .map(|(app, h)| (app.as_str(), *h))
-                .collect::<Vec<_>>()
-                .iter(),
-        );
+        let in_rolled = hours_sql(rolled.keys());
         let under: String = (rolled.iter())
             .map(|((app, h), g)| format!("({}, {h}, {g})", quote(app)))
             .collect::<Vec<_>>()
@@ -281,28 +281,28 @@ pub async fn insert_views(s: &ClickHouseStore, views: &[(&Event, &ViewEvent)]) -
         .into_iter()
         .collect();
         for (e, _) in &late {
-            let key = ViewKey {
+            let id = ViewKey {
                 app: e.ctx.app_id.clone(),
                 view_id: view_id(e).to_string(),
             };
-            if stored.contains(&key) && !copied.contains(&key) {
+            if stored.contains(&id) && !copied.contains(&id) {
                 // a later version of a view the roll-up counted
-                stale.insert((e.ctx.app_id.as_str(), hour(e)));
+                stale.insert(key(e));
             }
         }
     }
+    let now = super::now_ms() as i64;
     let mut copies = String::new();
     let mut copied_hours: HashSet<(&str, i64)> = HashSet::new();
     for (e, v) in late {
-        let key = (e.ctx.app_id.as_str(), hour(e));
-        if stale.contains(&key) {
+        let k = key(e);
+        if stale.contains(&k) {
             continue;
         }
-        let generation = base(e).expect("a late view's hour is rolled up");
         let mut cells = view_cells(e, v);
-        cells.extend([Cell::I64(key.1), Cell::U64(generation), Cell::I64(now)]);
+        cells.extend([Cell::I64(k.1), Cell::U64(rolled[&k]), Cell::I64(now)]);
         push_row(&mut copies, view_columns().chain(LATE_COLUMNS), cells);
-        copied_hours.insert(key);
+        copied_hours.insert(k);
     }
     // The views first: a roll-up that sees a copy sees its view.
     s.insert_rows("views", rows).await?;
@@ -310,9 +310,9 @@ pub async fn insert_views(s: &ClickHouseStore, views: &[(&Event, &ViewEvent)]) -
         s.insert_everywhere(LATE_TABLE, copies).await?;
         // A roll-up published since may have read the hour before the views.
         let newest = generations(s, &copied_hours).await?;
-        for (app, h) in copied_hours {
-            if newest.get(&(app.to_string(), h)) != rolled.get(&(app.to_string(), h)) {
-                stale.insert((app, h));
+        for k in copied_hours {
+            if newest.get(&k) != rolled.get(&k) {
+                stale.insert(k);
             }
         }
     }
