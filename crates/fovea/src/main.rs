@@ -3,6 +3,7 @@
 //! over to `fovea_server::run`. Everything else lives in libraries; the
 //! `sourcemaps` subcommands are a small HTTP client of the API.
 
+mod memory;
 mod sourcemaps;
 
 use std::future::Future;
@@ -378,24 +379,8 @@ fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
     })
 }
 
-/// glibc gives every thread that contends for malloc its own arena (up to
-/// 8 per core); with tokio's and DuckDB's threads that alone adds tens of MB
-/// of retained heap. Two arenas keep the peak RSS under load low at no
-/// measurable throughput cost (bench/README.md, `rss`).
-/// `MALLOC_ARENA_MAX`, when set, wins.
-fn cap_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        // SAFETY: mallopt only sets an allocator parameter; it is called
-        // before any other thread exists.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, 2);
-        }
-    }
-}
-
 fn main() -> anyhow::Result<()> {
-    cap_malloc_arenas();
+    memory::cap_malloc_arenas();
     let serve = match Cli::parse().command {
         Command::Serve(serve) => *serve,
         Command::Sourcemaps(cmd) => return sourcemaps::run(cmd),
@@ -410,7 +395,12 @@ fn main() -> anyhow::Result<()> {
         let _in_runtime = runtime.enter();
         shutdown_signal()?
     };
-    runtime.block_on(fovea_server::run(config.listen, config.settings, shutdown))?;
+    runtime.block_on(fovea_server::run(
+        config.listen,
+        config.settings,
+        shutdown,
+        memory::release_startup_pages,
+    ))?;
     Ok(())
 }
 

@@ -79,14 +79,16 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     Ok(Running { state, writer })
 }
 
-/// `fovea serve`: starts, serves on `listen` until `shutdown` resolves,
-/// lets the requests in flight finish, then stops the writer, which stores
+/// `fovea serve`: starts, calls `up` once it listens, serves on `listen`
+/// until `shutdown` resolves, lets the requests in flight finish, then
+/// stops the writer, which stores
 /// what the spool holds for at most `writer::SHUTDOWN_DRAIN` (the rest is
 /// durable and stored at the next start).
 pub async fn run(
     listen: SocketAddr,
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    up: impl FnOnce(),
 ) -> Result<(), StartError> {
     let data_dir = settings.data_dir.clone();
     let store = match settings.store {
@@ -121,6 +123,7 @@ pub async fn run(
     if apps == 0 {
         tracing::info!("no apps yet: create one in the dashboard (Settings) or with POST /api/v1/apps, then add the SDK snippet to your site");
     }
+    up();
     serve(listener, router(running.state.clone()), shutdown).await;
     running.writer.shutdown().await;
     tracing::info!("fovea stopped");
