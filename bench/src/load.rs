@@ -360,17 +360,17 @@ mod tests {
     use super::*;
 
     fn ids(body: &[u8]) -> Vec<String> {
-        let d = fovea_intake::decode(
-            Some("application/json"),
-            None,
+        let (_, events) = fovea_intake::parse(
+            fovea_intake::Format::Json,
             body,
             &fovea_intake::Limits::default(),
         )
         .expect("a valid batch");
-        d.events
+        events
             .iter()
-            .flat_map(|e| [e.event_id.clone(), e.view_id.clone()])
+            .flat_map(|e| [e.event_id.as_deref(), e.view_id.as_deref()])
             .flatten()
+            .map(str::to_string)
             .collect()
     }
 

@@ -2,7 +2,7 @@ use std::borrow::Cow;
 
 use fovea_intake::{Batch, IntakeError, Limits};
 use fovea_schema::truncate as cap;
-use fovea_schema::wire::{WireEvent, WireHeader, WireType};
+use fovea_schema::wire::{Text, WireEvent, WireHeader, WireType};
 use fovea_schema::{
     ActionEvent, Context, ErrorEvent, Event, EventKind, LongTaskEvent, ResourceEvent, ViewEvent,
     ViewPhases,
@@ -196,8 +196,9 @@ impl Pipeline {
         let scrub = &app.scrubber;
         let hctx = header.context.as_ref();
         let session = header.session.as_ref();
-        let pick = |own: &Option<String>, shared: Option<&Option<String>>| {
-            own.clone()
+        let pick = |own: &Option<Text>, shared: Option<&Option<String>>| {
+            own.as_deref()
+                .map(str::to_string)
                 .or_else(|| shared.and_then(Clone::clone))
                 .map(|s| cap(s, TEXT_CAP))
         };
@@ -211,12 +212,10 @@ impl Pipeline {
         let route = route_of(w.route.as_deref().map(|r| scrub.url(r)).as_deref(), &url);
         Context {
             app_id: batch.meta.app_id.clone(),
-            session_id: w
-                .session_id
-                .clone()
+            session_id: owned(&w.session_id)
                 .or_else(|| session.and_then(|s| s.id.clone()))
                 .unwrap_or_default(),
-            view_id: w.view_id.clone(),
+            view_id: owned(&w.view_id),
             ts: (w.ts.unwrap_or(received_fallback(batch)) + drift).round() as i64,
             url,
             route,
@@ -228,9 +227,7 @@ impl Pipeline {
             release: pick(&w.release, hctx.map(|c| &c.release)),
             // Not scrubbed: an email as the id would count every user as
             // one. Apps whose ids are personal data hash them.
-            user_id: w
-                .user_id
-                .clone()
+            user_id: owned(&w.user_id)
                 .or_else(|| hctx.and_then(|c| c.user_id.clone()))
                 .or_else(|| session.and_then(|s| s.user_id.clone()))
                 .and_then(|id| app.user_id.apply(id))
@@ -263,14 +260,14 @@ impl Pipeline {
     /// `text` is for the fields that name a fixed set of things (types,
     /// methods, `source`) or a build (`release`).
     fn kind(&self, w: WireEvent, ctx: &Context, scrub: &Scrubber) -> EventKind {
-        let text = |s: Option<String>| s.map(|s| cap(s, TEXT_CAP));
-        let free = |s: Option<String>| s.map(|s| cap(scrubbed(s, |t| scrub.text(t)), TEXT_CAP));
-        let url = |s: Option<String>| s.map(|s| cap(scrubbed(s, |t| scrub.url(t)), URL_CAP));
+        let text = |s: Option<Text>| s.map(|s| cap(s.into_owned(), TEXT_CAP));
+        let free = |s: Option<Text>| s.map(|s| cap(scrubbed(s.0, |t| scrub.text(t)), TEXT_CAP));
+        let url = |s: Option<Text>| s.map(|s| cap(scrubbed(s.0, |t| scrub.url(t)), URL_CAP));
         let phase = |v: Option<f64>| v.filter(|v| v.is_finite() && (0.0..1e7).contains(v));
-        let attrs = |a: Option<Box<serde_json::value::RawValue>>| {
-            a.map(|a| a.get().to_string())
+        let attrs = |a: Option<&serde_json::value::RawValue>| {
+            a.map(serde_json::value::RawValue::get)
                 .filter(|a| a.starts_with('{') && a.len() <= ATTRS_CAP)
-                .map(|a| scrubbed(a, |t| scrub.json(t)))
+                .map(|a| scrubbed(a.into(), |t| scrub.json(t)))
         };
         match w.kind.unwrap_or(WireType::Error) {
             // A breakdown the browser got wrong is left out; the view stays.
@@ -317,7 +314,7 @@ impl Pipeline {
                 attrs: attrs(w.attrs),
             }),
             WireType::Action => EventKind::Action(ActionEvent {
-                action_type: cap(w.action_type.unwrap_or_default(), TEXT_CAP),
+                action_type: text(w.action_type).unwrap_or_default(),
                 name: free(w.name),
                 target: free(w.target),
                 x: w.x,
@@ -326,23 +323,24 @@ impl Pipeline {
                     .frustration
                     .unwrap_or_default()
                     .into_iter()
-                    .filter(|f| matches!(f.as_str(), "rage" | "dead" | "error"))
+                    .filter(|f| matches!(&**f, "rage" | "dead" | "error"))
+                    .map(Text::into_owned)
                     .collect(),
                 attrs: attrs(w.attrs),
             }),
             WireType::Error => {
                 let message = w.message.unwrap_or_default();
-                let message = cap(scrubbed(message, |t| scrub.text(t)), MESSAGE_CAP);
+                let message = cap(scrubbed(message.0, |t| scrub.text(t)), MESSAGE_CAP);
                 let stack = w
                     .stack
-                    .map(|s| cap(scrubbed(s, |t| scrub.text(t)), STACK_CAP));
+                    .map(|s| cap(scrubbed(s.0, |t| scrub.text(t)), STACK_CAP));
                 let resource_url = url(w.resource_url);
                 // The error's class, normally (`TypeError`), but a page can
                 // put anything there, and the pre-checks make it free.
                 let kind = free(w.subkind);
                 let source = w
                     .source
-                    .map_or_else(|| "source".to_string(), |s| cap(s, TEXT_CAP));
+                    .map_or_else(|| "source".to_string(), |s| cap(s.into_owned(), TEXT_CAP));
                 let frames = stack
                     .as_deref()
                     .map(fovea_symbolicate::parse)
@@ -387,7 +385,7 @@ impl Pipeline {
                 resource_url: url(w.resource_url).unwrap_or_default(),
                 kind: w
                     .subkind
-                    .map_or_else(|| "other".to_string(), |k| cap(k, TEXT_CAP)),
+                    .map_or_else(|| "other".to_string(), |k| cap(k.into_owned(), TEXT_CAP)),
                 method: text(w.method),
                 status: w.status,
                 duration: w.duration,
@@ -403,9 +401,10 @@ impl Pipeline {
                 span_id: span_id(w.span_id),
             }),
             WireType::LongTask => EventKind::LongTask(LongTaskEvent {
-                kind: w
-                    .subkind
-                    .map_or_else(|| "long_task".to_string(), |k| cap(k, TEXT_CAP)),
+                kind: w.subkind.map_or_else(
+                    || "long_task".to_string(),
+                    |k| cap(k.into_owned(), TEXT_CAP),
+                ),
                 duration: w.duration.unwrap_or(0.0),
                 blocking_duration: w.blocking_duration,
                 script_url: url(w.script_url),
@@ -430,23 +429,29 @@ pub(crate) fn drift(received_at: i64, sent_at: Option<f64>) -> f64 {
 
 /// A trace id as sent, lowercased; dropped unless it is a valid W3C id, so
 /// the join to backend spans never matches on garbage.
-fn trace_id(id: Option<String>) -> Option<String> {
+fn trace_id(id: Option<Text>) -> Option<String> {
     id.map(|i| i.to_ascii_lowercase())
         .filter(|i| fovea_schema::is_trace_id(i))
 }
 
-fn span_id(id: Option<String>) -> Option<String> {
+fn span_id(id: Option<Text>) -> Option<String> {
     id.map(|i| i.to_ascii_lowercase())
         .filter(|i| fovea_schema::is_span_id(i))
 }
 
-/// `s` scrubbed, keeping its allocation when there was nothing to scrub.
-fn scrubbed(s: String, scrub: impl for<'a> FnOnce(&'a str) -> Cow<'a, str>) -> String {
+/// A field's text as the event keeps it, when it is given.
+fn owned(s: &Option<Text>) -> Option<String> {
+    s.as_deref().map(str::to_string)
+}
+
+/// `s` scrubbed, keeping its allocation (if it has one) when there was
+/// nothing to scrub.
+fn scrubbed(s: Cow<str>, scrub: impl for<'a> FnOnce(&'a str) -> Cow<'a, str>) -> String {
     let changed = match scrub(&s) {
         Cow::Owned(o) => Some(o),
         Cow::Borrowed(_) => None,
     };
-    changed.unwrap_or(s)
+    changed.unwrap_or_else(|| s.into_owned())
 }
 
 fn received_fallback(batch: &Batch) -> f64 {

@@ -4,6 +4,8 @@
 //! every event type fast; [`WireEvent::validate`] then enforces the rules per
 //! type and names the offending field.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use uuid::Uuid;
@@ -135,27 +137,29 @@ pub enum WireType {
     LongTask,
 }
 
-/// One event of any type, as sent.
+/// One event of any type, as sent. Its text borrows from the body where
+/// it can (no escapes): the intake checks every event of every request,
+/// and a string allocated per field is most of what that would cost.
 #[derive(Debug, Default, Deserialize)]
-pub struct WireEvent {
+pub struct WireEvent<'a> {
     #[serde(rename = "type")]
     pub kind: Option<WireType>,
-    pub event_id: Option<String>,
+    pub event_id: Option<Text<'a>>,
     pub ts: Option<f64>,
-    pub session_id: Option<String>,
-    pub view_id: Option<String>,
-    pub url: Option<String>,
-    pub route: Option<String>,
-    pub referrer: Option<String>,
-    pub env: Option<String>,
-    pub release: Option<String>,
-    pub user_id: Option<String>,
-    pub connection: Option<String>,
-    pub viewport: Option<String>,
+    pub session_id: Option<Text<'a>>,
+    pub view_id: Option<Text<'a>>,
+    pub url: Option<Text<'a>>,
+    pub route: Option<Text<'a>>,
+    pub referrer: Option<Text<'a>>,
+    pub env: Option<Text<'a>>,
+    pub release: Option<Text<'a>>,
+    pub user_id: Option<Text<'a>>,
+    pub connection: Option<Text<'a>>,
+    pub viewport: Option<Text<'a>>,
 
     // view
     pub version: Option<u64>,
-    pub loading_type: Option<String>,
+    pub loading_type: Option<Text<'a>>,
     pub ttfb: Option<f64>,
     pub fcp: Option<f64>,
     pub lcp: Option<f64>,
@@ -172,11 +176,11 @@ pub struct WireEvent {
     pub resource_count: Option<u32>,
     pub long_task_count: Option<u32>,
     pub frustration_count: Option<u32>,
-    pub lcp_element: Option<String>,
-    pub lcp_resource_url: Option<String>,
-    pub inp_target: Option<String>,
-    pub inp_type: Option<String>,
-    pub cls_target: Option<String>,
+    pub lcp_element: Option<Text<'a>>,
+    pub lcp_resource_url: Option<Text<'a>>,
+    pub inp_target: Option<Text<'a>>,
+    pub inp_type: Option<Text<'a>>,
+    pub cls_target: Option<Text<'a>>,
     // view: [`crate::ViewPhases`], listed here (a flattened struct would
     // make serde buffer every event of the intake)
     pub redirect: Option<f64>,
@@ -193,42 +197,84 @@ pub struct WireEvent {
     pub route_change_duration: Option<f64>,
 
     // action
-    pub action_type: Option<String>,
-    pub name: Option<String>,
-    pub target: Option<String>,
+    pub action_type: Option<Text<'a>>,
+    pub name: Option<Text<'a>>,
+    pub target: Option<Text<'a>>,
     pub x: Option<f64>,
     pub y: Option<f64>,
-    pub frustration: Option<Vec<String>>,
-    pub attrs: Option<Box<RawValue>>,
+    pub frustration: Option<Vec<Text<'a>>>,
+    #[serde(borrow)]
+    pub attrs: Option<&'a RawValue>,
 
     // error
-    pub source: Option<String>,
-    pub message: Option<String>,
-    pub stack: Option<String>,
+    pub source: Option<Text<'a>>,
+    pub message: Option<Text<'a>>,
+    pub stack: Option<Text<'a>>,
     /// Groups the error under this key instead of the server's fingerprint.
-    pub fingerprint: Option<String>,
+    pub fingerprint: Option<Text<'a>>,
     pub handled: Option<bool>,
     pub status: Option<u16>,
 
     // resource (`kind` is shared with long_task)
-    pub resource_url: Option<String>,
+    pub resource_url: Option<Text<'a>>,
     #[serde(rename = "kind")]
-    pub subkind: Option<String>,
-    pub method: Option<String>,
+    pub subkind: Option<Text<'a>>,
+    pub method: Option<Text<'a>>,
     pub duration: Option<f64>,
     pub tls: Option<f64>,
     pub download: Option<f64>,
     pub transfer_size: Option<u64>,
     pub encoded_size: Option<u64>,
     pub decoded_size: Option<u64>,
-    pub trace_id: Option<String>,
-    pub span_id: Option<String>,
+    pub trace_id: Option<Text<'a>>,
+    pub span_id: Option<Text<'a>>,
 
     // long_task
     pub blocking_duration: Option<f64>,
-    pub script_url: Option<String>,
-    pub script_function: Option<String>,
-    pub script_invoker: Option<String>,
+    pub script_url: Option<Text<'a>>,
+    pub script_function: Option<Text<'a>>,
+    pub script_invoker: Option<Text<'a>>,
+}
+
+/// A text field of an event: borrowed from the body when it holds no
+/// escape, the common case. (serde borrows a `Cow` only as a field of its
+/// own, never inside an `Option` or a `Vec`.)
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Text<'a>(pub Cow<'a, str>);
+
+impl Text<'_> {
+    pub fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(Visitor)
+    }
 }
 
 /// A rule an event broke: `field` is relative to the event.
@@ -250,7 +296,7 @@ fn missing(field: &'static str) -> FieldError {
     }
 }
 
-impl WireEvent {
+impl WireEvent<'_> {
     /// Checks the per-type rules of `docs/intake.md`. `has_session` says
     /// whether the batch header gives a session id to fall back on.
     pub fn validate(&self, has_session: bool) -> Result<WireType, FieldError> {
@@ -341,8 +387,19 @@ impl WireEvent {
 mod tests {
     use super::*;
 
-    fn event(json: &str) -> WireEvent {
+    fn event(json: &str) -> WireEvent<'_> {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn text_borrows_from_the_body_unless_escaped() {
+        let e = event(r#"{"url":"https://a/b?c=d","name":"say \"hi\"","frustration":["rage"]}"#);
+        assert!(matches!(e.url.unwrap().0, Cow::Borrowed("https://a/b?c=d")));
+        assert_eq!(e.name.as_deref(), Some("say \"hi\""));
+        assert!(matches!(e.name.unwrap().0, Cow::Owned(_)));
+        assert!(matches!(e.frustration.unwrap()[0].0, Cow::Borrowed("rage")));
+        let bad = serde_json::from_str::<WireEvent>(r#"{"url":3}"#).unwrap_err();
+        assert!(bad.to_string().contains("expected a string"), "{bad}");
     }
 
     #[test]

@@ -504,7 +504,7 @@ async fn accept(
         }
     })
     .await?;
-    let n = decoded.events.len();
+    let n = decoded.events;
     if n == 0 || internal(state, &app, ip, n) {
         return Ok(0);
     }
