@@ -28,6 +28,8 @@ const NAME = 'fovea_s';
 
 let mem: Session | undefined;
 let persist = false;
+/** when the stored session was last read (epoch ms) */
+let read = 0;
 /**
  * whether the cookie takes: known when it held the session, else checked
  * at the first write (reading document.cookie right after a write is a
@@ -47,8 +49,9 @@ export const cookieSnapshot = (text?: string): string | undefined => (jarText = 
 
 export const expired = (x: Session, now: number): boolean => now - x.a > IDLE || now - x.c > MAX;
 
-/** The session in the cookie, else in localStorage. */
-const stored = (): Session | undefined => {
+/** The session in the cookie, else in localStorage, read at `now`. */
+const stored = (now = Date.now()): Session | undefined => {
+  read = now;
   let v: string | null | undefined = (jarText ?? document.cookie).match(/(?:^|;\s*)fovea_s=([^;]+)/)?.[1];
   if (v) jar = true;
   else
@@ -85,11 +88,12 @@ export const save = (x: Session): void => {
  */
 export const session = (activity: boolean, now = Date.now()): Session => {
   // The stored session is read when there is none in memory, or at an
-  // activity when it is due for renewal (another tab may have renewed it, or
-  // started the next one): document.cookie is synchronous IO, and most calls
-  // are not activity, or come within seconds of the last.
+  // activity when it was last read over 15 s ago (another tab may have
+  // renewed it, or started the next one): reading document.cookie is
+  // synchronous IO, most calls are not activity, and a page's first
+  // interaction often comes seconds after init read it.
   let x = mem;
-  if (!x || (activity && now - x.a > 15000)) x = (persist && stored()) || mem;
+  if (!x || (activity && now - read > 15000)) x = (persist && stored(now)) || mem;
   if (!x || (activity && expired(x, now))) {
     x = { id: uuid(), c: now, a: now };
     save(x);

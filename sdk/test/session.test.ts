@@ -6,6 +6,29 @@ import { IDLE, MAX, expired, persistSession, save, session } from '../src/sessio
 const T0 = 1_764_100_000_000;
 const cookie = () => document.cookie.match(/fovea_s=([^;]+)/)?.[1];
 
+/** Runs `fn` with document.cookie's reads counted (`reads()`: so far). */
+const countingCookieReads = (fn: (reads: () => number) => void): void => {
+  let owner = Object.getPrototypeOf(document) as object;
+  while (!Object.getOwnPropertyDescriptor(owner, 'cookie')) owner = Object.getPrototypeOf(owner);
+  const real = Object.getOwnPropertyDescriptor(owner, 'cookie')!;
+  let reads = 0;
+  Object.defineProperty(document, 'cookie', {
+    get() {
+      reads++;
+      return real.get!.call(this);
+    },
+    set(v) {
+      real.set!.call(this, v);
+    },
+    configurable: true,
+  });
+  try {
+    fn(() => reads);
+  } finally {
+    delete (document as unknown as Record<string, unknown>).cookie;
+  }
+};
+
 describe('session rules', () => {
   beforeEach(() => {
     persistSession('denied'); // clears cookie and storage
@@ -87,32 +110,35 @@ describe('session rules', () => {
   // Regression: every call read document.cookie, a synchronous round trip
   // to the browser process, and every write read it back (bench/sdk-cost.mjs).
   it('reads the cookie only without a session in memory or at an activity due for renewal; checks a write only once', () => {
-    const proto = Object.getPrototypeOf(document) as object;
-    let owner = proto;
-    while (!Object.getOwnPropertyDescriptor(owner, 'cookie')) owner = Object.getPrototypeOf(owner);
-    const real = Object.getOwnPropertyDescriptor(owner, 'cookie')!;
-    let reads = 0;
-    Object.defineProperty(document, 'cookie', {
-      get() {
-        reads++;
-        return real.get!.call(this);
-      },
-      set(v) {
-        real.set!.call(this, v);
-      },
-      configurable: true,
-    });
-    try {
+    countingCookieReads((reads) => {
       const a = session(true, T0); // none in memory: read; written, and read back once
-      assert.equal(reads, 2);
+      assert.equal(reads(), 2);
       for (let t = 1; t < 10; t++) session(t % 2 == 0, T0 + t * 1000); // other events, activity within 15 s
-      assert.equal(reads, 2, 'no read');
+      assert.equal(reads(), 2, 'no read');
       assert.equal(session(true, T0 + 20000).id, a.id); // renewal due: read (another tab may have renewed it)
-      assert.equal(reads, 3, 'one read, and no read-back of the write');
+      assert.equal(reads(), 3, 'one read, and no read-back of the write');
       assert.equal(cookie(), `${a.id}||${T0}|${T0 + 20000}|`);
-    } finally {
-      delete (document as unknown as Record<string, unknown>).cookie;
-    }
+    });
+  });
+
+  // Regression: a page's first interaction read the cookie again, though
+  // init had read it moments before (bench/sdk-cost.mjs, a later page load).
+  it('reads the cookie at most once in 15 s, however late the last activity', () => {
+    const a = session(true, T0);
+    // the next page: nothing in memory, so init reads the stored session
+    persistSession('denied');
+    document.cookie = `fovea_s=${a.id}||${T0}|${T0}|;path=/`;
+    persistSession('granted');
+    const page = T0 + 60_000;
+    countingCookieReads((reads) => {
+      assert.equal(session(false, page).id, a.id); // init: read
+      assert.equal(reads(), 1);
+      assert.equal(session(true, page + 3000).id, a.id); // the first click, 3 s later: renewed, not read again
+      assert.equal(reads(), 1);
+      assert.equal(cookie(), `${a.id}||${T0}|${page + 3000}|`);
+      session(true, page + 40_000); // renewal due and the last read 40 s old: read
+      assert.equal(reads(), 3); // (and the cookie() check above)
+    });
   });
 
   it('joins the session another tab renewed: read at the activity that would have expired it', () => {
