@@ -10,8 +10,11 @@
 //                           [--top 25] [--json out.json]
 //   (--interval-us: the CPU profiler's sampling interval; 0 runs without the profiler;
 //    --options: SDK options for init(), merged into demo_fovea, e.g. to try a flushInterval;
-//    --compile-hints: fovea.min.js served with V8's `//# allFunctionsCalledOnLoad` first line,
-//    which compiles its functions eagerly off the main thread while the script streams)
+//    --compile-hints: a third arm, "toggled", in every round: fovea.min.js with V8's
+//    `//# allFunctionsCalledOnLoad` first line toggled (left out, as the build has it; added
+//    to a build without it). The hint compiles every function of the file eagerly, off the
+//    main thread while the script streams, and caches them all. Reported as toggled − off
+//    and toggled − on, round by round)
 //
 // Starts the real `fovea` binary (e2e/harness.mjs: $FOVEA_BIN, else
 // $CARGO_TARGET_DIR/debug/fovea; it must be built), a small proxy in front of
@@ -29,7 +32,8 @@
 // the sampling config from the SDK's storage (kept 5 minutes) and V8 has
 // cached the SDK's compiled code. Scenario
 // "minute": replay-cost's walk (home → products → checkout → account SPA →
-// home) for --seconds. Pairs alternate on/off, off/on, … (ABBA), each arm
+// home) for --seconds. Pairs alternate on/off, off/on, … (ABBA; with
+// --compile-hints, triples in a rotating order), each arm
 // measured by CDP Performance.getMetrics (and, in the load and later scenarios, a
 // Chromium trace, both arms); after each pair a third session, SDK on, runs
 // under the CPU profiler for the attribution. Method and last figures:
@@ -91,8 +95,14 @@ const STUB =
 const SDK_FILES = [CORE, `${CORE}.map`, DEFERRED, `${DEFERRED}.map`, REPLAY, `${REPLAY}.map`];
 /** V8's explicit compile hint (Chrome 136+): every function of the file compiled eagerly, off the main thread. */
 const HINT = '//# allFunctionsCalledOnLoad\n';
-/** what the page gets for `path` (the SDK build; --compile-hints: the core with the hint first) */
-const served = (files, path) => (OPT.compileHints && path == `/sdk/${CORE}` ? Buffer.concat([Buffer.from(HINT), files.get(path)]) : files.get(path));
+/** whether the core `file` (bytes) starts with the hint */
+const hasHint = (file) => file.subarray(0, HINT.length).toString() == HINT;
+/** what the page gets for `path` in arm `arm` (the SDK build; the toggled arm: the core with its hint toggled) */
+const served = (files, path, arm) => {
+  const f = files.get(path);
+  if (arm != 'toggled' || path != `/sdk/${CORE}`) return f;
+  return hasHint(f) ? f.subarray(HINT.length) : Buffer.concat([Buffer.from(HINT), f]);
+};
 // A source map v3 decoder, enough for these bundles (no dependency).
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 function decodeMappings(mappings) {
@@ -152,6 +162,12 @@ function loadMaps(dist) {
   return maps;
 }
 
+/** The same maps for the toggled arm, whose core has one line less (or more) at the top. */
+const toggled = (maps, files) => {
+  const { lines } = maps.get(CORE);
+  return new Map([...maps, [CORE, { ...maps.get(CORE), lines: hasHint(files.get(`/sdk/${CORE}`)) ? lines.slice(1) : [[], ...lines] }]]);
+};
+
 /** The enclosing top-level declaration of a source line: `export const post = …` → post. */
 function declAt(text, line) {
   if (!text) return '?';
@@ -170,7 +186,6 @@ function declAt(text, line) {
  */
 function locate(maps, file, line, col) {
   const m = maps.get(file);
-  if (OPT.compileHints && file == CORE) line--; // the hint's line
   const segs = m?.lines[line];
   if (!segs) return { file, line: 0, decl: '(script top level)', key: `${file} (script top level)` };
   let lo = 0;
@@ -429,12 +444,12 @@ function count(req, path, body) {
 /**
  * What the front in front of the demo site answers: /sdk/* from the copy
  * taken at start, and for a browser whose cookie says sdkcost=off the stub
- * instead of fovea.min.js; everything else goes to the demo server.
+ * instead of fovea.min.js (sdkcost=toggled: fovea.min.js with its compile hint toggled); everything else goes to the demo server.
  */
 const sdkFile = (files) => (req, path) => {
   if (!path.startsWith('/sdk/')) return undefined;
-  const off = /(?:^|;\s*)sdkcost=off/.test(req.headers.cookie || '');
-  return (off && path == `/sdk/${CORE}` ? Buffer.from(STUB) : served(files, path)) || null;
+  const arm = /(?:^|;\s*)sdkcost=(\w+)/.exec(req.headers.cookie || '')?.[1];
+  return (arm == 'off' && path == `/sdk/${CORE}` ? Buffer.from(STUB) : served(files, path, arm)) || null;
 };
 
 // ---------------------------------------------------------------- in the page
@@ -505,13 +520,14 @@ function pageInit() {
 // ---------------------------------------------------------------- a session
 
 /**
- * One session in a fresh context, SDK on or off: `walk` drives the page
+ * One session in a fresh context, in arm `arm` (on, off, toggled): `walk` drives the page
  * (given the helpers), calling `collect(name)` before each page is left.
  * Returns the figures of each document and of leaving.
  */
-async function session(browser, demo, counter, maps, on, walk, profiling = false, tracing = false, before = undefined) {
+async function session(browser, demo, counter, maps, arm, walk, profiling = false, tracing = false, before = undefined) {
+  if (arm == 'toggled') maps = toggled(maps, sdk.files);
   const { context, page, cdp } = await openPage(browser, {
-    cookies: [{ name: 'sdkcost', value: on ? 'on' : 'off', url: demo.url }],
+    cookies: [{ name: 'sdkcost', value: arm, url: demo.url }],
     settings: JSON.stringify({ replaySampleRate: 0, ...OPT.options }),
     random: 'value',
     init: pageInit,
@@ -575,7 +591,7 @@ async function session(browser, demo, counter, maps, on, walk, profiling = false
   const mine = counter.seen.slice(firstSeen);
   const intake = mine.filter((x) => x.kind == 'intake');
   return {
-    on,
+    arm,
     profiled: profiling,
     wallMs,
     pages,
@@ -788,6 +804,16 @@ const sdk = await snapshotDist(SDK_FILES, [CORE, DEFERRED]);
 const maps = loadMaps(sdk.files);
 
 const scenarios = OPT.scenarios;
+/** the arms of a round: with the SDK, without; --compile-hints: with the SDK, its compile hint toggled */
+const ARMS = OPT.compileHints ? ['on', 'off', 'toggled'] : ['on', 'off'];
+/** round i's order: ABBA for two arms; for three, each arm first, second and last in turn, and each order reversed once */
+/** where a round keeps an arm's profiled session */
+const PROF = { on: 'prof', toggled: 'profToggled' };
+const order = (i) => {
+  if (!OPT.compileHints) return abba(i).map((on) => (on ? 'on' : 'off'));
+  const r = [0, 1, 2].map((k) => ARMS[(k + i) % 3]);
+  return Math.floor(i / 3) % 2 ? r.reverse() : r;
+};
 const results = { load: [], later: [], minute: [] };
 let alone = null;
 const version = await runBench({ name: 'sdk-cost', dist: sdk, count, file: sdkFile(sdk.files) }, async ({ counter, demo, browser }) => {
@@ -795,16 +821,16 @@ const version = await runBench({ name: 'sdk-cost', dist: sdk, count, file: sdkFi
     `${OPT.runs} pairs per scenario (${scenarios.join(', ')}; minute: ${OPT.seconds} s), ${OPT.warmup} warm-up pair(s), ` +
       `${OPT.intervalUs > 0 ? `profiler every ${OPT.intervalUs} µs` : 'no profiler'}, viewport ${VIEWPORT.width}×${VIEWPORT.height}` +
       (Object.keys(OPT.options).length ? `, SDK options ${JSON.stringify(OPT.options)}` : '') +
-      (OPT.compileHints ? ', fovea.min.js with //# allFunctionsCalledOnLoad' : ''),
+      (OPT.compileHints ? ', a third arm: fovea.min.js with its compile hint (//# allFunctionsCalledOnLoad) toggled' : ''),
   );
   for (const sc of scenarios) {
     const walk = sc == 'minute' ? walkMinute(OPT.seconds) : walkLoad;
     const warmWalk = sc == 'minute' ? walkMinute(Math.min(OPT.seconds, 20)) : walkLoad;
     const before = sc == 'later' ? visitBefore : undefined;
     for (let w = 0; w < OPT.warmup; w++)
-      for (const on of [true, false]) {
-        const s = await session(browser, demo, counter, maps, on, warmWalk, false, false, before);
-        console.log(`${sc} warm-up, SDK ${on ? 'on ' : 'off'}: ${(s.wallMs / 1000).toFixed(1)} s, ${s.intake.requests} intake requests`);
+      for (const arm of ARMS) {
+        const s = await session(browser, demo, counter, maps, arm, warmWalk, false, false, before);
+        console.log(`${sc} warm-up, SDK ${arm}: ${(s.wallMs / 1000).toFixed(1)} s, ${s.intake.requests} intake requests`);
       }
     const line = (label, s, f) =>
       console.log(
@@ -816,23 +842,25 @@ const version = await runBench({ name: 'sdk-cost', dist: sdk, count, file: sdkFi
       );
     for (let i = 0; i < OPT.runs; i++) {
       const pair = {};
-      for (const on of abba(i)) {
-        const s = await session(browser, demo, counter, maps, on, walk, false, sc != 'minute', before);
+      for (const arm of order(i)) {
+        const s = await session(browser, demo, counter, maps, arm, walk, false, sc != 'minute', before);
         const f = figures(s);
-        // on: the SDK ran on every page; off: it never did
+        // on (and toggled): the SDK ran on every page; off: it never did
+        const on = arm != 'off';
         const bad = s.pages.filter((p) => p.sdk != on).map((p) => p.name);
-        pair[on ? 'on' : 'off'] = { ...s, f, bad };
-        line(`${sc} ${i + 1} SDK ${on ? 'on ' : 'off'}`, s, f);
+        pair[arm] = { ...s, f, bad };
+        line(`${sc} ${i + 1} SDK ${arm}`, s, f);
         if (bad.length) console.log(`  !! SDK ${on ? 'missing' : 'present'} on ${bad.join(', ')}: pair left out`);
       }
       // then the same with the SDK and the CPU profiler, for the attribution
       // (the profiler slows the page: its sessions are not in the pairs)
-      if (OPT.intervalUs > 0) {
-        const s = await session(browser, demo, counter, maps, true, walk, true, false, before);
-        const f = figures(s);
-        pair.prof = { ...s, f, bad: s.pages.filter((p) => !p.sdk).map((p) => p.name) };
-        line(`${sc} ${i + 1} SDK on, profiled`, s, f);
-      }
+      if (OPT.intervalUs > 0)
+        for (const arm of ARMS.filter((a) => a != 'off')) {
+          const s = await session(browser, demo, counter, maps, arm, walk, true, false, before);
+          const f = figures(s);
+          pair[PROF[arm]] = { ...s, f, bad: s.pages.filter((p) => !p.sdk).map((p) => p.name) };
+          line(`${sc} ${i + 1} SDK ${arm}, profiled`, s, f);
+        }
       results[sc].push(pair);
     }
   }
@@ -843,19 +871,20 @@ const version = await runBench({ name: 'sdk-cost', dist: sdk, count, file: sdkFi
 
 // ---------------------------------------------------------------- report
 
-function report(sc) {
+/** The report of scenario `sc` for arm `arm` (on, or toggled) against off. */
+function report(sc, arm = 'on') {
   const all = results[sc];
-  const valid = all.filter((p) => !p.on.bad.length && !p.off.bad.length);
-  if (valid.length < all.length) console.log(`\n!! ${sc}: ${all.length - valid.length} of ${all.length} pairs left out (the SDK missing where on, or present where off)`);
+  const valid = all.filter((p) => !p[arm].bad.length && !p.off.bad.length);
+  if (valid.length < all.length) console.log(`\n!! ${sc}, ${arm}: ${all.length - valid.length} of ${all.length} pairs left out (the SDK missing where on, or present where off)`);
   if (!valid.length) return null;
   const per = sc == 'minute' ? (f) => f.min : () => 1; // load, later: per page load (one); minute: per minute of use
   const unit = sc == 'minute' ? 'per minute of use' : 'per page load';
-  const on = valid.map((p) => p.on.f);
+  const on = valid.map((p) => p[arm].f);
   const off = valid.map((p) => p.off.f);
-  const d = (g) => valid.map((p) => g(p.on.f) - g(p.off.f));
+  const d = (g) => valid.map((p) => g(p[arm].f) - g(p.off.f));
   /** a row of the pairs' table: the figure `g` of a session's figures, on, off, on − off */
   const pairRow = (name, g) => console.log(`| ${name} | ${f1(median(on.map(g)))} | ${f1(median(off.map(g)))} | ${cell(d(g))} |`);
-  const profs = all.filter((p) => p.prof && !p.prof.bad.length).map((p) => p.prof.f);
+  const profs = all.filter((p) => p[PROF[arm]] && !p[PROF[arm]].bad.length).map((p) => p[PROF[arm]].f);
   const rows = [
     [`ScriptDuration, ${unit} (ms)`, (f) => f.scriptMs / per(f)],
     [`**TaskDuration, ${unit} (ms)**`, (f) => f.taskMs / per(f)],
@@ -875,10 +904,10 @@ function report(sc) {
         : sc == 'later'
           ? `Scenario "later" (the same page load after two of it: SDK, config and V8's code cache warm)`
           : `Scenario "minute" (${on[0].loads} page loads, ${f2(minutes)} min)`
-    }: ` +
-      `medians over ${valid.length} pairs; on − off = median of the pairs' differences [min … max]`,
+    }${OPT.compileHints ? `, arm "${arm}"` : ''}: ` +
+      `medians over ${valid.length} pairs; ${arm} − off = median of the pairs' differences [min … max]`,
   );
-  tableHead('figure', 'SDK on', 'SDK off', 'on − off');
+  tableHead('figure', `SDK ${arm}`, 'SDK off', `${arm} − off`);
   if (profs.length) {
     const g = (f) => f.sdkMs / per(f);
     console.log(`| **the SDK's own main-thread JS (CPU profile, profiled sessions, leaving included), ${unit} (ms)** | ${cell(profs.map(g))} | | |`);
@@ -946,7 +975,7 @@ function report(sc) {
   table("the SDK's main-thread JS by function: self time of the innermost SDK frame, with the browser API it was in", 'fns', true);
   table('… by entry: the outermost SDK frame, i.e. what started the work (init, an observer callback, a listener, a timer)', 'entries', false);
   const loaf = {};
-  for (const p of valid) for (const pg of p.on.pages) for (const x of pg.loafSdk) (loaf[`${x.inv}${x.fn ? ` (${x.fn})` : ''}`] ||= []).push(x.d);
+  for (const p of valid) for (const pg of p[arm].pages) for (const x of pg.loafSdk) (loaf[`${x.inv}${x.fn ? ` (${x.fn})` : ''}`] ||= []).push(x.d);
   if (Object.keys(loaf).length) {
     console.log(`\nthe SDK's scripts in long animation frames (the browser's attribution, scripts of 5 ms or more; SDK on, unprofiled, all ${valid.length} sessions):`);
     tableHead('invoker', 'scripts', 'median ms', 'max ms');
@@ -957,7 +986,39 @@ function report(sc) {
 
 console.log('');
 const out = {};
-for (const sc of scenarios) out[sc] = report(sc);
+for (const sc of scenarios) {
+  out[sc] = report(sc);
+  if (OPT.compileHints) {
+    report(sc, 'toggled');
+    toggledAgainstOn(sc);
+  }
+}
+
+/** The toggled arm against the on arm, round by round: what the compile hint changes. */
+function toggledAgainstOn(sc) {
+  const rounds = results[sc].filter((p) => !p.on.bad.length && !p.toggled.bad.length);
+  if (!rounds.length) return;
+  const per = sc == 'minute' ? (f) => f.min : () => 1;
+  const row = (name, g) => {
+    const xs = rounds.map((p) => g(p.toggled.f) - g(p.on.f));
+    console.log(`| ${name} | ${f1(median(rounds.map((p) => g(p.on.f))))} | ${f1(median(rounds.map((p) => g(p.toggled.f))))} | ${cell(xs)} |`);
+  };
+  const what = hasHint(sdk.files.get(`/sdk/${CORE}`)) ? 'without the compile hint' : 'with the compile hint';
+  console.log(`\n### Scenario "${sc}": the core ${what}, toggled − on round by round (median [min … max] over ${rounds.length} rounds)`);
+  tableHead('figure', 'SDK on', 'SDK toggled', 'toggled − on');
+  if (rounds.every((p) => p.on.f.trace && p.toggled.f.trace)) {
+    row("the SDK's events + microtasks, trace (ms)", (f) => f.trace.ms + f.trace.microMs);
+    for (const k of Object.keys(rounds[0].on.f.trace.parts)) row(`… ${k} (ms)`, (f) => f.trace.parts[k]);
+    row('… lazy compile in them + in microtasks (ms)', (f) => f.trace.inside['lazy compile'] + f.trace.microInside['lazy compile']);
+  }
+  row('ScriptDuration (ms)', (f) => f.scriptMs / per(f));
+  row('TaskDuration (ms)', (f) => f.taskMs / per(f));
+  const profs = results[sc].filter((p) => p.prof && p.profToggled && !p.prof.bad.length && !p.profToggled.bad.length);
+  if (profs.length) {
+    const xs = profs.map((p) => (p.profToggled.f.sdkMs - p.prof.f.sdkMs) / per(p.prof.f));
+    console.log(`| the SDK's JS, CPU profile (ms) | ${f1(median(profs.map((p) => p.prof.f.sdkMs / per(p.prof.f))))} | ${f1(median(profs.map((p) => p.profToggled.f.sdkMs / per(p.profToggled.f))))} | ${cell(xs)} |`);
+  }
+}
 
 if (alone) {
   const c = alone;
@@ -983,7 +1044,7 @@ if (alone) {
 
 if (OPT.json) {
   const strip = (s) => s && { ...s, intake: { ...s.intake, bodies: undefined } };
-  const pairs = (v) => v.map((p) => ({ on: strip(p.on), off: strip(p.off), prof: strip(p.prof) }));
+  const pairs = (v) => v.map((p) => Object.fromEntries(Object.entries(p).map(([k, x]) => [k, strip(x)])));
   writeFileSync(
     OPT.json,
     JSON.stringify(
