@@ -21,11 +21,11 @@ pub fn cap_malloc_arenas() {
 /// Start-up runs code that never runs again (DuckDB registers its whole
 /// catalogue, the user-agent rules compile, the migrations run), and the
 /// kernel maps the binary in 64 KB windows around every page it runs: once
-/// up, ~35 of the ~45 MB of the binary a node has resident are code it no
-/// longer needs (bench/README.md, "Memory"). They are clean file pages, so
+/// up, ~40 of the ~45 MB of the binary an idle node has resident are code it
+/// does not need (bench/README.md, "Memory"). They are clean file pages, so
 /// `MADV_PAGEOUT` (Linux 5.4+) hands them back at no risk: what runs later
-/// faults back in from the page cache. On an older kernel it fails and
-/// nothing changes.
+/// faults back in from the page cache (under load, most of it). On an older
+/// kernel it fails and nothing changes.
 pub fn release_startup_pages() {
     #[cfg(target_os = "linux")]
     {
