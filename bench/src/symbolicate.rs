@@ -14,7 +14,7 @@ use fovea_pipeline::{AppPolicy, Pipeline, PipelineOptions, Symbolicate};
 use fovea_symbolicate::{source_view, Frame, Map, SourceView};
 use serde_json::json;
 
-use crate::arg;
+use crate::{arg, median};
 
 const BUNDLE_URL: &str = "https://shop.example/assets/app.min.js";
 const ERRORS_PER_BATCH: usize = 50;
@@ -105,11 +105,6 @@ fn rate(pipeline: &Pipeline, batches: &[Batch]) -> f64 {
             .len();
     }
     n as f64 / start.elapsed().as_secs_f64()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 pub fn symbolicate() {
