@@ -93,15 +93,18 @@ await build({
   plugins: [corePackage],
 });
 
+/** V8's explicit compile hint (Chrome 136+), a file's first line. */
+const COMPILE_HINT = '//# allFunctionsCalledOnLoad';
+
 /**
  * An IIFE bundle, minified by esbuild then terser (`compress`: more terser
- * options; `preamble`: its first line).
+ * options; `hint`: starts with the compile hint, and without "use strict",
+ * which pays for it: see the core below).
  */
-const iife = async (entry, file, mangleProps, compress, preamble) => {
+const iife = async (entry, file, mangleProps, compress, hint) => {
   const r = await build({
     ...common,
-    // not strict: see the core's preamble below
-    tsconfigRaw: preamble ? { compilerOptions: { ...tsconfig.compilerOptions, alwaysStrict: false } } : undefined,
+    tsconfigRaw: hint ? { compilerOptions: { ...tsconfig.compilerOptions, alwaysStrict: false } } : undefined,
     entryPoints: [entry],
     format: 'iife',
     outfile: file,
@@ -119,7 +122,7 @@ const iife = async (entry, file, mangleProps, compress, preamble) => {
     ecma: 2020,
     compress: { passes: 3, pure_getters: true, unsafe_arrows: true, ...compress },
     mangle: { toplevel: true },
-    format: { preamble },
+    format: { preamble: hint ? COMPILE_HINT : undefined },
     sourceMap: { content: map, filename: file, url: `${file}.map` },
   });
   writeFileSync(`${root}/dist/${file}`, out.code);
@@ -133,7 +136,7 @@ const iife = async (entry, file, mangleProps, compress, preamble) => {
 // entries have them too.
 // hoist_funs: web-vitals' few function declarations move up front, where
 // they compress better (35 bytes gzip here; rrweb's chunk grows with it).
-// The preamble is V8's explicit compile hint (Chrome 136+): every function
+// The compile hint: every function
 // of the file is compiled while the script streams in, off the main thread,
 // and cached with it, instead of lazily on the main thread when first
 // called (bench/README.md, "SDK": a first visit's main-thread time −12 ms,
@@ -146,7 +149,7 @@ await iife(
   'fovea.min.js',
   /^(_.*|rating|delta|navigationType|navigationURL|navigationInteractionId|navigationStartTime|reportAllChanges|reportSoftNavs|firstHiddenTime|onHidden)$/,
   { hoist_funs: true, unsafe_methods: true },
-  '//# allFunctionsCalledOnLoad',
+  true,
 );
 // Not for rrweb: `_cssText` and friends are names in its recording format.
 await iife('src/replay/index.ts', 'fovea-replay.min.js');

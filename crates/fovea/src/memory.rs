@@ -98,6 +98,7 @@ mod tests {
     }
 
     /// The process's resident file pages, from /proc/self/status (kB).
+    #[cfg(target_os = "linux")]
     fn rss_file() -> u64 {
         let status = std::fs::read_to_string("/proc/self/status").unwrap();
         let line = status.lines().find(|l| l.starts_with("RssFile:")).unwrap();

@@ -197,8 +197,7 @@ impl Pipeline {
         let hctx = header.context.as_ref();
         let session = header.session.as_ref();
         let pick = |own: &Option<Text>, shared: Option<&Option<String>>| {
-            own.as_deref()
-                .map(str::to_string)
+            owned(own)
                 .or_else(|| shared.and_then(Clone::clone))
                 .map(|s| cap(s, TEXT_CAP))
         };

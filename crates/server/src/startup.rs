@@ -81,9 +81,9 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
 
 /// `fovea serve`: starts, calls `up` once it listens, serves on `listen`
 /// until `shutdown` resolves, lets the requests in flight finish, then
-/// stops the writer, which stores
-/// what the spool holds for at most `writer::SHUTDOWN_DRAIN` (the rest is
-/// durable and stored at the next start).
+/// stops the writer, which stores what the spool holds for at most
+/// `writer::SHUTDOWN_DRAIN` (the rest is durable and stored at the next
+/// start).
 pub async fn run(
     listen: SocketAddr,
     settings: Settings,
