@@ -380,7 +380,6 @@ fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
 }
 
 fn main() -> anyhow::Result<()> {
-    memory::cap_malloc_arenas();
     let serve = match Cli::parse().command {
         Command::Serve(serve) => *serve,
         Command::Sourcemaps(cmd) => return sourcemaps::run(cmd),

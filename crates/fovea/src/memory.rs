@@ -2,21 +2,24 @@
 //! keeps and what of the binary stays resident. Linux only; elsewhere these
 //! do nothing.
 
-/// glibc gives every thread that contends for malloc its own arena (up to
-/// 8 per core); with tokio's and DuckDB's threads that alone adds tens of MB
-/// of retained heap. Two arenas keep the peak RSS under load low at no
-/// measurable throughput cost (bench/README.md, `rss`).
-/// `MALLOC_ARENA_MAX`, when set, wins.
-pub fn cap_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        // SAFETY: mallopt only sets an allocator parameter; it is called
-        // before any other thread exists.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, 2);
-        }
-    }
-}
+/// jemalloc serves every allocation of the process: on Linux it replaces
+/// `malloc` itself, so DuckDB's C++ allocations go to it too. glibc's
+/// malloc, with its arenas capped to keep the peak RSS down, made the
+/// threads wait on each other: the drain stored ~30 % more with jemalloc at
+/// a peak ~20 MB higher (bench/README.md, "The allocator").
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's settings, read at its first allocation (`MALLOC_CONF` in the
+/// environment adds to them): four arenas, not one per thread; freed pages
+/// handed back within a second by a background thread, not within ten
+/// seconds by whichever thread next allocates (those ten seconds of freed
+/// batches put ~90 MB on the peak).
+#[cfg(target_os = "linux")]
+#[export_name = "malloc_conf"]
+pub static MALLOC_CONF: &[u8; 70] =
+    b"narenas:4,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
 
 /// Start-up runs code that never runs again (DuckDB registers its whole
 /// catalogue, the user-agent rules compile, the migrations run), and the
