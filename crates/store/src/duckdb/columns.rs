@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use duckdb::arrow::array::{
-    ArrayRef, BooleanBuilder, FixedSizeBinaryBuilder, Float64Builder, Int64Builder, StringBuilder,
-    UInt16Builder, UInt32Builder, UInt64Builder,
+    ArrayRef, BooleanArray, BooleanBuilder, FixedSizeBinaryBuilder, Float64Builder, Int64Builder,
+    StringBuilder, UInt16Builder, UInt32Builder, UInt64Builder,
 };
+use duckdb::arrow::compute::filter_record_batch;
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
@@ -149,6 +150,46 @@ pub fn record_batch(
     RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
 }
 
+/// Rows as one Arrow batch, or none for no rows.
+pub fn rows_batch<'a>(
+    columns: impl Iterator<Item = &'static Column>,
+    rows: impl Iterator<Item = Vec<Cell<'a>>>,
+) -> duckdb::Result<Option<RecordBatch>> {
+    let rows: Vec<_> = rows.collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    record_batch(columns, &rows)
+        .map(Some)
+        .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+/// The rows of `batch` whose `keep` is true.
+pub fn keep_rows(batch: Option<RecordBatch>, keep: &[bool]) -> duckdb::Result<Option<RecordBatch>> {
+    match batch {
+        Some(b) if keep.contains(&false) => {
+            filter_record_batch(&b, &BooleanArray::from(keep.to_vec()))
+                .map(Some)
+                .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))
+        }
+        b => Ok(b),
+    }
+}
+
+/// Appends an Arrow batch of rows, in the table's column order.
+pub fn append_batch(
+    conn: &duckdb::Connection,
+    table: &str,
+    batch: Option<RecordBatch>,
+) -> duckdb::Result<()> {
+    let Some(batch) = batch.filter(|b| b.num_rows() > 0) else {
+        return Ok(());
+    };
+    let mut out = conn.appender(table)?;
+    out.append_record_batch(batch)?;
+    out.flush()
+}
+
 /// Appends rows to a table as one columnar batch.
 pub fn append<'a>(
     conn: &duckdb::Connection,
@@ -156,15 +197,7 @@ pub fn append<'a>(
     columns: impl Iterator<Item = &'static Column>,
     rows: impl Iterator<Item = Vec<Cell<'a>>>,
 ) -> duckdb::Result<()> {
-    let rows: Vec<_> = rows.collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let batch = record_batch(columns, &rows)
-        .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let mut out = conn.appender(table)?;
-    out.append_record_batch(batch)?;
-    out.flush()
+    append_batch(conn, table, rows_batch(columns, rows)?)
 }
 
 /// `a, b, c` for a SELECT list, optionally qualified with a table alias.

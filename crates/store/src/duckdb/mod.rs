@@ -34,9 +34,10 @@ use fovea_schema::{
 };
 use tokio::sync::oneshot;
 
-use crate::batch::{dedupe, view_id, window};
+use crate::batch::{dedupe, view_id, window, Deduped};
 use crate::rollup::hour_of;
 use crate::{ControlStore, EventStore, Maintenance, Result, StoreError, Subject};
+use duckdb::arrow::record_batch::RecordBatch;
 use known::{Known, Table};
 
 impl From<duckdb::Error> for StoreError {
@@ -315,6 +316,56 @@ fn insert_batch(
     if batch.is_empty() {
         return Ok(Vec::new());
     }
+    // The rows become Arrow columns on a thread of their own while this one
+    // asks which of them are stored already: building them took a sixth of
+    // this thread's time, which was the drain's limit (bench/README.md,
+    // "The allocator"). The few rows found stored are filtered out after.
+    std::thread::scope(|scope| {
+        let built = scope.spawn(|| {
+            crate::lower_thread_priority();
+            let views = batch
+                .views
+                .iter()
+                .map(|(e, v)| crate::columns::view_cells(e, v));
+            let others = batch.others.iter().map(|e| crate::columns::event_cells(e));
+            Ok((
+                columns::rows_batch(columns::view_columns(), views)?,
+                columns::rows_batch(columns::event_columns(), others)?,
+            ))
+        });
+        let built = move || match built.join() {
+            Ok(rows) => rows,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let maybe = maybe_stored(conn, known, &batch)?;
+        let kept = store_batch(conn, &batch, maybe, built)?;
+        for ((e, _), _) in batch.views.iter().zip(&kept.views).filter(|(_, k)| **k) {
+            known.add(Table::Views, e.ctx.ts, view_key(e));
+        }
+        for (e, _) in batch.others.iter().zip(&kept.others).filter(|(_, k)| **k) {
+            known.add(Table::Events, e.ctx.ts, event_key(e));
+        }
+        known.evict();
+        Ok(kept.hours)
+    })
+}
+
+/// What [`store_batch`] wrote: which of the batch's views and other events
+/// (`true` for each one stored), and the (app, hour)s of its views.
+struct Kept {
+    views: Vec<bool>,
+    others: Vec<bool>,
+    hours: Vec<(String, i64)>,
+}
+
+/// The events and views of a batch the filters cannot rule out as stored.
+type Maybe<'a> = (Vec<&'a Event>, Vec<(&'a Event, &'a ViewEvent)>);
+
+fn maybe_stored<'a>(
+    conn: &Connection,
+    known: &mut Known,
+    batch: &Deduped<'a>,
+) -> duckdb::Result<Maybe<'a>> {
     known.tick();
     let event_ts = batch.others.iter().map(|e| e.ctx.ts);
     load_slices(conn, known, Table::Events, event_ts)?;
@@ -324,12 +375,26 @@ fn insert_batch(
         Table::Views,
         batch.views.iter().map(|(e, _)| e.ctx.ts),
     )?;
-    let maybe_events: Vec<&Event> = (batch.others.iter().copied())
+    let maybe_events = (batch.others.iter().copied())
         .filter(|e| known.may_hold(Table::Events, e.ctx.ts, event_key(e)))
         .collect();
-    let maybe_views: Vec<(&Event, &ViewEvent)> = (batch.views.iter().copied())
+    let maybe_views = (batch.views.iter().copied())
         .filter(|(e, _)| known.may_hold(Table::Views, e.ctx.ts, view_key(e)))
         .collect();
+    Ok((maybe_events, maybe_views))
+}
+
+/// The Arrow batches of a batch's views and other events, in its order.
+type Built = (Option<RecordBatch>, Option<RecordBatch>);
+
+/// [`insert_batch`]'s work once the rows are being built: the exact
+/// lookups of the `maybe` keys, the deletes of beaten views, the appends.
+fn store_batch(
+    conn: &mut Connection,
+    batch: &Deduped,
+    (maybe_events, maybe_views): Maybe,
+    built: impl FnOnce() -> duckdb::Result<Built>,
+) -> duckdb::Result<Kept> {
     if !maybe_events.is_empty() {
         conn.execute_batch("DELETE FROM temp.event_keys")?;
         let mut keys = conn.appender_to_catalog_and_db("event_keys", "temp", "main")?;
@@ -399,16 +464,17 @@ fn insert_batch(
         }
         (beaten, counted)
     };
-    let views: Vec<(&Event, &ViewEvent)> = (batch.views.iter().copied())
-        .filter(|(e, _)| {
+    let view_kept: Vec<bool> = (batch.views.iter())
+        .map(|(e, _)| {
             beaten.is_empty() || !beaten.contains(&(e.ctx.app_id.clone(), view_id(e).to_string()))
         })
         .collect();
-    let others: Vec<&Event> = (batch.others.iter().copied())
-        .filter(|e| {
+    let kept: Vec<bool> = (batch.others.iter())
+        .map(|e| {
             stored.is_empty() || !stored.contains(&(e.ctx.app_id.clone(), e.event_id.to_string()))
         })
         .collect();
+    let views: Vec<(&Event, &ViewEvent)> = kept_of(&batch.views, &view_kept);
     hours.sort();
     hours.dedup();
     rollup::invalidate(&tx, &hours)?;
@@ -431,20 +497,24 @@ fn insert_batch(
         columns::view_columns(),
         late_rows,
     )?;
-    let view_rows = views.iter().map(|(e, v)| crate::columns::view_cells(e, v));
-    columns::append(&tx, "views", columns::view_columns(), view_rows)?;
-    let event_rows = others.iter().map(|e| crate::columns::event_cells(e));
-    columns::append(&tx, "events", columns::event_columns(), event_rows)?;
+    let (view_rows, event_rows) = built()?;
+    columns::append_batch(&tx, "views", columns::keep_rows(view_rows, &view_kept)?)?;
+    columns::append_batch(&tx, "events", columns::keep_rows(event_rows, &kept)?)?;
     tx.commit()?;
-    for (e, _) in views {
-        known.add(Table::Views, e.ctx.ts, view_key(e));
-    }
-    for e in others {
-        known.add(Table::Events, e.ctx.ts, event_key(e));
-    }
-    known.evict();
     hours.extend(written);
-    Ok(hours)
+    Ok(Kept {
+        views: view_kept,
+        others: kept,
+        hours,
+    })
+}
+
+/// The items whose `keep` is true.
+fn kept_of<T: Copy>(items: &[T], keep: &[bool]) -> Vec<T> {
+    (items.iter().zip(keep))
+        .filter(|(_, k)| **k)
+        .map(|(item, _)| *item)
+        .collect()
 }
 
 fn event_key(e: &Event) -> u64 {
