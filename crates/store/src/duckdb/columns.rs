@@ -256,3 +256,38 @@ pub fn view_from_row(row: &duckdb::Row) -> duckdb::Result<fovea_schema::Event> {
 pub fn event_from_row(row: &duckdb::Row) -> duckdb::Result<fovea_schema::Event> {
     crate::columns::event_from(&Cols(row))
 }
+
+#[cfg(test)]
+mod tests {
+    use duckdb::arrow::array::{Array, StringArray};
+
+    use super::*;
+
+    fn names(batch: &RecordBatch) -> Vec<String> {
+        let col = batch.column(0).as_any().downcast_ref::<StringArray>();
+        let col = col.expect("a text column");
+        (0..col.len()).map(|i| col.value(i).to_string()).collect()
+    }
+
+    #[test]
+    fn rows_found_stored_are_dropped_from_the_built_batch() {
+        const COLUMNS: &[Column] = &[("name", Ty::Text), ("n", Ty::U64)];
+        let rows = ["a", "b", "c"]
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| vec![Cell::Text(name.into()), Cell::U64(i as u64)]);
+        let built = rows_batch(COLUMNS.iter(), rows).unwrap();
+
+        let kept = keep_rows(built.clone(), &[true, false, true])
+            .unwrap()
+            .unwrap();
+        assert_eq!(names(&kept), ["a", "c"]);
+        assert_eq!(kept.num_columns(), 2);
+        let all = keep_rows(built, &[true, true, true]).unwrap().unwrap();
+        assert_eq!(names(&all), ["a", "b", "c"]);
+        assert!(keep_rows(None, &[]).unwrap().is_none());
+        assert!(rows_batch(COLUMNS.iter(), std::iter::empty())
+            .unwrap()
+            .is_none());
+    }
+}
