@@ -13,6 +13,10 @@
 //! - `replay`: replay segments in a DuckDB table vs one file each;
 //! - `symbolicate`: the writer's cost of source maps per error.
 
+// The allocator `fovea` runs with, for the server run in-process (and the
+// ceiling beside it): crates/alloc.
+extern crate fovea_alloc;
+
 mod load;
 mod replay;
 mod spans;

@@ -3,6 +3,9 @@
 //! over to `fovea_server::run`. Everything else lives in libraries; the
 //! `sourcemaps` subcommands are a small HTTP client of the API.
 
+// jemalloc as the allocator of every allocation (crates/alloc).
+extern crate fovea_alloc;
+
 mod memory;
 mod sourcemaps;
 
