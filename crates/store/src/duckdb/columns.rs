@@ -164,9 +164,10 @@ pub fn rows_batch<'a>(
         .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
-/// The rows of `batch` whose `keep` is true.
+/// The rows of `batch` whose `keep` is true; none when none is.
 pub fn keep_rows(batch: Option<RecordBatch>, keep: &[bool]) -> duckdb::Result<Option<RecordBatch>> {
     match batch {
+        _ if !keep.contains(&true) => Ok(None),
         Some(b) if keep.contains(&false) => {
             filter_record_batch(&b, &BooleanArray::from(keep.to_vec()))
                 .map(Some)
@@ -182,9 +183,7 @@ pub fn append_batch(
     table: &str,
     batch: Option<RecordBatch>,
 ) -> duckdb::Result<()> {
-    let Some(batch) = batch.filter(|b| b.num_rows() > 0) else {
-        return Ok(());
-    };
+    let Some(batch) = batch else { return Ok(()) };
     let mut out = conn.appender(table)?;
     out.append_record_batch(batch)?;
     out.flush()
@@ -285,6 +284,9 @@ mod tests {
         assert_eq!(kept.num_columns(), 2);
         let all = keep_rows(built, &[true, true, true]).unwrap().unwrap();
         assert_eq!(names(&all), ["a", "b", "c"]);
+        assert!(keep_rows(Some(all), &[false, false, false])
+            .unwrap()
+            .is_none());
         assert!(keep_rows(None, &[]).unwrap().is_none());
         assert!(rows_batch(COLUMNS.iter(), std::iter::empty())
             .unwrap()

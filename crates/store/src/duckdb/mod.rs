@@ -474,30 +474,25 @@ fn store_batch(
             stored.is_empty() || !stored.contains(&(e.ctx.app_id.clone(), e.event_id.to_string()))
         })
         .collect();
-    let views: Vec<(&Event, &ViewEvent)> = kept_of(&batch.views, &view_kept);
     hours.sort();
     hours.dedup();
     rollup::invalidate(&tx, &hours)?;
-    let mut written: Vec<(String, i64)> = (views.iter())
-        .map(|(e, _)| (e.ctx.app_id.clone(), hour_of(e.ctx.ts)))
+    let hour = |e: &Event| (e.ctx.app_id.clone(), hour_of(e.ctx.ts));
+    let mut written: Vec<(String, i64)> = (batch.views.iter().zip(&view_kept))
+        .filter(|(_, k)| **k)
+        .map(|((e, _), _)| hour(e))
         .collect();
     written.sort();
     written.dedup();
     // Views into hours still rolled up are late: copied for questions to
     // add to the roll-up until it is rolled up again.
     let marked = rollup::marked(&tx, &written)?;
-    let late_rows = (views.iter())
-        .filter(|(e, _)| {
-            !marked.is_empty() && marked.contains(&(e.ctx.app_id.clone(), hour_of(e.ctx.ts)))
-        })
-        .map(|(e, v)| crate::columns::view_cells(e, v));
-    columns::append(
-        &tx,
-        crate::rollup::LATE_TABLE,
-        columns::view_columns(),
-        late_rows,
-    )?;
+    let late: Vec<bool> = (batch.views.iter().zip(&view_kept))
+        .map(|((e, _), k)| *k && !marked.is_empty() && marked.contains(&hour(e)))
+        .collect();
     let (view_rows, event_rows) = built()?;
+    let late_rows = columns::keep_rows(view_rows.clone(), &late)?;
+    columns::append_batch(&tx, crate::rollup::LATE_TABLE, late_rows)?;
     columns::append_batch(&tx, "views", columns::keep_rows(view_rows, &view_kept)?)?;
     columns::append_batch(&tx, "events", columns::keep_rows(event_rows, &kept)?)?;
     tx.commit()?;
@@ -507,14 +502,6 @@ fn store_batch(
         others: kept,
         hours,
     })
-}
-
-/// The items whose `keep` is true.
-fn kept_of<T: Copy>(items: &[T], keep: &[bool]) -> Vec<T> {
-    (items.iter().zip(keep))
-        .filter(|(_, k)| **k)
-        .map(|(item, _)| *item)
-        .collect()
 }
 
 fn event_key(e: &Event) -> u64 {
